@@ -1,0 +1,32 @@
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Messages;
+using Orleans.Concurrency;
+
+namespace Orleans.AgentChannel.Channels;
+
+/// <summary>One channel, keyed by its lower-cased name: its members and its message sequence.</summary>
+[Alias("agentchannel.channel")]
+public interface IChannelGrain : IGrainWithStringKey
+{
+    /// <summary>Adds the calling agent (creating the channel on first use).</summary>
+    [Alias("join")]
+    Task<ChannelInfo> Join(Caller caller);
+
+    [Alias("leave")]
+    Task<ChannelInfo> Leave(Caller caller);
+
+    /// <summary>The channel; throws not_found when nobody ever joined or posted.</summary>
+    [AlwaysInterleave, Alias("get")]
+    Task<ChannelInfo> Get();
+
+    /// <summary>Appends a message to the channel; a sender who is not yet a member joins.</summary>
+    [Alias("post")]
+    Task<MessageInfo> Post(Caller caller, MessageDraft draft);
+}
+
+[Alias("agentchannel.channel-directory")]
+public interface IChannelDirectoryGrain : IGrainWithIntegerKey
+{
+    [Alias("list")]
+    Task<IReadOnlyList<ChannelSummary>> List();
+}

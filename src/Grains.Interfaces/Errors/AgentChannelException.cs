@@ -1,0 +1,37 @@
+namespace Orleans.AgentChannel.Errors;
+
+/// <summary>
+/// A domain error raised by a grain: bad input, a missing entity, a refused action or a conflict.
+/// It crosses grain and process boundaries unchanged and is mapped once to HTTP and WebSocket errors.
+/// </summary>
+[GenerateSerializer, Alias("agentchannel.error")]
+public sealed class AgentChannelException : Exception
+{
+    public AgentChannelException(ErrorKind code, string message, string? field = null, long? currentVersion = null)
+        : base(message)
+    {
+        Code = code;
+        Field = field;
+        CurrentVersion = currentVersion;
+    }
+
+    /// <summary>What kind of failure this is.</summary>
+    [Id(0)] public ErrorKind Code { get; }
+
+    /// <summary>The request field at fault, for <see cref="ErrorKind.Invalid"/> and <see cref="ErrorKind.TooLarge"/>.</summary>
+    [Id(1)] public string? Field { get; }
+
+    /// <summary>For version conflicts: the version the entity has now.</summary>
+    [Id(2)] public long? CurrentVersion { get; }
+
+    public static AgentChannelException Invalid(string field, string message) => new(ErrorKind.Invalid, message, field);
+
+    public static AgentChannelException TooLarge(string field, string message) => new(ErrorKind.TooLarge, message, field);
+
+    public static AgentChannelException NotFound(string message) => new(ErrorKind.NotFound, message);
+
+    public static AgentChannelException Conflict(string message, long? currentVersion = null) =>
+        new(ErrorKind.Conflict, message, currentVersion: currentVersion);
+
+    public static AgentChannelException Forbidden(string message) => new(ErrorKind.Forbidden, message);
+}

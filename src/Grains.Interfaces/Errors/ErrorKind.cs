@@ -1,0 +1,26 @@
+namespace Orleans.AgentChannel.Errors;
+
+/// <summary>The small set of domain error codes shared by REST, WebSocket and the C# client.</summary>
+public enum ErrorKind
+{
+    Invalid,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+}
+
+public static class ErrorKinds
+{
+    public static string ToWire(this ErrorKind code) => code switch
+    {
+        ErrorKind.Invalid => "invalid",
+        ErrorKind.Unauthorized => "unauthorized",
+        ErrorKind.Forbidden => "forbidden",
+        ErrorKind.NotFound => "not_found",
+        ErrorKind.Conflict => "conflict",
+        ErrorKind.TooLarge => "too_large",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
+    };
+}

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Orleans.AgentChannel.Json;
+
+/// <summary>
+/// The one JSON shape of our records (snake_case fields, snake_case enum strings), shared by the REST API,
+/// the WebSocket protocol and the documents in the query tables.
+/// </summary>
+public static class AgentChannelJson
+{
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return options;
+    }
+
+    /// <summary>An enum value as it appears on the wire, e.g. "in_progress".</summary>
+    public static string WireName<T>(T value) where T : struct, Enum =>
+        JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+}

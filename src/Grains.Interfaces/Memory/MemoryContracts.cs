@@ -1,0 +1,57 @@
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Memory;
+
+/// <summary>Who may read and who may write a key: agent names or "*" for everyone.</summary>
+[GenerateSerializer, Alias("access-control")]
+public sealed record AccessControl(
+    [property: Id(0)] IReadOnlyList<string> Read,
+    [property: Id(1)] IReadOnlyList<string> Write)
+{
+    public const string Everyone = "*";
+
+    public static AccessControl Open { get; } = new([Everyone], [Everyone]);
+}
+
+/// <summary>A write of a key's value. A set <see cref="ExpectedVersion"/> makes it a compare-and-set.</summary>
+[GenerateSerializer, Alias("memory-write")]
+public sealed record MemoryWrite(
+    [property: Id(0)] RawJson? Value,
+    [property: Id(1)] AccessControl? AccessControl = null,
+    [property: Id(2)] long? ExpectedVersion = null);
+
+[GenerateSerializer, Alias("memory-entry")]
+public sealed record MemoryEntry(
+    [property: Id(0)] string Key,
+    [property: Id(1)] RawJson Value,
+    [property: Id(2)] long Version,
+    [property: Id(3)] string CreatedBy,
+    [property: Id(4)] string UpdatedBy,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] DateTimeOffset UpdatedAt,
+    [property: Id(7)] AccessControl AccessControl);
+
+[GenerateSerializer, Alias("memory-written")]
+public sealed record MemoryWritten(
+    [property: Id(0)] MemoryEntry Entry,
+    [property: Id(1)] bool Created);
+
+/// <summary>A key in a listing, without its value.</summary>
+[GenerateSerializer, Alias("memory-key-summary")]
+public sealed record MemoryKeySummary(
+    [property: Id(0)] string Key,
+    [property: Id(1)] long Version,
+    [property: Id(2)] string CreatedBy,
+    [property: Id(3)] string UpdatedBy,
+    [property: Id(4)] DateTimeOffset UpdatedAt,
+    [property: Id(5)] int SizeBytes);
+
+[GenerateSerializer, Alias("memory-key-page")]
+public sealed record MemoryKeyPage(
+    [property: Id(0)] IReadOnlyList<MemoryKeySummary> Items,
+    [property: Id(1)] string? NextCursor);
+
+public static class MemoryKeys
+{
+    public const int MaxLength = 256;
+}

@@ -1,0 +1,53 @@
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Messages;
+
+/// <summary>
+/// A message as its sender writes it: to named agents, to a channel, or into a task's thread (a task_id
+/// alone reaches the task's creator and assignee). The sender is the caller, never a field.
+/// </summary>
+[GenerateSerializer, Alias("message-draft")]
+public sealed record MessageDraft(
+    [property: Id(0)] string Content,
+    [property: Id(1)] IReadOnlyList<string>? Recipients = null,
+    [property: Id(2)] string? Channel = null,
+    [property: Id(3)] Guid? TaskId = null,
+    [property: Id(4)] string? MessageType = null,
+    [property: Id(5)] RawJson? Metadata = null);
+
+/// <summary>A stored message. <see cref="Sequence"/> is its position in the append-only log.</summary>
+[GenerateSerializer, Alias("message-info")]
+public sealed record MessageInfo(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] string Sender,
+    [property: Id(3)] IReadOnlyList<string> Recipients,
+    [property: Id(4)] string? Channel,
+    [property: Id(5)] Guid? TaskId,
+    [property: Id(6)] string Content,
+    [property: Id(7)] string MessageType,
+    [property: Id(8)] RawJson Metadata,
+    [property: Id(9)] DateTimeOffset CreatedAt);
+
+/// <summary>Filters for message history. Newest first unless <see cref="Ascending"/>; paged by cursor.</summary>
+[GenerateSerializer, Alias("message-query")]
+public sealed record MessageQuery(
+    [property: Id(0)] string? Sender = null,
+    [property: Id(1)] string? Recipient = null,
+    [property: Id(2)] string? Channel = null,
+    [property: Id(3)] Guid? TaskId = null,
+    [property: Id(4)] DateTimeOffset? Since = null,
+    [property: Id(5)] DateTimeOffset? Before = null,
+    [property: Id(6)] int Limit = 50,
+    [property: Id(7)] string? Cursor = null,
+    [property: Id(8)] bool Ascending = false);
+
+[GenerateSerializer, Alias("message-page")]
+public sealed record MessagePage(
+    [property: Id(0)] IReadOnlyList<MessageInfo> Items,
+    [property: Id(1)] string? NextCursor);
+
+public static class MessageTypes
+{
+    public const string Default = "text";
+}

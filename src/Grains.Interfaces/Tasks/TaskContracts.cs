@@ -1,0 +1,97 @@
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Tasks;
+
+[GenerateSerializer, Alias("task-status")]
+public enum AgentTaskStatus
+{
+    Pending,
+    Blocked,
+    Assigned,
+    InProgress,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+[GenerateSerializer, Alias("assignment-status")]
+public enum AssignmentStatus
+{
+    Assigned,
+    InProgress,
+    Completed,
+    Failed,
+    Cancelled,
+    Reassigned,
+}
+
+/// <summary>A new task as its creator describes it; the creator is the caller, not a field.</summary>
+[GenerateSerializer, Alias("new-task")]
+public sealed record NewTask(
+    [property: Id(0)] string Title,
+    [property: Id(1)] string? Description = null,
+    [property: Id(2)] int? Priority = null,
+    [property: Id(3)] DateTimeOffset? DueDate = null,
+    [property: Id(4)] RawJson? Requirements = null,
+    [property: Id(5)] string? AssignTo = null);
+
+/// <summary>A partial update: only the fields that are set change.</summary>
+[GenerateSerializer, Alias("task-update")]
+public sealed record TaskUpdate(
+    [property: Id(0)] string? Title = null,
+    [property: Id(1)] string? Description = null,
+    [property: Id(2)] int? Priority = null,
+    [property: Id(3)] DateTimeOffset? DueDate = null,
+    [property: Id(4)] RawJson? Requirements = null,
+    [property: Id(5)] AgentTaskStatus? Status = null,
+    [property: Id(6)] RawJson? Result = null);
+
+/// <summary>One agent's turn at a task (the seed's TASK_ASSIGNMENTS row).</summary>
+[GenerateSerializer, Alias("task-assignment")]
+public sealed record TaskAssignment(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Agent,
+    [property: Id(2)] AssignmentStatus Status,
+    [property: Id(3)] DateTimeOffset AssignedAt,
+    [property: Id(4)] DateTimeOffset? CompletedAt,
+    [property: Id(5)] string AssignedBy);
+
+[GenerateSerializer, Alias("task-info")]
+public sealed record TaskInfo(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string Title,
+    [property: Id(2)] string Description,
+    [property: Id(3)] AgentTaskStatus Status,
+    [property: Id(4)] int Priority,
+    [property: Id(5)] string Creator,
+    [property: Id(6)] string? AssignedTo,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] DateTimeOffset UpdatedAt,
+    [property: Id(9)] DateTimeOffset? DueDate,
+    [property: Id(10)] DateTimeOffset? CompletedAt,
+    [property: Id(11)] RawJson Requirements,
+    [property: Id(12)] RawJson? Result,
+    [property: Id(13)] IReadOnlyList<TaskAssignment> Assignments);
+
+/// <summary>Filters for listing tasks, newest first, paged by an opaque cursor.</summary>
+[GenerateSerializer, Alias("task-query")]
+public sealed record TaskQuery(
+    [property: Id(0)] AgentTaskStatus? Status = null,
+    [property: Id(1)] string? Assignee = null,
+    [property: Id(2)] string? Creator = null,
+    [property: Id(3)] int? Priority = null,
+    [property: Id(4)] int Limit = 50,
+    [property: Id(5)] string? Cursor = null);
+
+[GenerateSerializer, Alias("task-page")]
+public sealed record TaskPage(
+    [property: Id(0)] IReadOnlyList<TaskInfo> Items,
+    [property: Id(1)] string? NextCursor);
+
+public static class TaskPriorities
+{
+    /// <summary>1 is the most urgent (P1), 5 the least.</summary>
+    public const int Highest = 1;
+    public const int Lowest = 5;
+    public const int Default = 3;
+}

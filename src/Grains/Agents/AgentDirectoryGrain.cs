@@ -1,0 +1,22 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.Concurrency;
+
+namespace Orleans.AgentChannel.Agents;
+
+[StatelessWorker]
+public sealed class AgentDirectoryGrain(IAgentIndex index) : Grain, IAgentDirectoryGrain
+{
+    public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => index.List(query);
+
+    public async Task<AgentInfo> Resolve(string idOrName)
+    {
+        var name = Guid.TryParse(idOrName, out var id) ? await index.FindNameById(id) : idOrName;
+        AgentInfo? agent = null;
+        if (name is not null && AgentNames.IsValid(name))
+        {
+            agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get();
+        }
+        return agent ?? throw AgentChannelException.NotFound($"No agent with id or name '{idOrName}'.");
+    }
+}

@@ -1,0 +1,21 @@
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Agents;
+
+[GenerateSerializer, Alias("agent-state")]
+public sealed class AgentState
+{
+    [Id(0)] public Guid Id { get; set; }
+    [Id(1)] public string Name { get; set; } = "";
+    [Id(2)] public string Type { get; set; } = "";
+    [Id(3)] public List<string> Capabilities { get; set; } = [];
+    [Id(4)] public RawJson Metadata { get; set; } = RawJson.EmptyObject;
+    [Id(5)] public AgentStatus Status { get; set; } = AgentStatus.Offline;
+    [Id(6)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(7)] public DateTimeOffset LastSeen { get; set; }
+    [Id(8)] public byte[]? TokenHash { get; set; }
+
+    public bool IsRegistered => TokenHash is not null;
+
+    public AgentInfo ToInfo() => new(Id, Name, Type, Status, [.. Capabilities], Metadata, CreatedAt, LastSeen);
+}

@@ -1,0 +1,11 @@
+namespace Orleans.AgentChannel.Agents;
+
+/// <summary>The agents query table: written by each agent grain, read by listings.</summary>
+public interface IAgentIndex
+{
+    Task Upsert(AgentInfo agent);
+
+    Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
+
+    Task<string?> FindNameById(Guid id);
+}

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Messages;
+
+namespace Orleans.AgentChannel.Channels;
+
+public sealed class ChannelGrain(
+    [PersistentState("channel", AgentChannelStorage.Name)] IPersistentState<ChannelState> state,
+    IChannelIndex index,
+    IMessageLog log,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock) : Grain, IChannelGrain
+{
+    private long _sequence;
+
+    private string Name => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The log is the truth for the sequence; storing it in state would cost a state write per message.
+        _sequence = await log.LastChannelSequence(Name);
+    }
+
+    public async Task<ChannelInfo> Join(Caller caller)
+    {
+        AgentNames.Require(Name, "channel");
+        if (!IsMember(caller.Name))
+        {
+            await AddMember(caller.Name);
+        }
+        return Info();
+    }
+
+    public async Task<ChannelInfo> Leave(Caller caller)
+    {
+        RequireCreated();
+        if (state.State.Members.RemoveAll(member => AgentNames.Equal(member, caller.Name)) > 0)
+        {
+            await SaveAsync();
+        }
+        return Info();
+    }
+
+    public Task<ChannelInfo> Get()
+    {
+        RequireCreated();
+        return Task.FromResult(Info());
+    }
+
+    public async Task<MessageInfo> Post(Caller caller, MessageDraft draft)
+    {
+        var valid = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
+        if (!IsMember(caller.Name))
+        {
+            await AddMember(caller.Name);
+        }
+        var now = clock.GetUtcNow();
+        var sequence = _sequence + 1;
+        var message = new MessageInfo(
+            Guid.CreateVersion7(now), 0, caller.Name, [], Name, valid.TaskId,
+            valid.Content, valid.MessageType, valid.Metadata, now);
+        var stored = await log.Append(message, sequence);
+        _sequence = sequence;
+        return stored;
+    }
+
+    private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
+
+    private async Task AddMember(string name)
+    {
+        if (!state.State.Created)
+        {
+            state.State.Created = true;
+            state.State.CreatedAt = clock.GetUtcNow();
+        }
+        state.State.Members.Add(name);
+        await SaveAsync();
+    }
+
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        await index.Upsert(Info());
+    }
+
+    private void RequireCreated()
+    {
+        if (!state.State.Created)
+        {
+            throw AgentChannelException.NotFound($"No channel named '{Name}'.");
+        }
+    }
+
+    private ChannelInfo Info() => new(Name, [.. state.State.Members], _sequence, state.State.CreatedAt);
+}
+
+[Orleans.Concurrency.StatelessWorker]
+public sealed class ChannelDirectoryGrain(IChannelIndex index) : Grain, IChannelDirectoryGrain
+{
+    public Task<IReadOnlyList<ChannelSummary>> List() => index.List();
+}

@@ -1,0 +1,8 @@
+namespace Orleans.AgentChannel.Channels;
+
+public interface IChannelIndex
+{
+    Task Upsert(ChannelInfo channel);
+
+    Task<IReadOnlyList<ChannelSummary>> List();
+}

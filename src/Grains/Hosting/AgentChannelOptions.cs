@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.AgentChannel.Hosting;
+
+public enum StorageProvider
+{
+    Sqlite,
+}
+
+public enum SqliteSynchronous
+{
+    /// <summary>Committed writes survive a process crash; the last ones may be lost on power loss (WAL).</summary>
+    Normal,
+
+    /// <summary>Every commit is fsynced: survives power loss, slower.</summary>
+    Full,
+}
+
+/// <summary>Where and how state is stored (<c>AgentChannel:Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "AgentChannel:Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    /// <summary>The SQLite file; relative paths are resolved against the working directory.</summary>
+    [Required]
+    public string SqlitePath { get; set; } = Path.Combine("data", "agentchannel.db");
+
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
+
+    /// <summary>How long a statement waits for SQLite's single write lock before failing.</summary>
+    [Range(1, 600)]
+    public int BusyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Most log/query-table writes committed in one transaction (group commit).</summary>
+    [Range(1, 100_000)]
+    public int MaxWriteBatch { get; set; } = 1000;
+}
+
+/// <summary>Size limits on what agents send (<c>AgentChannel:Limits</c>); exceeding one is a 413.</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "AgentChannel:Limits";
+
+    [Range(1, int.MaxValue)] public int MaxContentChars { get; set; } = 64 * 1024;
+    [Range(2, int.MaxValue)] public int MaxMetadataBytes { get; set; } = 16 * 1024;
+    [Range(2, int.MaxValue)] public int MaxMemoryValueBytes { get; set; } = 256 * 1024;
+    [Range(2, int.MaxValue)] public int MaxTaskResultBytes { get; set; } = 256 * 1024;
+    [Range(2, int.MaxValue)] public int MaxRequirementsBytes { get; set; } = 16 * 1024;
+    [Range(1, int.MaxValue)] public int MaxTitleChars { get; set; } = 200;
+    [Range(1, int.MaxValue)] public int MaxDescriptionChars { get; set; } = 16 * 1024;
+    [Range(1, 10_000)] public int MaxRecipients { get; set; } = 256;
+    [Range(1, 1_000)] public int MaxCapabilities { get; set; } = 64;
+    [Range(1, 10_000)] public int MaxPageSize { get; set; } = 500;
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.AgentChannel.Tasks;
+using Orleans.Configuration;
+using Orleans.Storage;
+
+namespace Orleans.AgentChannel.Hosting;
+
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Everything a silo needs to host AgentChannel: options, the storage (schema applied before Orleans'
+    /// storage starts), the query tables and message log, and the grain storage for grain state.
+    /// </summary>
+    public static ISiloBuilder AddAgentChannel(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var services = silo.Services;
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<SqliteWriteQueue>();
+        services.AddSingleton<IAgentIndex, SqliteAgentIndex>();
+        services.AddSingleton<ITaskIndex, SqliteTaskIndex>();
+        services.AddSingleton<IMessageLog, SqliteMessageLog>();
+        services.AddSingleton<IMemoryIndex, SqliteMemoryIndex>();
+        services.AddSingleton<IChannelIndex, SqliteChannelIndex>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
+
+        silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
+            .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
+            {
+                options.Invariant = "System.Data.SQLite";
+                options.ConnectionString = database.ConnectionString;
+                // Orleans' own serializer keyed by [Alias]: renaming or moving a state class keeps old rows readable.
+                options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
+        return silo;
+    }
+}
+
+/// <summary>Applies the SQLite schema before any storage provider (Orleans' or ours) touches the file.</summary>
+internal sealed class SqliteSchemaInitializer(SqliteDatabase database) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SqliteSchemaInitializer), ServiceLifecycleStage.RuntimeInitialize, _ =>
+        {
+            database.ApplySchema();
+            return Task.CompletedTask;
+        });
+}

@@ -1,0 +1,144 @@
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Memory;
+
+/// <summary>The single owner of a memory key; access control is enforced here, never in front doors.</summary>
+public sealed class MemoryGrain(
+    [PersistentState("memory", AgentChannelStorage.Name)] IPersistentState<MemoryState> state,
+    IMemoryIndex index,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock) : Grain, IMemoryGrain
+{
+    private MemoryState Current => state.State;
+
+    private string Key => this.GetPrimaryKeyString();
+
+    public async Task<MemoryWritten> Set(Caller caller, MemoryWrite write)
+    {
+        RequireValidKey(Key);
+        var value = write.Value is { } written
+            ? Validation.LimitJson(written, "value", limits.Value.MaxMemoryValueBytes)
+            : throw AgentChannelException.Invalid("value", "'value' is required (any JSON value but null).");
+        var accessControl = write.AccessControl is null ? null : ValidAccessControl(write.AccessControl);
+        var created = !Current.Exists;
+        if (!created)
+        {
+            if (!CanWrite(caller))
+            {
+                throw AgentChannelException.Forbidden($"'{caller.Name}' may not write memory key '{Key}'.");
+            }
+            if (accessControl is not null && accessControl != Current.AccessControl && !IsOwner(caller))
+            {
+                throw AgentChannelException.Forbidden($"Only the creator of '{Key}' or the operator may change its access control.");
+            }
+        }
+        CheckExpectedVersion(write.ExpectedVersion);
+
+        var now = clock.GetUtcNow();
+        if (created)
+        {
+            Current.Exists = true;
+            Current.CreatedBy = caller.Name;
+            Current.CreatedAt = now;
+            Current.AccessControl = accessControl ?? AccessControl.Open;
+        }
+        else if (accessControl is not null)
+        {
+            Current.AccessControl = accessControl;
+        }
+        Current.Value = value;
+        Current.Version++;
+        Current.UpdatedBy = caller.Name;
+        Current.UpdatedAt = now;
+        await state.WriteStateAsync();
+        var entry = Current.ToEntry(Key);
+        await index.Upsert(entry);
+        return new MemoryWritten(entry, created);
+    }
+
+    public Task<MemoryEntry> Get(Caller caller)
+    {
+        RequireExists();
+        if (!CanRead(caller))
+        {
+            throw AgentChannelException.Forbidden($"'{caller.Name}' may not read memory key '{Key}'.");
+        }
+        return Task.FromResult(Current.ToEntry(Key));
+    }
+
+    public async Task Delete(Caller caller, long? expectedVersion)
+    {
+        RequireExists();
+        if (!CanWrite(caller))
+        {
+            throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
+        }
+        CheckExpectedVersion(expectedVersion);
+        Current.Exists = false;
+        Current.Value = RawJson.Null;
+        Current.Version++;
+        Current.UpdatedBy = caller.Name;
+        Current.UpdatedAt = clock.GetUtcNow();
+        Current.AccessControl = AccessControl.Open;
+        await state.WriteStateAsync();
+        await index.Remove(Key);
+    }
+
+    private void CheckExpectedVersion(long? expected)
+    {
+        // expected_version 0 means "only if the key does not exist yet".
+        var current = Current.Exists ? Current.Version : 0;
+        if (expected is { } version && version != current)
+        {
+            throw AgentChannelException.Conflict(
+                $"Memory key '{Key}' is at version {current}, not {version}.", currentVersion: current);
+        }
+    }
+
+    private bool IsOwner(Caller caller) => caller.IsOperator || caller.Is(Current.CreatedBy);
+
+    private bool CanRead(Caller caller) => IsOwner(caller) || Grants(Current.AccessControl.Read, caller);
+
+    private bool CanWrite(Caller caller) => IsOwner(caller) || Grants(Current.AccessControl.Write, caller);
+
+    private static bool Grants(IReadOnlyList<string> names, Caller caller) =>
+        names.Any(name => name == AccessControl.Everyone || caller.Is(name));
+
+    private void RequireExists()
+    {
+        RequireValidKey(Key);
+        if (!Current.Exists)
+        {
+            throw AgentChannelException.NotFound($"No memory key '{Key}'.");
+        }
+    }
+
+    private static AccessControl ValidAccessControl(AccessControl accessControl)
+    {
+        static IReadOnlyList<string> Names(IReadOnlyList<string>? names, string field) =>
+            (names ?? []).Select(name => name == AccessControl.Everyone ? name : AgentNames.Require(name, field))
+                .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+        return new AccessControl(Names(accessControl.Read, "access_control.read"), Names(accessControl.Write, "access_control.write"));
+    }
+
+    internal static void RequireValidKey(string key)
+    {
+        if (key.Length is 0 or > MemoryKeys.MaxLength || key.Any(char.IsControl) || key.Trim() != key)
+        {
+            throw AgentChannelException.Invalid("key",
+                $"'key' must be 1-{MemoryKeys.MaxLength} characters without control characters or surrounding spaces.");
+        }
+    }
+}
+
+[Orleans.Concurrency.StatelessWorker]
+public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOptions> limits) : Grain, IMemoryDirectoryGrain
+{
+    public Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor) =>
+        index.List(caller, prefix, Validation.Limit(limit, limits.Value.MaxPageSize), cursor);
+}

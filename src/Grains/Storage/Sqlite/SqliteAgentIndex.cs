@@ -1,0 +1,68 @@
+using Orleans.AgentChannel.Json;
+using System.Text.Json;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue writes) : IAgentIndex
+{
+    public Task Upsert(AgentInfo agent) => writes.Enqueue(transaction =>
+    {
+        var nameKey = AgentNames.Key(agent.Name);
+        using (var upsert = transaction.Command(
+                   """
+                   INSERT INTO agents (name_key, id, type, status, created_at, document)
+                   VALUES (@name_key, @id, @type, @status, @created_at, @document)
+                   ON CONFLICT (name_key) DO UPDATE SET
+                       type = excluded.type, status = excluded.status, document = excluded.document
+                   """,
+                   ("@name_key", nameKey), ("@id", agent.Id.ToString()), ("@type", agent.Type),
+                   ("@status", AgentChannelJson.WireName(agent.Status)), ("@created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
+                   ("@document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))))
+        {
+            upsert.ExecuteNonQuery();
+        }
+        using (var clear = transaction.Command("DELETE FROM agent_capabilities WHERE name_key = @name_key", ("@name_key", nameKey)))
+        {
+            clear.ExecuteNonQuery();
+        }
+        foreach (var capability in agent.Capabilities)
+        {
+            using var insert = transaction.Command(
+                "INSERT OR IGNORE INTO agent_capabilities (capability, name_key) VALUES (@capability, @name_key)",
+                ("@capability", capability), ("@name_key", nameKey));
+            insert.ExecuteNonQuery();
+        }
+    });
+
+    public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => database.Read<IReadOnlyList<AgentListing>>(connection =>
+    {
+        using var command = connection.Command(
+            $"""
+             SELECT a.document,
+                    (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))
+             FROM agents a
+             WHERE (@status IS NULL OR a.status = @status)
+               AND (@type IS NULL OR a.type = @type)
+               AND (@capability IS NULL OR EXISTS (SELECT 1 FROM agent_capabilities c WHERE c.capability = @capability AND c.name_key = a.name_key))
+             ORDER BY a.name_key
+             """,
+            ("@status", query.Status is { } status ? AgentChannelJson.WireName(status) : null),
+            ("@type", query.Type), ("@capability", query.Capability));
+        using var reader = command.ExecuteReader();
+        var agents = new List<AgentListing>();
+        while (reader.Read())
+        {
+            agents.Add(AgentListing.From(SqliteValues.Document<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
+        }
+        return agents;
+    });
+
+    public Task<string?> FindNameById(Guid id) => database.Read(connection =>
+    {
+        using var command = connection.Command("SELECT name_key FROM agents WHERE id = @id", ("@id", id.ToString()));
+        return command.ExecuteScalar() as string;
+    });
+}

@@ -1,0 +1,98 @@
+using System.Reflection;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Hosting;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+/// <summary>
+/// The one SQLite file: its connection string, connections opened with our pragmas, and the schema scripts
+/// (Orleans' tables and ours), applied idempotently in file-name order.
+/// </summary>
+public sealed partial class SqliteDatabase
+{
+    private readonly StorageOptions _options;
+    private readonly ILogger<SqliteDatabase> _logger;
+    private readonly string _synchronousPragma;
+
+    public SqliteDatabase(IOptions<StorageOptions> options, ILogger<SqliteDatabase> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        FilePath = Path.GetFullPath(_options.SqlitePath);
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = _options.BusyTimeoutSeconds,
+        }.ToString();
+        _synchronousPragma = _options.SqliteSynchronous == SqliteSynchronous.Full
+            ? "PRAGMA synchronous = FULL;"
+            : "PRAGMA synchronous = NORMAL;";
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Also handed to Orleans' ADO.NET providers, which open their own connections with it.</summary>
+    public string ConnectionString { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"{_synchronousPragma} PRAGMA busy_timeout = {_options.BusyTimeoutSeconds * 1000};";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>
+    /// Runs a read on a pooled connection off the caller's thread: SQLite calls block, and a grain's
+    /// scheduler thread must never wait on I/O.
+    /// </summary>
+    public Task<T> Read<T>(Func<SqliteConnection, T> read) => Task.Run(() =>
+    {
+        using var connection = Open();
+        return read(connection);
+    });
+
+    /// <summary>Creates the file and its schema, or brings an existing file up to date; safe to run every start.</summary>
+    public void ApplySchema()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        using var connection = Open();
+        using (var wal = connection.CreateCommand())
+        {
+            // journal_mode is stored in the file: set once, every later connection reads in WAL mode.
+            wal.CommandText = "PRAGMA journal_mode = WAL;";
+            wal.ExecuteNonQuery();
+        }
+
+        var assembly = typeof(SqliteDatabase).Assembly;
+        foreach (var script in assembly.GetManifestResourceNames()
+                     .Where(name => name.StartsWith("Sqlite/", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+                     .Order(StringComparer.Ordinal))
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = ReadScript(assembly, script);
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+        LogSchemaApplied(FilePath);
+    }
+
+    private static string ReadScript(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [LoggerMessage(LogLevel.Information, "SQLite storage ready at {FilePath}")]
+    private partial void LogSchemaApplied(string filePath);
+}

@@ -1,0 +1,63 @@
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Memory;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue writes) : IMemoryIndex
+{
+    public Task Upsert(MemoryEntry entry) => writes.Enqueue(transaction =>
+    {
+        using var upsert = transaction.Command(
+            """
+            INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers)
+            VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers)
+            ON CONFLICT (key) DO UPDATE SET
+                version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers
+            """,
+            ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
+            ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
+            ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)));
+        upsert.ExecuteNonQuery();
+    });
+
+    public Task Remove(string key) => writes.Enqueue(transaction =>
+    {
+        using var delete = transaction.Command("DELETE FROM memory_keys WHERE key = @key", ("@key", key));
+        delete.ExecuteNonQuery();
+    });
+
+    public Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor) => database.Read(connection =>
+    {
+        // A prefix is matched as a key range, so it is an index seek and '%'/'_' in keys mean nothing special.
+        using var command = connection.Command(
+            """
+            SELECT key, version, created_by, updated_by, updated_at, size_bytes FROM memory_keys
+            WHERE (@prefix IS NULL OR (key >= @prefix AND key < @prefix_end))
+              AND (@after IS NULL OR key > @after)
+              AND (@operator = 1 OR readers LIKE '%|*|%' OR readers LIKE @reader)
+            ORDER BY key
+            LIMIT @limit
+            """,
+            ("@prefix", string.IsNullOrEmpty(prefix) ? null : prefix),
+            ("@prefix_end", string.IsNullOrEmpty(prefix) ? null : prefix + char.MaxValue),
+            ("@after", Cursors.ToKey(cursor)), ("@operator", caller.IsOperator ? 1 : 0),
+            ("@reader", $"%|{AgentNames.Key(caller.Name)}|%"), ("@limit", limit + 1));
+        using var reader = command.ExecuteReader();
+        var keys = new List<MemoryKeySummary>();
+        while (keys.Count < limit && reader.Read())
+        {
+            keys.Add(new MemoryKeySummary(
+                reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)));
+        }
+        var hasMore = keys.Count == limit && reader.Read();
+        return new MemoryKeyPage(keys, hasMore ? Cursors.FromKey(keys[^1].Key) : null);
+    });
+
+    /// <summary>Everyone who may read: the creator always, plus the read list.</summary>
+    private static string ReaderList(MemoryEntry entry) =>
+        "|" + string.Join("|", entry.AccessControl.Read.Append(entry.CreatedBy)
+            .Select(name => name == Memory.AccessControl.Everyone ? name : AgentNames.Key(name))
+            .Distinct()) + "|";
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Messages;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+/// <summary>
+/// The message log on SQLite: an INSERT per message (plus one per recipient) into B-tree indexes, batched
+/// by the group-commit writer, so a message costs the same whatever the log already holds.
+/// </summary>
+public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue writes) : IMessageLog
+{
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
+
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
+    {
+        long sequence;
+        using (var insert = transaction.Command(
+                   """
+                   INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
+                   VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
+                   RETURNING seq
+                   """,
+                   ("@id", message.Id.ToString()), ("@sender", message.Sender),
+                   ("@channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("@channel_seq", channelSequence),
+                   ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
+                   ("@content", message.Content), ("@metadata", message.Metadata.Text),
+                   ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
+                   ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds())))
+        {
+            sequence = (long)insert.ExecuteScalar()!;
+        }
+        foreach (var recipient in message.Recipients)
+        {
+            using var row = transaction.Command(
+                "INSERT OR IGNORE INTO message_recipients (recipient, seq) VALUES (@recipient, @seq)",
+                ("@recipient", AgentNames.Key(recipient)), ("@seq", sequence));
+            row.ExecuteNonQuery();
+        }
+        return message with { Sequence = sequence };
+    });
+
+    public Task<MessageInfo?> Get(Guid id) => database.Read(connection =>
+    {
+        using var command = connection.Command($"SELECT {Columns} FROM messages WHERE id = @id", ("@id", id.ToString()));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadMessage(reader) : null;
+    });
+
+    public Task<MessagePage> List(MessageQuery query) => database.Read(connection =>
+    {
+        var order = query.Ascending ? "ASC" : "DESC";
+        var cursorCondition = query.Ascending ? "m.seq > @cursor" : "m.seq < @cursor";
+        var source = query.Recipient is null
+            ? "messages m"
+            : "message_recipients r JOIN messages m ON m.seq = r.seq";
+        using var command = connection.Command(
+            $"""
+             SELECT {string.Join(", ", Columns.Split(", ").Select(column => "m." + column))}
+             FROM {source}
+             WHERE (@recipient IS NULL OR r.recipient = @recipient)
+               AND (@sender IS NULL OR m.sender = @sender COLLATE NOCASE)
+               AND (@channel IS NULL OR m.channel = @channel)
+               AND (@task_id IS NULL OR m.task_id = @task_id)
+               AND (@since IS NULL OR m.created_at >= @since)
+               AND (@before IS NULL OR m.created_at < @before)
+               AND (@cursor IS NULL OR {cursorCondition})
+             ORDER BY m.seq {order}
+             LIMIT @limit
+             """,
+            ("@recipient", query.Recipient is { } recipient ? AgentNames.Key(recipient) : null),
+            ("@sender", query.Sender), ("@channel", query.Channel is { } channel ? AgentNames.Key(channel) : null),
+            ("@task_id", query.TaskId?.ToString()),
+            ("@since", query.Since?.ToUnixTimeMilliseconds()), ("@before", query.Before?.ToUnixTimeMilliseconds()),
+            ("@cursor", Cursors.ToPosition(query.Cursor)), ("@limit", query.Limit + 1));
+        using var reader = command.ExecuteReader();
+        var messages = new List<MessageInfo>();
+        while (messages.Count < query.Limit && reader.Read())
+        {
+            messages.Add(ReadMessage(reader));
+        }
+        var hasMore = messages.Count == query.Limit && reader.Read();
+        return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
+    });
+
+    public Task<long> LastChannelSequence(string channelKey) => database.Read(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT IFNULL(MAX(channel_seq), 0) FROM messages WHERE channel = @channel", ("@channel", channelKey));
+        return (long)command.ExecuteScalar()!;
+    });
+
+    private static MessageInfo ReadMessage(SqliteDataReader reader) => new(
+        Id: Guid.Parse(reader.GetString(1)),
+        Sequence: reader.GetInt64(0),
+        Sender: reader.GetString(2),
+        Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(8), AgentChannelJson.Options) ?? [],
+        Channel: reader.IsDBNull(3) ? null : reader.GetString(3),
+        TaskId: reader.IsDBNull(4) ? null : Guid.Parse(reader.GetString(4)),
+        Content: reader.GetString(6),
+        MessageType: reader.GetString(5),
+        Metadata: new RawJson(reader.GetString(7)),
+        CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)));
+}

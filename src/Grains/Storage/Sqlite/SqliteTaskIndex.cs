@@ -1,0 +1,55 @@
+using Orleans.AgentChannel.Json;
+using System.Text.Json;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue writes) : ITaskIndex
+{
+    public Task Upsert(TaskInfo task) => writes.Enqueue(transaction =>
+    {
+        using var upsert = transaction.Command(
+            """
+            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document)
+            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document)
+            ON CONFLICT (id) DO UPDATE SET
+                status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
+                document = excluded.document
+            """,
+            ("@id", task.Id.ToString()), ("@status", AgentChannelJson.WireName(task.Status)), ("@priority", task.Priority),
+            ("@creator", AgentNames.Key(task.Creator)), ("@assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
+            ("@created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
+            ("@document", JsonSerializer.Serialize(task, AgentChannelJson.Options)));
+        upsert.ExecuteNonQuery();
+    });
+
+    public Task<TaskPage> List(TaskQuery query) => database.Read(connection =>
+    {
+        using var command = connection.Command(
+            """
+            SELECT row_id, document FROM tasks
+            WHERE (@status IS NULL OR status = @status)
+              AND (@assignee IS NULL OR assignee = @assignee)
+              AND (@creator IS NULL OR creator = @creator)
+              AND (@priority IS NULL OR priority = @priority)
+              AND (@after IS NULL OR row_id < @after)
+            ORDER BY row_id DESC
+            LIMIT @limit
+            """,
+            ("@status", query.Status is { } status ? AgentChannelJson.WireName(status) : null),
+            ("@assignee", query.Assignee is { } assignee ? AgentNames.Key(assignee) : null),
+            ("@creator", query.Creator is { } creator ? AgentNames.Key(creator) : null),
+            ("@priority", query.Priority), ("@after", Cursors.ToPosition(query.Cursor)), ("@limit", query.Limit + 1));
+        using var reader = command.ExecuteReader();
+        var tasks = new List<TaskInfo>();
+        long lastRow = 0;
+        while (reader.Read() && tasks.Count < query.Limit)
+        {
+            lastRow = reader.GetInt64(0);
+            tasks.Add(SqliteValues.Document<TaskInfo>(reader.GetString(1)));
+        }
+        var hasMore = tasks.Count == query.Limit && reader.Read();
+        return new TaskPage(tasks, hasMore ? Cursors.FromPosition(lastRow) : null);
+    });
+}

@@ -1,0 +1,171 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Hosting;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+/// <summary>
+/// Group commit for the message log and the query tables. SQLite has one writer, and a transaction per
+/// row tops out at a few thousand rows/s; here every write waiting when the writer comes round shares one
+/// transaction. Each caller's task completes only after the transaction that holds its write commits, so
+/// "returned" still means "stored". A write that throws is rolled back to its own savepoint and fails
+/// alone; the rest of its batch commits.
+/// </summary>
+public sealed partial class SqliteWriteQueue : IAsyncDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly ILogger<SqliteWriteQueue> _logger;
+    private readonly int _maxBatch;
+    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public SqliteWriteQueue(SqliteDatabase database, IOptions<StorageOptions> options, ILogger<SqliteWriteQueue> logger)
+    {
+        _database = database;
+        _logger = logger;
+        _maxBatch = options.Value.MaxWriteBatch;
+        _writer = Task.Run(WriteLoop);
+    }
+
+    /// <summary>Runs <paramref name="write"/> inside the next batch's transaction; completes after commit.</summary>
+    public Task<T> Enqueue<T>(Func<SqliteTransaction, T> write)
+    {
+        var pending = new PendingWrite<T>(write);
+        ObjectDisposedException.ThrowIf(!_pending.Writer.TryWrite(pending), this);
+        return pending.Completion.Task;
+    }
+
+    public Task Enqueue(Action<SqliteTransaction> write) => Enqueue<bool>(transaction =>
+    {
+        write(transaction);
+        return true;
+    });
+
+    private async Task WriteLoop()
+    {
+        var batch = new List<PendingWrite>(_maxBatch);
+        SqliteConnection? connection = null;
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < _maxBatch && _pending.Reader.TryRead(out var write))
+                {
+                    batch.Add(write);
+                }
+                connection ??= _database.Open();
+                try
+                {
+                    CommitBatch(connection, batch);
+                }
+                catch (Exception exception)
+                {
+                    LogBatchFailed(exception, batch.Count);
+                    foreach (var write in batch)
+                    {
+                        write.Fail(exception);
+                    }
+                    // A connection whose transaction could not finish is not trusted with the next one.
+                    connection.Dispose();
+                    connection = null;
+                }
+            }
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
+    }
+
+    private static void CommitBatch(SqliteConnection connection, List<PendingWrite> batch)
+    {
+        // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here, not mid-batch.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var succeeded = new List<PendingWrite>(batch.Count);
+        foreach (var write in batch)
+        {
+            transaction.Save("write");
+            try
+            {
+                write.Execute(transaction);
+                transaction.Release("write");
+                succeeded.Add(write);
+            }
+            catch (Exception exception)
+            {
+                transaction.Rollback("write");
+                transaction.Release("write");
+                write.Fail(exception);
+            }
+        }
+        transaction.Commit();
+        foreach (var write in succeeded)
+        {
+            write.Succeed();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    [LoggerMessage(LogLevel.Error, "A batch of {Count} SQLite writes failed and was rolled back")]
+    private partial void LogBatchFailed(Exception exception, int count);
+
+    private abstract class PendingWrite
+    {
+        public abstract void Execute(SqliteTransaction transaction);
+
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteTransaction, T> write) : PendingWrite
+    {
+        private T? _result;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute(SqliteTransaction transaction) => _result = write(transaction);
+
+        public override void Succeed() => Completion.TrySetResult(_result!);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+}
+
+internal static class SqliteCommands
+{
+    /// <summary>A command on the transaction's connection, enlisted in it, with named parameters bound.</summary>
+    public static SqliteCommand Command(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Bind(parameters);
+        return command;
+    }
+
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Bind(parameters);
+        return command;
+    }
+
+    private static void Bind(this SqliteCommand command, (string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+    }
+}

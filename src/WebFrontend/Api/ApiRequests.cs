@@ -1,0 +1,17 @@
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+// Bodies that only the REST API has; everything else binds straight to the grain contracts.
+
+public sealed record StatusRequest(AgentStatus? Status);
+
+public sealed record AssignRequest(string? Agent);
+
+public sealed record CompleteRequest(RawJson? Result);
+
+public sealed record SetMemoryRequest(string? Key, RawJson? Value, AccessControl? AccessControl, long? ExpectedVersion);
+
+public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

@@ -1,0 +1,31 @@
+using System.Security.Claims;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.WebFrontend.Identity;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public static class Endpoints
+{
+    /// <summary>All of /api: every route needs a bearer token unless it says otherwise.</summary>
+    public static IEndpointRouteBuilder MapAgentChannelApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization();
+        api.MapAgents();
+        api.MapMessages();
+        api.MapTasks();
+        api.MapMemory();
+        api.MapChannels();
+        app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
+        return app;
+    }
+
+    internal static Caller Caller(this ClaimsPrincipal user) => AgentTokenAuthenticationHandler.CallerOf(user);
+
+    /// <summary>Parses a required body; a missing body is a 400 naming what was expected.</summary>
+    internal static T Required<T>(T? body, string what) where T : class =>
+        body ?? throw AgentChannelException.Invalid("body", $"A JSON body ({what}) is required.");
+
+    internal static Guid RequireGuid(string value, string field) =>
+        Guid.TryParse(value, out var id) ? id : throw AgentChannelException.NotFound($"No {field} with id '{value}'.");
+}

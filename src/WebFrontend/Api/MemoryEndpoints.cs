@@ -1,0 +1,82 @@
+using Microsoft.Net.Http.Headers;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Memory;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+/// <summary>Shared memory. Keys may contain '/', so the key is the rest of the path. ETag is the version.</summary>
+public static class MemoryEndpoints
+{
+    public static void MapMemory(this RouteGroupBuilder api)
+    {
+        var memory = api.MapGroup("/memory").WithTags("memory");
+
+        memory.MapPost("/", async (SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
+        {
+            var body = Endpoints.Required(request, "key and value");
+            if (string.IsNullOrEmpty(body.Key))
+            {
+                throw AgentChannelException.Invalid("key", "'key' is required.");
+            }
+            return await Set(context, grains, body.Key, body);
+        });
+
+        memory.MapGet("/", (string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>
+            grains.GetGrain<IMemoryDirectoryGrain>(0).List(context.User.Caller(), prefix, limit ?? 100, cursor));
+
+        memory.MapGet("/{**key}", async (string key, HttpContext context, IGrainFactory grains) =>
+        {
+            var entry = await grains.GetGrain<IMemoryGrain>(key).Get(context.User.Caller());
+            context.Response.Headers.ETag = ETagOf(entry.Version);
+            return entry;
+        });
+
+        memory.MapPut("/{**key}", async (string key, SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
+        {
+            var body = Endpoints.Required(request, "value");
+            if (body.Key is not null && body.Key != key)
+            {
+                throw AgentChannelException.Invalid("key", "The body's 'key' differs from the key in the path.");
+            }
+            return await Set(context, grains, key, body);
+        });
+
+        memory.MapDelete("/{**key}", async (string key, long? expected_version, HttpContext context, IGrainFactory grains) =>
+        {
+            await grains.GetGrain<IMemoryGrain>(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version));
+            return Results.NoContent();
+        });
+    }
+
+    private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body)
+    {
+        var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion));
+        var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write);
+        context.Response.Headers.ETag = ETagOf(written.Entry.Version);
+        return written.Created
+            ? Results.Created($"/api/memory/{Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal)}", written.Entry)
+            : Results.Ok(written.Entry);
+    }
+
+    private static string ETagOf(long version) => $"\"{version}\"";
+
+    /// <summary>If-Match: "N" is the same compare-and-set as expected_version: N; both must agree.</summary>
+    private static long? ExpectedVersion(HttpContext context, long? fromBody)
+    {
+        var ifMatch = context.Request.Headers[HeaderNames.IfMatch].ToString();
+        if (string.IsNullOrEmpty(ifMatch))
+        {
+            return fromBody;
+        }
+        var tag = ifMatch.Trim();
+        if (!(tag.Length > 2 && tag[0] == '"' && tag[^1] == '"' && long.TryParse(tag[1..^1], out var version)))
+        {
+            throw AgentChannelException.Invalid("If-Match", "'If-Match' must be one quoted version, e.g. \"3\".");
+        }
+        if (fromBody is not null && fromBody != version)
+        {
+            throw AgentChannelException.Invalid("expected_version", "'expected_version' and 'If-Match' disagree.");
+        }
+        return version;
+    }
+}

@@ -1,0 +1,33 @@
+using Orleans.AgentChannel.Messages;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public static class MessagesEndpoints
+{
+    public static void MapMessages(this RouteGroupBuilder api)
+    {
+        var messages = api.MapGroup("/messages").WithTags("messages");
+
+        messages.MapPost("/", async (MessageDraft? draft, HttpContext context, IGrainFactory grains) =>
+        {
+            var message = await grains.GetGrain<IMessagesGrain>(0)
+                .Send(context.User.Caller(), Endpoints.Required(draft, "content and recipients, channel or task_id"));
+            return Results.Created($"/api/messages/{message.Id}", message);
+        });
+
+        messages.MapGet("/", (string? sender, string? recipient, string? channel, Guid? task_id, DateTimeOffset? since,
+                DateTimeOffset? before, int? limit, string? cursor, string? order, IGrainFactory grains) =>
+            grains.GetGrain<IMessagesGrain>(0).List(new MessageQuery(
+                sender, recipient, channel, task_id, since, before, limit ?? 50, cursor, Ascending: ParseOrder(order))));
+
+        messages.MapGet("/{id}", (string id, IGrainFactory grains) =>
+            grains.GetGrain<IMessagesGrain>(0).Get(Endpoints.RequireGuid(id, "message")));
+    }
+
+    private static bool ParseOrder(string? order) => order?.ToLowerInvariant() switch
+    {
+        null or "desc" => false,
+        "asc" => true,
+        _ => throw Errors.AgentChannelException.Invalid("order", "'order' must be 'asc' or 'desc'."),
+    };
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.AgentChannel.Errors;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+/// <summary>
+/// The one mapping from domain errors to RFC 7807 problem details: status, a stable <c>code</c>, and the
+/// offending <c>field</c> or the entity's <c>current_version</c> where they apply.
+/// </summary>
+public sealed class ProblemResponses(IProblemDetailsService problemDetails)
+{
+    public static int StatusOf(ErrorKind code) => code switch
+    {
+        ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        ErrorKind.Unauthorized => StatusCodes.Status401Unauthorized,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public Task Write(HttpContext context, AgentChannelException error) =>
+        Write(context, error.Code, error.Message, error.Field, error.CurrentVersion);
+
+    public async Task Write(HttpContext context, ErrorKind code, string detail, string? field = null, long? currentVersion = null)
+    {
+        var status = StatusOf(code);
+        context.Response.StatusCode = status;
+        var problem = new ProblemDetails
+        {
+            Status = status,
+            Title = ReasonPhrase(code),
+            Detail = detail,
+            Type = $"https://agentchannel.dev/errors/{code.ToWire()}",
+        };
+        problem.Extensions["code"] = code.ToWire();
+        if (field is not null)
+        {
+            problem.Extensions["field"] = field;
+        }
+        if (currentVersion is not null)
+        {
+            problem.Extensions["current_version"] = currentVersion;
+        }
+        await problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+    }
+
+    private static string ReasonPhrase(ErrorKind code) => code switch
+    {
+        ErrorKind.Invalid => "Invalid request",
+        ErrorKind.Unauthorized => "Unauthorized",
+        ErrorKind.Forbidden => "Forbidden",
+        ErrorKind.NotFound => "Not found",
+        ErrorKind.Conflict => "Conflict",
+        ErrorKind.TooLarge => "Too large",
+        _ => "Error",
+    };
+}
+
+/// <summary>Turns exceptions that escape an endpoint into problem details; bad input never becomes a 500.</summary>
+public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        switch (exception)
+        {
+            case AgentChannelException error:
+                await problems.Write(httpContext, error);
+                return true;
+            case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                await problems.Write(httpContext, ErrorKind.TooLarge, "The request body is too large.");
+                return true;
+            case BadHttpRequestException { InnerException: JsonException json }:
+                await problems.Write(httpContext, ErrorKind.Invalid, $"The request body is not valid JSON for this endpoint: {json.Message}", FieldOf(json));
+                return true;
+            case BadHttpRequestException bad:
+                await problems.Write(httpContext, ErrorKind.Invalid, bad.Message);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public static bool IsClientError(Exception exception) => exception is AgentChannelException or BadHttpRequestException;
+
+    /// <summary>"$.assign_to" → "assign_to".</summary>
+    private static string? FieldOf(JsonException json) =>
+        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.');
+}

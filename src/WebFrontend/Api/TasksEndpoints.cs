@@ -1,0 +1,37 @@
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public static class TasksEndpoints
+{
+    public static void MapTasks(this RouteGroupBuilder api)
+    {
+        var tasks = api.MapGroup("/tasks").WithTags("tasks");
+
+        tasks.MapPost("/", async (NewTask? task, HttpContext context, IGrainFactory grains, TimeProvider clock) =>
+        {
+            var created = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
+                .Create(context.User.Caller(), Endpoints.Required(task, "title, description, priority, ..."));
+            return Results.Created($"/api/tasks/{created.Id}", created);
+        });
+
+        tasks.MapGet("/", (AgentTaskStatus? status, string? assignee, string? creator, int? priority, int? limit, string? cursor,
+                IGrainFactory grains) =>
+            grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(status, assignee, creator, priority, limit ?? 50, cursor)));
+
+        tasks.MapGet("/{id}", (string id, IGrainFactory grains) => Task(grains, id).Get());
+
+        tasks.MapPut("/{id}", (string id, TaskUpdate? update, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change")));
+
+        tasks.MapPost("/{id}/assign", (string id, AssignRequest? request, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Assign(context.User.Caller(), Endpoints.Required(request, "agent").Agent
+                ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required.")));
+
+        tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Complete(context.User.Caller(), request?.Result));
+    }
+
+    private static ITaskGrain Task(IGrainFactory grains, string id) =>
+        grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
+}

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.WebFrontend.Api;
+using Orleans.AgentChannel.WebFrontend.Identity;
+using Scalar.AspNetCore;
+
+namespace Orleans.AgentChannel.WebFrontend.Hosting;
+
+/// <summary>
+/// Builds the whole product in one process: an Orleans silo (localhost clustering, state on the SQLite
+/// file) and, on top of it, the REST API. Program runs it; tests start it on loopback the same way.
+/// </summary>
+public static class AgentChannelHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.Services.AddOptions<FrontendOptions>().Bind(builder.Configuration.GetSection(FrontendOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        var frontend = builder.Configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(frontend.Silo.SiloPort, frontend.Silo.GatewayPort,
+                serviceId: frontend.Silo.ServiceId, clusterId: frontend.Silo.ClusterId);
+            silo.AddAgentChannel(builder.Configuration);
+        });
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = frontend.MaxRequestBodyBytes);
+        builder.Services.ConfigureHttpJsonOptions(json => AgentChannelJson.Configure(json.SerializerOptions));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<ProblemResponses>();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Bad JSON must reach ProblemExceptionHandler (which names the field) instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton<OperatorToken>();
+        builder.Services.AddAuthentication(AgentTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(
+                AgentTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Orleans.AgentChannel API";
+            document.Info.Description = "Agents register, message each other, hand out tasks and share memory. " +
+                                        "Authenticate with 'Authorization: Bearer <token>' from POST /api/agents/register.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Refused requests are answered, not failures of ours: keep them out of the error log.
+            SuppressDiagnosticsCallback = context => ProblemExceptionHandler.IsClientError(context.Exception),
+        });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
+        app.MapAgentChannelApi();
+        app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
+
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));
+        return app;
+    }
+
+    /// <summary>Where the product answers, printed so a newcomer knows what to open.</summary>
+    private static void AnnounceStarted(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var operatorToken = app.Services.GetRequiredService<OperatorToken>();
+        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        foreach (var address in addresses)
+        {
+            Console.WriteLine($"Orleans.AgentChannel is running on {address}  (API docs: {address.TrimEnd('/')}/scalar)");
+        }
+        Console.WriteLine($"Data: {Path.GetFullPath(storage.SqlitePath)}");
+        if (operatorToken.IsGenerated)
+        {
+            Console.WriteLine($"Operator token for this run (set AgentChannel__OperatorToken to fix one): {operatorToken.Value}");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.AgentChannel.WebFrontend.Hosting;
+
+/// <summary>How this host runs (<c>AgentChannel</c> section).</summary>
+public sealed class FrontendOptions
+{
+    public const string Section = "AgentChannel";
+
+    /// <summary>
+    /// The operator's bearer token (reads everything, acts as "operator"). When empty a random one is
+    /// made at start and printed, so a local run is never open to anonymous callers.
+    /// </summary>
+    public string? OperatorToken { get; set; }
+
+    /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    public SiloOptions Silo { get; set; } = new();
+}
+
+/// <summary>The embedded silo's endpoints (<c>AgentChannel:Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
+    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
+    [Required] public string ClusterId { get; set; } = "agentchannel";
+    [Required] public string ServiceId { get; set; } = "agentchannel";
+}

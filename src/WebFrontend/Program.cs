@@ -1,0 +1,3 @@
+using Orleans.AgentChannel.WebFrontend.Hosting;
+
+await AgentChannelHost.Build(args).RunAsync();
