@@ -11,6 +11,11 @@ public sealed record AccessControl(
     public const string Everyone = "*";
 
     public static AccessControl Open { get; } = new([Everyone], [Everyone]);
+
+    public bool Equals(AccessControl? other) =>
+        other is not null && Read.SequenceEqual(other.Read) && Write.SequenceEqual(other.Write);
+
+    public override int GetHashCode() => HashCode.Combine(string.Join('|', Read), string.Join('|', Write));
 }
 
 /// <summary>A write of a key's value. A set <see cref="ExpectedVersion"/> makes it a compare-and-set.</summary>

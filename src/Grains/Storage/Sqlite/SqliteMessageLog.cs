@@ -60,7 +60,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             $"""
              SELECT {string.Join(", ", Columns.Split(", ").Select(column => "m." + column))}
              FROM {source}
-             WHERE (@recipient IS NULL OR r.recipient = @recipient)
+             WHERE {(query.Recipient is null ? "1" : "r.recipient = @recipient")}
                AND (@sender IS NULL OR m.sender = @sender COLLATE NOCASE)
                AND (@channel IS NULL OR m.channel = @channel)
                AND (@task_id IS NULL OR m.task_id = @task_id)

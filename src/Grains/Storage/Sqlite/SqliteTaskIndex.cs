@@ -44,7 +44,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         using var reader = command.ExecuteReader();
         var tasks = new List<TaskInfo>();
         long lastRow = 0;
-        while (reader.Read() && tasks.Count < query.Limit)
+        while (tasks.Count < query.Limit && reader.Read())
         {
             lastRow = reader.GetInt64(0);
             tasks.Add(SqliteValues.Document<TaskInfo>(reader.GetString(1)));

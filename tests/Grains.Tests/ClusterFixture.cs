@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.TestingHost;
+
+[assembly: AssemblyFixture(typeof(Orleans.AgentChannel.Grains.Tests.ClusterFixture))]
+
+namespace Orleans.AgentChannel.Grains.Tests;
+
+/// <summary>One in-process Orleans cluster for the assembly, its state on a fresh SQLite file.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public string DatabasePath { get; } = TempDatabase.NewPath();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentChannel:Storage:SqlitePath"] = DatabasePath,
+        }));
+        builder.ConfigureSilo((_, silo) => silo.AddAgentChannel(silo.Configuration));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        TempDatabase.Delete(DatabasePath);
+    }
+
+    /// <summary>Registers an agent with a name unique to this test run and returns it with its token.</summary>
+    public async Task<(AgentInfo Agent, string Token, Caller Caller)> RegisterAgent(string prefix, params string[] capabilities)
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, AgentNames.MaxLength)];
+        var registered = await Grains.GetGrain<IAgentGrain>(AgentNames.Key(name))
+            .Register(new AgentRegistration(name, "llm", capabilities, null), presentedToken: null);
+        return (registered.Agent, registered.Token!, Caller.Agent(registered.Agent.Name));
+    }
+}
+
+public static class TempDatabase
+{
+    public static string NewPath() => Path.Combine(Path.GetTempPath(), "agentchannel-tests", $"{Guid.NewGuid():N}", "agentchannel.db");
+
+    public static void Delete(string path)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var directory = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
+
+namespace Orleans.AgentChannel.Grains.Tests;
+
+public sealed class MemoryGrainTests(ClusterFixture fixture)
+{
+    private IMemoryGrain Key(string key) => fixture.Grains.GetGrain<IMemoryGrain>(key);
+
+    private static string UniqueKey(string prefix) => $"{prefix}/{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Every_write_bumps_the_version_and_records_who_wrote()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var (_, _, bob) = await fixture.RegisterAgent("bob");
+        var key = UniqueKey("research/results");
+
+        var created = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("""{"findings":"a"}""")));
+        var updated = await Key(key).Set(bob, new MemoryWrite(RawJson.Parse("""{"findings":"b"}""")));
+
+        created.Created.ShouldBeTrue();
+        created.Entry.Version.ShouldBe(1);
+        updated.Created.ShouldBeFalse();
+        updated.Entry.Version.ShouldBe(2);
+        updated.Entry.CreatedBy.ShouldBe(alice.Name);
+        updated.Entry.UpdatedBy.ShouldBe(bob.Name);
+        (await Key(key).Get(bob)).Value.Text.ShouldBe("""{"findings":"b"}""");
+    }
+
+    [Fact]
+    public async Task A_stale_expected_version_is_a_conflict_with_the_current_version_and_changes_nothing()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var key = UniqueKey("cas");
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 1));
+
+        var error = await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(alice, new MemoryWrite(RawJson.Parse("3"), ExpectedVersion: 1)));
+
+        error.Code.ShouldBe(ErrorKind.Conflict);
+        error.CurrentVersion.ShouldBe(2);
+        var entry = await Key(key).Get(alice);
+        entry.Version.ShouldBe(2);
+        entry.Value.Text.ShouldBe("2");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("cas")).Set(alice, new MemoryWrite(RawJson.Parse("1"), ExpectedVersion: 3))))
+            .CurrentVersion.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Access_control_is_enforced_in_the_grain()
+    {
+        var (_, _, owner) = await fixture.RegisterAgent("owner");
+        var (reader, _, readerCaller) = await fixture.RegisterAgent("reader");
+        var (_, _, stranger) = await fixture.RegisterAgent("stranger");
+        var key = UniqueKey("private");
+        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("\"secret\""), new AccessControl([reader.Name], [])));
+
+        (await Key(key).Get(readerCaller)).Value.Text.ShouldBe("\"secret\"");
+        (await Key(key).Get(Caller.Operator)).Version.ShouldBe(1);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(stranger))).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(readerCaller, new MemoryWrite(RawJson.Parse("1"))))).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Delete(readerCaller, null))).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Key(key).Get(owner)).Value.Text.ShouldBe("\"secret\"");
+    }
+
+    [Fact]
+    public async Task Only_the_creator_or_operator_changes_access_control()
+    {
+        var (_, _, owner) = await fixture.RegisterAgent("owner");
+        var (_, _, writer) = await fixture.RegisterAgent("writer");
+        var key = UniqueKey("acl");
+        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("1")));
+
+        (await Should.ThrowAsync<AgentChannelException>(() =>
+            Key(key).Set(writer, new MemoryWrite(RawJson.Parse("2"), new AccessControl([writer.Name], [writer.Name]))))).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Key(key).Get(owner)).AccessControl.ShouldBe(AccessControl.Open);
+
+        var locked = await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("3"), new AccessControl([], [])));
+        locked.Entry.AccessControl.Read.ShouldBeEmpty();
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(writer))).Code.ShouldBe(ErrorKind.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_deleted_key_is_gone_and_a_re_created_key_continues_its_version()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var key = UniqueKey("tomb");
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1")));
+
+        await Key(key).Delete(alice, expectedVersion: 1);
+
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
+        var again = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0));
+        again.Created.ShouldBeTrue();
+        again.Entry.Version.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task Values_over_the_size_limit_and_bad_keys_are_refused()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var huge = RawJson.Parse($"\"{new string('x', 300 * 1024)}\"");
+
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("big")).Set(alice, new MemoryWrite(huge)))).Code.ShouldBe(ErrorKind.TooLarge);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(" padded").Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("novalue")).Set(alice, new MemoryWrite(null)))).Field.ShouldBe("value");
+    }
+
+    [Fact]
+    public async Task Listing_by_prefix_shows_only_keys_the_caller_may_read()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var (_, _, bob) = await fixture.RegisterAgent("bob");
+        var prefix = $"ns-{Guid.NewGuid():N}/";
+        await Key(prefix + "a").Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        await Key(prefix + "b").Set(alice, new MemoryWrite(RawJson.Parse("1"), new AccessControl([], [])));
+        await Key(prefix + "c").Set(bob, new MemoryWrite(RawJson.Parse("1")));
+        await Key(prefix.TrimEnd('/') + "x").Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        var directory = fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0);
+
+        (await directory.List(alice, prefix, 10, null)).Items.Select(k => k.Key).ShouldBe([prefix + "a", prefix + "b", prefix + "c"]);
+        (await directory.List(bob, prefix, 10, null)).Items.Select(k => k.Key).ShouldBe([prefix + "a", prefix + "c"]);
+
+        var first = await directory.List(Caller.Operator, prefix, 2, null);
+        first.Items.Count.ShouldBe(2);
+        var rest = await directory.List(Caller.Operator, prefix, 2, first.NextCursor);
+        rest.Items.Select(k => k.Key).ShouldBe([prefix + "c"]);
+        rest.NextCursor.ShouldBeNull();
+    }
+}

@@ -1,0 +1,169 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.TestingHost;
+
+namespace Orleans.AgentChannel.Grains.Tests;
+
+/// <summary>The SQLite layer on its own: schema, group commit, and what happens when the file is locked.</summary>
+public sealed class SqliteStorageTests : IAsyncLifetime
+{
+    private readonly string _path = TempDatabase.NewPath();
+    private SqliteDatabase _database = null!;
+    private SqliteWriteQueue _writes = null!;
+
+    public ValueTask InitializeAsync()
+    {
+        var options = Options.Create(new StorageOptions { SqlitePath = _path, BusyTimeoutSeconds = 1 });
+        _database = new SqliteDatabase(options, NullLogger<SqliteDatabase>.Instance);
+        _database.ApplySchema();
+        _writes = new SqliteWriteQueue(_database, options, NullLogger<SqliteWriteQueue>.Instance);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writes.DisposeAsync();
+        TempDatabase.Delete(_path);
+    }
+
+    [Fact]
+    public void The_schema_is_idempotent_and_puts_the_file_in_WAL_mode()
+    {
+        _database.ApplySchema();
+        _database.ApplySchema();
+
+        using var connection = _database.Open();
+        using var mode = connection.Command("PRAGMA journal_mode");
+        mode.ExecuteScalar().ShouldBe("wal");
+        using var queries = connection.Command("SELECT COUNT(*) FROM OrleansQuery");
+        queries.ExecuteScalar().ShouldBe(3L);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_all_commit_with_distinct_sequences()
+    {
+        var log = new SqliteMessageLog(_database, _writes);
+
+        var stored = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => log.Append(Message($"m{i}", "bob"), null)));
+
+        stored.Select(m => m.Sequence).Distinct().Count().ShouldBe(500);
+        (await log.List(new MessageQuery(Recipient: "bob", Limit: 500))).Items.Count.ShouldBe(500);
+    }
+
+    [Fact]
+    public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits()
+    {
+        var log = new SqliteMessageLog(_database, _writes);
+        var before = log.Append(Message("before", "carol"), null);
+        var failing = _writes.Enqueue(transaction =>
+        {
+            using var insert = transaction.Command("INSERT INTO channels (name_key, name, member_count, created_at) VALUES ('x', 'x', 0, 0)");
+            insert.ExecuteNonQuery();
+            throw new InvalidOperationException("refused on purpose");
+        });
+        var after = log.Append(Message("after", "carol"), null);
+
+        await Should.ThrowAsync<InvalidOperationException>(() => failing);
+        await before;
+        await after;
+        (await log.List(new MessageQuery(Recipient: "carol"))).Items.Count.ShouldBe(2);
+        using var connection = _database.Open();
+        using var channels = connection.Command("SELECT COUNT(*) FROM channels");
+        channels.ExecuteScalar().ShouldBe(0L);
+    }
+
+    [Fact]
+    public async Task The_log_writer_recovers_after_a_database_is_locked_timeout()
+    {
+        var log = new SqliteMessageLog(_database, _writes);
+        using (var blocker = HoldWriteLock(_database))
+        {
+            var blocked = await Should.ThrowAsync<SqliteException>(() => log.Append(Message("blocked", "dave"), null));
+            blocked.SqliteErrorCode.ShouldBe(5); // SQLITE_BUSY
+        }
+
+        await log.Append(Message("after unlock", "dave"), null);
+        (await log.List(new MessageQuery(Recipient: "dave"))).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
+    }
+
+    /// <summary>Another connection takes SQLite's single write lock and keeps it until disposed.</summary>
+    internal static IDisposable HoldWriteLock(SqliteDatabase database)
+    {
+        var connection = database.Open();
+        var transaction = connection.BeginTransaction(deferred: false);
+        return new Releaser(() =>
+        {
+            transaction.Rollback();
+            transaction.Dispose();
+            connection.Dispose();
+        });
+    }
+
+    private static MessageInfo Message(string content, string recipient) => new(
+        Guid.CreateVersion7(), 0, "alice", [recipient], null, null, content, MessageTypes.Default, RawJson.EmptyObject, DateTimeOffset.UtcNow);
+
+    private sealed class Releaser(Action release) : IDisposable
+    {
+        public void Dispose() => release();
+    }
+}
+
+/// <summary>
+/// Orleans' ADO.NET grain storage on our SQLite scripts, with a 1 s busy timeout: a write that times out on
+/// a locked file must fail cleanly and leave the provider able to write again (no connection stuck in a
+/// half-open transaction).
+/// </summary>
+public sealed class GrainStorageLockTests : IAsyncLifetime
+{
+    private readonly string _path = TempDatabase.NewPath();
+    private InProcessTestCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentChannel:Storage:SqlitePath"] = _path,
+            ["AgentChannel:Storage:BusyTimeoutSeconds"] = "1",
+        }));
+        builder.ConfigureSilo((_, silo) => silo.AddAgentChannel(silo.Configuration));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cluster.StopAllSilosAsync();
+        await _cluster.DisposeAsync();
+        TempDatabase.Delete(_path);
+    }
+
+    [Fact]
+    public async Task A_state_write_that_times_out_on_a_locked_file_fails_and_the_next_one_succeeds()
+    {
+        var agent = _cluster.Client.GetGrain<IAgentGrain>("locked-agent");
+        await agent.Register(new AgentRegistration("locked-agent", "llm", null, null), null);
+        var database = new SqliteDatabase(
+            Options.Create(new StorageOptions { SqlitePath = _path, BusyTimeoutSeconds = 1 }), NullLogger<SqliteDatabase>.Instance);
+
+        using (SqliteStorageTests.HoldWriteLock(database))
+        {
+            await Should.ThrowAsync<Exception>(() => agent.SetStatus(Caller.Operator, AgentStatus.Busy));
+        }
+
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            (await agent.SetStatus(Caller.Operator, AgentStatus.Offline)).Status.ShouldBe(AgentStatus.Offline);
+        }
+        await _cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero, TestContext.Current.CancellationToken);
+        (await agent.Get())!.Status.ShouldBe(AgentStatus.Offline);
+    }
+}
