@@ -18,6 +18,24 @@ public static class AgentChannelJson
         return options;
     }
 
+    /// <summary>Reads a wire name ("in_progress") back; null or empty gives null, anything else is a 400 naming the field.</summary>
+    public static T? ParseWireName<T>(string? value, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (WireName(candidate) == value)
+            {
+                return candidate;
+            }
+        }
+        throw Errors.AgentChannelException.Invalid(field,
+            $"'{field}' must be one of: {string.Join(", ", Enum.GetValues<T>().Select(v => WireName(v)))}.");
+    }
+
     /// <summary>An enum value as it appears on the wire, e.g. "in_progress".</summary>
     public static string WireName<T>(T value) where T : struct, Enum =>
         JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());

@@ -124,13 +124,13 @@ public sealed class TaskGrain(
     public async Task<TaskInfo> Complete(Caller caller, RawJson? result)
     {
         RequireCreated();
-        if (!caller.IsOperator && !(Current.CurrentAssignment is { } current && caller.Is(current.Agent)))
-        {
-            throw AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
-        }
         if (Current.Status is not (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress))
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; only an assigned or in-progress task can be completed.");
+        }
+        if (!caller.IsOperator && !(Current.CurrentAssignment is { } current && caller.Is(current.Agent)))
+        {
+            throw AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
         }
         var validResult = result is null ? (RawJson?)null : Validation.LimitJson(result.Value, "result", limits.Value.MaxTaskResultBytes);
         var now = clock.GetUtcNow();

@@ -1,6 +1,7 @@
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -23,8 +24,9 @@ public static class AgentsEndpoints
                 : Results.Ok(result);
         }).AllowAnonymous();
 
-        agents.MapGet("/", async (AgentStatus? status, string? type, string? capability, IGrainFactory grains) =>
-            new ItemsResponse<AgentListing>(await grains.GetGrain<IAgentDirectoryGrain>(0).List(new AgentQuery(status, type, capability))));
+        agents.MapGet("/", async (string? status, string? type, string? capability, IGrainFactory grains) =>
+            new ItemsResponse<AgentListing>(await grains.GetGrain<IAgentDirectoryGrain>(0).List(new AgentQuery(
+                AgentChannelJson.ParseWireName<AgentStatus>(status, "status"), Endpoints.NullIfEmpty(type), Endpoints.NullIfEmpty(capability)))));
 
         agents.MapGet("/{id}", (string id, IGrainFactory grains) => grains.GetGrain<IAgentDirectoryGrain>(0).Resolve(id));
 

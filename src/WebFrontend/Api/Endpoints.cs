@@ -26,6 +26,9 @@ public static class Endpoints
     internal static T Required<T>(T? body, string what) where T : class =>
         body ?? throw AgentChannelException.Invalid("body", $"A JSON body ({what}) is required.");
 
+    /// <summary>An empty query parameter (?type=) filters on nothing rather than on "".</summary>
+    internal static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     internal static Guid RequireGuid(string value, string field) =>
         Guid.TryParse(value, out var id) ? id : throw AgentChannelException.NotFound($"No {field} with id '{value}'.");
 }

@@ -18,7 +18,8 @@ public static class MessagesEndpoints
         messages.MapGet("/", (string? sender, string? recipient, string? channel, Guid? task_id, DateTimeOffset? since,
                 DateTimeOffset? before, int? limit, string? cursor, string? order, IGrainFactory grains) =>
             grains.GetGrain<IMessagesGrain>(0).List(new MessageQuery(
-                sender, recipient, channel, task_id, since, before, limit ?? 50, cursor, Ascending: ParseOrder(order))));
+                Endpoints.NullIfEmpty(sender), Endpoints.NullIfEmpty(recipient), Endpoints.NullIfEmpty(channel), task_id,
+                since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor), Ascending: ParseOrder(order))));
 
         messages.MapGet("/{id}", (string id, IGrainFactory grains) =>
             grains.GetGrain<IMessagesGrain>(0).Get(Endpoints.RequireGuid(id, "message")));

@@ -22,6 +22,18 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         _ => StatusCodes.Status500InternalServerError,
     };
 
+    /// <summary>The wire code for a status the framework produced on its own.</summary>
+    public static string CodeOf(int? status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => ErrorKind.Unauthorized.ToWire(),
+        StatusCodes.Status403Forbidden => ErrorKind.Forbidden.ToWire(),
+        StatusCodes.Status404NotFound => ErrorKind.NotFound.ToWire(),
+        StatusCodes.Status409Conflict => ErrorKind.Conflict.ToWire(),
+        StatusCodes.Status413PayloadTooLarge => ErrorKind.TooLarge.ToWire(),
+        >= 400 and < 500 => ErrorKind.Invalid.ToWire(),
+        _ => "internal",
+    };
+
     public Task Write(HttpContext context, AgentChannelException error) =>
         Write(context, error.Code, error.Message, error.Field, error.CurrentVersion);
 

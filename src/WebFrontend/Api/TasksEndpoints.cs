@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -15,9 +16,11 @@ public static class TasksEndpoints
             return Results.Created($"/api/tasks/{created.Id}", created);
         });
 
-        tasks.MapGet("/", (AgentTaskStatus? status, string? assignee, string? creator, int? priority, int? limit, string? cursor,
+        tasks.MapGet("/", (string? status, string? assignee, string? creator, int? priority, int? limit, string? cursor,
                 IGrainFactory grains) =>
-            grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(status, assignee, creator, priority, limit ?? 50, cursor)));
+            grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(
+                AgentChannelJson.ParseWireName<AgentTaskStatus>(status, "status"), Endpoints.NullIfEmpty(assignee),
+                Endpoints.NullIfEmpty(creator), priority, limit ?? 50, Endpoints.NullIfEmpty(cursor))));
 
         tasks.MapGet("/{id}", (string id, IGrainFactory grains) => Task(grains, id).Get());
 

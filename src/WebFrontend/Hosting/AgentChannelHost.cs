@@ -33,7 +33,9 @@ public static class AgentChannelHost
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = frontend.MaxRequestBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(json => AgentChannelJson.Configure(json.SerializerOptions));
-        builder.Services.AddProblemDetails();
+        // Problems the framework writes itself (unknown route, body over the size limit) get our code too.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("code", ProblemResponses.CodeOf(context.ProblemDetails.Status)));
         builder.Services.AddSingleton<ProblemResponses>();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Bad JSON must reach ProblemExceptionHandler (which names the field) instead of a bare 400.

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.AgentChannel.WebFrontend.Hosting;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+/// <summary>
+/// The real product host (embedded silo + Kestrel) on loopback with free ports and its own SQLite file,
+/// exactly as <c>dotnet run --project src/WebFrontend</c> builds it.
+/// </summary>
+public sealed class AgentChannelServer : IAsyncDisposable
+{
+    public const string OperatorToken = "test-operator-token";
+
+    private readonly WebApplication _app;
+
+    private AgentChannelServer(WebApplication app, Uri address, string databasePath)
+    {
+        _app = app;
+        Address = address;
+        DatabasePath = databasePath;
+    }
+
+    public Uri Address { get; }
+
+    public string DatabasePath { get; }
+
+    public static async Task<AgentChannelServer> StartAsync(string databasePath, IDictionary<string, string?>? settings = null)
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["AgentChannel:OperatorToken"] = OperatorToken,
+            ["AgentChannel:Storage:SqlitePath"] = databasePath,
+            ["AgentChannel:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AgentChannel:Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AgentChannel:Silo:ClusterId"] = $"test-{Guid.NewGuid():N}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+        var app = AgentChannelHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new AgentChannelServer(app, new Uri(address), databasePath);
+    }
+
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A response as the wire has it: status, headers and the JSON body.</summary>
+public sealed record ApiResponse(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Raw)
+{
+    public JsonNode Json => Body ?? throw new InvalidOperationException($"Response {Status} had no JSON body.");
+
+    /// <summary>Asserts an RFC 7807 problem with our error code.</summary>
+    public ApiResponse ShouldBeProblem(HttpStatusCode status, string code, string? field = null)
+    {
+        Status.ShouldBe(status, Body?.ToJsonString());
+        Raw.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        Json["status"]!.GetValue<int>().ShouldBe((int)status);
+        Json["code"]!.GetValue<string>().ShouldBe(code);
+        if (field is not null)
+        {
+            Json["field"]?.GetValue<string>().ShouldBe(field, Body?.ToJsonString());
+        }
+        return this;
+    }
+}
+
+public static class HttpClientJson
+{
+    public static Task<ApiResponse> Get(this HttpClient client, string url) => client.Send(HttpMethod.Get, url);
+
+    public static Task<ApiResponse> Post(this HttpClient client, string url, object? body = null) => client.Send(HttpMethod.Post, url, body);
+
+    public static Task<ApiResponse> Put(this HttpClient client, string url, object? body = null) => client.Send(HttpMethod.Put, url, body);
+
+    public static Task<ApiResponse> Delete(this HttpClient client, string url) => client.Send(HttpMethod.Delete, url);
+
+    /// <summary>Sends <paramref name="body"/> as JSON (a string is sent verbatim, so tests can send broken JSON).</summary>
+    public static async Task<ApiResponse> Send(this HttpClient client, HttpMethod method, string url, object? body = null,
+        Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            var json = body as string ?? JsonSerializer.Serialize(body);
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+        configure?.Invoke(request);
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return new ApiResponse(response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+    }
+}

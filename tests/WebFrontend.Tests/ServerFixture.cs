@@ -1,0 +1,60 @@
+using System.Net;
+
+[assembly: AssemblyFixture(typeof(Orleans.AgentChannel.WebFrontend.Tests.ServerFixture))]
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+/// <summary>One running server shared by the API tests; each test registers agents with unique names.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public string DatabasePath { get; } = TempFiles.NewDatabasePath();
+
+    public AgentChannelServer Server { get; private set; } = null!;
+
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    public HttpClient Operator { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Server = await AgentChannelServer.StartAsync(DatabasePath);
+        Anonymous = Server.Client();
+        Operator = Server.Client(AgentChannelServer.OperatorToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Anonymous.Dispose();
+        Operator.Dispose();
+        await Server.DisposeAsync();
+        TempFiles.DeleteDatabase(DatabasePath);
+    }
+
+    /// <summary>Registers a uniquely named agent and returns its name, id and a client carrying its token.</summary>
+    public async Task<TestAgent> Register(string prefix, params string[] capabilities)
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+        var response = await Anonymous.Post("/api/agents/register", new { name, type = "llm", capabilities });
+        response.Status.ShouldBe(HttpStatusCode.Created, response.Body?.ToJsonString());
+        var token = response.Json["token"]!.GetValue<string>();
+        return new TestAgent(name, Guid.Parse(response.Json["agent"]!["id"]!.GetValue<string>()), token, Server.Client(token));
+    }
+}
+
+public sealed record TestAgent(string Name, Guid Id, string Token, HttpClient Http);
+
+public static class TempFiles
+{
+    public static string NewDatabasePath() =>
+        Path.Combine(Path.GetTempPath(), "agentchannel-tests", $"{Guid.NewGuid():N}", "agentchannel.db");
+
+    public static void DeleteDatabase(string path)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var directory = Path.GetDirectoryName(path)!;
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Net;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+public sealed class TasksApiTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task The_seed_task_flow_creates_assigns_updates_and_completes_over_http()
+    {
+        var creator = await fixture.Register("research");
+        var worker = await fixture.Register("analysis");
+
+        var created = await creator.Http.Post("/api/tasks", new
+        {
+            title = "Analyze data",
+            description = "Process the dataset",
+            priority = 1,
+            due_date = "2030-01-01T00:00:00Z",
+            requirements = new { capabilities = new[] { "analysis" } },
+            assign_to = worker.Name,
+            creator = worker.Name,
+        });
+        created.Status.ShouldBe(HttpStatusCode.Created);
+        var id = created.Json["id"]!.GetValue<string>();
+        created.Raw.Headers.Location!.ToString().ShouldBe($"/api/tasks/{id}");
+        created.Json["creator"]!.GetValue<string>().ShouldBe(creator.Name);
+        created.Json["status"]!.GetValue<string>().ShouldBe("assigned");
+        created.Json["assigned_to"]!.GetValue<string>().ShouldBe(worker.Name);
+        created.Json["requirements"]!["capabilities"]![0]!.GetValue<string>().ShouldBe("analysis");
+        created.Json["due_date"]!.GetValue<DateTimeOffset>().ShouldBe(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        var started = await worker.Http.Put($"/api/tasks/{id}", new { status = "in_progress" });
+        started.Status.ShouldBe(HttpStatusCode.OK);
+        started.Json["status"]!.GetValue<string>().ShouldBe("in_progress");
+
+        var edited = await creator.Http.Put($"/api/tasks/{id}", new { priority = 2, description = "Process it all" });
+        edited.Json["priority"]!.GetValue<int>().ShouldBe(2);
+        edited.Json["title"]!.GetValue<string>().ShouldBe("Analyze data");
+
+        var completed = await worker.Http.Post($"/api/tasks/{id}/complete", new { result = new { rows = 42 } });
+        completed.Status.ShouldBe(HttpStatusCode.OK);
+        completed.Json["status"]!.GetValue<string>().ShouldBe("completed");
+        completed.Json["result"]!["rows"]!.GetValue<int>().ShouldBe(42);
+        completed.Json["completed_at"].ShouldNotBeNull();
+        var assignment = completed.Json["assignments"]!.AsArray().Single()!;
+        assignment["agent"]!.GetValue<string>().ShouldBe(worker.Name);
+        assignment["status"]!.GetValue<string>().ShouldBe("completed");
+
+        (await creator.Http.Get($"/api/tasks/{id}")).Json["status"]!.GetValue<string>().ShouldBe("completed");
+        (await worker.Http.Post($"/api/tasks/{id}/complete", new { })).ShouldBeProblem(HttpStatusCode.Conflict, "conflict");
+    }
+
+    [Fact]
+    public async Task Assign_and_complete_check_who_is_asking()
+    {
+        var creator = await fixture.Register("boss");
+        var worker = await fixture.Register("worker");
+        var stranger = await fixture.Register("stranger");
+        var id = (await creator.Http.Post("/api/tasks", new { title = "t" })).Json["id"]!.GetValue<string>();
+
+        (await stranger.Http.Post($"/api/tasks/{id}/assign", new { agent = stranger.Name })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        var assigned = await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = worker.Name });
+        assigned.Status.ShouldBe(HttpStatusCode.OK);
+        assigned.Json["assigned_to"]!.GetValue<string>().ShouldBe(worker.Name);
+
+        (await stranger.Http.Post($"/api/tasks/{id}/complete", new { })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await creator.Http.Post($"/api/tasks/{id}/complete", new { })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await stranger.Http.Put($"/api/tasks/{id}", new { title = "mine" })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await creator.Http.Get($"/api/tasks/{id}")).Json["title"]!.GetValue<string>().ShouldBe("t");
+    }
+
+    [Fact]
+    public async Task Task_errors_are_problem_details_and_change_nothing()
+    {
+        var creator = await fixture.Register("errs");
+        var id = (await creator.Http.Post("/api/tasks", new { title = "t" })).Json["id"]!.GetValue<string>();
+
+        (await creator.Http.Post("/api/tasks", new { description = "no title" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "title");
+        (await creator.Http.Post("/api/tasks", new { title = "t", priority = "high" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
+        (await creator.Http.Post("/api/tasks", new { title = "t", priority = 0 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
+        (await creator.Http.Post("/api/tasks", new { title = "t", assign_to = "ghost-worker" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Post("/api/tasks", new { title = "t", due_date = "tomorrow" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "due_date");
+        (await creator.Http.Get($"/api/tasks/{Guid.NewGuid()}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Get("/api/tasks/xyz")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Put($"/api/tasks/{Guid.NewGuid()}", new { title = "x" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Post($"/api/tasks/{id}/assign", new { })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "agent");
+        (await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = "ghost-worker" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Put($"/api/tasks/{id}", new { status = "completed" })).ShouldBeProblem(HttpStatusCode.Conflict, "conflict");
+        (await creator.Http.Put($"/api/tasks/{id}", new { status = "done" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "status");
+        (await creator.Http.Put($"/api/tasks/{id}", "[1,2")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        (await fixture.Anonymous.Post("/api/tasks", new { title = "t" })).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
+
+        var unchanged = await creator.Http.Get($"/api/tasks/{id}");
+        unchanged.Json["status"]!.GetValue<string>().ShouldBe("pending");
+        (await creator.Http.Get($"/api/tasks?creator={creator.Name}")).Json["items"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task List_filters_by_status_assignee_creator_priority_and_pages()
+    {
+        var creator = await fixture.Register("lister");
+        var worker = await fixture.Register("listed");
+        for (var i = 0; i < 4; i++)
+        {
+            (await creator.Http.Post("/api/tasks", new { title = $"task {i}", priority = i < 2 ? 1 : 4, assign_to = i % 2 == 0 ? worker.Name : null }))
+                .Status.ShouldBe(HttpStatusCode.Created);
+        }
+
+        var page = await creator.Http.Get($"/api/tasks?creator={creator.Name}&limit=3");
+        page.Json["items"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()).ShouldBe(["task 3", "task 2", "task 1"]);
+        var rest = await creator.Http.Get($"/api/tasks?creator={creator.Name}&limit=3&cursor={Uri.EscapeDataString(page.Json["next_cursor"]!.GetValue<string>())}");
+        rest.Json["items"]!.AsArray().Select(t => t!["title"]!.GetValue<string>()).ShouldBe(["task 0"]);
+        rest.Json["next_cursor"].ShouldBeNull();
+
+        (await creator.Http.Get($"/api/tasks?assignee={worker.Name}")).Json["items"]!.AsArray().Count.ShouldBe(2);
+        (await creator.Http.Get($"/api/tasks?creator={creator.Name}&status=pending")).Json["items"]!.AsArray().Count.ShouldBe(2);
+        (await creator.Http.Get($"/api/tasks?creator={creator.Name}&priority=4")).Json["items"]!.AsArray()
+            .Select(t => t!["title"]!.GetValue<string>()).ShouldBe(["task 3", "task 2"]);
+        (await creator.Http.Get("/api/tasks?status=nope")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        var agents = await creator.Http.Get($"/api/agents?capability=");
+        agents.Status.ShouldBe(HttpStatusCode.OK);
+        (await creator.Http.Get($"/api/agents/{worker.Name}")).Status.ShouldBe(HttpStatusCode.OK);
+        var listing = (await creator.Http.Get("/api/agents")).Json["items"]!.AsArray().Single(a => a!["name"]!.GetValue<string>() == worker.Name)!;
+        listing["active_task_count"]!.GetValue<int>().ShouldBe(2);
+    }
+}
