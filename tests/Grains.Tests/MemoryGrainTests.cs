@@ -131,3 +131,59 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         rest.NextCursor.ShouldBeNull();
     }
 }
+
+public sealed class MemoryAccessControlTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task Access_lists_are_canonical_so_resending_them_in_another_order_or_case_is_no_change()
+    {
+        var (_, _, owner) = await fixture.RegisterAgent("owner");
+        var (alice, _, aliceCaller) = await fixture.RegisterAgent("alice");
+        var (bob, _, _) = await fixture.RegisterAgent("bob");
+        var key = $"canon/{Guid.NewGuid():N}";
+        await fixture.Grains.GetGrain<IMemoryGrain>(key)
+            .Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([bob.Name, alice.Name], [alice.Name, bob.Name])));
+
+        var rewritten = await fixture.Grains.GetGrain<IMemoryGrain>(key).Set(aliceCaller,
+            new MemoryWrite(RawJson.Parse("2"), new AccessControl([alice.Name.ToUpperInvariant(), bob.Name], [bob.Name, alice.Name])));
+
+        rewritten.Entry.Version.ShouldBe(2);
+        rewritten.Entry.AccessControl.Read.ShouldBe(new[] { alice.Name, bob.Name }.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_list_left_out_keeps_its_value()
+    {
+        var (_, _, owner) = await fixture.RegisterAgent("owner");
+        var (reader, _, _) = await fixture.RegisterAgent("reader");
+        var key = $"partial/{Guid.NewGuid():N}";
+        var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
+        await grain.Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl(null!, [])));
+        (await grain.Get(owner)).AccessControl.Read.ShouldBe([AccessControl.Everyone]);
+
+        var narrowed = await grain.Set(owner, new MemoryWrite(RawJson.Parse("2"), new AccessControl([reader.Name], null!)));
+
+        narrowed.Entry.AccessControl.Read.ShouldBe([reader.Name]);
+        narrowed.Entry.AccessControl.Write.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_underscore_in_a_name_is_no_wildcard_in_the_listing()
+    {
+        var (_, _, owner) = await fixture.RegisterAgent("owner");
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var named = $"a_{suffix}";
+        var lookalike = $"ax{suffix}";
+        foreach (var name in new[] { named, lookalike })
+        {
+            await fixture.Grains.GetGrain<Agents.IAgentGrain>(name).Register(new Agents.AgentRegistration(name, "llm", null, null), null);
+        }
+        var prefix = $"wild-{suffix}/";
+        await fixture.Grains.GetGrain<IMemoryGrain>(prefix + "k").Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([lookalike], [])));
+
+        var listed = await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Identity.Caller.Agent(named), prefix, 10, null);
+
+        listed.Items.ShouldBeEmpty();
+        (await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Identity.Caller.Agent(lookalike), prefix, 10, null)).Items.Count.ShouldBe(1);
+    }
+}

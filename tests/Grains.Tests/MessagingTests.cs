@@ -134,3 +134,19 @@ public sealed class MessagingTests(ClusterFixture fixture)
         (await Should.ThrowAsync<AgentChannelException>(() => Messages.List(new MessageQuery(Limit: 0)))).Field.ShouldBe("limit");
     }
 }
+
+public sealed class OperatorChannelTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task The_operator_posts_into_a_channel_without_becoming_a_member()
+    {
+        var channelName = $"ops-{Guid.NewGuid():N}";
+        var posted = await fixture.Grains.GetGrain<IMessagesGrain>(0)
+            .Send(Identity.Caller.Operator, new MessageDraft("maintenance at noon", Channel: channelName));
+
+        posted.Sender.ShouldBe(Identity.Caller.OperatorName);
+        var channel = await fixture.Grains.GetGrain<IChannelGrain>(channelName).Get();
+        channel.Members.ShouldBeEmpty();
+        channel.MessageSequence.ShouldBe(1);
+    }
+}

@@ -152,4 +152,36 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
         (await directory.List(new TaskQuery(Priority: 2, Creator: creator.Name))).Items.Select(t => t.Title).ShouldBe(["task 3", "task 1"]);
         (await Should.ThrowAsync<AgentChannelException>(() => directory.List(new TaskQuery(Cursor: "garbage!")))).Field.ShouldBe("cursor");
     }
+
+    [Fact]
+    public async Task The_result_is_the_assignees_to_set_and_freezes_once_the_task_is_closed()
+    {
+        var (_, _, creator) = await fixture.RegisterAgent("creator");
+        var (worker, _, workerCaller) = await fixture.RegisterAgent("worker");
+        var task = NewTask();
+        await task.Create(creator, new NewTask("t", AssignTo: worker.Name));
+
+        (await Should.ThrowAsync<AgentChannelException>(() => task.Update(creator, new TaskUpdate(Result: RawJson.Parse("1")))))
+            .Code.ShouldBe(ErrorKind.Forbidden);
+        (await task.Update(workerCaller, new TaskUpdate(Result: RawJson.Parse("\"draft\"")))).Result!.Value.Text.ShouldBe("\"draft\"");
+        await task.Complete(workerCaller, RawJson.Parse("\"final\""));
+
+        (await Should.ThrowAsync<AgentChannelException>(() => task.Update(Caller.Operator, new TaskUpdate(Result: RawJson.Parse("2")))))
+            .Code.ShouldBe(ErrorKind.Conflict);
+        (await task.Get()).Result!.Value.Text.ShouldBe("\"final\"");
+    }
+
+    [Fact]
+    public async Task A_cancelled_task_still_names_who_had_it()
+    {
+        var (_, _, creator) = await fixture.RegisterAgent("creator");
+        var (worker, _, _) = await fixture.RegisterAgent("worker");
+        var task = NewTask();
+        await task.Create(creator, new NewTask("t", AssignTo: worker.Name));
+
+        var cancelled = await task.Update(creator, new TaskUpdate(Status: AgentTaskStatus.Cancelled));
+
+        cancelled.AssignedTo.ShouldBe(worker.Name);
+        cancelled.Assignments.Single().Status.ShouldBe(AssignmentStatus.Cancelled);
+    }
 }

@@ -97,6 +97,7 @@ public sealed class MemoryApiTests(ServerFixture fixture)
 
         (await agent.Http.Post("/api/memory", new { value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
         (await agent.Http.Post("/api/memory", new { key })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "value");
+        (await agent.Http.Post("/api/memory", $$"""{"key": "{{key}}", "value": null}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "value");
         (await agent.Http.Put($"/api/memory/{key}", new { key = "other", value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
         (await agent.Http.Post("/api/memory", new { key, value = 1, access_control = new { read = new[] { "bad name" } } }))
             .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "access_control.read");

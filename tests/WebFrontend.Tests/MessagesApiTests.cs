@@ -29,6 +29,7 @@ public sealed class MessagesApiTests(ServerFixture fixture)
 
         var fetched = await recipient.Http.Get($"/api/messages/{id}");
         fetched.Json["content"]!.GetValue<string>().ShouldBe("Starting research task...");
+        fetched.Json["created_at"]!.GetValue<DateTimeOffset>().ShouldBe(sent.Json["created_at"]!.GetValue<DateTimeOffset>());
         var inbox = await recipient.Http.Get($"/api/messages?recipient={recipient.Name}");
         inbox.Json["items"]!.AsArray().Single()!["id"]!.GetValue<string>().ShouldBe(id);
     }

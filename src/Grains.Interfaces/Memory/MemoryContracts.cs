@@ -2,7 +2,10 @@ using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Memory;
 
-/// <summary>Who may read and who may write a key: agent names or "*" for everyone.</summary>
+/// <summary>
+/// Who may read and who may write a key: agent names or "*" for everyone. In a write, a list left out
+/// (null) keeps its current value (everyone, for a new key).
+/// </summary>
 [GenerateSerializer, Alias("access-control")]
 public sealed record AccessControl(
     [property: Id(0)] IReadOnlyList<string> Read,

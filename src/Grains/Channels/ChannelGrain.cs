@@ -26,6 +26,10 @@ public sealed class ChannelGrain(
     public async Task<ChannelInfo> Join(Caller caller)
     {
         AgentNames.Require(Name, "channel");
+        if (caller.IsOperator)
+        {
+            throw AgentChannelException.Invalid("caller", "The operator watches channels without joining them.");
+        }
         if (!IsMember(caller.Name))
         {
             await AddMember(caller.Name);
@@ -52,16 +56,17 @@ public sealed class ChannelGrain(
     public async Task<MessageInfo> Post(Caller caller, MessageDraft draft)
     {
         var valid = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
-        if (!IsMember(caller.Name))
+        if (caller.IsOperator)
+        {
+            // The operator steers from outside: posting creates the channel but never makes it a member.
+            await EnsureCreated();
+        }
+        else if (!IsMember(caller.Name))
         {
             await AddMember(caller.Name);
         }
-        var now = clock.GetUtcNow();
         var sequence = _sequence + 1;
-        var message = new MessageInfo(
-            Guid.CreateVersion7(now), 0, caller.Name, [], Name, valid.TaskId,
-            valid.Content, valid.MessageType, valid.Metadata, now);
-        var stored = await log.Append(message, sequence);
+        var stored = await log.Append(valid.ToMessage(caller.Name, [], clock.GetUtcNow()), sequence);
         _sequence = sequence;
         return stored;
     }
@@ -70,13 +75,27 @@ public sealed class ChannelGrain(
 
     private async Task AddMember(string name)
     {
+        MarkCreated();
+        state.State.Members.Add(name);
+        await SaveAsync();
+    }
+
+    private async Task EnsureCreated()
+    {
+        if (!state.State.Created)
+        {
+            MarkCreated();
+            await SaveAsync();
+        }
+    }
+
+    private void MarkCreated()
+    {
         if (!state.State.Created)
         {
             state.State.Created = true;
             state.State.CreatedAt = clock.GetUtcNow();
         }
-        state.State.Members.Add(name);
-        await SaveAsync();
     }
 
     private async Task SaveAsync()

@@ -23,8 +23,10 @@ public sealed class MemoryGrain(
         var value = write.Value is { } written
             ? Validation.LimitJson(written, "value", limits.Value.MaxMemoryValueBytes)
             : throw AgentChannelException.Invalid("value", "'value' is required (any JSON value but null).");
-        var accessControl = write.AccessControl is null ? null : ValidAccessControl(write.AccessControl);
         var created = !Current.Exists;
+        var accessControl = write.AccessControl is null
+            ? null
+            : ValidAccessControl(write.AccessControl, created ? AccessControl.Open : Current.AccessControl);
         if (!created)
         {
             if (!CanWrite(caller))
@@ -117,13 +119,21 @@ public sealed class MemoryGrain(
         }
     }
 
-    private static AccessControl ValidAccessControl(AccessControl accessControl)
+    /// <summary>
+    /// Names are checked and put in one canonical form (lower-case, sorted, no repeats), so re-sending the
+    /// same lists in another order or case is no change. A list left out keeps its current value.
+    /// </summary>
+    private static AccessControl ValidAccessControl(AccessControl requested, AccessControl current)
     {
-        static IReadOnlyList<string> Names(IReadOnlyList<string>? names, string field) =>
-            (names ?? []).Select(name => name == AccessControl.Everyone ? name : AgentNames.Require(name, field))
-                .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        static IReadOnlyList<string> Names(IReadOnlyList<string>? names, IReadOnlyList<string> fallback, string field) =>
+            names is null
+                ? fallback
+                : names.Select(name => name == AccessControl.Everyone ? name : AgentNames.Key(AgentNames.Require(name, field)))
+                    .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
-        return new AccessControl(Names(accessControl.Read, "access_control.read"), Names(accessControl.Write, "access_control.write"));
+        return new AccessControl(
+            Names(requested.Read, current.Read, "access_control.read"),
+            Names(requested.Write, current.Write, "access_control.write"));
     }
 
     internal static void RequireValidKey(string key)

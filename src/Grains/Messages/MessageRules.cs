@@ -12,7 +12,18 @@ internal static partial class MessageRules
     [GeneratedRegex("^[a-z][a-z0-9_.:-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex MessageTypePattern();
 
-    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata);
+    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata)
+    {
+        /// <summary>
+        /// The message to store. Its time is cut to whole milliseconds, the log's resolution, so what a send
+        /// returns equals what a later read returns.
+        /// </summary>
+        public MessageInfo ToMessage(string sender, IReadOnlyList<string> recipients, DateTimeOffset now)
+        {
+            var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+            return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata, createdAt);
+        }
+    }
 
     public static ValidDraft Validate(MessageDraft draft, LimitsOptions limits)
     {

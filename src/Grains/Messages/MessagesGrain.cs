@@ -28,10 +28,7 @@ public sealed class MessagesGrain(IMessageLog log, IOptions<LimitsOptions> limit
         IReadOnlyList<string> recipients = valid.Recipients.Count > 0
             ? await CanonicalRecipients(valid.Recipients)
             : TaskParticipants(task!, caller);
-        var message = new MessageInfo(
-            Guid.CreateVersion7(clock.GetUtcNow()), 0, caller.Name, recipients, null, valid.TaskId,
-            valid.Content, valid.MessageType, valid.Metadata, clock.GetUtcNow());
-        return await log.Append(message, channelSequence: null);
+        return await log.Append(valid.ToMessage(caller.Name, recipients, clock.GetUtcNow()), channelSequence: null);
     }
 
     public async Task<MessageInfo> Get(Guid id) =>

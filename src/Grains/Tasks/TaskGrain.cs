@@ -59,6 +59,12 @@ public sealed class TaskGrain(
         }
         var editsFields = update.Title is not null || update.Description is not null || update.Priority is not null
                           || update.DueDate is not null || update.Requirements is not null;
+        if (update.Result is not null && (IsClosed(Current.Status) || !(isAssignee || caller.IsOperator)))
+        {
+            throw IsClosed(Current.Status)
+                ? AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; its result can no longer change.")
+                : AgentChannelException.Forbidden("Only the task's assignee or the operator may set its result.");
+        }
         if (editsFields && !isCreator)
         {
             throw AgentChannelException.Forbidden("Only the task's creator or the operator may edit its fields.");

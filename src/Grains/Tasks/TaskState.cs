@@ -28,7 +28,9 @@ public sealed class TaskState
         id, Title, Description, Status, Priority, Creator, CurrentAssignment?.Agent ?? LastAssignee,
         CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments]);
 
-    /// <summary>A finished task still names who finished it.</summary>
+    /// <summary>A closed task still names who had it last.</summary>
     private string? LastAssignee =>
-        Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed && Assignments.Count > 0 ? Assignments[^1].Agent : null;
+        Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled && Assignments.Count > 0
+            ? Assignments[^1].Agent
+            : null;
 }

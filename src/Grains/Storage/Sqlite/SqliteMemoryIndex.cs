@@ -35,14 +35,14 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
             SELECT key, version, created_by, updated_by, updated_at, size_bytes FROM memory_keys
             WHERE (@prefix IS NULL OR (key >= @prefix AND key < @prefix_end))
               AND (@after IS NULL OR key > @after)
-              AND (@operator = 1 OR readers LIKE '%|*|%' OR readers LIKE @reader)
+              AND (@operator = 1 OR instr(readers, '|*|') > 0 OR instr(readers, @reader) > 0)
             ORDER BY key
             LIMIT @limit
             """,
             ("@prefix", string.IsNullOrEmpty(prefix) ? null : prefix),
             ("@prefix_end", string.IsNullOrEmpty(prefix) ? null : prefix + char.MaxValue),
             ("@after", Cursors.ToKey(cursor)), ("@operator", caller.IsOperator ? 1 : 0),
-            ("@reader", $"%|{AgentNames.Key(caller.Name)}|%"), ("@limit", limit + 1));
+            ("@reader", $"|{AgentNames.Key(caller.Name)}|"), ("@limit", limit + 1));
         using var reader = command.ExecuteReader();
         var keys = new List<MemoryKeySummary>();
         while (keys.Count < limit && reader.Read())

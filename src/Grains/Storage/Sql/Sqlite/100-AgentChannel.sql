@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS memory_keys
     updated_by TEXT    NOT NULL,
     updated_at INTEGER NOT NULL,
     size_bytes INTEGER NOT NULL,
-    -- '|name|name|' lists of lower-cased readers ('|*|' for everyone), so a reader filter is a LIKE.
+    -- '|name|name|' lists of lower-cased readers ('|*|' for everyone), matched with instr() (never LIKE,
+    -- where '_' in a name would be a wildcard).
     readers    TEXT    NOT NULL
 );
 
