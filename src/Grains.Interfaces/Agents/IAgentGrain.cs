@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
 
@@ -25,6 +26,35 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>Sets the agent's presence; only the agent itself or the operator may.</summary>
     [Alias("set-status")]
     Task<AgentInfo> SetStatus(Caller caller, AgentStatus status);
+
+    /// <summary>
+    /// Stores events for this agent in its durable inbox under the next sequence numbers, then pushes them
+    /// on the agent's stream. Returns once they are stored.
+    /// </summary>
+    [Alias("deliver")]
+    Task Deliver(IReadOnlyList<InboxItem> items);
+
+    /// <summary>Inbox events after <paramref name="afterSeq"/>, oldest first.</summary>
+    [AlwaysInterleave, Alias("read-inbox")]
+    Task<InboxPage> ReadInbox(long afterSeq, int limit);
+
+    /// <summary>Acknowledges everything up to <paramref name="seq"/>; acked events are not replayed.</summary>
+    [Alias("ack")]
+    Task<InboxPosition> Ack(Caller caller, long seq);
+
+    [AlwaysInterleave, Alias("inbox-position")]
+    Task<InboxPosition> GetInboxPosition();
+
+    /// <summary>A live connection opened (or is still open: gateways renew it). Brings the agent online.</summary>
+    [Alias("connected")]
+    Task<AgentInfo> Connected(string connectionId);
+
+    [Alias("disconnected")]
+    Task Disconnected(string connectionId);
+
+    /// <summary>The agent says it is alive; it may also switch between online and busy.</summary>
+    [Alias("heartbeat")]
+    Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status);
 }
 
 /// <summary>Cross-agent reads served from the query tables (any gateway, no single owner).</summary>

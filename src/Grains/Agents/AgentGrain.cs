@@ -1,23 +1,56 @@
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Agents;
 
+/// <summary>
+/// The single owner of an agent: profile, token hash, presence, and its durable inbox's numbering. Inbox
+/// items are numbered and stored here one batch at a time, so an agent's sequence is committed in order.
+/// </summary>
 public sealed class AgentGrain(
     [PersistentState("agent", AgentChannelStorage.Name)] IPersistentState<AgentState> state,
     IAgentIndex index,
+    IInbox inbox,
     IOptions<LimitsOptions> limits,
+    IOptions<PresenceOptions> presence,
     TimeProvider clock) : Grain, IAgentGrain
 {
     private const int MaxTypeChars = 64;
     private const int MaxCapabilityChars = 64;
+    private const int MaxInboxPage = 1000;
+
+    /// <summary>Live connections (by gateway connection id) and when their gateway last renewed them.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _connections = new(StringComparer.Ordinal);
+    private long _inboxSeq;
+    private IGrainTimer? _presenceTimer;
+    private DateTimeOffset _lastSeenStored;
+
+    private AgentState Agent => state.State;
+
+    private string Key => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Agent.IsRegistered)
+        {
+            _inboxSeq = await inbox.LastSequence(Key);
+            _lastSeenStored = Agent.LastSeen;
+            if (Agent.Status != AgentStatus.Offline)
+            {
+                // Activated after a restart while marked present: keep checking until it shows up or times out.
+                WatchPresence();
+            }
+        }
+    }
 
     public async Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken)
     {
         var name = AgentNames.Require(registration.Name, "name");
-        if (!AgentNames.Equal(name, this.GetPrimaryKeyString()))
+        if (!AgentNames.Equal(name, Key))
         {
             throw AgentChannelException.Invalid("name", "'name' does not match the agent being registered.");
         }
@@ -31,42 +64,38 @@ public sealed class AgentGrain(
 
         var now = clock.GetUtcNow();
         string? token = null;
-        if (state.State.IsRegistered)
+        if (Agent.IsRegistered)
         {
-            if (presentedToken is null || !AgentTokens.Matches(presentedToken, state.State.TokenHash!))
+            if (presentedToken is null || !AgentTokens.Matches(presentedToken, Agent.TokenHash!))
             {
-                throw AgentChannelException.Conflict($"An agent named '{state.State.Name}' is already registered; re-registering needs its token.");
+                throw AgentChannelException.Conflict($"An agent named '{Agent.Name}' is already registered; re-registering needs its token.");
             }
         }
         else
         {
             token = AgentTokens.Create(name);
-            state.State.Id = Guid.CreateVersion7(now);
-            state.State.Name = name;
-            state.State.CreatedAt = now;
-            state.State.TokenHash = AgentTokens.Hash(token);
+            Agent.Id = Guid.CreateVersion7(now);
+            Agent.Name = name;
+            Agent.CreatedAt = now;
+            Agent.TokenHash = AgentTokens.Hash(token);
         }
-        state.State.Type = type;
-        state.State.Capabilities = capabilities;
-        state.State.Metadata = metadata;
-        state.State.Status = AgentStatus.Online;
-        state.State.LastSeen = now;
-        await SaveAsync();
-        return new AgentRegistered(state.State.ToInfo(), token, Created: token is not null);
+        Agent.Type = type;
+        Agent.Capabilities = capabilities;
+        Agent.Metadata = metadata;
+        Agent.LastSeen = now;
+        await ChangeStatus(Agent.Status == AgentStatus.Busy ? AgentStatus.Busy : AgentStatus.Online, forceSave: true);
+        return new AgentRegistered(Agent.ToInfo(), token, Created: token is not null);
     }
 
-    public Task<AgentInfo?> Get() => Task.FromResult(state.State.IsRegistered ? state.State.ToInfo() : null);
+    public Task<AgentInfo?> Get() => Task.FromResult(Agent.IsRegistered ? Agent.ToInfo() : null);
 
     public Task<AgentInfo?> Authenticate(string token) => Task.FromResult(
-        state.State.IsRegistered && AgentTokens.Matches(token, state.State.TokenHash!) ? state.State.ToInfo() : null);
+        Agent.IsRegistered && AgentTokens.Matches(token, Agent.TokenHash!) ? Agent.ToInfo() : null);
 
     public async Task<AgentInfo> SetStatus(Caller caller, AgentStatus status)
     {
-        if (!state.State.IsRegistered)
-        {
-            throw AgentChannelException.NotFound($"No agent named '{this.GetPrimaryKeyString()}'.");
-        }
-        if (!caller.IsOperator && !caller.Is(state.State.Name))
+        RequireRegistered();
+        if (!caller.IsOperator && !caller.Is(Agent.Name))
         {
             throw AgentChannelException.Forbidden("Only the agent itself or the operator may change its status.");
         }
@@ -74,19 +103,171 @@ public sealed class AgentGrain(
         {
             throw AgentChannelException.Invalid("status", "'status' must be online, busy or offline.");
         }
-        state.State.Status = status;
-        if (caller.Is(state.State.Name))
+        if (caller.Is(Agent.Name))
         {
-            state.State.LastSeen = clock.GetUtcNow();
+            Agent.LastSeen = clock.GetUtcNow();
         }
-        await SaveAsync();
-        return state.State.ToInfo();
+        await ChangeStatus(status, forceSave: true);
+        return Agent.ToInfo();
     }
 
-    private async Task SaveAsync()
+    public async Task Deliver(IReadOnlyList<InboxItem> items)
     {
-        await state.WriteStateAsync();
-        await index.Upsert(state.State.ToInfo());
+        RequireRegistered();
+        if (items.Count == 0)
+        {
+            return;
+        }
+        var numbered = items.Select((item, index) => (Seq: _inboxSeq + index + 1, Item: item)).ToList();
+        await inbox.Append(Key, numbered);
+        _inboxSeq += numbered.Count;
+
+        // The inbox above is the guarantee; the stream only makes delivery immediate. Gateways drop what
+        // they already sent and fetch any gap from the inbox, so publish order does not matter.
+        var stream = this.Stream(AgentChannelStreams.ForAgent(Key));
+        await Task.WhenAll(numbered.Select(entry => stream.OnNextAsync(new AgentEvent(entry.Item.Event, entry.Seq, entry.Item.Data))));
+    }
+
+    public Task<InboxPage> ReadInbox(long afterSeq, int limit)
+    {
+        RequireRegistered();
+        return inbox.Read(Key, Math.Max(0, afterSeq), Math.Clamp(limit, 1, MaxInboxPage));
+    }
+
+    public async Task<InboxPosition> Ack(Caller caller, long seq)
+    {
+        RequireRegistered();
+        if (!caller.Is(Agent.Name))
+        {
+            throw AgentChannelException.Forbidden("Only the agent itself acknowledges its inbox.");
+        }
+        if (seq < 0 || seq > _inboxSeq)
+        {
+            throw AgentChannelException.Invalid("seq", $"'seq' must be between 0 and the inbox's last sequence ({_inboxSeq}).");
+        }
+        if (seq > Agent.AckedSeq)
+        {
+            Agent.AckedSeq = seq;
+            await state.WriteStateAsync();
+        }
+        return Position();
+    }
+
+    public Task<InboxPosition> GetInboxPosition()
+    {
+        RequireRegistered();
+        return Task.FromResult(Position());
+    }
+
+    public async Task<AgentInfo> Connected(string connectionId)
+    {
+        RequireRegistered();
+        var now = clock.GetUtcNow();
+        _connections[connectionId] = now;
+        Agent.LastSeen = now;
+        await ChangeStatus(Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status);
+        return Agent.ToInfo();
+    }
+
+    public Task Disconnected(string connectionId)
+    {
+        if (_connections.Remove(connectionId))
+        {
+            // The offline timeout counts from the moment the last connection went away.
+            Agent.LastSeen = clock.GetUtcNow();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status)
+    {
+        RequireRegistered();
+        if (!caller.Is(Agent.Name))
+        {
+            throw AgentChannelException.Forbidden("Only the agent itself sends its heartbeat.");
+        }
+        if (status is AgentStatus.Offline)
+        {
+            throw AgentChannelException.Invalid("status", "A heartbeat says 'online' or 'busy'; to go offline, disconnect or set the status.");
+        }
+        Agent.LastSeen = clock.GetUtcNow();
+        await ChangeStatus(status ?? (Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status));
+        return Agent.ToInfo();
+    }
+
+    /// <summary>
+    /// Sets the status, stores it (and, at most every few seconds, last_seen), and announces crossings of
+    /// the offline boundary: agent:joined when the agent comes back, agent:left when it goes.
+    /// </summary>
+    private async Task ChangeStatus(AgentStatus status, bool forceSave = false)
+    {
+        var previous = Agent.Status;
+        Agent.Status = status;
+        var lastSeenIsStale = Agent.LastSeen - _lastSeenStored > presence.Value.OfflineAfter / 4;
+        if (forceSave || previous != status || lastSeenIsStale)
+        {
+            await state.WriteStateAsync();
+            _lastSeenStored = Agent.LastSeen;
+            await index.Upsert(Agent.ToInfo());
+        }
+        if (status == AgentStatus.Offline)
+        {
+            StopWatchingPresence();
+        }
+        else
+        {
+            WatchPresence();
+        }
+        if (previous == AgentStatus.Offline && status != AgentStatus.Offline)
+        {
+            await this.PublishActivity(EventNames.AgentJoined, Agent.ToInfo(), new EventAudience(Agent.Name));
+        }
+        else if (previous != AgentStatus.Offline && status == AgentStatus.Offline)
+        {
+            await this.PublishActivity(EventNames.AgentLeft, Agent.ToInfo(), new EventAudience(Agent.Name));
+        }
+    }
+
+    private void WatchPresence()
+    {
+        if (_presenceTimer is not null)
+        {
+            return;
+        }
+        var period = presence.Value.OfflineAfter / 4;
+        // KeepAlive: a present agent's grain must stay active to notice when it goes quiet.
+        _presenceTimer = this.RegisterGrainTimer(CheckPresence, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+    }
+
+    private void StopWatchingPresence()
+    {
+        _presenceTimer?.Dispose();
+        _presenceTimer = null;
+    }
+
+    private async Task CheckPresence(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var timeout = presence.Value.OfflineAfter;
+        foreach (var stale in _connections.Where(connection => now - connection.Value > timeout).Select(c => c.Key).ToList())
+        {
+            // A gateway that stopped renewing its connection (it crashed) no longer keeps the agent present.
+            _connections.Remove(stale);
+        }
+        if (_connections.Count == 0 && now - Agent.LastSeen > timeout && Agent.Status != AgentStatus.Offline)
+        {
+            await ChangeStatus(AgentStatus.Offline);
+        }
+    }
+
+    private InboxPosition Position() => new(_inboxSeq, Agent.AckedSeq);
+
+    private void RequireRegistered()
+    {
+        if (!Agent.IsRegistered)
+        {
+            throw AgentChannelException.NotFound($"No agent named '{Key}'.");
+        }
     }
 
     private List<string> ValidCapabilities(IReadOnlyList<string>? capabilities)

@@ -15,6 +15,9 @@ public sealed class AgentState
     [Id(7)] public DateTimeOffset LastSeen { get; set; }
     [Id(8)] public byte[]? TokenHash { get; set; }
 
+    /// <summary>The last inbox sequence the agent acknowledged (the inbox's own last sequence lives in the inbox table).</summary>
+    [Id(9)] public long AckedSeq { get; set; }
+
     public bool IsRegistered => TokenHash is not null;
 
     public AgentInfo ToInfo() => new(Id, Name, Type, Status, [.. Capabilities], Metadata, CreatedAt, LastSeen);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Messages;
@@ -68,6 +70,10 @@ public sealed class ChannelGrain(
         var sequence = _sequence + 1;
         var stored = await log.Append(valid.ToMessage(caller.Name, [], clock.GetUtcNow()), sequence);
         _sequence = sequence;
+        await GrainFactory.DeliverMessage(stored, state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name)));
+        var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
+        await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
+        await this.Stream(AgentChannelStreams.Activity).OnNextAsync(published);
         return stored;
     }
 

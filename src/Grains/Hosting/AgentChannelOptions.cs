@@ -54,3 +54,29 @@ public sealed class LimitsOptions
     [Range(1, 1_000)] public int MaxCapabilities { get; set; } = 64;
     [Range(1, 10_000)] public int MaxPageSize { get; set; } = 500;
 }
+
+/// <summary>Presence (<c>AgentChannel:Presence</c>).</summary>
+public sealed class PresenceOptions
+{
+    public const string Section = "AgentChannel:Presence";
+
+    /// <summary>An agent with no live connection and no heartbeat for this long goes offline (agent:left).</summary>
+    [Range(0.2, 86_400)]
+    public double OfflineAfterSeconds { get; set; } = 30;
+
+    public TimeSpan OfflineAfter => TimeSpan.FromSeconds(OfflineAfterSeconds);
+}
+
+/// <summary>The event streams (<c>AgentChannel:Streaming</c>).</summary>
+public sealed class StreamingOptions
+{
+    public const string Section = "AgentChannel:Streaming";
+
+    /// <summary>How often stream queues are polled; the push latency floor.</summary>
+    [Range(1, 1000)]
+    public int PollMilliseconds { get; set; } = 10;
+
+    /// <summary>Stream queues; each costs a polling agent, so one process needs few.</summary>
+    [Range(1, 64)]
+    public int Queues { get; set; } = 2;
+}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
@@ -59,6 +60,7 @@ public sealed class MemoryGrain(
         await state.WriteStateAsync();
         var entry = Current.ToEntry(Key);
         await index.Upsert(entry);
+        await PublishUpdate(deleted: false, Readers());
         return new MemoryWritten(entry, created);
     }
 
@@ -80,6 +82,7 @@ public sealed class MemoryGrain(
             throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
         }
         CheckExpectedVersion(expectedVersion);
+        var readers = Readers();
         Current.Exists = false;
         Current.Value = RawJson.Null;
         Current.Version++;
@@ -88,7 +91,19 @@ public sealed class MemoryGrain(
         Current.AccessControl = AccessControl.Open;
         await state.WriteStateAsync();
         await index.Remove(Key);
+        await PublishUpdate(deleted: true, readers);
     }
+
+    /// <summary>memory:updated for watchers, each shown only what it may read.</summary>
+    private Task PublishUpdate(bool deleted, IReadOnlyList<string>? readers)
+    {
+        var update = new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt, deleted ? null : Current.Value, deleted);
+        return this.PublishActivity(EventNames.MemoryUpdated, update, new EventAudience(Key, readers));
+    }
+
+    /// <summary>Who may read the key as it stands (null: everyone).</summary>
+    private IReadOnlyList<string>? Readers() =>
+        Current.AccessControl.Read.Contains(AccessControl.Everyone) ? null : [.. Current.AccessControl.Read, Current.CreatedBy];
 
     private void CheckExpectedVersion(long? expected)
     {

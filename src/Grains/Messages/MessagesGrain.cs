@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Tasks;
@@ -28,7 +29,10 @@ public sealed class MessagesGrain(IMessageLog log, IOptions<LimitsOptions> limit
         IReadOnlyList<string> recipients = valid.Recipients.Count > 0
             ? await CanonicalRecipients(valid.Recipients)
             : TaskParticipants(task!, caller);
-        return await log.Append(valid.ToMessage(caller.Name, recipients, clock.GetUtcNow()), channelSequence: null);
+        var message = await log.Append(valid.ToMessage(caller.Name, recipients, clock.GetUtcNow()), channelSequence: null);
+        await GrainFactory.DeliverMessage(message, recipients);
+        await this.PublishActivity(EventNames.MessageReceived, message);
+        return message;
     }
 
     public async Task<MessageInfo> Get(Guid id) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
@@ -43,7 +44,9 @@ public sealed class TaskGrain(
             AddAssignment(assignee.Name, caller, now);
         }
         Current.Created = true;
-        return await SaveAsync();
+        var info = await SaveAsync();
+        await Notify(caller, info, previousAssignee: null);
+        return info;
     }
 
     public Task<TaskInfo> Get() => Task.FromResult(RequireCreated().ToInfo(Id));
@@ -99,7 +102,9 @@ public sealed class TaskGrain(
             MoveTo(status, now);
         }
         Current.UpdatedAt = now;
-        return await SaveAsync();
+        var info = await SaveAsync();
+        await Notify(caller, info, info.AssignedTo);
+        return info;
     }
 
     public async Task<TaskInfo> Assign(Caller caller, string agentName)
@@ -121,10 +126,13 @@ public sealed class TaskGrain(
             return Current.ToInfo(Id);
         }
         var now = clock.GetUtcNow();
+        var previousAssignee = Current.CurrentAssignment?.Agent;
         EndCurrentAssignment(AssignmentStatus.Reassigned, now);
         AddAssignment(assignee.Name, caller, now);
         Current.UpdatedAt = now;
-        return await SaveAsync();
+        var info = await SaveAsync();
+        await Notify(caller, info, previousAssignee);
+        return info;
     }
 
     public async Task<TaskInfo> Complete(Caller caller, RawJson? result)
@@ -143,7 +151,9 @@ public sealed class TaskGrain(
         Current.Result = validResult ?? Current.Result;
         MoveTo(AgentTaskStatus.Completed, now);
         Current.UpdatedAt = now;
-        return await SaveAsync();
+        var info = await SaveAsync();
+        await Notify(caller, info, info.AssignedTo);
+        return info;
     }
 
     private void CheckTransition(Caller caller, AgentTaskStatus target, bool isCreator, bool isAssignee)
@@ -222,6 +232,31 @@ public sealed class TaskGrain(
         status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
 
     private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
+
+    /// <summary>
+    /// Into the inboxes, stored before the caller hears back: task:assigned to a new assignee (whoever
+    /// assigned it), task:updated to the creator and the assignee before the change, never to the caller.
+    /// </summary>
+    private async Task Notify(Caller caller, TaskInfo info, string? previousAssignee)
+    {
+        var data = RawJson.Serialize(info, AgentChannelJson.Options);
+        var newAssignee = info.Status == AgentTaskStatus.Assigned && info.Assignments.Count > 0
+                          && info.Assignments[^1].Status == AssignmentStatus.Assigned
+                          && !AgentNames.Equal(info.Assignments[^1].Agent, previousAssignee ?? "")
+            ? info.Assignments[^1].Agent
+            : null;
+        var deliveries = new List<Task>();
+        if (newAssignee is not null)
+        {
+            deliveries.Add(GrainFactory.Deliver(new InboxItem(EventNames.TaskAssigned, data), [newAssignee]));
+        }
+        var watchers = new[] { info.Creator, previousAssignee }
+            .OfType<string>()
+            .Where(name => !caller.Is(name) && !AgentNames.Equal(name, newAssignee ?? ""));
+        deliveries.Add(GrainFactory.Deliver(new InboxItem(EventNames.TaskUpdated, data), watchers));
+        await Task.WhenAll(deliveries);
+        await this.PublishActivity(EventNames.TaskUpdated, info);
+    }
 
     private async Task<TaskInfo> SaveAsync()
     {

@@ -14,6 +14,9 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
 {
     private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
 
+    /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
+    internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
     {
         long sequence;
@@ -58,7 +61,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             : "message_recipients r JOIN messages m ON m.seq = r.seq";
         using var command = connection.Command(
             $"""
-             SELECT {string.Join(", ", Columns.Split(", ").Select(column => "m." + column))}
+             SELECT {ColumnsOf("m")}
              FROM {source}
              WHERE {(query.Recipient is null ? "1" : "r.recipient = @recipient")}
                AND (@sender IS NULL OR m.sender = @sender COLLATE NOCASE)
@@ -92,15 +95,19 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         return (long)command.ExecuteScalar()!;
     });
 
-    private static MessageInfo ReadMessage(SqliteDataReader reader) => new(
-        Id: Guid.Parse(reader.GetString(1)),
-        Sequence: reader.GetInt64(0),
-        Sender: reader.GetString(2),
-        Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(8), AgentChannelJson.Options) ?? [],
-        Channel: reader.IsDBNull(3) ? null : reader.GetString(3),
-        TaskId: reader.IsDBNull(4) ? null : Guid.Parse(reader.GetString(4)),
-        Content: reader.GetString(6),
-        MessageType: reader.GetString(5),
-        Metadata: new RawJson(reader.GetString(7)),
-        CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)));
+    internal static MessageInfo ReadMessage(SqliteDataReader reader, int firstColumn = 0)
+    {
+        var c = firstColumn;
+        return new MessageInfo(
+            Id: Guid.Parse(reader.GetString(c + 1)),
+            Sequence: reader.GetInt64(c),
+            Sender: reader.GetString(c + 2),
+            Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(c + 8), AgentChannelJson.Options) ?? [],
+            Channel: reader.IsDBNull(c + 3) ? null : reader.GetString(c + 3),
+            TaskId: reader.IsDBNull(c + 4) ? null : Guid.Parse(reader.GetString(c + 4)),
+            Content: reader.GetString(c + 6),
+            MessageType: reader.GetString(c + 5),
+            Metadata: new RawJson(reader.GetString(c + 7)),
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)));
+    }
 }

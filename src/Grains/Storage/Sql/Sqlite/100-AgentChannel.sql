@@ -81,3 +81,16 @@ CREATE TABLE IF NOT EXISTS channels
     member_count INTEGER NOT NULL,
     created_at   INTEGER NOT NULL
 );
+
+-- Each agent's durable inbox: what it must receive, numbered by its own sequence. A message is stored once
+-- in the log and referenced here; task events keep their payload (the task as it was at that moment).
+CREATE TABLE IF NOT EXISTS inbox
+(
+    agent_key   TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    event       TEXT    NOT NULL,
+    message_seq INTEGER NULL,
+    data        TEXT    NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (agent_key, seq)
+) WITHOUT ROWID;

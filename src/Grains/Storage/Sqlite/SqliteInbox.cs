@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Storage.Sqlite;
+
+public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes, TimeProvider clock) : IInbox
+{
+    public Task Append(string agentKey, IReadOnlyList<(long Seq, InboxItem Item)> items) => writes.Enqueue(transaction =>
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var (seq, item) in items)
+        {
+            using var insert = transaction.Command(
+                "INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at) VALUES (@agent, @seq, @event, @message_seq, @data, @created_at)",
+                ("@agent", agentKey), ("@seq", seq), ("@event", item.Event), ("@message_seq", item.MessageLogSequence),
+                ("@data", item.MessageLogSequence is null ? item.Data.Text : null), ("@created_at", now));
+            insert.ExecuteNonQuery();
+        }
+    });
+
+    public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(connection =>
+    {
+        using var command = connection.Command(
+            $"""
+             SELECT i.seq, i.event, i.data, {SqliteMessageLog.ColumnsOf("m")}
+             FROM inbox i LEFT JOIN messages m ON m.seq = i.message_seq
+             WHERE i.agent_key = @agent AND i.seq > @after
+             ORDER BY i.seq
+             LIMIT @limit
+             """,
+            ("@agent", agentKey), ("@after", afterSeq), ("@limit", limit + 1));
+        using var reader = command.ExecuteReader();
+        var events = new List<AgentEvent>();
+        while (events.Count < limit && reader.Read())
+        {
+            var data = reader.IsDBNull(2)
+                ? RawJson.Serialize(SqliteMessageLog.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
+                : new RawJson(reader.GetString(2));
+            events.Add(new AgentEvent(reader.GetString(1), reader.GetInt64(0), data));
+        }
+        return new InboxPage(events, HasMore: events.Count == limit && reader.Read());
+    });
+
+    public Task<long> LastSequence(string agentKey) => database.Read(connection =>
+    {
+        using var command = connection.Command("SELECT IFNULL(MAX(seq), 0) FROM inbox WHERE agent_key = @agent", ("@agent", agentKey));
+        return (long)command.ExecuteScalar()!;
+    });
+}
