@@ -32,6 +32,17 @@ public sealed class AgentChannelServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public Realtime.RealtimeGateway Gateway => _app.Services.GetRequiredService<Realtime.RealtimeGateway>();
+
+    /// <summary>How many subscriptions Orleans holds on an agent's stream for this host.</summary>
+    public async Task<int> AgentStreamSubscriptions(string agentName)
+    {
+        var stream = _app.Services.GetRequiredService<IClusterClient>()
+            .GetStreamProvider(Events.AgentChannelStreams.ProviderName)
+            .GetStream<Events.AgentEvent>(Events.AgentChannelStreams.ForAgent(Orleans.AgentChannel.Identity.AgentNames.Key(agentName)));
+        return (await stream.GetAllSubscriptionHandles()).Count;
+    }
+
     public string DatabasePath { get; }
 
     public static async Task<AgentChannelServer> StartAsync(string databasePath, IDictionary<string, string?>? settings = null)

@@ -5,6 +5,7 @@ using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Identity;
+using Orleans.AgentChannel.WebFrontend.Realtime;
 using Scalar.AspNetCore;
 
 namespace Orleans.AgentChannel.WebFrontend.Hosting;
@@ -41,6 +42,10 @@ public static class AgentChannelHost
         // Bad JSON must reach ProblemExceptionHandler (which names the field) instead of a bare 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddSingleton<OperatorToken>();
+        builder.Services.AddOptions<RealtimeOptions>().Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RealtimeGateway>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RealtimeGateway>());
         builder.Services.AddAuthentication(AgentTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(
                 AgentTokenAuthenticationHandler.SchemeName, null);
@@ -60,11 +65,13 @@ public static class AgentChannelHost
             SuppressDiagnosticsCallback = context => ProblemExceptionHandler.IsClientError(context.Exception),
         });
         app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         app.MapAgentChannelApi();
+        app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
         app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));

@@ -1,0 +1,500 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Threading.Channels;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.Streams;
+
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+/// <summary>
+/// One WebSocket: requests in, acks and pushes out. After agent:register it subscribes to the agent's
+/// stream, replays the inbox after the client's last sequence, then forwards live events in sequence
+/// order, filling any gap from the inbox (the stream is the fast path, the inbox the guarantee).
+/// Everything bound for the client waits in a bounded queue; a client that lets it overflow is
+/// disconnected and resumes from its last ack.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the token sources and disposes them when the connection ends; a connection runs once.")]
+public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
+{
+    private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
+
+    private readonly WebSocket _socket;
+    private readonly IClusterClient _cluster;
+    private readonly RealtimeGateway _gateway;
+    private readonly RealtimeOptions _options;
+    private readonly TimeSpan _renewEvery;
+    private readonly string? _headerToken;
+    private readonly ILogger _logger;
+    // _closing stops our own loops (pump, renewal, queue reads); _abort also tears down socket I/O.
+    private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Channel<AgentEvent> _events;
+    private readonly Channel<byte[]> _frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly HashSet<string> _watchedKeys = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _watchedPrefixes = new(StringComparer.Ordinal);
+    private StreamSubscriptionHandle<AgentEvent>? _subscription;
+    private Task _pump = Task.CompletedTask;
+    private Task _renewal = Task.CompletedTask;
+    private Task _sending = Task.CompletedTask;
+    private Task _closingHandshake = Task.CompletedTask;
+    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
+    private string _closeReason = "closing";
+
+    public AgentConnection(WebSocket socket, IClusterClient cluster, RealtimeGateway gateway, RealtimeOptions options,
+        TimeSpan offlineAfter, string? headerToken, ILogger logger)
+    {
+        _socket = socket;
+        _cluster = cluster;
+        _gateway = gateway;
+        _options = options;
+        _renewEvery = offlineAfter / 3;
+        _headerToken = headerToken;
+        _logger = logger;
+        _events = Channel.CreateBounded<AgentEvent>(new BoundedChannelOptions(options.SendQueueCapacity) { SingleReader = true });
+    }
+
+    public string Id { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The agent this connection speaks for, once agent:register succeeded.</summary>
+    public string? AgentName { get; private set; }
+
+    public string? AgentKey => AgentName is null ? null : AgentNames.Key(AgentName);
+
+    public async Task RunAsync()
+    {
+        _sending = SendLoop();
+        var registerDeadline = CloseUnlessRegistered();
+        try
+        {
+            await ReceiveLoop();
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException)
+        {
+            LogConnectionEnded(Id, exception.Message);
+        }
+        finally
+        {
+            _receiveEnded.TrySetResult();
+            Close(WebSocketCloseStatus.NormalClosure, "closing");
+            await ReleaseAsync();
+            await Task.WhenAll(_sending, _closingHandshake, registerDeadline);
+            _socket.Abort();
+            _closing.Dispose();
+            _abort.Dispose();
+        }
+    }
+
+    /// <summary>Stream callback: never blocks the stream; a full queue disconnects this client only.</summary>
+    public Task OnNextAsync(AgentEvent item, StreamSequenceToken? token = null)
+    {
+        Push(item);
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(ex, Id);
+        return Task.CompletedTask;
+    }
+
+    public void Push(AgentEvent item)
+    {
+        if (!_events.Writer.TryWrite(item) && !_closing.IsCancellationRequested)
+        {
+            LogOverflow(Id, AgentName, _options.SendQueueCapacity);
+            // Its socket is likely full too, so no close frame could get through: drop it at once.
+            Close(TryAgainLater, "send queue overflow: reconnect and resume from your last acked seq", abort: true);
+        }
+    }
+
+    /// <summary>memory:watch / memory:unwatch: which keys and prefixes this connection wants memory:updated for.</summary>
+    public Watching Watch(string? key, string? prefix, bool watch)
+    {
+        if (string.IsNullOrEmpty(key) == string.IsNullOrEmpty(prefix))
+        {
+            throw AgentChannelException.Invalid("key", "Give exactly one of 'key' or 'prefix'.");
+        }
+        lock (_watchedKeys)
+        {
+            var set = key is not null ? _watchedKeys : _watchedPrefixes;
+            var value = key ?? prefix!;
+            if (watch)
+            {
+                set.Add(value);
+            }
+            else
+            {
+                set.Remove(value);
+            }
+            return new Watching([.. _watchedKeys.Order(StringComparer.Ordinal)], [.. _watchedPrefixes.Order(StringComparer.Ordinal)]);
+        }
+    }
+
+    public bool Watches(string key)
+    {
+        lock (_watchedKeys)
+        {
+            return _watchedKeys.Contains(key) || _watchedPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
+        }
+    }
+
+    private async Task ReceiveLoop()
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (_socket.State == WebSocketState.Open)
+        {
+            buffer.Clear();
+            ValueWebSocketReceiveResult received;
+            do
+            {
+                received = await _socket.ReceiveAsync(buffer.GetMemory(4096), _abort.Token);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    Close(WebSocketCloseStatus.NormalClosure, "bye");
+                    return;
+                }
+                buffer.Advance(received.Count);
+                if (buffer.WrittenCount > _options.MaxFrameBytes)
+                {
+                    Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {_options.MaxFrameBytes} bytes");
+                    return;
+                }
+            }
+            while (!received.EndOfMessage);
+
+            if (received.MessageType == WebSocketMessageType.Binary)
+            {
+                await Reply(ServerFrame.Error, null, new WireError(ErrorKind.Invalid.ToWire(), "Frames are JSON text, not binary."));
+                continue;
+            }
+            await HandleFrame(buffer.WrittenMemory);
+        }
+    }
+
+    private async Task HandleFrame(ReadOnlyMemory<byte> json)
+    {
+        ClientFrame? frame;
+        try
+        {
+            frame = JsonSerializer.Deserialize<ClientFrame>(json.Span, AgentChannelJson.Options);
+        }
+        catch (JsonException)
+        {
+            await Reply(ServerFrame.Error, null, new WireError(ErrorKind.Invalid.ToWire(), "A frame is a JSON object: {\"event\", \"id\", \"data\"}."));
+            return;
+        }
+        if (frame?.Event is not { Length: > 0 } eventName)
+        {
+            await Reply(ServerFrame.Error, frame?.Id, new WireError(ErrorKind.Invalid.ToWire(), "'event' is required.", "event"));
+            return;
+        }
+        try
+        {
+            var data = frame.Data ?? default;
+            if (eventName == ClientEvents.Register)
+            {
+                var (ack, startStreaming) = await Register(RealtimeRequests.Body<RegisterRequest>(data));
+                await Reply(ServerFrame.Ack, frame.Id, ack);
+                startStreaming();
+                return;
+            }
+            if (AgentName is null)
+            {
+                throw new AgentChannelException(ErrorKind.Unauthorized, $"Send {ClientEvents.Register} first.");
+            }
+            var result = await RealtimeRequests.Handle(eventName, data, Caller.Agent(AgentName), _cluster, this);
+            await Reply(ServerFrame.Ack, frame.Id, result);
+        }
+        catch (AgentChannelException error)
+        {
+            await Reply(ServerFrame.Error, frame.Id, new WireError(error.Code.ToWire(), error.Message, error.Field, error.CurrentVersion));
+        }
+        catch (JsonException error)
+        {
+            var field = string.IsNullOrEmpty(error.Path) || error.Path == "$" ? null : error.Path.TrimStart('$', '.');
+            await Reply(ServerFrame.Error, frame.Id, new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {error.Message}", field));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogRequestFailed(error, eventName, Id);
+            await Reply(ServerFrame.Error, frame.Id, new WireError("internal", "The request failed on the server; it may be retried."));
+        }
+    }
+
+    private async Task<(RegisterAck Ack, Action StartStreaming)> Register(RegisterRequest request)
+    {
+        if (AgentName is not null)
+        {
+            throw AgentChannelException.Conflict($"This connection is already registered as '{AgentName}'.");
+        }
+        if (request.LastSeq < 0)
+        {
+            throw AgentChannelException.Invalid("last_seq", "'last_seq' cannot be negative.");
+        }
+        var token = request.Token ?? _headerToken;
+        AgentInfo agent;
+        string? newToken = null;
+        if (token is not null)
+        {
+            var claimed = AgentTokens.ClaimedAgentName(token);
+            agent = (claimed is null || !AgentNames.IsValid(claimed) ? null
+                        : await _cluster.GetGrain<IAgentGrain>(AgentNames.Key(claimed)).Authenticate(token))
+                    ?? throw new AgentChannelException(ErrorKind.Unauthorized, "The token is not valid.");
+            if (request.Name is not null && !AgentNames.Equal(request.Name, agent.Name))
+            {
+                throw AgentChannelException.Invalid("name", "The token belongs to another agent.");
+            }
+            if (request.Type is not null)
+            {
+                agent = (await _cluster.GetGrain<IAgentGrain>(AgentNames.Key(agent.Name))
+                    .Register(new AgentRegistration(agent.Name, request.Type, request.Capabilities, request.Metadata), token)).Agent;
+            }
+        }
+        else
+        {
+            var name = AgentNames.Require(request.Name, "name");
+            var registered = await _cluster.GetGrain<IAgentGrain>(AgentNames.Key(name))
+                .Register(new AgentRegistration(name, request.Type!, request.Capabilities, request.Metadata), null);
+            agent = registered.Agent;
+            newToken = registered.Token;
+        }
+
+        AgentName = agent.Name;
+        var grain = _cluster.GetGrain<IAgentGrain>(AgentKey!);
+        // Subscribe before reading the inbox: whatever is stored from here on also arrives live.
+        _subscription = await _cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
+            .GetStream<AgentEvent>(AgentChannelStreams.ForAgent(AgentKey!)).SubscribeAsync(this);
+        _gateway.SubscriptionStarted();
+        _gateway.Track(this);
+        agent = await grain.Connected(Id);
+        var position = await grain.GetInboxPosition();
+        var replayFrom = Math.Min(request.LastSeq ?? position.AckedSeq, position.LastSeq);
+        return (new RegisterAck(agent, newToken, position, replayFrom), () =>
+        {
+            _pump = Task.Run(() => Pump(grain, replayFrom));
+            _renewal = Task.Run(() => RenewPresence(grain));
+        });
+    }
+
+    /// <summary>The one writer of pushes: inbox replay first, then live events in sequence order, no gap, no repeat.</summary>
+    private async Task Pump(IAgentGrain grain, long replayFrom)
+    {
+        try
+        {
+            var lastSent = await SendInboxAfter(grain, replayFrom);
+            await foreach (var item in _events.Reader.ReadAllAsync(_closing.Token))
+            {
+                if (item.Seq is not { } seq)
+                {
+                    await Send(new ServerFrame(item.Event, null, null, item.Data));
+                }
+                else if (seq == lastSent + 1)
+                {
+                    await Send(new ServerFrame(item.Event, null, seq, item.Data));
+                    lastSent = seq;
+                }
+                else if (seq > lastSent)
+                {
+                    // A live event overtook one still on its way (or lost): the inbox has them all, in order.
+                    lastSent = await SendInboxAfter(grain, lastSent);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception exception)
+        {
+            LogPumpFailed(exception, Id);
+            Close(WebSocketCloseStatus.InternalServerError, "delivery failed: reconnect and resume from your last acked seq");
+        }
+    }
+
+    private async Task<long> SendInboxAfter(IAgentGrain grain, long afterSeq)
+    {
+        var lastSent = afterSeq;
+        InboxPage page;
+        do
+        {
+            page = await grain.ReadInbox(lastSent, _options.ReplayPageSize);
+            foreach (var item in page.Events)
+            {
+                await Send(new ServerFrame(item.Event, null, item.Seq, item.Data));
+                lastSent = item.Seq!.Value;
+            }
+        }
+        while (page.HasMore);
+        return lastSent;
+    }
+
+    /// <summary>While the socket is open the agent counts as connected: renew before the presence timeout.</summary>
+    private async Task RenewPresence(IAgentGrain grain)
+    {
+        using var timer = new PeriodicTimer(_renewEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                await grain.Connected(Id);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception exception)
+        {
+            LogRenewFailed(exception, Id);
+        }
+    }
+
+    private async Task CloseUnlessRegistered()
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(_options.RegisterTimeoutSeconds), _closing.Token);
+            if (AgentName is null)
+            {
+                Close(WebSocketCloseStatus.PolicyViolation, $"no {ClientEvents.Register} within {_options.RegisterTimeoutSeconds} s");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task Reply(string eventName, string? id, object data) =>
+        Send(new ServerFrame(eventName, id, null, RawJson.Serialize(data, AgentChannelJson.Options)));
+
+    private async Task Send(ServerFrame frame) => await _frames.Writer.WriteAsync(frame.ToUtf8(), _closing.Token);
+
+    private async Task SendLoop()
+    {
+        try
+        {
+            await foreach (var frame in _frames.Reader.ReadAllAsync(_closing.Token))
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(_options.SendTimeoutSeconds));
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            // Closing: the queue read was cancelled, the socket is intact for the closing handshake.
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException)
+        {
+            Close(WebSocketCloseStatus.PolicyViolation, "the client stopped reading", abort: true);
+        }
+    }
+
+    /// <summary>
+    /// Ends the connection once: stops our loops and then either drops the socket (<paramref name="abort"/>)
+    /// or sends a close frame with the reason and gives the client a moment to answer.
+    /// </summary>
+    private void Close(WebSocketCloseStatus status, string reason, bool abort = false)
+    {
+        lock (_abort)
+        {
+            if (!_closing.IsCancellationRequested)
+            {
+                _closeStatus = status;
+                _closeReason = reason;
+                _closing.Cancel();
+                _closingHandshake = abort ? Task.CompletedTask : CloseHandshake();
+            }
+            if (abort && !_abort.IsCancellationRequested)
+            {
+                _abort.Cancel();
+            }
+        }
+    }
+
+    private async Task CloseHandshake()
+    {
+        await _sending;
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
+                await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
+            }
+            // The client answers with its own close frame, which ends the receive loop; if it does not, drop it.
+            await _receiveEnded.Task.WaitAsync(TimeSpan.FromSeconds(2), _abort.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or WebSocketException or TimeoutException)
+        {
+        }
+        lock (_abort)
+        {
+            if (!_abort.IsCancellationRequested)
+            {
+                _abort.Cancel();
+            }
+        }
+    }
+
+    /// <summary>Gives back what the connection held: its stream subscription, its place in the gateway, its presence.</summary>
+    private async Task ReleaseAsync()
+    {
+        _gateway.Untrack(this);
+        if (_subscription is not null)
+        {
+            try
+            {
+                await _subscription.UnsubscribeAsync();
+            }
+            catch (Exception exception)
+            {
+                LogUnsubscribeFailed(exception, Id);
+            }
+            _gateway.SubscriptionEnded();
+        }
+        await Task.WhenAll(_pump, _renewal);
+        if (AgentKey is not null)
+        {
+            try
+            {
+                await _cluster.GetGrain<IAgentGrain>(AgentKey).Disconnected(Id);
+            }
+            catch (Exception exception)
+            {
+                LogDisconnectFailed(exception, Id);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Connection {ConnectionId} ended: {Reason}")]
+    private partial void LogConnectionEnded(string connectionId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Connection {ConnectionId} of {Agent} fell {Capacity} events behind and is disconnected")]
+    private partial void LogOverflow(string connectionId, string? agent, int capacity);
+
+    [LoggerMessage(LogLevel.Error, "{Event} on connection {ConnectionId} failed")]
+    private partial void LogRequestFailed(Exception exception, string @event, string connectionId);
+
+    [LoggerMessage(LogLevel.Error, "Delivery to connection {ConnectionId} failed")]
+    private partial void LogPumpFailed(Exception exception, string connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "Presence renewal for connection {ConnectionId} failed")]
+    private partial void LogRenewFailed(Exception exception, string connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "Stream error on connection {ConnectionId}")]
+    private partial void LogStreamError(Exception exception, string connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "Unsubscribing connection {ConnectionId} failed")]
+    private partial void LogUnsubscribeFailed(Exception exception, string connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "Marking connection {ConnectionId} disconnected failed")]
+    private partial void LogDisconnectFailed(Exception exception, string connectionId);
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.WebFrontend.Api;
+
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+// WebSocket request bodies that are not grain contracts already.
+public sealed record RegisterRequest(
+    string? Name, string? Type, IReadOnlyList<string>? Capabilities, RawJson? Metadata, string? Token, long? LastSeq);
+
+public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
+
+public sealed record HeartbeatRequest(AgentStatus? Status);
+
+public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
+
+public sealed record KeyRequest(string? Key);
+
+public sealed record InboxAckRequest(long? Seq);
+
+public sealed record ChannelRequest(string? Channel);
+
+public sealed record WatchRequest(string? Key, string? Prefix);
+
+public sealed record Watching(IReadOnlyList<string> Keys, IReadOnlyList<string> Prefixes);
+
+/// <summary>
+/// Every client request except agent:register, mapped onto the same grain calls as the REST API: no rule
+/// is written twice. Returns what the ack carries.
+/// </summary>
+public static class RealtimeRequests
+{
+    public static async Task<object> Handle(string eventName, JsonElement data, Caller caller, IGrainFactory grains, AgentConnection connection)
+    {
+        var agent = grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name));
+        switch (eventName)
+        {
+            case ClientEvents.Heartbeat:
+                return await agent.Heartbeat(caller, Body<HeartbeatRequest>(data).Status);
+            case ClientEvents.MessageSend:
+                return await grains.GetGrain<IMessagesGrain>(0).Send(caller, Body<MessageDraft>(data));
+            case ClientEvents.TaskCreate:
+                return await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(caller, Body<NewTask>(data));
+            case ClientEvents.TaskAssign:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).Assign(caller, request.Agent ?? throw AgentChannelException.Invalid("agent", "'agent' is required."));
+            }
+            case ClientEvents.TaskUpdate:
+                return await Task(grains, Body<TaskRequest>(data)).Update(caller, Body<TaskUpdate>(data));
+            case ClientEvents.TaskComplete:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).Complete(caller, request.Result);
+            }
+            case ClientEvents.MemorySet:
+            {
+                var request = Body<SetMemoryRequest>(data);
+                var written = await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key))
+                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion));
+                return written.Entry;
+            }
+            case ClientEvents.MemoryGet:
+                return await grains.GetGrain<IMemoryGrain>(RequireKey(Body<KeyRequest>(data).Key)).Get(caller);
+            case ClientEvents.MemoryWatch:
+            {
+                var request = Body<WatchRequest>(data);
+                return connection.Watch(request.Key, request.Prefix, watch: true);
+            }
+            case ClientEvents.MemoryUnwatch:
+            {
+                var request = Body<WatchRequest>(data);
+                return connection.Watch(request.Key, request.Prefix, watch: false);
+            }
+            case ClientEvents.InboxAck:
+                return await agent.Ack(caller, Body<InboxAckRequest>(data).Seq ?? throw AgentChannelException.Invalid("seq", "'seq' is required."));
+            case ClientEvents.ChannelJoin:
+                return await Channel(grains, Body<ChannelRequest>(data)).Join(caller);
+            case ClientEvents.ChannelLeave:
+                return await Channel(grains, Body<ChannelRequest>(data)).Leave(caller);
+            default:
+                throw AgentChannelException.Invalid("event", $"Unknown event '{eventName}'.");
+        }
+    }
+
+    /// <summary>The request's data as a contract; a missing data object is an empty one.</summary>
+    public static T Body<T>(JsonElement data) where T : class =>
+        (data.ValueKind == JsonValueKind.Undefined ? null : data.Deserialize<T>(AgentChannelJson.Options))
+        ?? JsonSerializer.Deserialize<T>("{}", AgentChannelJson.Options)!;
+
+    private static ITaskGrain Task(IGrainFactory grains, TaskRequest request) =>
+        grains.GetGrain<ITaskGrain>(request.TaskId ?? throw AgentChannelException.Invalid("task_id", "'task_id' is required."));
+
+    private static IChannelGrain Channel(IGrainFactory grains, ChannelRequest request) =>
+        grains.GetGrain<IChannelGrain>(AgentNames.Key(AgentNames.Require(request.Channel, "channel")));
+
+    private static string RequireKey(string? key) =>
+        string.IsNullOrEmpty(key) ? throw AgentChannelException.Invalid("key", "'key' is required.") : key;
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+/// <summary>A frame as a client sends it: <c>{"event", "id", "data"}</c>.</summary>
+public sealed record ClientFrame(string? Event, string? Id, JsonElement? Data);
+
+/// <summary>
+/// A frame the server sends: a reply (<c>ack</c>/<c>error</c>, carrying the request's id) or a push
+/// (carrying <c>seq</c> when it comes from the agent's inbox).
+/// </summary>
+public sealed record ServerFrame(
+    string Event,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Seq,
+    RawJson Data)
+{
+    public const string Ack = "ack";
+    public const string Error = "error";
+
+    public byte[] ToUtf8() => JsonSerializer.SerializeToUtf8Bytes(this, AgentChannelJson.Options);
+}
+
+/// <summary>The payload of an <c>error</c> frame; the same codes as the REST API's problem details.</summary>
+public sealed record WireError(
+    string Code,
+    string Message,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Field = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CurrentVersion = null);
+
+/// <summary>Client event names beyond the seed's server pushes.</summary>
+public static class ClientEvents
+{
+    public const string Register = "agent:register";
+    public const string Heartbeat = "agent:heartbeat";
+    public const string MessageSend = "message:send";
+    public const string TaskCreate = "task:create";
+    public const string TaskAssign = "task:assign";
+    public const string TaskUpdate = "task:update";
+    public const string TaskComplete = "task:complete";
+    public const string MemorySet = "memory:set";
+    public const string MemoryGet = "memory:get";
+    public const string MemoryWatch = "memory:watch";
+    public const string MemoryUnwatch = "memory:unwatch";
+    public const string InboxAck = "inbox:ack";
+    public const string ChannelJoin = "channel:join";
+    public const string ChannelLeave = "channel:leave";
+}

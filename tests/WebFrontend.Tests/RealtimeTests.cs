@@ -1,0 +1,242 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+public sealed class RealtimeTests(ServerFixture fixture)
+{
+    private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    [Fact]
+    public async Task Registering_over_websocket_returns_a_token_and_a_second_connection_authenticates_with_it()
+    {
+        var name = UniqueName("ws-reg");
+        await using var first = await WsClient.Connect(fixture.Server);
+        var registered = await first.Register(new { name, type = "llm", capabilities = new[] { "code" } });
+
+        registered["agent"]!["name"]!.GetValue<string>().ShouldBe(name);
+        var token = registered["token"]!.GetValue<string>();
+        registered["inbox"]!["last_seq"]!.GetValue<long>().ShouldBe(0);
+
+        await using var second = await WsClient.Connect(fixture.Server);
+        var again = await second.Register(new { token });
+        again["agent"]!["name"]!.GetValue<string>().ShouldBe(name);
+        again["token"].ShouldBeNull();
+
+        await using var viaHeader = await WsClient.Connect(fixture.Server, token);
+        (await viaHeader.Register(new { }))["agent"]!["name"]!.GetValue<string>().ShouldBe(name);
+
+        await using var thief = await WsClient.Connect(fixture.Server);
+        var refused = await thief.Request("agent:register", new { name, type = "llm" });
+        refused["event"]!.GetValue<string>().ShouldBe("error");
+        refused["data"]!["code"]!.GetValue<string>().ShouldBe("conflict");
+    }
+
+    [Fact]
+    public async Task Two_agents_exchange_direct_and_channel_messages_and_a_third_receives_nothing()
+    {
+        await using var alice = await WsClient.Connect(fixture.Server);
+        await using var bob = await WsClient.Connect(fixture.Server);
+        await using var carol = await WsClient.Connect(fixture.Server);
+        var aliceName = (await alice.Register(new { name = UniqueName("alice"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        var bobName = (await bob.Register(new { name = UniqueName("bob"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        await carol.Register(new { name = UniqueName("carol"), type = "llm" });
+        var room = UniqueName("room");
+        await alice.Ack("channel:join", new { channel = room });
+        await bob.Ack("channel:join", new { channel = room });
+
+        var sent = await alice.Ack("message:send", new { content = "hi bob", recipients = new[] { bobName } });
+        var direct = await bob.NextPush(p => p["event"]!.GetValue<string>() == "message:received");
+        direct["data"]!["id"]!.GetValue<string>().ShouldBe(sent["id"]!.GetValue<string>());
+        direct["data"]!["sender"]!.GetValue<string>().ShouldBe(aliceName);
+        direct["seq"]!.GetValue<long>().ShouldBe(1);
+
+        await bob.Ack("message:send", new { content = "hello room", channel = room });
+        var inRoom = await alice.NextPush(p => p["event"]!.GetValue<string>() == "message:received");
+        inRoom["data"]!["channel"]!.GetValue<string>().ShouldBe(room);
+        inRoom["data"]!["content"]!.GetValue<string>().ShouldBe("hello room");
+
+        // Carol was addressed by nothing: a request round trip after both sends proves nothing is queued for her.
+        await carol.Ack("agent:heartbeat");
+        carol.Drain().Where(p => p["event"]!.GetValue<string>() == "message:received").ShouldBeEmpty();
+        (await carol.Ack("inbox:ack", new { seq = 0 }))["last_seq"]!.GetValue<long>().ShouldBe(0);
+        bob.Drain().Where(p => p["event"]!.GetValue<string>() == "message:received").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_offline_agent_gets_all_1000_messages_in_order_on_reconnect_and_nothing_again_after_acking()
+    {
+        var sender = await fixture.Register("bulk-sender");
+        var name = UniqueName("bulk-rcv");
+        string token;
+        await using (var first = await WsClient.Connect(fixture.Server))
+        {
+            token = (await first.Register(new { name, type = "llm" }))["token"]!.GetValue<string>();
+        }
+
+        for (var i = 0; i < 1000; i++)
+        {
+            (await sender.Http.Post("/api/messages", new { content = $"m{i}", recipients = new[] { name } })).Status.ShouldBe(HttpStatusCode.Created);
+        }
+
+        await using (var back = await WsClient.Connect(fixture.Server))
+        {
+            var ack = await back.Register(new { token });
+            ack["inbox"]!["last_seq"]!.GetValue<long>().ShouldBe(1000);
+            var received = await back.Collect("message:received", 1000);
+            received.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, 1000).Select(i => (long)i));
+            received.Select(p => p["data"]!["content"]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, 1000).Select(i => $"m{i}"));
+            (await back.Ack("inbox:ack", new { seq = 1000 }))["acked_seq"]!.GetValue<long>().ShouldBe(1000);
+        }
+
+        await using var third = await WsClient.Connect(fixture.Server);
+        (await third.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(1000);
+        await sender.Http.Post("/api/messages", new { content = "fresh", recipients = new[] { name } });
+        var next = await third.NextPush(p => p["event"]!.GetValue<string>() == "message:received");
+        next["seq"]!.GetValue<long>().ShouldBe(1001);
+        next["data"]!["content"]!.GetValue<string>().ShouldBe("fresh");
+    }
+
+    [Fact]
+    public async Task A_dropped_connection_resumes_from_its_last_ack_with_no_gap_and_no_duplicate()
+    {
+        var sender = await fixture.Register("drop-sender");
+        var name = UniqueName("dropper");
+        await using var first = await WsClient.Connect(fixture.Server);
+        var token = (await first.Register(new { name, type = "llm" }))["token"]!.GetValue<string>();
+        for (var i = 1; i <= 10; i++)
+        {
+            await sender.Http.Post("/api/messages", new { content = $"m{i}", recipients = new[] { name } });
+        }
+        var seen = await first.Collect("message:received", 10);
+        await first.Ack("inbox:ack", new { seq = 6 });
+        first.Abort();
+
+        for (var i = 11; i <= 15; i++)
+        {
+            await sender.Http.Post("/api/messages", new { content = $"m{i}", recipients = new[] { name } });
+        }
+        await using var second = await WsClient.Connect(fixture.Server);
+        (await second.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(6);
+        var resumed = await second.Collect("message:received", 9);
+
+        seen.Count.ShouldBe(10);
+        resumed.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(7, 9).Select(i => (long)i));
+        resumed.Select(p => p["data"]!["content"]!.GetValue<string>()).ShouldBe(Enumerable.Range(7, 9).Select(i => $"m{i}"));
+        await second.Ack("agent:heartbeat");
+        second.Drain().Where(p => p["event"]!.GetValue<string>() == "message:received").ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Task_assignments_and_updates_reach_the_right_agents()
+    {
+        await using var boss = await WsClient.Connect(fixture.Server);
+        await using var worker = await WsClient.Connect(fixture.Server);
+        await boss.Register(new { name = UniqueName("boss"), type = "llm" });
+        var workerName = (await worker.Register(new { name = UniqueName("worker"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+
+        var task = await boss.Ack("task:create", new { title = "Analyze data", priority = 1, assign_to = workerName });
+        var taskId = task["id"]!.GetValue<string>();
+        var assigned = await worker.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned");
+        assigned["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+
+        await worker.Ack("task:update", new { task_id = taskId, status = "in_progress" });
+        (await boss.NextPush(p => p["event"]!.GetValue<string>() == "task:updated"))["data"]!["status"]!.GetValue<string>().ShouldBe("in_progress");
+        await worker.Ack("task:complete", new { task_id = taskId, result = new { ok = true } });
+        var completed = await boss.NextPush(p => p["event"]!.GetValue<string>() == "task:updated");
+        completed["data"]!["status"]!.GetValue<string>().ShouldBe("completed");
+        completed["data"]!["result"]!["ok"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Memory_watchers_get_updates_only_for_keys_they_watch_and_may_read()
+    {
+        await using var writer = await WsClient.Connect(fixture.Server);
+        await using var watcher = await WsClient.Connect(fixture.Server);
+        await writer.Register(new { name = UniqueName("mwriter"), type = "llm" });
+        var watcherName = (await watcher.Register(new { name = UniqueName("mwatch"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        var prefix = $"{UniqueName("ns")}/";
+        await watcher.Ack("memory:watch", new { prefix });
+
+        await writer.Ack("memory:set", new { key = prefix + "secret", value = 1, access_control = new { read = Array.Empty<string>() } });
+        await writer.Ack("memory:set", new { key = "elsewhere/" + Guid.NewGuid(), value = 2 });
+        var entry = await writer.Ack("memory:set", new { key = prefix + "open", value = new { findings = "x" } });
+        entry["version"]!.GetValue<long>().ShouldBe(1);
+
+        var update = await watcher.NextPush(p => p["event"]!.GetValue<string>() == "memory:updated");
+        update["data"]!["key"]!.GetValue<string>().ShouldBe(prefix + "open");
+        update["data"]!["value"]!["findings"]!.GetValue<string>().ShouldBe("x");
+        update["seq"].ShouldBeNull();
+        watcher.Drain().Where(p => p["event"]!.GetValue<string>() == "memory:updated").ShouldBeEmpty();
+        (await watcher.Ack("memory:get", new { key = prefix + "open" }))["value"]!["findings"]!.GetValue<string>().ShouldBe("x");
+        (await watcher.Request("memory:get", new { key = prefix + "secret" }))["data"]!["code"]!.GetValue<string>().ShouldBe("forbidden");
+        watcherName.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Malformed_frames_get_errors_with_the_request_id_and_the_server_keeps_serving()
+    {
+        await using var client = await WsClient.Connect(fixture.Server);
+
+        var early = await client.Request("message:send", new { content = "x", channel = "c" });
+        early["event"]!.GetValue<string>().ShouldBe("error");
+        early["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+        early["data"]!["code"]!.GetValue<string>().ShouldBe("unauthorized");
+
+        var wrongToken = await client.Request("agent:register", new { token = "ac_Zm9v_bad" });
+        wrongToken["data"]!["code"]!.GetValue<string>().ShouldBe("unauthorized");
+
+        await client.Register(new { name = UniqueName("malformed"), type = "llm" });
+        await client.SendRaw("this is not json");
+        (await client.NextUnmatchedReply())["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+
+        var unknown = await client.Request("message:teleport", new { });
+        unknown["event"]!.GetValue<string>().ShouldBe("error");
+        unknown["data"]!["field"]!.GetValue<string>().ShouldBe("event");
+
+        var missing = await client.Request("message:send", new { recipients = new[] { "x" } });
+        missing["data"]!["field"]!.GetValue<string>().ShouldBe("content");
+        var wrongType = await client.Request("task:create", new { title = "t", priority = "urgent" });
+        wrongType["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        wrongType["data"]!["field"]!.GetValue<string>().ShouldBe("priority");
+        var noTask = await client.Request("task:update", new { status = "in_progress" });
+        noTask["data"]!["field"]!.GetValue<string>().ShouldBe("task_id");
+        var twice = await client.Request("agent:register", new { name = "again", type = "llm" });
+        twice["data"]!["code"]!.GetValue<string>().ShouldBe("conflict");
+
+        (await client.Ack("agent:heartbeat", new { status = "busy" }))["status"]!.GetValue<string>().ShouldBe("busy");
+
+        await using var bystander = await WsClient.Connect(fixture.Server);
+        await bystander.Register(new { name = UniqueName("bystander"), type = "llm" });
+        await client.SendRaw(new byte[2 * 1024 * 1024].Select(_ => (byte)'x').ToArray());
+        await client.Closed.WaitAsync(WsClient.Deadline, TestContext.Current.CancellationToken);
+        client.CloseStatus.ShouldBe(System.Net.WebSockets.WebSocketCloseStatus.MessageTooBig);
+        client.CloseDescription.ShouldNotBeNullOrEmpty();
+        (await bystander.Ack("agent:heartbeat"))["name"].ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Connecting_and_disconnecting_many_times_leaves_no_subscription_behind()
+    {
+        var gateway = fixture.Server.Gateway;
+        var name = UniqueName("churn");
+        string token;
+        await using (var first = await WsClient.Connect(fixture.Server))
+        {
+            token = (await first.Register(new { name, type = "llm" }))["token"]!.GetValue<string>();
+        }
+
+        for (var i = 0; i < 40; i++)
+        {
+            await using var client = await WsClient.Connect(fixture.Server);
+            await client.Register(new { token });
+            if (i % 2 == 0)
+            {
+                client.Abort();
+            }
+        }
+
+        await Poll.Until(async () => (await fixture.Server.AgentStreamSubscriptions(name)) == 0, "the agent's stream subscriptions to return to zero");
+        await Poll.Until(() => Task.FromResult(gateway.Connections.All(c => c.AgentName != name)), "the gateway to forget the connections");
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+/// <summary>
+/// A real WebSocket client for tests: requests wait for the ack or error with their id; pushes are queued
+/// in arrival order so a test can assert exactly what an agent saw.
+/// </summary>
+public sealed class WsClient : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+    private readonly Channel<JsonNode> _pushes = Channel.CreateUnbounded<JsonNode>();
+    private readonly Dictionary<string, TaskCompletionSource<JsonNode>> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _reading = Task.CompletedTask;
+    private int _nextId;
+
+    public static TimeSpan Deadline { get; } = TimeSpan.FromSeconds(20);
+
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    public string? CloseDescription => _socket.CloseStatusDescription;
+
+    /// <summary>Completes when the server ends the connection (close frame or abort).</summary>
+    public Task Closed => _reading;
+
+    public static async Task<WsClient> Connect(AgentChannelServer server, string? bearerToken = null)
+    {
+        var client = new WsClient();
+        if (bearerToken is not null)
+        {
+            client._socket.Options.SetRequestHeader("Authorization", $"Bearer {bearerToken}");
+        }
+        var uri = new UriBuilder(server.Address) { Scheme = "ws", Path = "/ws" }.Uri;
+        await client._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
+        client._reading = client.ReadLoop();
+        return client;
+    }
+
+    /// <summary>Registers (or authenticates) and returns the ack's data.</summary>
+    public async Task<JsonNode> Register(object data)
+    {
+        var reply = await Request("agent:register", data);
+        reply["event"]!.GetValue<string>().ShouldBe("ack", reply.ToJsonString());
+        return reply["data"]!;
+    }
+
+    /// <summary>Sends a request and returns the whole ack or error frame.</summary>
+    public async Task<JsonNode> Request(string eventName, object? data = null)
+    {
+        var id = $"r{Interlocked.Increment(ref _nextId)}";
+        var reply = new TaskCompletionSource<JsonNode>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_pending)
+        {
+            _pending[id] = reply;
+        }
+        await SendRaw(JsonSerializer.Serialize(new { @event = eventName, id, data }));
+        return await reply.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Sends a request that must be acked and returns the ack's data.</summary>
+    public async Task<JsonNode> Ack(string eventName, object? data = null)
+    {
+        var reply = await Request(eventName, data);
+        reply["event"]!.GetValue<string>().ShouldBe("ack", reply.ToJsonString());
+        return reply["data"]!;
+    }
+
+    public Task SendRaw(string text) => SendRaw(Encoding.UTF8.GetBytes(text));
+
+    public async Task SendRaw(byte[] bytes) =>
+        await _socket.SendAsync(bytes, WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+    /// <summary>The next reply that carries no request id (e.g. the error for a frame that was not JSON).</summary>
+    public async Task<JsonNode> NextUnmatchedReply() => await NextPush(frame => frame["event"]!.GetValue<string>() is "error" or "ack");
+
+    /// <summary>The next push (in order) that matches, skipping others; fails after the deadline.</summary>
+    public async Task<JsonNode> NextPush(Func<JsonNode, bool>? match = null)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(Deadline);
+        while (true)
+        {
+            var push = await _pushes.Reader.ReadAsync(deadline.Token);
+            if (match is null || match(push))
+            {
+                return push;
+            }
+        }
+    }
+
+    /// <summary>Pushes of one event name, in order, until <paramref name="count"/> have arrived.</summary>
+    public async Task<List<JsonNode>> Collect(string eventName, int count)
+    {
+        var collected = new List<JsonNode>(count);
+        while (collected.Count < count)
+        {
+            collected.Add(await NextPush(frame => frame["event"]!.GetValue<string>() == eventName));
+        }
+        return collected;
+    }
+
+    /// <summary>Everything pushed so far that has not been read.</summary>
+    public List<JsonNode> Drain()
+    {
+        var drained = new List<JsonNode>();
+        while (_pushes.Reader.TryRead(out var push))
+        {
+            drained.Add(push);
+        }
+        return drained;
+    }
+
+    /// <summary>Drops the TCP connection without a close handshake, as a crashed client would.</summary>
+    public void Abort() => _socket.Abort();
+
+    private async Task ReadLoop()
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                using var message = new MemoryStream();
+                WebSocketReceiveResult result;
+                do
+                {
+                    result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+                    message.Write(buffer, 0, result.Count);
+                }
+                while (!result.EndOfMessage);
+                var frame = JsonNode.Parse(message.ToArray())!;
+                var id = frame["id"]?.GetValue<string>();
+                TaskCompletionSource<JsonNode>? pending = null;
+                if (id is not null)
+                {
+                    lock (_pending)
+                    {
+                        _pending.Remove(id, out pending);
+                    }
+                }
+                if (pending is not null)
+                {
+                    pending.TrySetResult(frame);
+                }
+                else
+                {
+                    await _pushes.Writer.WriteAsync(frame);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _pushes.Writer.TryComplete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", timeout.Token);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            {
+            }
+        }
+        await _stop.CancelAsync();
+        await _reading;
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+}
