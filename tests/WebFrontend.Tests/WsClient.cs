@@ -18,6 +18,7 @@ public sealed class WsClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _reading = Task.CompletedTask;
     private int _nextId;
+    private int _disposed;
 
     public static TimeSpan Deadline { get; } = TimeSpan.FromSeconds(20);
 
@@ -28,7 +29,8 @@ public sealed class WsClient : IAsyncDisposable
     /// <summary>Completes when the server ends the connection (close frame or abort).</summary>
     public Task Closed => _reading;
 
-    public static async Task<WsClient> Connect(AgentChannelServer server, string? bearerToken = null)
+    /// <param name="paused">When true nothing is read from the socket, as with a client that stalls.</param>
+    public static async Task<WsClient> Connect(AgentChannelServer server, string? bearerToken = null, bool paused = false)
     {
         var client = new WsClient();
         if (bearerToken is not null)
@@ -37,7 +39,10 @@ public sealed class WsClient : IAsyncDisposable
         }
         var uri = new UriBuilder(server.Address) { Scheme = "ws", Path = "/ws" }.Uri;
         await client._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
-        client._reading = client.ReadLoop();
+        if (!paused)
+        {
+            client._reading = client.ReadLoop();
+        }
         return client;
     }
 
@@ -47,6 +52,24 @@ public sealed class WsClient : IAsyncDisposable
         var reply = await Request("agent:register", data);
         reply["event"]!.GetValue<string>().ShouldBe("ack", reply.ToJsonString());
         return reply["data"]!;
+    }
+
+    /// <summary>For a paused client: registers, reads just the ack, returns the token, and reads nothing after.</summary>
+    public async Task<string> RegisterWithoutReading(object data)
+    {
+        await SendRaw(JsonSerializer.Serialize(new { @event = "agent:register", id = "register", data }));
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await _socket.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        var ack = JsonNode.Parse(message.ToArray())!;
+        ack["event"]!.GetValue<string>().ShouldBe("ack", ack.ToJsonString());
+        return ack["data"]!["token"]!.GetValue<string>();
     }
 
     /// <summary>Sends a request and returns the whole ack or error frame.</summary>
@@ -168,6 +191,10 @@ public sealed class WsClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         if (_socket.State == WebSocketState.Open)
         {
             try
