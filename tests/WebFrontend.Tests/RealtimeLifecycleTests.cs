@@ -175,4 +175,31 @@ public sealed class RealtimeLifecycleTests
             TempFiles.DeleteDatabase(path);
         }
     }
+
+    [Fact]
+    public async Task An_agent_left_online_by_a_stopped_host_goes_offline_after_restart_when_it_does_not_return()
+    {
+        var path = TempFiles.NewDatabasePath();
+        var shortPresence = new Dictionary<string, string?> { ["AgentChannel:Presence:OfflineAfterSeconds"] = "1" };
+        try
+        {
+            await using (var first = await AgentChannelServer.StartAsync(path))
+            {
+                await using var client = await WsClient.Connect(first);
+                await client.Register(new { name = "vanished", type = "llm" });
+                using var http = first.Client(AgentChannelServer.OperatorToken);
+                (await http.Get("/api/agents/vanished")).Json["status"]!.GetValue<string>().ShouldBe("online");
+            }
+
+            await using var second = await AgentChannelServer.StartAsync(path, shortPresence);
+            using var operatorClient = second.Client(AgentChannelServer.OperatorToken);
+            await Poll.Until(async () => (await operatorClient.Get("/api/agents?status=offline")).Json["items"]!.AsArray()
+                    .Any(a => a!["name"]!.GetValue<string>() == "vanished"),
+                "the agent that never came back to be listed offline");
+        }
+        finally
+        {
+            TempFiles.DeleteDatabase(path);
+        }
+    }
 }

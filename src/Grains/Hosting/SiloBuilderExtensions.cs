@@ -38,6 +38,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IChannelIndex, SqliteChannelIndex>();
         services.AddSingleton<IInbox, SqliteInbox>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
 
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
