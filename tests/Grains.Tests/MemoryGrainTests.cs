@@ -187,3 +187,74 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
         (await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Identity.Caller.Agent(lookalike), prefix, 10, null)).Items.Count.ShouldBe(1);
     }
 }
+
+public sealed class MemoryHistoryTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task History_returns_each_versions_value_newest_first_within_its_bound()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("historian");
+        var (_, _, bob) = await fixture.RegisterAgent("other");
+        var key = $"hist/{Guid.NewGuid():N}";
+        var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
+        for (var i = 1; i <= 105; i++)
+        {
+            await grain.Set(i % 2 == 0 ? bob : alice, new MemoryWrite(RawJson.Parse($$"""{"n":{{i}}}""")));
+        }
+
+        var history = await grain.History(alice, 100);
+
+        history.Count.ShouldBe(100);
+        history.Select(v => v.Version).ShouldBe(Enumerable.Range(6, 100).Reverse().Select(v => (long)v));
+        history.ShouldAllBe(v => v.Value.Text == $$"""{"n":{{v.Version}}}""");
+        history[0].UpdatedBy.ShouldBe(alice.Name);
+        history[1].UpdatedBy.ShouldBe(bob.Name);
+        (await grain.GetVersion(bob, 6)).Value.Text.ShouldBe("""{"n":6}""");
+        (await Should.ThrowAsync<AgentChannelException>(() => grain.GetVersion(bob, 5))).Code.ShouldBe(ErrorKind.NotFound);
+        (await Should.ThrowAsync<AgentChannelException>(() => grain.History(alice, 101))).Field.ShouldBe("limit");
+    }
+
+    [Fact]
+    public async Task Deleting_a_key_removes_its_history_and_a_new_key_starts_a_new_one()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("deleter");
+        var key = $"gone/{Guid.NewGuid():N}";
+        var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("2")));
+
+        await grain.Delete(alice, null);
+
+        (await Should.ThrowAsync<AgentChannelException>(() => grain.History(alice, 10))).Code.ShouldBe(ErrorKind.NotFound);
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("3")));
+        (await grain.History(alice, 10)).Select(v => v.Version).ShouldBe([4L]);
+    }
+
+    [Fact]
+    public async Task A_key_with_a_ttl_expires_and_is_gone()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("ttl");
+        var key = $"ttl/{Guid.NewGuid():N}";
+        var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
+        var written = await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: 0.3));
+        written.Entry.ExpiresAt.ShouldNotBeNull();
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(alice, key, 10, null) is { Items.Count: > 0 })
+        {
+            (DateTime.UtcNow < deadline).ShouldBeTrue("the expired key should leave the listing");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        (await Should.ThrowAsync<AgentChannelException>(() => grain.Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
+        (await Should.ThrowAsync<AgentChannelException>(() =>
+            grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)))).Field.ShouldBe("ttl_seconds");
+    }
+
+    [Fact]
+    public async Task Keys_may_not_end_in_the_history_suffix()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("suffix");
+        (await Should.ThrowAsync<AgentChannelException>(() =>
+            fixture.Grains.GetGrain<IMemoryGrain>("notes/history").Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
+    }
+}

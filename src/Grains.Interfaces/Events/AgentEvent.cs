@@ -49,7 +49,11 @@ public static class AgentChannelStreams
     public static StreamId Activity { get; } = StreamId.Create("activity", "all");
 }
 
-/// <summary>The payload of <c>memory:updated</c>: the new version, who wrote it, and the value (null when deleted).</summary>
+/// <summary>
+/// The payload of <c>memory:updated</c>: the new version and who wrote it, with the value unless the key
+/// was deleted (or expired) or the value is larger than the event limit (then <see cref="ValueOmitted"/>:
+/// fetch it with memory:get).
+/// </summary>
 [GenerateSerializer, Alias("memory-updated")]
 public sealed record MemoryUpdated(
     [property: Id(0)] string Key,
@@ -57,4 +61,6 @@ public sealed record MemoryUpdated(
     [property: Id(2)] string UpdatedBy,
     [property: Id(3)] DateTimeOffset UpdatedAt,
     [property: Id(4)] Json.RawJson? Value,
-    [property: Id(5)] bool Deleted);
+    [property: Id(5)] bool Deleted,
+    [property: Id(6)] bool ValueOmitted = false,
+    [property: Id(7)] bool Expired = false);

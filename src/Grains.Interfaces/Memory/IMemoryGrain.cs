@@ -15,9 +15,21 @@ public interface IMemoryGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("get")]
     Task<MemoryEntry> Get(Caller caller);
 
-    /// <summary>Deletes the key; needs write access. A set expectedVersion makes it conditional.</summary>
+    /// <summary>Deletes the key and its history; needs write access. A set expectedVersion makes it conditional.</summary>
     [Alias("delete")]
     Task Delete(Caller caller, long? expectedVersion);
+
+    /// <summary>Earlier versions, newest first, as many as the history bound keeps.</summary>
+    [AlwaysInterleave, Alias("history")]
+    Task<IReadOnlyList<MemoryVersion>> History(Caller caller, int limit);
+
+    /// <summary>One version of the value; throws not_found when history no longer has it.</summary>
+    [AlwaysInterleave, Alias("get-version")]
+    Task<MemoryVersion> GetVersion(Caller caller, long version);
+
+    /// <summary>Deletes the key if its time-to-live has run out (called by the expiry sweep).</summary>
+    [Alias("expire")]
+    Task Expire();
 }
 
 [Alias("agentchannel.memory-directory")]

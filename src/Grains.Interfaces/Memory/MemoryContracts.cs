@@ -21,12 +21,16 @@ public sealed record AccessControl(
     public override int GetHashCode() => HashCode.Combine(string.Join('|', Read), string.Join('|', Write));
 }
 
-/// <summary>A write of a key's value. A set <see cref="ExpectedVersion"/> makes it a compare-and-set.</summary>
+/// <summary>
+/// A write of a key's value. A set <see cref="ExpectedVersion"/> makes it a compare-and-set; a set
+/// <see cref="TtlSeconds"/> makes the key expire (be deleted, with an event) that long after this write.
+/// </summary>
 [GenerateSerializer, Alias("memory-write")]
 public sealed record MemoryWrite(
     [property: Id(0)] RawJson? Value,
     [property: Id(1)] AccessControl? AccessControl = null,
-    [property: Id(2)] long? ExpectedVersion = null);
+    [property: Id(2)] long? ExpectedVersion = null,
+    [property: Id(3)] double? TtlSeconds = null);
 
 [GenerateSerializer, Alias("memory-entry")]
 public sealed record MemoryEntry(
@@ -37,7 +41,17 @@ public sealed record MemoryEntry(
     [property: Id(4)] string UpdatedBy,
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] DateTimeOffset UpdatedAt,
-    [property: Id(7)] AccessControl AccessControl);
+    [property: Id(7)] AccessControl AccessControl,
+    [property: Id(8)] DateTimeOffset? ExpiresAt = null);
+
+/// <summary>One earlier (or the current) version of a key, as its history keeps it.</summary>
+[GenerateSerializer, Alias("memory-version")]
+public sealed record MemoryVersion(
+    [property: Id(0)] string Key,
+    [property: Id(1)] long Version,
+    [property: Id(2)] RawJson Value,
+    [property: Id(3)] string UpdatedBy,
+    [property: Id(4)] DateTimeOffset UpdatedAt);
 
 [GenerateSerializer, Alias("memory-written")]
 public sealed record MemoryWritten(
@@ -62,4 +76,7 @@ public sealed record MemoryKeyPage(
 public static class MemoryKeys
 {
     public const int MaxLength = 256;
+
+    /// <summary>Reserved: <c>GET /api/memory/{key}/history</c> addresses a key's history.</summary>
+    public const string HistorySuffix = "/history";
 }

@@ -53,6 +53,15 @@ public sealed class LimitsOptions
     [Range(1, 10_000)] public int MaxRecipients { get; set; } = 256;
     [Range(1, 1_000)] public int MaxCapabilities { get; set; } = 64;
     [Range(1, 10_000)] public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>Versions of a memory key its history keeps (the current one included).</summary>
+    [Range(1, 100_000)] public int MemoryHistoryVersions { get; set; } = 100;
+
+    /// <summary>memory:updated carries the value only up to this size; larger values are fetched with memory:get.</summary>
+    [Range(0, int.MaxValue)] public int MaxMemoryEventValueBytes { get; set; } = 16 * 1024;
+
+    /// <summary>How often keys with a time-to-live are checked for expiry.</summary>
+    [Range(0.05, 3600)] public double MemoryExpirySweepSeconds { get; set; } = 1;
 }
 
 /// <summary>Presence (<c>AgentChannel:Presence</c>).</summary>

@@ -39,6 +39,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IInbox, SqliteInbox>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
 
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>

@@ -14,6 +14,8 @@ public sealed class MemoryGrain(
     IOptions<LimitsOptions> limits,
     TimeProvider clock) : Grain, IMemoryGrain
 {
+    private const double MaxTtlSeconds = 10 * 365 * 24 * 3600;
+
     private MemoryState Current => state.State;
 
     private string Key => this.GetPrimaryKeyString();
@@ -24,6 +26,14 @@ public sealed class MemoryGrain(
         var value = write.Value is { } written
             ? Validation.LimitJson(written, "value", limits.Value.MaxMemoryValueBytes)
             : throw AgentChannelException.Invalid("value", "'value' is required (any JSON value but null).");
+        if (write.TtlSeconds is <= 0 or > MaxTtlSeconds || write.TtlSeconds is double.NaN)
+        {
+            throw AgentChannelException.Invalid("ttl_seconds", $"'ttl_seconds' must be more than 0 and at most {MaxTtlSeconds}.");
+        }
+        if (IsExpired)
+        {
+            await RemoveExpired();
+        }
         var created = !Current.Exists;
         var accessControl = write.AccessControl is null
             ? null
@@ -57,20 +67,17 @@ public sealed class MemoryGrain(
         Current.Version++;
         Current.UpdatedBy = caller.Name;
         Current.UpdatedAt = now;
+        Current.ExpiresAt = write.TtlSeconds is { } ttl ? now.AddSeconds(ttl) : null;
         await state.WriteStateAsync();
         var entry = Current.ToEntry(Key);
-        await index.Upsert(entry);
+        await index.Upsert(entry, limits.Value.MemoryHistoryVersions);
         await PublishUpdate(deleted: false, Readers());
         return new MemoryWritten(entry, created);
     }
 
     public Task<MemoryEntry> Get(Caller caller)
     {
-        RequireExists();
-        if (!CanRead(caller))
-        {
-            throw AgentChannelException.Forbidden($"'{caller.Name}' may not read memory key '{Key}'.");
-        }
+        RequireReadable(caller);
         return Task.FromResult(Current.ToEntry(Key));
     }
 
@@ -82,22 +89,56 @@ public sealed class MemoryGrain(
             throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
         }
         CheckExpectedVersion(expectedVersion);
+        await Remove(caller.Name, expired: false);
+    }
+
+    public async Task<IReadOnlyList<MemoryVersion>> History(Caller caller, int limit)
+    {
+        RequireReadable(caller);
+        return await index.History(Key, Validation.Limit(limit, limits.Value.MemoryHistoryVersions));
+    }
+
+    public async Task<MemoryVersion> GetVersion(Caller caller, long version)
+    {
+        RequireReadable(caller);
+        return await index.Version(Key, version)
+               ?? throw AgentChannelException.NotFound($"Memory key '{Key}' has no version {version} in its history.");
+    }
+
+    public async Task Expire()
+    {
+        if (IsExpired)
+        {
+            await RemoveExpired();
+        }
+    }
+
+    private bool IsExpired => Current.Exists && Current.ExpiresAt is { } expiresAt && expiresAt <= clock.GetUtcNow();
+
+    private Task RemoveExpired() => Remove(Current.UpdatedBy, expired: true);
+
+    /// <summary>Deletion keeps a tombstone (the version) and drops the value, the listing row and the history.</summary>
+    private async Task Remove(string by, bool expired)
+    {
         var readers = Readers();
         Current.Exists = false;
         Current.Value = RawJson.Null;
         Current.Version++;
-        Current.UpdatedBy = caller.Name;
+        Current.UpdatedBy = by;
         Current.UpdatedAt = clock.GetUtcNow();
         Current.AccessControl = AccessControl.Open;
+        Current.ExpiresAt = null;
         await state.WriteStateAsync();
         await index.Remove(Key);
-        await PublishUpdate(deleted: true, readers);
+        await PublishUpdate(deleted: true, readers, expired);
     }
 
     /// <summary>memory:updated for watchers, each shown only what it may read.</summary>
-    private Task PublishUpdate(bool deleted, IReadOnlyList<string>? readers)
+    private Task PublishUpdate(bool deleted, IReadOnlyList<string>? readers, bool expired = false)
     {
-        var update = new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt, deleted ? null : Current.Value, deleted);
+        var omitted = !deleted && Current.Value.ByteCount > limits.Value.MaxMemoryEventValueBytes;
+        var update = new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt,
+            deleted || omitted ? null : Current.Value, deleted, omitted, expired);
         return this.PublishActivity(EventNames.MemoryUpdated, update, new EventAudience(Key, readers));
     }
 
@@ -125,12 +166,22 @@ public sealed class MemoryGrain(
     private static bool Grants(IReadOnlyList<string> names, Caller caller) =>
         names.Any(name => name == AccessControl.Everyone || caller.Is(name));
 
+    /// <summary>An expired key is gone for readers even before the sweep deletes it.</summary>
     private void RequireExists()
     {
         RequireValidKey(Key);
-        if (!Current.Exists)
+        if (!Current.Exists || IsExpired)
         {
             throw AgentChannelException.NotFound($"No memory key '{Key}'.");
+        }
+    }
+
+    private void RequireReadable(Caller caller)
+    {
+        RequireExists();
+        if (!CanRead(caller))
+        {
+            throw AgentChannelException.Forbidden($"'{caller.Name}' may not read memory key '{Key}'.");
         }
     }
 
@@ -153,10 +204,12 @@ public sealed class MemoryGrain(
 
     internal static void RequireValidKey(string key)
     {
-        if (key.Length is 0 or > MemoryKeys.MaxLength || key.Any(char.IsControl) || key.Trim() != key)
+        if (key.Length is 0 or > MemoryKeys.MaxLength || key.Any(char.IsControl) || key.Trim() != key
+            || key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal))
         {
             throw AgentChannelException.Invalid("key",
-                $"'key' must be 1-{MemoryKeys.MaxLength} characters without control characters or surrounding spaces.");
+                $"'key' must be 1-{MemoryKeys.MaxLength} characters without control characters or surrounding spaces, " +
+                $"and must not end in '{MemoryKeys.HistorySuffix}'.");
         }
     }
 }

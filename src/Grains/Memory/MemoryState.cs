@@ -17,7 +17,8 @@ public sealed class MemoryState
     [Id(5)] public DateTimeOffset CreatedAt { get; set; }
     [Id(6)] public DateTimeOffset UpdatedAt { get; set; }
     [Id(7)] public AccessControl AccessControl { get; set; } = AccessControl.Open;
+    [Id(8)] public DateTimeOffset? ExpiresAt { get; set; }
 
     public MemoryEntry ToEntry(string key) =>
-        new(key, Value, Version, CreatedBy, UpdatedBy, CreatedAt, UpdatedAt, AccessControl);
+        new(key, Value, Version, CreatedBy, UpdatedBy, CreatedAt, UpdatedAt, AccessControl, ExpiresAt);
 }

@@ -12,6 +12,6 @@ public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result);
 
-public sealed record SetMemoryRequest(string? Key, RawJson? Value, AccessControl? AccessControl, long? ExpectedVersion);
+public sealed record SetMemoryRequest(string? Key, RawJson? Value, AccessControl? AccessControl, long? ExpectedVersion, double? TtlSeconds);
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

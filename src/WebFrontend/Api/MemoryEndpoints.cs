@@ -24,11 +24,23 @@ public static class MemoryEndpoints
         memory.MapGet("/", (string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>
             grains.GetGrain<IMemoryDirectoryGrain>(0).List(context.User.Caller(), prefix, limit ?? 100, cursor));
 
-        memory.MapGet("/{**key}", async (string key, HttpContext context, IGrainFactory grains) =>
+        // One catch-all route: keys contain '/', so ".../history" (a suffix no key may end in) selects the history.
+        memory.MapGet("/{**key}", async (string key, long? version, int? limit, HttpContext context, IGrainFactory grains) =>
         {
-            var entry = await grains.GetGrain<IMemoryGrain>(key).Get(context.User.Caller());
+            var caller = context.User.Caller();
+            if (key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal))
+            {
+                var historyOf = key[..^MemoryKeys.HistorySuffix.Length];
+                return Results.Ok(new ItemsResponse<MemoryVersion>(
+                    await grains.GetGrain<IMemoryGrain>(historyOf).History(caller, limit ?? 100)));
+            }
+            if (version is { } wanted)
+            {
+                return Results.Ok(await grains.GetGrain<IMemoryGrain>(key).GetVersion(caller, wanted));
+            }
+            var entry = await grains.GetGrain<IMemoryGrain>(key).Get(caller);
             context.Response.Headers.ETag = ETagOf(entry.Version);
-            return entry;
+            return Results.Ok(entry);
         });
 
         memory.MapPut("/{**key}", async (string key, SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
@@ -50,7 +62,7 @@ public static class MemoryEndpoints
 
     private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body)
     {
-        var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion));
+        var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion), body.TtlSeconds);
         var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write);
         context.Response.Headers.ETag = ETagOf(written.Entry.Version);
         return written.Created

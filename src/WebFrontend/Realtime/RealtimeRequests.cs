@@ -64,7 +64,7 @@ public static class RealtimeRequests
             {
                 var request = Body<SetMemoryRequest>(data);
                 var written = await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key))
-                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion));
+                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds));
                 return written.Entry;
             }
             case ClientEvents.MemoryGet:

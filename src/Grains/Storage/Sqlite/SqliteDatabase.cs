@@ -83,7 +83,26 @@ public sealed partial class SqliteDatabase
             command.ExecuteNonQuery();
             transaction.Commit();
         }
+        AddColumnIfMissing(connection, "memory_keys", "expires_at", "INTEGER NULL");
+        using (var index = connection.CreateCommand())
+        {
+            index.CommandText = "CREATE INDEX IF NOT EXISTS ix_memory_keys_expires ON memory_keys (expires_at) WHERE expires_at IS NOT NULL";
+            index.ExecuteNonQuery();
+        }
         LogSchemaApplied(FilePath);
+    }
+
+    /// <summary>SQLite has no ADD COLUMN IF NOT EXISTS: columns added after a table first shipped go here.</summary>
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var columns = connection.CreateCommand();
+        columns.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if ((long)columns.ExecuteScalar()! == 0)
+        {
+            using var add = connection.CreateCommand();
+            add.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+            add.ExecuteNonQuery();
+        }
     }
 
     private static string ReadScript(Assembly assembly, string name)

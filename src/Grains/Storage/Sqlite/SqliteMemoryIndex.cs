@@ -5,27 +5,87 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue writes) : IMemoryIndex
 {
-    public Task Upsert(MemoryEntry entry) => writes.Enqueue(transaction =>
+    public Task Upsert(MemoryEntry entry, int historyVersions) => writes.Enqueue(transaction =>
     {
-        using var upsert = transaction.Command(
-            """
-            INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers)
-            VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers)
-            ON CONFLICT (key) DO UPDATE SET
-                version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
-                updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers
-            """,
-            ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
-            ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
-            ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)));
-        upsert.ExecuteNonQuery();
+        using (var upsert = transaction.Command(
+                   """
+                   INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
+                   VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
+                   ON CONFLICT (key) DO UPDATE SET
+                       version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
+                       updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
+                       expires_at = excluded.expires_at
+                   """,
+                   ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
+                   ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
+                   ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)),
+                   ("@expires_at", entry.ExpiresAt?.ToUnixTimeMilliseconds())))
+        {
+            upsert.ExecuteNonQuery();
+        }
+        using (var history = transaction.Command(
+                   """
+                   INSERT OR REPLACE INTO memory_history (key, version, value, updated_by, updated_at)
+                   VALUES (@key, @version, @value, @updated_by, @updated_at)
+                   """,
+                   ("@key", entry.Key), ("@version", entry.Version), ("@value", entry.Value.Text),
+                   ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds())))
+        {
+            history.ExecuteNonQuery();
+        }
+        using var prune = transaction.Command(
+            "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
+            ("@key", entry.Key), ("@oldest_dropped", entry.Version - historyVersions));
+        prune.ExecuteNonQuery();
     });
 
     public Task Remove(string key) => writes.Enqueue(transaction =>
     {
-        using var delete = transaction.Command("DELETE FROM memory_keys WHERE key = @key", ("@key", key));
+        using var delete = transaction.Command(
+            "DELETE FROM memory_keys WHERE key = @key; DELETE FROM memory_history WHERE key = @key;", ("@key", key));
         delete.ExecuteNonQuery();
     });
+
+    public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => database.Read<IReadOnlyList<MemoryVersion>>(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT version, value, updated_by, updated_at FROM memory_history WHERE key = @key ORDER BY version DESC LIMIT @limit",
+            ("@key", key), ("@limit", limit));
+        using var reader = command.ExecuteReader();
+        var versions = new List<MemoryVersion>();
+        while (reader.Read())
+        {
+            versions.Add(ReadVersion(key, reader));
+        }
+        return versions;
+    });
+
+    public Task<MemoryVersion?> Version(string key, long version) => database.Read(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT version, value, updated_by, updated_at FROM memory_history WHERE key = @key AND version = @version",
+            ("@key", key), ("@version", version));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadVersion(key, reader) : null;
+    });
+
+    public Task<IReadOnlyList<string>> Expired(DateTimeOffset now, int limit) => database.Read<IReadOnlyList<string>>(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT key FROM memory_keys WHERE expires_at IS NOT NULL AND expires_at <= @now ORDER BY expires_at LIMIT @limit",
+            ("@now", now.ToUnixTimeMilliseconds()), ("@limit", limit));
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read())
+        {
+            keys.Add(reader.GetString(0));
+        }
+        return keys;
+    });
+
+    private static MemoryVersion ReadVersion(string key, Microsoft.Data.Sqlite.SqliteDataReader reader) => new(
+        key, reader.GetInt64(0), new Json.RawJson(reader.GetString(1)), reader.GetString(2),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
 
     public Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor) => database.Read(connection =>
     {

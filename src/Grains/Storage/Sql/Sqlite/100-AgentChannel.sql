@@ -94,3 +94,14 @@ CREATE TABLE IF NOT EXISTS inbox
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (agent_key, seq)
 ) WITHOUT ROWID;
+
+-- Each key's recent versions (bounded per key by AgentChannel:Limits:MemoryHistoryVersions).
+CREATE TABLE IF NOT EXISTS memory_history
+(
+    key        TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    value      TEXT    NOT NULL,
+    updated_by TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (key, version)
+) WITHOUT ROWID;
