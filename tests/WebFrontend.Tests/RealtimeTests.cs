@@ -190,6 +190,11 @@ public sealed class RealtimeTests(ServerFixture fixture)
         await client.SendRaw("this is not json");
         (await client.NextUnmatchedReply())["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
 
+        await client.SendRaw("""{"event": "agent:heartbeat", "id": 7}""");
+        var numeric = await client.NextUnmatchedReply();
+        numeric["event"]!.GetValue<string>().ShouldBe("ack");
+        numeric["id"]!.GetValue<int>().ShouldBe(7);
+
         var unknown = await client.Request("message:teleport", new { });
         unknown["event"]!.GetValue<string>().ShouldBe("error");
         unknown["data"]!["field"]!.GetValue<string>().ShouldBe("event");

@@ -161,7 +161,7 @@ public sealed class WsClient : IAsyncDisposable
                 }
                 while (!result.EndOfMessage);
                 var frame = JsonNode.Parse(message.ToArray())!;
-                var id = frame["id"]?.GetValue<string>();
+                var id = frame["id"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
                 TaskCompletionSource<JsonNode>? pending = null;
                 if (id is not null)
                 {

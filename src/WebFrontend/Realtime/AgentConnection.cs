@@ -146,13 +146,19 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
     }
 
+    /// <summary>
+    /// Reads frames until the client closes. After the server starts closing it keeps reading and discards
+    /// what arrives, so the socket is never torn down with unread data (which would reset the connection
+    /// and lose the close frame and its reason).
+    /// </summary>
     private async Task ReceiveLoop()
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        while (_socket.State == WebSocketState.Open)
+        while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             buffer.Clear();
             ValueWebSocketReceiveResult received;
+            var tooBig = false;
             do
             {
                 received = await _socket.ReceiveAsync(buffer.GetMemory(4096), _abort.Token);
@@ -162,14 +168,22 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
                     return;
                 }
                 buffer.Advance(received.Count);
-                if (buffer.WrittenCount > _options.MaxFrameBytes)
+                if (buffer.WrittenCount > _options.MaxFrameBytes || _closing.IsCancellationRequested)
                 {
-                    Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {_options.MaxFrameBytes} bytes");
-                    return;
+                    tooBig |= !_closing.IsCancellationRequested;
+                    buffer.Clear();
                 }
             }
             while (!received.EndOfMessage);
 
+            if (tooBig)
+            {
+                Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {_options.MaxFrameBytes} bytes");
+            }
+            if (_closing.IsCancellationRequested)
+            {
+                continue;
+            }
             if (received.MessageType == WebSocketMessageType.Binary)
             {
                 await Reply(ServerFrame.Error, null, new WireError(ErrorKind.Invalid.ToWire(), "Frames are JSON text, not binary."));
@@ -370,7 +384,7 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
     }
 
-    private Task Reply(string eventName, string? id, object data) =>
+    private Task Reply(string eventName, JsonElement? id, object data) =>
         Send(new ServerFrame(eventName, id, null, RawJson.Serialize(data, AgentChannelJson.Options)));
 
     private async Task Send(ServerFrame frame) => await _frames.Writer.WriteAsync(frame.ToUtf8(), _closing.Token);

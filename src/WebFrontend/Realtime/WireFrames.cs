@@ -4,8 +4,8 @@ using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
 
-/// <summary>A frame as a client sends it: <c>{"event", "id", "data"}</c>.</summary>
-public sealed record ClientFrame(string? Event, string? Id, JsonElement? Data);
+/// <summary>A frame as a client sends it: <c>{"event", "id", "data"}</c>. The id may be any JSON value; it is echoed.</summary>
+public sealed record ClientFrame(string? Event, JsonElement? Id, JsonElement? Data);
 
 /// <summary>
 /// A frame the server sends: a reply (<c>ack</c>/<c>error</c>, carrying the request's id) or a push
@@ -13,7 +13,7 @@ public sealed record ClientFrame(string? Event, string? Id, JsonElement? Data);
 /// </summary>
 public sealed record ServerFrame(
     string Event,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonElement? Id,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Seq,
     RawJson Data)
 {
