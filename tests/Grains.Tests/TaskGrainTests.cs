@@ -9,11 +9,14 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
 {
     private ITaskGrain NewTask() => fixture.Grains.GetGrain<ITaskGrain>(Guid.NewGuid());
 
+    /// <summary>Requirements no agent meets, so the engine leaves the task waiting.</summary>
+    private static RawJson Unassignable() => RawJson.Parse($$"""{"capabilities":["held-by-nobody-{{Guid.NewGuid():N}}"]}""");
+
     [Fact]
     public async Task A_task_goes_from_assigned_through_in_progress_to_completed_with_its_assignment_history()
     {
         var (_, _, creator) = await fixture.RegisterAgent("creator");
-        var (worker, _, workerCaller) = await fixture.RegisterAgent("worker");
+        var (worker, _, workerCaller) = await fixture.RegisterAgent("worker", "analysis");
         var task = NewTask();
 
         var created = await task.Create(creator, new NewTask("Analyze data", "Process the dataset", 1,
@@ -54,7 +57,7 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
     {
         var (_, _, creator) = await fixture.RegisterAgent("creator");
         var task = NewTask();
-        await task.Create(creator, new NewTask("pending task"));
+        await task.Create(creator, new NewTask("pending task", Requirements: Unassignable()));
 
         (await Should.ThrowAsync<AgentChannelException>(() => task.Complete(Caller.Operator, null))).Code.ShouldBe(ErrorKind.Conflict);
         (await Should.ThrowAsync<AgentChannelException>(() =>
@@ -135,7 +138,8 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
         var (worker, _, _) = await fixture.RegisterAgent("listed");
         for (var i = 0; i < 5; i++)
         {
-            await NewTask().Create(creator, new NewTask($"task {i}", Priority: 1 + (i % 2), AssignTo: i < 3 ? worker.Name : null));
+            await NewTask().Create(creator, new NewTask($"task {i}", Priority: 1 + (i % 2), AssignTo: i < 3 ? worker.Name : null,
+                Requirements: i < 3 ? null : Unassignable()));
         }
         var directory = fixture.Grains.GetGrain<ITaskDirectoryGrain>(0);
 

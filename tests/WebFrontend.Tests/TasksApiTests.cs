@@ -4,11 +4,14 @@ namespace Orleans.AgentChannel.WebFrontend.Tests;
 
 public sealed class TasksApiTests(ServerFixture fixture)
 {
+    /// <summary>Requirements no agent meets, so the engine leaves the task waiting.</summary>
+    private static object Unassignable() => new { capabilities = new[] { $"held-by-nobody-{Guid.NewGuid():N}" } };
+
     [Fact]
     public async Task The_seed_task_flow_creates_assigns_updates_and_completes_over_http()
     {
         var creator = await fixture.Register("research");
-        var worker = await fixture.Register("analysis");
+        var worker = await fixture.Register("analysis", "analysis");
 
         var created = await creator.Http.Post("/api/tasks", new
         {
@@ -54,9 +57,13 @@ public sealed class TasksApiTests(ServerFixture fixture)
     public async Task Assign_and_complete_check_who_is_asking()
     {
         var creator = await fixture.Register("boss");
-        var worker = await fixture.Register("worker");
+        var special = $"special-{Guid.NewGuid():N}";
+        var worker = await fixture.Register("worker", special);
         var stranger = await fixture.Register("stranger");
-        var id = (await creator.Http.Post("/api/tasks", new { title = "t" })).Json["id"]!.GetValue<string>();
+        // Busy agents get nothing from the engine: only an explicit assignment reaches the worker.
+        (await worker.Http.Put($"/api/agents/{worker.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
+        var id = (await creator.Http.Post("/api/tasks", new { title = "t", requirements = new { capabilities = new[] { special } } }))
+            .Json["id"]!.GetValue<string>();
 
         (await stranger.Http.Post($"/api/tasks/{id}/assign", new { agent = stranger.Name })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
         var assigned = await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = worker.Name });
@@ -73,7 +80,7 @@ public sealed class TasksApiTests(ServerFixture fixture)
     public async Task Task_errors_are_problem_details_and_change_nothing()
     {
         var creator = await fixture.Register("errs");
-        var id = (await creator.Http.Post("/api/tasks", new { title = "t" })).Json["id"]!.GetValue<string>();
+        var id = (await creator.Http.Post("/api/tasks", new { title = "t", requirements = Unassignable() })).Json["id"]!.GetValue<string>();
 
         (await creator.Http.Post("/api/tasks", new { description = "no title" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "title");
         (await creator.Http.Post("/api/tasks", new { title = "t", priority = "high" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
@@ -102,7 +109,8 @@ public sealed class TasksApiTests(ServerFixture fixture)
         var worker = await fixture.Register("listed");
         for (var i = 0; i < 4; i++)
         {
-            (await creator.Http.Post("/api/tasks", new { title = $"task {i}", priority = i < 2 ? 1 : 4, assign_to = i % 2 == 0 ? worker.Name : null }))
+            (await creator.Http.Post("/api/tasks", new { title = $"task {i}", priority = i < 2 ? 1 : 4, assign_to = i % 2 == 0 ? worker.Name : null,
+                    requirements = i % 2 == 0 ? null : Unassignable() }))
                 .Status.ShouldBe(HttpStatusCode.Created);
         }
 

@@ -52,6 +52,17 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("disconnected")]
     Task Disconnected(string connectionId);
 
+    /// <summary>
+    /// Takes one of the agent's task slots for <paramref name="taskId"/>; false when all are taken (a forced
+    /// assignment always gets one). Holding a task already is a yes.
+    /// </summary>
+    [Alias("reserve-slot")]
+    Task<bool> ReserveSlot(Guid taskId, bool force);
+
+    /// <summary>The task no longer occupies the agent.</summary>
+    [OneWay, Alias("release-slot")]
+    Task ReleaseSlot(Guid taskId);
+
     /// <summary>The agent says it is alive; it may also switch between online and busy.</summary>
     [Alias("heartbeat")]
     Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status);

@@ -27,6 +27,37 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// <summary>Marks the task completed with a result; only its assignee (or the operator) may.</summary>
     [Alias("complete")]
     Task<TaskInfo> Complete(Caller caller, RawJson? result);
+
+    /// <summary>
+    /// The caller takes this waiting task; null when it is no longer waiting (someone got it first). A conflict
+    /// when the caller lacks the capabilities or already holds its limit of tasks.
+    /// </summary>
+    [Alias("claim")]
+    Task<TaskInfo?> Claim(Caller caller);
+
+    /// <summary>The assignment engine offers the task to an agent whose slot it has reserved.</summary>
+    [Alias("offer")]
+    Task<EngineOffer> Offer(string agentName);
+
+    /// <summary>Another task now depends on this one; it hears back when this one closes.</summary>
+    [OneWay, Alias("add-dependent")]
+    Task AddDependent(Guid dependent);
+
+    /// <summary>A task this one depends on closed: check whether this one can go ahead.</summary>
+    [OneWay, Alias("dependency-closed")]
+    Task DependencyClosed(Guid dependency);
+
+    /// <summary>The assignee showed life (a heartbeat): its hold on the task lasts another lease.</summary>
+    [OneWay, Alias("extend-lease")]
+    Task ExtendLease(string agentName);
+
+    /// <summary>The assignee went away: the task goes back to the queue (or fails after too many attempts).</summary>
+    [OneWay, Alias("release")]
+    Task Release(string agentName, string reason);
+
+    /// <summary>Activates the task so it resumes its duties after a restart (lease checks, queueing, dependencies).</summary>
+    [Alias("wake")]
+    Task Wake();
 }
 
 /// <summary>Cross-task reads served from the query tables.</summary>
@@ -35,4 +66,23 @@ public interface ITaskDirectoryGrain : IGrainWithIntegerKey
 {
     [Alias("list")]
     Task<TaskPage> List(TaskQuery query);
+
+    /// <summary>
+    /// Gives the caller the best waiting task it is capable of (highest priority, then oldest), or null.
+    /// Atomic: the task's grain decides, so two agents never get the same task.
+    /// </summary>
+    [Alias("claim")]
+    Task<TaskInfo?> Claim(Caller caller);
+}
+
+/// <summary>
+/// The assignment engine's queue for one set of required capabilities: waiting tasks by priority then age,
+/// handed to the least-loaded online agent that has the capabilities and a free slot. One grain per
+/// capability set, so the engine is partitioned by what tasks need.
+/// </summary>
+[Alias("agentchannel.assignment-pool")]
+public interface IAssignmentPoolGrain : IGrainWithStringKey
+{
+    [OneWay, Alias("enqueue")]
+    Task Enqueue(Guid taskId, int priority, DateTimeOffset createdAt);
 }

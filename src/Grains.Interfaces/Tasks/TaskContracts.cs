@@ -23,9 +23,16 @@ public enum AssignmentStatus
     Failed,
     Cancelled,
     Reassigned,
+
+    /// <summary>Taken back from the agent: it went offline or its lease ran out. The task was queued again.</summary>
+    Released,
 }
 
-/// <summary>A new task as its creator describes it; the creator is the caller, not a field.</summary>
+/// <summary>
+/// A new task as its creator describes it; the creator is the caller, not a field. Without AssignTo the
+/// assignment engine picks a capable agent. <see cref="Force"/> (operator only) assigns even to an agent
+/// that is offline or lacks the required capabilities.
+/// </summary>
 [GenerateSerializer, Alias("new-task")]
 public sealed record NewTask(
     [property: Id(0)] string Title,
@@ -33,7 +40,9 @@ public sealed record NewTask(
     [property: Id(2)] int? Priority = null,
     [property: Id(3)] DateTimeOffset? DueDate = null,
     [property: Id(4)] RawJson? Requirements = null,
-    [property: Id(5)] string? AssignTo = null);
+    [property: Id(5)] string? AssignTo = null,
+    [property: Id(6)] IReadOnlyList<Guid>? DependsOn = null,
+    [property: Id(7)] bool Force = false);
 
 /// <summary>A partial update: only the fields that are set change.</summary>
 [GenerateSerializer, Alias("task-update")]
@@ -44,7 +53,8 @@ public sealed record TaskUpdate(
     [property: Id(3)] DateTimeOffset? DueDate = null,
     [property: Id(4)] RawJson? Requirements = null,
     [property: Id(5)] AgentTaskStatus? Status = null,
-    [property: Id(6)] RawJson? Result = null);
+    [property: Id(6)] RawJson? Result = null,
+    [property: Id(7)] IReadOnlyList<Guid>? DependsOn = null);
 
 /// <summary>One agent's turn at a task (the seed's TASK_ASSIGNMENTS row).</summary>
 [GenerateSerializer, Alias("task-assignment")]
@@ -71,7 +81,12 @@ public sealed record TaskInfo(
     [property: Id(10)] DateTimeOffset? CompletedAt,
     [property: Id(11)] RawJson Requirements,
     [property: Id(12)] RawJson? Result,
-    [property: Id(13)] IReadOnlyList<TaskAssignment> Assignments);
+    [property: Id(13)] IReadOnlyList<TaskAssignment> Assignments,
+    [property: Id(14)] IReadOnlyList<Guid> DependsOn,
+    [property: Id(15)] int Attempts,
+    [property: Id(16)] DateTimeOffset? LeaseExpiresAt,
+    [property: Id(17)] string? StatusReason,
+    [property: Id(18)] bool Overdue);
 
 /// <summary>Filters for listing tasks, newest first, paged by an opaque cursor.</summary>
 [GenerateSerializer, Alias("task-query")]
@@ -87,6 +102,19 @@ public sealed record TaskQuery(
 public sealed record TaskPage(
     [property: Id(0)] IReadOnlyList<TaskInfo> Items,
     [property: Id(1)] string? NextCursor);
+
+/// <summary>What the assignment engine got when it offered a task to an agent.</summary>
+[GenerateSerializer, Alias("engine-offer")]
+public enum EngineOffer
+{
+    Assigned,
+
+    /// <summary>The task is no longer waiting (claimed, cancelled, or assigned by someone else).</summary>
+    NotWaiting,
+
+    /// <summary>This agent cannot take it (no longer capable or present); try another.</summary>
+    Refused,
+}
 
 public static class TaskPriorities
 {

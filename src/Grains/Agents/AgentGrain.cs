@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Tasks;
 using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Agents;
@@ -15,8 +16,10 @@ public sealed class AgentGrain(
     [PersistentState("agent", AgentChannelStorage.Name)] IPersistentState<AgentState> state,
     IAgentIndex index,
     IInbox inbox,
+    ITaskIndex tasks,
     IOptions<LimitsOptions> limits,
     IOptions<PresenceOptions> presence,
+    IOptions<TaskOptions> taskOptions,
     TimeProvider clock) : Grain, IAgentGrain
 {
     private const int MaxTypeChars = 64;
@@ -26,6 +29,9 @@ public sealed class AgentGrain(
     /// <summary>Live connections (by gateway connection id) and when their gateway last renewed them.</summary>
     private readonly Dictionary<string, DateTimeOffset> _connections = new(StringComparer.Ordinal);
     private long _inboxSeq;
+
+    /// <summary>Tasks occupying the agent's slots; rebuilt from the tasks table when the grain activates.</summary>
+    private readonly HashSet<Guid> _heldTasks = [];
     private IGrainTimer? _presenceTimer;
     private DateTimeOffset _lastSeenStored;
 
@@ -38,6 +44,7 @@ public sealed class AgentGrain(
         if (Agent.IsRegistered)
         {
             _inboxSeq = await inbox.LastSequence(Key);
+            _heldTasks.UnionWith(await tasks.HeldBy(Key));
             _lastSeenStored = Agent.LastSeen;
             if (Agent.Status != AgentStatus.Offline)
             {
@@ -128,6 +135,23 @@ public sealed class AgentGrain(
         await Task.WhenAll(numbered.Select(entry => stream.OnNextAsync(new AgentEvent(entry.Item.Event, entry.Seq, entry.Item.Data))));
     }
 
+    public Task<bool> ReserveSlot(Guid taskId, bool force)
+    {
+        RequireRegistered();
+        if (_heldTasks.Contains(taskId) || force || _heldTasks.Count < taskOptions.Value.MaxActivePerAgent)
+        {
+            _heldTasks.Add(taskId);
+            return Task.FromResult(true);
+        }
+        return Task.FromResult(false);
+    }
+
+    public Task ReleaseSlot(Guid taskId)
+    {
+        _heldTasks.Remove(taskId);
+        return Task.CompletedTask;
+    }
+
     public Task<InboxPage> ReadInbox(long afterSeq, int limit)
     {
         RequireRegistered();
@@ -192,6 +216,10 @@ public sealed class AgentGrain(
         }
         Agent.LastSeen = clock.GetUtcNow();
         await ChangeStatus(status ?? (Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status));
+        foreach (var taskId in _heldTasks)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(taskId).ExtendLease(Agent.Name);
+        }
         return Agent.ToInfo();
     }
 
@@ -225,6 +253,11 @@ public sealed class AgentGrain(
         else if (previous != AgentStatus.Offline && status == AgentStatus.Offline)
         {
             await this.PublishActivity(EventNames.AgentLeft, Agent.ToInfo(), new EventAudience(Agent.Name));
+            // Work held by an agent that is gone goes back to the queue.
+            foreach (var taskId in _heldTasks)
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(taskId).Release(Agent.Name, "the agent went offline");
+            }
         }
     }
 

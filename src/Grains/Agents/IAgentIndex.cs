@@ -8,4 +8,7 @@ public interface IAgentIndex
     Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
 
     Task<string?> FindNameById(Guid id);
+
+    /// <summary>Online agents that have every one of <paramref name="capabilities"/>, least loaded first.</summary>
+    Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities);
 }

@@ -26,6 +26,7 @@ public static class SiloBuilderExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StreamingOptions>().Bind(configuration.GetSection(StreamingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
@@ -40,6 +41,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();
 
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>

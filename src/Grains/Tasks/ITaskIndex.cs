@@ -6,4 +6,13 @@ public interface ITaskIndex
     Task Upsert(TaskInfo task);
 
     Task<TaskPage> List(TaskQuery query);
+
+    /// <summary>Open tasks (assigned or in progress) an agent holds.</summary>
+    Task<IReadOnlyList<Guid>> HeldBy(string agentKey);
+
+    /// <summary>Waiting (pending) tasks, highest priority then oldest first.</summary>
+    Task<IReadOnlyList<TaskInfo>> Waiting(int limit);
+
+    /// <summary>Ids of tasks in any of the given states (for recovery after a restart).</summary>
+    Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses);
 }

@@ -1,12 +1,50 @@
 using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Tasks;
 
 [StatelessWorker]
-public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions> limits) : Grain, ITaskDirectoryGrain
+public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions> limits, TimeProvider clock) : Grain, ITaskDirectoryGrain
 {
-    public Task<TaskPage> List(TaskQuery query) =>
-        index.List(query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) });
+    /// <summary>Waiting tasks a claim looks through, most urgent first.</summary>
+    private const int ClaimWindow = 200;
+
+    public async Task<TaskPage> List(TaskQuery query)
+    {
+        var page = await index.List(query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) });
+        var now = clock.GetUtcNow();
+        // Overdue depends on the clock, not on the stored document.
+        return page with { Items = [.. page.Items.Select(task => task with { Overdue = IsOverdue(task, now) })] };
+    }
+
+    public async Task<TaskInfo?> Claim(Caller caller)
+    {
+        if (caller.IsOperator)
+        {
+            throw AgentChannelException.Invalid("caller", "Only agents claim tasks.");
+        }
+        var agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Get()
+                    ?? throw AgentChannelException.NotFound($"No agent named '{caller.Name}'.");
+        foreach (var waiting in await index.Waiting(ClaimWindow))
+        {
+            if (!TaskRequirements.IsCapable(TaskRequirements.Capabilities(waiting.Requirements), agent.Capabilities))
+            {
+                continue;
+            }
+            // Null: someone else got it first; try the next one.
+            if (await GrainFactory.GetGrain<ITaskGrain>(waiting.Id).Claim(caller) is { } claimed)
+            {
+                return claimed;
+            }
+        }
+        return null;
+    }
+
+    private static bool IsOverdue(TaskInfo task, DateTimeOffset now) =>
+        task.DueDate is { } due && due < now
+        && task.Status is not (AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled);
 }

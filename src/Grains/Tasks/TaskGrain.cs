@@ -5,22 +5,57 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 
 /// <summary>
-/// The single owner of a task. Status moves pending → assigned → in_progress → completed | failed, and any
-/// open task may be cancelled; every move is an assignment record with timestamps.
+/// The single owner of a task. Status moves blocked (while a dependency is open) → pending (waiting for
+/// the engine or a claim) → assigned → in_progress → completed | failed; any open task may be cancelled.
+/// Every move is recorded with timestamps and told to those concerned. An assignment holds a lease that
+/// the assignee's heartbeats and progress extend; when it runs out, or the agent goes offline, the task
+/// goes back to the queue, and after too many attempts it fails.
 /// </summary>
 public sealed class TaskGrain(
     [PersistentState("task", AgentChannelStorage.Name)] IPersistentState<TaskState> state,
     ITaskIndex index,
     IOptions<LimitsOptions> limits,
+    IOptions<TaskOptions> options,
     TimeProvider clock) : Grain, ITaskGrain
 {
+    /// <summary>Most tasks a dependency check walks before it gives up looking for a cycle.</summary>
+    private const int MaxDependencyWalk = 10_000;
+
+    private IGrainTimer? _leaseTimer;
+
     private TaskState Current => state.State;
 
     private Guid Id => this.GetPrimaryKey();
+
+    private TaskOptions Options => options.Value;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!Current.Created || Current.IsClosed)
+        {
+            return;
+        }
+        switch (Current.Status)
+        {
+            case AgentTaskStatus.Pending:
+                await Enqueue();
+                break;
+            case AgentTaskStatus.Blocked:
+                await Advance();
+                break;
+            case AgentTaskStatus.Assigned or AgentTaskStatus.InProgress:
+                // After a restart the assignee gets a full lease to come back before its task is taken back.
+                var grace = clock.GetUtcNow() + Options.Lease;
+                Current.LeaseExpiresAt = Current.LeaseExpiresAt > grace ? Current.LeaseExpiresAt : grace;
+                WatchLease();
+                break;
+        }
+    }
 
     public async Task<TaskInfo> Create(Caller caller, NewTask task)
     {
@@ -28,28 +63,41 @@ public sealed class TaskGrain(
         {
             throw AgentChannelException.Conflict($"Task {Id} already exists.");
         }
+        if (task.Force && !caller.IsOperator)
+        {
+            throw AgentChannelException.Forbidden("Only the operator may force an assignment.");
+        }
         var now = clock.GetUtcNow();
         Current.Title = Validation.RequireText(task.Title, "title", limits.Value.MaxTitleChars);
         Current.Description = Validation.LimitText(task.Description ?? "", "description", limits.Value.MaxDescriptionChars);
         Current.Priority = ValidPriority(task.Priority ?? TaskPriorities.Default);
         Current.DueDate = task.DueDate;
         Current.Requirements = Validation.ObjectOrEmpty(task.Requirements, "requirements", limits.Value.MaxRequirementsBytes);
+        var required = TaskRequirements.Capabilities(Current.Requirements);
+        Current.DependsOn = await ValidDependencies(task.DependsOn);
+        AgentInfo? assignee = null;
+        if (task.AssignTo is not null)
+        {
+            assignee = await RequireAgent(task.AssignTo, "assign_to");
+            CheckCanTake(assignee, required, task.Force);
+        }
         Current.Creator = caller.Name;
         Current.CreatedAt = now;
         Current.UpdatedAt = now;
-        Current.Status = AgentTaskStatus.Pending;
-        if (task.AssignTo is not null)
-        {
-            var assignee = await RequireAgent(task.AssignTo, "assign_to");
-            AddAssignment(assignee.Name, caller, now);
-        }
+        Current.Status = AgentTaskStatus.Blocked;
+        Current.IntendedAssignee = assignee?.Name;
         Current.Created = true;
+        await Advance(caller, save: false);
         var info = await SaveAsync();
+        foreach (var dependency in Current.DependsOn)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
+        }
         await Notify(caller, info, previousAssignee: null);
         return info;
     }
 
-    public Task<TaskInfo> Get() => Task.FromResult(RequireCreated().ToInfo(Id));
+    public Task<TaskInfo> Get() => Task.FromResult(RequireCreated().ToInfo(Id, clock.GetUtcNow()));
 
     public async Task<TaskInfo> Update(Caller caller, TaskUpdate update)
     {
@@ -61,20 +109,20 @@ public sealed class TaskGrain(
             throw AgentChannelException.Forbidden("Only the task's creator, its assignee or the operator may update it.");
         }
         var editsFields = update.Title is not null || update.Description is not null || update.Priority is not null
-                          || update.DueDate is not null || update.Requirements is not null;
-        if (update.Result is not null && (IsClosed(Current.Status) || !(isAssignee || caller.IsOperator)))
-        {
-            throw IsClosed(Current.Status)
-                ? AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; its result can no longer change.")
-                : AgentChannelException.Forbidden("Only the task's assignee or the operator may set its result.");
-        }
+                          || update.DueDate is not null || update.Requirements is not null || update.DependsOn is not null;
         if (editsFields && !isCreator)
         {
             throw AgentChannelException.Forbidden("Only the task's creator or the operator may edit its fields.");
         }
-        if (editsFields && IsClosed(Current.Status))
+        if (editsFields && Current.IsClosed)
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)} and can no longer be edited.");
+        }
+        if (update.Result is not null && (Current.IsClosed || !(isAssignee || caller.IsOperator)))
+        {
+            throw Current.IsClosed
+                ? AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; its result can no longer change.")
+                : AgentChannelException.Forbidden("Only the task's assignee or the operator may set its result.");
         }
 
         // Validate everything before changing anything: a refused update leaves the task as it was.
@@ -83,27 +131,61 @@ public sealed class TaskGrain(
         var priority = update.Priority is null ? (int?)null : ValidPriority(update.Priority.Value);
         var requirements = update.Requirements is null ? (RawJson?)null
             : Validation.ObjectOrEmpty(update.Requirements, "requirements", limits.Value.MaxRequirementsBytes);
+        if (requirements is { } newRequirements)
+        {
+            TaskRequirements.Capabilities(newRequirements);
+        }
         var result = update.Result is null ? (RawJson?)null
             : Validation.LimitJson(update.Result.Value, "result", limits.Value.MaxTaskResultBytes);
+        List<Guid>? dependsOn = null;
+        if (update.DependsOn is not null)
+        {
+            if (Current.Status is not (AgentTaskStatus.Pending or AgentTaskStatus.Blocked))
+            {
+                throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; dependencies change only before it is assigned.");
+            }
+            dependsOn = await ValidDependencies(update.DependsOn);
+            await RejectCycles(dependsOn);
+        }
         if (update.Status is { } target && target != Current.Status)
         {
             CheckTransition(caller, target, isCreator, isAssignee);
         }
 
         var now = clock.GetUtcNow();
+        var previousAssignee = Current.CurrentAssignment?.Agent;
         Current.Title = title ?? Current.Title;
         Current.Description = description ?? Current.Description;
         Current.Priority = priority ?? Current.Priority;
         Current.DueDate = update.DueDate ?? Current.DueDate;
         Current.Requirements = requirements ?? Current.Requirements;
         Current.Result = result ?? Current.Result;
+        if (isAssignee)
+        {
+            // Progress from the assignee is a sign of life: its lease starts over.
+            Current.LeaseExpiresAt = now + Options.Lease;
+        }
+        var newDependencies = dependsOn?.Except(Current.DependsOn).ToList() ?? [];
+        if (dependsOn is not null)
+        {
+            Current.DependsOn = dependsOn;
+            Current.Status = AgentTaskStatus.Blocked;
+        }
         if (update.Status is { } status && status != Current.Status)
         {
             MoveTo(status, now);
         }
         Current.UpdatedAt = now;
+        if (dependsOn is not null || priority is not null)
+        {
+            await Advance(caller, save: false);
+        }
         var info = await SaveAsync();
-        await Notify(caller, info, info.AssignedTo);
+        foreach (var dependency in newDependencies)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
+        }
+        await AfterChange(caller, info, previousAssignee);
         return info;
     }
 
@@ -116,22 +198,32 @@ public sealed class TaskGrain(
         {
             throw AgentChannelException.Forbidden("Only the task's creator, its assignee (handing it on) or the operator may assign it.");
         }
-        if (IsClosed(Current.Status))
+        if (Current.IsClosed)
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)} and cannot be assigned.");
         }
         var assignee = await RequireAgent(agentName, "agent");
-        if (Current.CurrentAssignment is { } previous && AgentNames.Equal(previous.Agent, assignee.Name))
+        CheckCanTake(assignee, TaskRequirements.Capabilities(Current.Requirements), force: caller.IsOperator);
+        if (Current.CurrentAssignment is { } held && AgentNames.Equal(held.Agent, assignee.Name))
         {
-            return Current.ToInfo(Id);
+            return Current.ToInfo(Id, clock.GetUtcNow());
         }
         var now = clock.GetUtcNow();
         var previousAssignee = Current.CurrentAssignment?.Agent;
-        EndCurrentAssignment(AssignmentStatus.Reassigned, now);
-        AddAssignment(assignee.Name, caller, now);
+        if (Current.Status == AgentTaskStatus.Blocked)
+        {
+            // It waits for its dependencies; it goes to this agent when they are done.
+            Current.IntendedAssignee = assignee.Name;
+        }
+        else
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(assignee.Name)).ReserveSlot(Id, force: true);
+            EndCurrentAssignment(AssignmentStatus.Reassigned, now);
+            AddAssignment(assignee.Name, caller.Name, now);
+        }
         Current.UpdatedAt = now;
         var info = await SaveAsync();
-        await Notify(caller, info, previousAssignee);
+        await AfterChange(caller, info, previousAssignee);
         return info;
     }
 
@@ -144,16 +236,229 @@ public sealed class TaskGrain(
         }
         if (!caller.IsOperator && !(Current.CurrentAssignment is { } current && caller.Is(current.Agent)))
         {
-            throw AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
+            throw Current.Assignments.Any(assignment => caller.Is(assignment.Agent))
+                ? AgentChannelException.Conflict($"'{caller.Name}' no longer holds task {Id}; it was taken back or handed on.")
+                : AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
         }
         var validResult = result is null ? (RawJson?)null : Validation.LimitJson(result.Value, "result", limits.Value.MaxTaskResultBytes);
         var now = clock.GetUtcNow();
+        var previousAssignee = Current.CurrentAssignment?.Agent;
         Current.Result = validResult ?? Current.Result;
         MoveTo(AgentTaskStatus.Completed, now);
         Current.UpdatedAt = now;
         var info = await SaveAsync();
-        await Notify(caller, info, info.AssignedTo);
+        await AfterChange(caller, info, previousAssignee);
         return info;
+    }
+
+    public async Task<TaskInfo?> Claim(Caller caller)
+    {
+        RequireCreated();
+        if (caller.IsOperator)
+        {
+            throw AgentChannelException.Invalid("caller", "Only agents claim tasks.");
+        }
+        if (Current.Status != AgentTaskStatus.Pending)
+        {
+            return null;
+        }
+        var agent = await RequireAgent(caller.Name, "caller");
+        CheckCanTake(agent, TaskRequirements.Capabilities(Current.Requirements), force: false);
+        var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agent.Name));
+        if (!await agentGrain.ReserveSlot(Id, force: false))
+        {
+            throw AgentChannelException.Conflict($"'{agent.Name}' already holds its limit of {Options.MaxActivePerAgent} tasks.");
+        }
+        var now = clock.GetUtcNow();
+        AddAssignment(agent.Name, agent.Name, now);
+        Current.UpdatedAt = now;
+        var info = await SaveAsync();
+        await Notify(caller, info, previousAssignee: null);
+        return info;
+    }
+
+    public async Task<EngineOffer> Offer(string agentName)
+    {
+        if (!Current.Created || Current.Status != AgentTaskStatus.Pending)
+        {
+            return EngineOffer.NotWaiting;
+        }
+        var agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agentName)).Get();
+        if (agent is null || agent.Status != Agents.AgentStatus.Online
+            || !TaskRequirements.IsCapable(TaskRequirements.Capabilities(Current.Requirements), agent.Capabilities))
+        {
+            return EngineOffer.Refused;
+        }
+        var now = clock.GetUtcNow();
+        AddAssignment(agent.Name, "engine", now);
+        Current.UpdatedAt = now;
+        var info = await SaveAsync();
+        await Notify(Caller.Operator, info, previousAssignee: null);
+        return EngineOffer.Assigned;
+    }
+
+    public async Task AddDependent(Guid dependent)
+    {
+        if (!Current.Dependents.Contains(dependent))
+        {
+            Current.Dependents.Add(dependent);
+            await state.WriteStateAsync();
+        }
+        if (Current.IsClosed)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(dependent).DependencyClosed(Id);
+        }
+    }
+
+    public async Task DependencyClosed(Guid dependency)
+    {
+        if (Current.Created && Current.Status == AgentTaskStatus.Blocked)
+        {
+            var before = Current.Status;
+            await Advance();
+            if (Current.Status != before)
+            {
+                await AfterChange(Caller.Operator, Current.ToInfo(Id, clock.GetUtcNow()), previousAssignee: null);
+            }
+        }
+    }
+
+    public Task ExtendLease(string agentName)
+    {
+        if (Current.CurrentAssignment is { } current && AgentNames.Equal(current.Agent, agentName))
+        {
+            // Kept in memory: a restart grants a fresh lease anyway, so a state write per heartbeat buys nothing.
+            Current.LeaseExpiresAt = clock.GetUtcNow() + Options.Lease;
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task Release(string agentName, string reason)
+    {
+        if (Current.CurrentAssignment is { } current && AgentNames.Equal(current.Agent, agentName))
+        {
+            await TakeBack(reason);
+        }
+        else
+        {
+            // The agent's slot bookkeeping is stale; this task is not its any more.
+            await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agentName)).ReleaseSlot(Id);
+        }
+    }
+
+    public Task Wake() => Task.CompletedTask;
+
+    /// <summary>Moves a blocked or waiting task as far as its dependencies allow.</summary>
+    private async Task Advance(Caller? caller = null, bool save = true)
+    {
+        if (Current.Status is not (AgentTaskStatus.Blocked or AgentTaskStatus.Pending))
+        {
+            return;
+        }
+        var (open, failed) = await DependencyStates();
+        var now = clock.GetUtcNow();
+        if (failed is not null && Options.DependencyFailure == DependencyFailurePolicy.Fail)
+        {
+            Current.StatusReason = $"dependency {failed.Id} {Wire(failed.Status)}";
+            Current.Status = AgentTaskStatus.Failed;
+        }
+        else if (failed is not null || open > 0)
+        {
+            Current.Status = AgentTaskStatus.Blocked;
+            Current.StatusReason = failed is not null
+                ? $"dependency {failed.Id} {Wire(failed.Status)}"
+                : $"waiting for {open} dependenc{(open == 1 ? "y" : "ies")}";
+        }
+        else
+        {
+            Current.StatusReason = null;
+            Current.Status = AgentTaskStatus.Pending;
+            if (Current.IntendedAssignee is { } intended)
+            {
+                Current.IntendedAssignee = null;
+                var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(intended));
+                if (await agentGrain.Get() is not null && await agentGrain.ReserveSlot(Id, force: true))
+                {
+                    AddAssignment(intended, caller?.Name ?? Current.Creator, now);
+                }
+            }
+        }
+        Current.UpdatedAt = now;
+        if (save)
+        {
+            await SaveAsync();
+        }
+        if (Current.Status == AgentTaskStatus.Pending)
+        {
+            await Enqueue();
+        }
+    }
+
+    private async Task<(int Open, TaskInfo? Failed)> DependencyStates()
+    {
+        var dependencies = await Task.WhenAll(Current.DependsOn.Select(id => GrainFactory.GetGrain<ITaskGrain>(id).Get()));
+        return (dependencies.Count(d => !IsClosedStatus(d.Status)),
+                dependencies.FirstOrDefault(d => d.Status is AgentTaskStatus.Failed or AgentTaskStatus.Cancelled));
+    }
+
+    private async Task<List<Guid>> ValidDependencies(IReadOnlyList<Guid>? dependsOn)
+    {
+        var ids = (dependsOn ?? []).Distinct().ToList();
+        if (ids.Contains(Id))
+        {
+            throw AgentChannelException.Invalid("depends_on", "A task cannot depend on itself.");
+        }
+        foreach (var id in ids)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(id).Get();
+            }
+            catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
+            {
+                throw AgentChannelException.Invalid("depends_on", $"'depends_on' names task {id}, which does not exist.");
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>Walks what the new dependencies depend on; reaching this task again would be a cycle.</summary>
+    private async Task RejectCycles(IReadOnlyList<Guid> dependsOn)
+    {
+        var seen = new HashSet<Guid>();
+        var frontier = new Queue<Guid>(dependsOn);
+        while (frontier.TryDequeue(out var next))
+        {
+            if (next == Id)
+            {
+                throw AgentChannelException.Invalid("depends_on", $"These dependencies would make a cycle through task {Id}.");
+            }
+            if (!seen.Add(next) || seen.Count > MaxDependencyWalk)
+            {
+                continue;
+            }
+            foreach (var further in (await GrainFactory.GetGrain<ITaskGrain>(next).Get()).DependsOn)
+            {
+                frontier.Enqueue(further);
+            }
+        }
+    }
+
+    private static void CheckCanTake(AgentInfo agent, IReadOnlyList<string> required, bool force)
+    {
+        if (force)
+        {
+            return;
+        }
+        if (!TaskRequirements.IsCapable(required, agent.Capabilities))
+        {
+            throw AgentChannelException.Conflict(
+                $"'{agent.Name}' lacks required capabilities: {string.Join(", ", required.Except(agent.Capabilities, StringComparer.Ordinal))}.");
+        }
+        if (agent.Status == Agents.AgentStatus.Offline)
+        {
+            throw AgentChannelException.Conflict($"'{agent.Name}' is offline (the operator may force the assignment).");
+        }
     }
 
     private void CheckTransition(Caller caller, AgentTaskStatus target, bool isCreator, bool isAssignee)
@@ -163,7 +468,7 @@ public sealed class TaskGrain(
             (AgentTaskStatus.Assigned, AgentTaskStatus.InProgress) => isAssignee || caller.IsOperator,
             (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Completed or AgentTaskStatus.Failed)
                 => isAssignee || caller.IsOperator,
-            (_, AgentTaskStatus.Cancelled) when !IsClosed(Current.Status) => isCreator,
+            (_, AgentTaskStatus.Cancelled) when !Current.IsClosed => isCreator,
             _ => throw AgentChannelException.Conflict(
                 $"Task {Id} cannot move from {Wire(Current.Status)} to {Wire(target)}."),
         };
@@ -195,10 +500,35 @@ public sealed class TaskGrain(
         }
     }
 
-    private void AddAssignment(string agent, Caller assignedBy, DateTimeOffset now)
+    /// <summary>Takes the task back from its assignee and queues it again, or fails it after too many attempts.</summary>
+    private async Task TakeBack(string reason)
     {
-        Current.Assignments.Add(new TaskAssignment(Guid.CreateVersion7(now), agent, AssignmentStatus.Assigned, now, null, assignedBy.Name));
+        var now = clock.GetUtcNow();
+        var previousAssignee = Current.CurrentAssignment?.Agent;
+        EndCurrentAssignment(AssignmentStatus.Released, now);
+        Current.Attempts++;
+        if (Current.Attempts >= Options.MaxAttempts)
+        {
+            Current.Status = AgentTaskStatus.Failed;
+            Current.StatusReason = $"taken back {Current.Attempts} times, the last because {reason}";
+        }
+        else
+        {
+            Current.Status = AgentTaskStatus.Pending;
+            Current.StatusReason = $"queued again because {reason}";
+        }
+        Current.UpdatedAt = now;
+        var info = await SaveAsync();
+        await AfterChange(Caller.Operator, info, previousAssignee);
+    }
+
+    private void AddAssignment(string agent, string assignedBy, DateTimeOffset now)
+    {
+        Current.Assignments.Add(new TaskAssignment(Guid.CreateVersion7(now), agent, AssignmentStatus.Assigned, now, null, assignedBy));
         Current.Status = AgentTaskStatus.Assigned;
+        Current.StatusReason = null;
+        Current.LeaseExpiresAt = now + Options.Lease;
+        WatchLease();
     }
 
     private void EndCurrentAssignment(AssignmentStatus outcome, DateTimeOffset now) =>
@@ -212,26 +542,58 @@ public sealed class TaskGrain(
         }
     }
 
-    private async Task<AgentInfo> RequireAgent(string name, string field)
+    private void WatchLease()
     {
-        AgentNames.Require(name, field);
-        return await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get()
-               ?? throw AgentChannelException.NotFound($"No agent named '{name}' ({field}).");
+        if (_leaseTimer is not null)
+        {
+            return;
+        }
+        var period = TimeSpan.FromTicks(Math.Max(Options.Lease.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
+        // KeepAlive: an assigned task must stay active to notice when its lease runs out.
+        _leaseTimer = this.RegisterGrainTimer(CheckLease, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
     }
 
-    private TaskState RequireCreated() =>
-        Current.Created ? Current : throw AgentChannelException.NotFound($"No task with id {Id}.");
+    private async Task CheckLease(CancellationToken cancellationToken)
+    {
+        if (Current.CurrentAssignment is null)
+        {
+            _leaseTimer?.Dispose();
+            _leaseTimer = null;
+            return;
+        }
+        if (Current.LeaseExpiresAt <= clock.GetUtcNow())
+        {
+            await TakeBack("its lease expired");
+        }
+    }
 
-    private static int ValidPriority(int priority) =>
-        priority is >= TaskPriorities.Highest and <= TaskPriorities.Lowest
-            ? priority
-            : throw AgentChannelException.Invalid("priority",
-                $"'priority' must be between {TaskPriorities.Highest} (most urgent) and {TaskPriorities.Lowest}.");
+    /// <summary>
+    /// After any change: frees the previous assignee's slot when it no longer holds the task, queues a
+    /// waiting task, tells dependents when the task closed, and notifies those concerned.
+    /// </summary>
+    private async Task AfterChange(Caller caller, TaskInfo info, string? previousAssignee)
+    {
+        if (previousAssignee is not null && !AgentNames.Equal(previousAssignee, Current.CurrentAssignment?.Agent ?? ""))
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(previousAssignee)).ReleaseSlot(Id);
+        }
+        if (Current.Status == AgentTaskStatus.Pending)
+        {
+            await Enqueue();
+        }
+        if (Current.IsClosed)
+        {
+            foreach (var dependent in Current.Dependents)
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(dependent).DependencyClosed(Id);
+            }
+        }
+        await Notify(caller, info, previousAssignee);
+    }
 
-    private static bool IsClosed(AgentTaskStatus status) =>
-        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
-
-    private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
+    private Task Enqueue() =>
+        GrainFactory.GetGrain<IAssignmentPoolGrain>(TaskRequirements.PoolKey(TaskRequirements.Capabilities(Current.Requirements)))
+            .Enqueue(Id, Current.Priority, Current.CreatedAt);
 
     /// <summary>
     /// Into the inboxes, stored before the caller hears back: task:assigned to a new assignee (whoever
@@ -258,10 +620,31 @@ public sealed class TaskGrain(
         await this.PublishActivity(EventNames.TaskUpdated, info);
     }
 
+    private async Task<AgentInfo> RequireAgent(string name, string field)
+    {
+        AgentNames.Require(name, field);
+        return await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get()
+               ?? throw AgentChannelException.NotFound($"No agent named '{name}' ({field}).");
+    }
+
+    private TaskState RequireCreated() =>
+        Current.Created ? Current : throw AgentChannelException.NotFound($"No task with id {Id}.");
+
+    private static int ValidPriority(int priority) =>
+        priority is >= TaskPriorities.Highest and <= TaskPriorities.Lowest
+            ? priority
+            : throw AgentChannelException.Invalid("priority",
+                $"'priority' must be between {TaskPriorities.Highest} (most urgent) and {TaskPriorities.Lowest}.");
+
+    private static bool IsClosedStatus(AgentTaskStatus status) =>
+        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
+
+    private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
+
     private async Task<TaskInfo> SaveAsync()
     {
         await state.WriteStateAsync();
-        var info = Current.ToInfo(Id);
+        var info = Current.ToInfo(Id, clock.GetUtcNow());
         await index.Upsert(info);
         return info;
     }

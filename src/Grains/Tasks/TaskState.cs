@@ -18,19 +18,35 @@ public sealed class TaskState
     [Id(10)] public RawJson Requirements { get; set; } = RawJson.EmptyObject;
     [Id(11)] public RawJson? Result { get; set; }
     [Id(12)] public List<TaskAssignment> Assignments { get; set; } = [];
+    [Id(13)] public List<Guid> DependsOn { get; set; } = [];
+
+    /// <summary>Tasks waiting on this one; told when it closes.</summary>
+    [Id(14)] public List<Guid> Dependents { get; set; } = [];
+
+    /// <summary>Times the task was taken back from an agent (gone, or lease expired).</summary>
+    [Id(15)] public int Attempts { get; set; }
+
+    [Id(16)] public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>Why the task is blocked or failed, in words.</summary>
+    [Id(17)] public string? StatusReason { get; set; }
+
+    /// <summary>Who the creator named (assign_to) while the task still waits for its dependencies.</summary>
+    [Id(18)] public string? IntendedAssignee { get; set; }
 
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]
             : null;
 
-    public TaskInfo ToInfo(Guid id) => new(
+    public bool IsClosed => Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
+
+    public TaskInfo ToInfo(Guid id, DateTimeOffset now) => new(
         id, Title, Description, Status, Priority, Creator, CurrentAssignment?.Agent ?? LastAssignee,
-        CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments]);
+        CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments],
+        [.. DependsOn], Attempts, CurrentAssignment is null ? null : LeaseExpiresAt, StatusReason,
+        Overdue: DueDate is { } due && due < now && !IsClosed);
 
     /// <summary>A closed task still names who had it last.</summary>
-    private string? LastAssignee =>
-        Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled && Assignments.Count > 0
-            ? Assignments[^1].Agent
-            : null;
+    private string? LastAssignee => IsClosed && Assignments.Count > 0 ? Assignments[^1].Agent : null;
 }

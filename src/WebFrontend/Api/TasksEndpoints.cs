@@ -24,6 +24,12 @@ public static class TasksEndpoints
 
         tasks.MapGet("/{id}", (string id, IGrainFactory grains) => Task(grains, id).Get());
 
+        // The best waiting task the caller is capable of, assigned to it atomically; 204 when there is none.
+        tasks.MapPost("/claim", async (HttpContext context, IGrainFactory grains) =>
+            await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(context.User.Caller()) is { } claimed
+                ? Results.Ok(claimed)
+                : Results.NoContent());
+
         tasks.MapPut("/{id}", (string id, TaskUpdate? update, HttpContext context, IGrainFactory grains) =>
             Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change")));
 

@@ -23,6 +23,9 @@ public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
 
 public sealed record KeyRequest(string? Key);
 
+/// <summary>task:claim's ack: the task now held by the caller, or null when nothing suitable was waiting.</summary>
+public sealed record ClaimAck(TaskInfo? Task);
+
 public sealed record InboxAckRequest(long? Seq);
 
 public sealed record ChannelRequest(string? Channel);
@@ -60,6 +63,8 @@ public static class RealtimeRequests
                 var request = Body<TaskRequest>(data);
                 return await Task(grains, request).Complete(caller, request.Result);
             }
+            case ClientEvents.TaskClaim:
+                return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller));
             case ClientEvents.MemorySet:
             {
                 var request = Body<SetMemoryRequest>(data);

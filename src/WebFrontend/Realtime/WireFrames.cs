@@ -40,6 +40,7 @@ public static class ClientEvents
     public const string TaskAssign = "task:assign";
     public const string TaskUpdate = "task:update";
     public const string TaskComplete = "task:complete";
+    public const string TaskClaim = "task:claim";
     public const string MemorySet = "memory:set";
     public const string MemoryGet = "memory:get";
     public const string MemoryWatch = "memory:watch";

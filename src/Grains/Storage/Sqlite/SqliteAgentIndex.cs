@@ -60,6 +60,29 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
         return agents;
     });
 
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities) =>
+        database.Read<IReadOnlyList<AgentListing>>(connection =>
+        {
+            var required = string.Join(", ", capabilities.Select((_, i) => $"@cap{i}"));
+            using var command = connection.Command(
+                $"""
+                 SELECT a.document,
+                        (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}')) AS active
+                 FROM agents a
+                 WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                   AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")}
+                 ORDER BY active, a.name_key
+                 """,
+                capabilities.Select((capability, i) => ($"@cap{i}", (object?)capability)).ToArray());
+            using var reader = command.ExecuteReader();
+            var agents = new List<AgentListing>();
+            while (reader.Read())
+            {
+                agents.Add(AgentListing.From(SqliteValues.Document<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
+            }
+            return agents;
+        });
+
     public Task<string?> FindNameById(Guid id) => database.Read(connection =>
     {
         using var command = connection.Command("SELECT name_key FROM agents WHERE id = @id", ("@id", id.ToString()));

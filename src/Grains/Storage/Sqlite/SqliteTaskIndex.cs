@@ -52,4 +52,46 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         var hasMore = tasks.Count == query.Limit && reader.Read();
         return new TaskPage(tasks, hasMore ? Cursors.FromPosition(lastRow) : null);
     });
+
+    public Task<IReadOnlyList<Guid>> HeldBy(string agentKey) => database.Read<IReadOnlyList<Guid>>(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT id FROM tasks WHERE assignee = @assignee AND status IN (@assigned, @in_progress)",
+            ("@assignee", agentKey), ("@assigned", AgentChannelJson.WireName(AgentTaskStatus.Assigned)),
+            ("@in_progress", AgentChannelJson.WireName(AgentTaskStatus.InProgress)));
+        return ReadIds(command);
+    });
+
+    public Task<IReadOnlyList<TaskInfo>> Waiting(int limit) => database.Read<IReadOnlyList<TaskInfo>>(connection =>
+    {
+        using var command = connection.Command(
+            "SELECT document FROM tasks WHERE status = @pending ORDER BY priority, row_id LIMIT @limit",
+            ("@pending", AgentChannelJson.WireName(AgentTaskStatus.Pending)), ("@limit", limit));
+        using var reader = command.ExecuteReader();
+        var tasks = new List<TaskInfo>();
+        while (reader.Read())
+        {
+            tasks.Add(SqliteValues.Document<TaskInfo>(reader.GetString(0)));
+        }
+        return tasks;
+    });
+
+    public Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses) => database.Read<IReadOnlyList<Guid>>(connection =>
+    {
+        var names = string.Join(", ", statuses.Select((_, i) => $"@s{i}"));
+        using var command = connection.Command($"SELECT id FROM tasks WHERE status IN ({names})",
+            statuses.Select((status, i) => ($"@s{i}", (object?)AgentChannelJson.WireName(status))).ToArray());
+        return ReadIds(command);
+    });
+
+    private static List<Guid> ReadIds(Microsoft.Data.Sqlite.SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var ids = new List<Guid>();
+        while (reader.Read())
+        {
+            ids.Add(Guid.Parse(reader.GetString(0)));
+        }
+        return ids;
+    }
 }
