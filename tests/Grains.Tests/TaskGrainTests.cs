@@ -74,7 +74,7 @@ public sealed class TaskGrainTests(ClusterFixture fixture)
     {
         var (_, _, creator) = await fixture.RegisterAgent("creator");
         var task = NewTask();
-        await task.Create(creator, new NewTask("original", Priority: 2));
+        await task.Create(creator, new NewTask("original", Priority: 2, Requirements: Unassignable()));
 
         var error = await Should.ThrowAsync<AgentChannelException>(() =>
             task.Update(creator, new TaskUpdate(Title: "changed", Priority: 9)));
