@@ -202,4 +202,47 @@ public sealed class RealtimeLifecycleTests
             TempFiles.DeleteDatabase(path);
         }
     }
+
+    [Fact]
+    public async Task Killing_an_agents_connection_mid_task_hands_its_task_to_another_agent_who_completes_it()
+    {
+        var path = TempFiles.NewDatabasePath();
+        try
+        {
+            await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
+            {
+                ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
+                ["AgentChannel:Tasks:LeaseSeconds"] = "1",
+                ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
+            });
+            await using var boss = await WsClient.Connect(server);
+            await boss.Register(new { name = "boss", type = "llm" });
+            await using var doomed = await WsClient.Connect(server);
+            await doomed.Register(new { name = "doomed", type = "llm", capabilities = new[] { "crunch" } });
+
+            var task = await boss.Ack("task:create", new { title = "crunch numbers", requirements = new { capabilities = new[] { "crunch" } } });
+            var taskId = task["id"]!.GetValue<string>();
+            (await doomed.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned"))["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+            await doomed.Ack("task:update", new { task_id = taskId, status = "in_progress" });
+            doomed.Abort();
+
+            await using var rescuer = await WsClient.Connect(server);
+            await rescuer.Register(new { name = "rescuer", type = "llm", capabilities = new[] { "crunch" } });
+            var handedOver = await rescuer.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned");
+            handedOver["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+            handedOver["data"]!["attempts"]!.GetValue<int>().ShouldBe(1);
+            var done = await rescuer.Ack("task:complete", new { task_id = taskId, result = "42" });
+            done["status"]!.GetValue<string>().ShouldBe("completed");
+
+            using var http = server.Client(AgentChannelServer.OperatorToken);
+            var stored = await http.Get($"/api/tasks/{taskId}");
+            var assignments = stored.Json["assignments"]!.AsArray();
+            assignments.Select(a => a!["agent"]!.GetValue<string>()).ShouldBe(["doomed", "rescuer"]);
+            assignments.Select(a => a!["status"]!.GetValue<string>()).ShouldBe(["released", "completed"]);
+        }
+        finally
+        {
+            TempFiles.DeleteDatabase(path);
+        }
+    }
 }

@@ -131,4 +131,24 @@ public sealed class TasksApiTests(ServerFixture fixture)
         var listing = (await creator.Http.Get("/api/agents")).Json["items"]!.AsArray().Single(a => a!["name"]!.GetValue<string>() == worker.Name)!;
         listing["active_task_count"]!.GetValue<int>().ShouldBe(2);
     }
+
+    [Fact]
+    public async Task Claim_hands_the_most_urgent_capable_task_to_the_caller_and_204_when_none_is_left()
+    {
+        var skill = $"claimable-{Guid.NewGuid():N}";
+        var creator = await fixture.Register("claim-boss");
+        var worker = await fixture.Register("claimer", skill);
+        (await worker.Http.Put($"/api/agents/{worker.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
+        var low = await creator.Http.Post("/api/tasks", new { title = "later", priority = 5, requirements = new { capabilities = new[] { skill } } });
+        var high = await creator.Http.Post("/api/tasks", new { title = "now", priority = 1, requirements = new { capabilities = new[] { skill } } });
+
+        var first = await worker.Http.Post("/api/tasks/claim");
+        first.Status.ShouldBe(HttpStatusCode.OK);
+        first.Json["id"]!.GetValue<string>().ShouldBe(high.Json["id"]!.GetValue<string>());
+        first.Json["assigned_to"]!.GetValue<string>().ShouldBe(worker.Name);
+        (await worker.Http.Post("/api/tasks/claim")).Json["id"]!.GetValue<string>().ShouldBe(low.Json["id"]!.GetValue<string>());
+        (await worker.Http.Post("/api/tasks/claim")).Status.ShouldBe(HttpStatusCode.NoContent);
+        (await fixture.Operator.Post("/api/tasks/claim")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        (await creator.Http.Post("/api/tasks", new { title = "t", depends_on = new[] { Guid.NewGuid() } })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "depends_on");
+    }
 }
