@@ -6,35 +6,46 @@ using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
-/// <summary>A cluster of its own with quick leases and a quick engine, so the engine only sees these tests' work.</summary>
-public sealed class EngineClusterFixture : ClusterFixture
+/// <summary>A cluster of its own with a quick engine, so the engine only sees these tests' work.</summary>
+public class EngineClusterFixture : ClusterFixture
 {
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
-        ["AgentChannel:Tasks:LeaseSeconds"] = "1",
         ["AgentChannel:Tasks:MaxActivePerAgent"] = "2",
         ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
     };
 }
 
-public sealed class EngineTests(EngineClusterFixture fixture) : IClassFixture<EngineClusterFixture>
+/// <summary>As <see cref="EngineClusterFixture"/>, with one-second leases.</summary>
+public sealed class ShortLeaseClusterFixture : EngineClusterFixture
 {
-    private ITaskGrain Task(Guid id) => fixture.Grains.GetGrain<ITaskGrain>(id);
+    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    {
+        ["AgentChannel:Tasks:LeaseSeconds"] = "1",
+        ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
+    };
+}
 
-    private ITaskDirectoryGrain Directory => fixture.Grains.GetGrain<ITaskDirectoryGrain>(0);
+public abstract class EngineTestsBase(ClusterFixture fixture)
+{
+    protected ClusterFixture Fixture => fixture;
 
-    private static RawJson Needs(params string[] capabilities) =>
+    protected ITaskGrain Task(Guid id) => fixture.Grains.GetGrain<ITaskGrain>(id);
+
+    protected ITaskDirectoryGrain Directory => fixture.Grains.GetGrain<ITaskDirectoryGrain>(0);
+
+    protected static RawJson Needs(params string[] capabilities) =>
         RawJson.Serialize(new { capabilities }, AgentChannelJson.Options);
 
-    private static string UniqueCapability(string name) => $"{name}-{Guid.NewGuid():N}";
+    protected static string UniqueCapability(string name) => $"{name}-{Guid.NewGuid():N}";
 
-    private async Task<TaskInfo> Create(Caller creator, NewTask task)
+    protected async Task<TaskInfo> Create(Caller creator, NewTask task)
     {
         var id = Guid.NewGuid();
         return await Task(id).Create(creator, task);
     }
 
-    private async Task<TaskInfo> WaitFor(Guid id, Func<TaskInfo, bool> condition, string what)
+    protected async Task<TaskInfo> WaitFor(Guid id, Func<TaskInfo, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -48,7 +59,10 @@ public sealed class EngineTests(EngineClusterFixture fixture) : IClassFixture<En
             await System.Threading.Tasks.Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
+}
 
+public sealed class EngineTests(EngineClusterFixture fixture) : EngineTestsBase(fixture), IClassFixture<EngineClusterFixture>
+{
     [Fact]
     public async Task A_chain_runs_in_order_and_a_cycle_is_refused()
     {
@@ -207,6 +221,43 @@ public sealed class EngineTests(EngineClusterFixture fixture) : IClassFixture<En
     }
 
     [Fact]
+    public async Task Explicit_assignment_checks_capabilities_and_presence_unless_the_operator_forces_it()
+    {
+        var skill = UniqueCapability("explicit");
+        var (_, _, creator) = await fixture.RegisterAgent("explicit-creator");
+        var (unskilled, _, _) = await fixture.RegisterAgent("unskilled");
+        var (away, _, awayCaller) = await fixture.RegisterAgent("away", skill);
+        await fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(away.Name)).SetStatus(awayCaller, AgentStatus.Offline);
+
+        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", Requirements: Needs(skill), AssignTo: unskilled.Name))))
+            .Code.ShouldBe(ErrorKind.Conflict);
+        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", Requirements: Needs(skill), AssignTo: away.Name))))
+            .Code.ShouldBe(ErrorKind.Conflict);
+        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", AssignTo: away.Name, Force: true))))
+            .Code.ShouldBe(ErrorKind.Forbidden);
+        (await Create(Caller.Operator, new NewTask("x", Requirements: Needs(skill), AssignTo: away.Name, Force: true))).AssignedTo.ShouldBe(away.Name);
+    }
+
+    [Fact]
+    public async Task A_waiting_task_whose_requirements_change_moves_to_the_queue_that_can_serve_it()
+    {
+        var impossible = UniqueCapability("impossible");
+        var possible = UniqueCapability("possible");
+        var (_, _, creator) = await fixture.RegisterAgent("requeue-creator");
+        var (worker, _, _) = await fixture.RegisterAgent("requeue-worker", possible);
+        var stuck = await Create(creator, new NewTask("stuck", Priority: 1, Requirements: Needs(impossible)));
+        var behind = await Create(creator, new NewTask("behind", Priority: 5, Requirements: Needs(impossible)));
+
+        await Task(stuck.Id).Update(creator, new TaskUpdate(Requirements: Needs(possible)));
+
+        (await WaitFor(stuck.Id, t => t.Status == AgentTaskStatus.Assigned, "the task to be served by its new queue")).AssignedTo.ShouldBe(worker.Name);
+        (await Task(behind.Id).Get()).Status.ShouldBe(AgentTaskStatus.Pending);
+    }
+}
+
+public sealed class LeaseTests(ShortLeaseClusterFixture fixture) : EngineTestsBase(fixture), IClassFixture<ShortLeaseClusterFixture>
+{
+    [Fact]
     public async Task A_task_whose_lease_runs_out_goes_to_another_agent_and_the_first_cannot_complete_it()
     {
         var skill = UniqueCapability("lease");
@@ -245,23 +296,5 @@ public sealed class EngineTests(EngineClusterFixture fixture) : IClassFixture<En
         var kept = await Task(task.Id).Get();
         kept.AssignedTo.ShouldBe(worker.Name);
         kept.Attempts.ShouldBe(0);
-    }
-
-    [Fact]
-    public async Task Explicit_assignment_checks_capabilities_and_presence_unless_the_operator_forces_it()
-    {
-        var skill = UniqueCapability("explicit");
-        var (_, _, creator) = await fixture.RegisterAgent("explicit-creator");
-        var (unskilled, _, _) = await fixture.RegisterAgent("unskilled");
-        var (away, _, awayCaller) = await fixture.RegisterAgent("away", skill);
-        await fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(away.Name)).SetStatus(awayCaller, AgentStatus.Offline);
-
-        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", Requirements: Needs(skill), AssignTo: unskilled.Name))))
-            .Code.ShouldBe(ErrorKind.Conflict);
-        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", Requirements: Needs(skill), AssignTo: away.Name))))
-            .Code.ShouldBe(ErrorKind.Conflict);
-        (await Should.ThrowAsync<AgentChannelException>(() => Create(creator, new NewTask("x", AssignTo: away.Name, Force: true))))
-            .Code.ShouldBe(ErrorKind.Forbidden);
-        (await Create(Caller.Operator, new NewTask("x", Requirements: Needs(skill), AssignTo: away.Name, Force: true))).AssignedTo.ShouldBe(away.Name);
     }
 }

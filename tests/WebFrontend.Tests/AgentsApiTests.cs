@@ -119,4 +119,18 @@ public sealed class AgentsApiTests(ServerFixture fixture)
         (await tampered.Get("/api/agents")).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
         (await agent.Http.Get("/api/agents")).Status.ShouldBe(HttpStatusCode.OK);
     }
+
+    [Fact]
+    public async Task A_rest_agent_sends_heartbeats_for_itself_only()
+    {
+        var agent = await fixture.Register("beater");
+        var other = await fixture.Register("other");
+
+        var beat = await agent.Http.Post($"/api/agents/{agent.Name}/heartbeat", new { status = "busy" });
+        beat.Status.ShouldBe(HttpStatusCode.OK);
+        beat.Json["status"]!.GetValue<string>().ShouldBe("busy");
+        (await agent.Http.Post($"/api/agents/{agent.Name}/heartbeat")).Json["status"]!.GetValue<string>().ShouldBe("busy");
+        (await other.Http.Post($"/api/agents/{agent.Name}/heartbeat", new { })).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await agent.Http.Post($"/api/agents/{agent.Name}/heartbeat", new { status = "offline" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "status");
+    }
 }

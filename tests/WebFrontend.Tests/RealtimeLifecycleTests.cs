@@ -8,241 +8,199 @@ public sealed class RealtimeLifecycleTests
     [Fact]
     public async Task Without_heartbeat_or_connection_an_agent_goes_offline_with_agent_left_and_reconnecting_brings_agent_joined()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
+        using var database = new TempDatabase();
+        var path = database.Path;
+        await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
         {
-            await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
-            {
-                ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-            });
-            await using var observer = await WsClient.Connect(server);
-            await observer.Register(new { name = "observer", type = "llm" });
-            await using var quiet = await WsClient.Connect(server);
-            var token = (await quiet.Register(new { name = "quiet", type = "llm" }))["token"]!.GetValue<string>();
-            (await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
+            ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
+        });
+        await using var observer = await WsClient.Connect(server);
+        await observer.Register(new { name = "observer", type = "llm" });
+        await using var quiet = await WsClient.Connect(server);
+        var token = (await quiet.Register(new { name = "quiet", type = "llm" }))["token"]!.GetValue<string>();
+        (await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
 
-            // Connected but silent stays online: the open connection counts as presence.
-            await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
-            using var http = server.Client(AgentChannelServer.OperatorToken);
-            (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("online");
-            observer.Drain().ShouldNotContain(p => p["event"]!.GetValue<string>() == "agent:left");
+        // Connected but silent stays online: the open connection counts as presence.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        using var http = server.Client(AgentChannelServer.OperatorToken);
+        (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("online");
+        observer.Drain().ShouldNotContain(p => p["event"]!.GetValue<string>() == "agent:left");
 
-            quiet.Abort();
-            var left = await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:left");
-            left["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
-            left["data"]!["status"]!.GetValue<string>().ShouldBe("offline");
-            (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("offline");
+        quiet.Abort();
+        var left = await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:left");
+        left["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
+        left["data"]!["status"]!.GetValue<string>().ShouldBe("offline");
+        (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("offline");
 
-            await using var back = await WsClient.Connect(server);
-            await back.Register(new { token });
-            (await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
-            (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("online");
-        }
-        finally
-        {
-            TempFiles.DeleteDatabase(path);
-        }
+        await using var back = await WsClient.Connect(server);
+        await back.Register(new { token });
+        (await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
+        (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("online");
     }
 
     [Fact]
     public async Task Heartbeats_keep_a_rest_agent_online_and_their_absence_takes_it_offline()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
+        using var database = new TempDatabase();
+        var path = database.Path;
+        await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
         {
-            await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
-            {
-                ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-            });
-            await using var beating = await WsClient.Connect(server);
-            await beating.Register(new { name = "beating", type = "llm" });
-            using var http = server.Client(AgentChannelServer.OperatorToken);
-            (await http.Post("/api/agents/register", new { name = "resty", type = "tool" })).Status.ShouldBe(HttpStatusCode.Created);
+            ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
+        });
+        await using var beating = await WsClient.Connect(server);
+        await beating.Register(new { name = "beating", type = "llm" });
+        using var http = server.Client(AgentChannelServer.OperatorToken);
+        (await http.Post("/api/agents/register", new { name = "resty", type = "tool" })).Status.ShouldBe(HttpStatusCode.Created);
 
-            await Poll.Until(async () => (await http.Get("/api/agents/resty")).Json["status"]!.GetValue<string>() == "offline",
-                "the REST agent without heartbeats to go offline");
-            (await http.Get("/api/agents/beating")).Json["status"]!.GetValue<string>().ShouldBe("online");
-        }
-        finally
-        {
-            TempFiles.DeleteDatabase(path);
-        }
+        await Poll.Until(async () => (await http.Get("/api/agents/resty")).Json["status"]!.GetValue<string>() == "offline",
+            "the REST agent without heartbeats to go offline");
+        (await http.Get("/api/agents/beating")).Json["status"]!.GetValue<string>().ShouldBe("online");
     }
 
     [Fact]
     public async Task A_backlog_of_1000_survives_a_host_restart_and_replays_in_order_exactly_once()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
+        using var database = new TempDatabase();
+        var path = database.Path;
+        string token;
+        await using (var first = await AgentChannelServer.StartAsync(path))
         {
-            string token;
-            await using (var first = await AgentChannelServer.StartAsync(path))
+            await using var receiver = await WsClient.Connect(first);
+            token = (await receiver.Register(new { name = "restart-rcv", type = "llm" }))["token"]!.GetValue<string>();
+            await receiver.DisposeAsync();
+            using var anonymous = first.Client();
+            var senderToken = (await anonymous.Post("/api/agents/register", new { name = "restart-snd", type = "llm" })).Json["token"]!.GetValue<string>();
+            using var sender = first.Client(senderToken);
+            for (var i = 0; i < 1000; i++)
             {
-                await using var receiver = await WsClient.Connect(first);
-                token = (await receiver.Register(new { name = "restart-rcv", type = "llm" }))["token"]!.GetValue<string>();
-                await receiver.DisposeAsync();
-                using var anonymous = first.Client();
-                var senderToken = (await anonymous.Post("/api/agents/register", new { name = "restart-snd", type = "llm" })).Json["token"]!.GetValue<string>();
-                using var sender = first.Client(senderToken);
-                for (var i = 0; i < 1000; i++)
-                {
-                    (await sender.Post("/api/messages", new { content = $"m{i}", recipients = new[] { "restart-rcv" } })).Status.ShouldBe(HttpStatusCode.Created);
-                }
+                (await sender.Post("/api/messages", new { content = $"m{i}", recipients = new[] { "restart-rcv" } })).Status.ShouldBe(HttpStatusCode.Created);
             }
+        }
 
-            await using var second = await AgentChannelServer.StartAsync(path);
-            await using (var back = await WsClient.Connect(second))
-            {
-                (await back.Register(new { token }))["inbox"]!["last_seq"]!.GetValue<long>().ShouldBe(1000);
-                var received = await back.Collect("message:received", 1000);
-                received.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, 1000).Select(i => (long)i));
-                received.Select(p => p["data"]!["content"]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, 1000).Select(i => $"m{i}"));
-                await back.Ack("inbox:ack", new { seq = 1000 });
-            }
-            await using var again = await WsClient.Connect(second);
-            (await again.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(1000);
-            await again.Ack("agent:heartbeat");
-            again.Drain().ShouldNotContain(p => p["event"]!.GetValue<string>() == "message:received");
-        }
-        finally
+        await using var second = await AgentChannelServer.StartAsync(path);
+        await using (var back = await WsClient.Connect(second))
         {
-            TempFiles.DeleteDatabase(path);
+            (await back.Register(new { token }))["inbox"]!["last_seq"]!.GetValue<long>().ShouldBe(1000);
+            var received = await back.Collect("message:received", 1000);
+            received.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, 1000).Select(i => (long)i));
+            received.Select(p => p["data"]!["content"]!.GetValue<string>()).ShouldBe(Enumerable.Range(0, 1000).Select(i => $"m{i}"));
+            await back.Ack("inbox:ack", new { seq = 1000 });
         }
+        await using var again = await WsClient.Connect(second);
+        (await again.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(1000);
+        await again.Ack("agent:heartbeat");
+        again.Drain().ShouldNotContain(p => p["event"]!.GetValue<string>() == "message:received");
     }
 
     [Fact]
     public async Task A_client_that_stops_reading_is_disconnected_without_stalling_others_and_resumes_from_its_ack()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
+        using var database = new TempDatabase();
+        var path = database.Path;
+        await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
         {
-            await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
-            {
-                ["AgentChannel:Realtime:SendQueueCapacity"] = "8",
-                ["AgentChannel:Realtime:SendTimeoutSeconds"] = "2",
-            });
-            await using var stalled = await WsClient.Connect(server, paused: true);
-            var token = (await stalled.RegisterWithoutReading(new { name = "slow", type = "llm" }));
-            await using var lively = await WsClient.Connect(server);
-            await lively.Register(new { name = "lively", type = "llm" });
-            using var anonymous = server.Client();
-            var senderToken = (await anonymous.Post("/api/agents/register", new { name = "flooder", type = "llm" })).Json["token"]!.GetValue<string>();
-            using var sender = server.Client(senderToken);
-            var content = new string('x', 60_000);
+            ["AgentChannel:Realtime:SendQueueCapacity"] = "8",
+            ["AgentChannel:Realtime:SendTimeoutSeconds"] = "2",
+        });
+        await using var stalled = await WsClient.Connect(server, paused: true);
+        var token = (await stalled.RegisterWithoutReading(new { name = "slow", type = "llm" }));
+        await using var lively = await WsClient.Connect(server);
+        await lively.Register(new { name = "lively", type = "llm" });
+        using var anonymous = server.Client();
+        var senderToken = (await anonymous.Post("/api/agents/register", new { name = "flooder", type = "llm" })).Json["token"]!.GetValue<string>();
+        using var sender = server.Client(senderToken);
+        var content = new string('x', 60_000);
 
-            var sent = 0;
-            while (server.Gateway.Connections.Any(c => c.AgentName == "slow"))
-            {
-                (sent < 2000).ShouldBeTrue("the stalled client should have been disconnected by now");
-                await sender.Post("/api/messages", new { content, recipients = new[] { "slow", "lively" } });
-                sent++;
-            }
-            (await lively.Collect("message:received", sent)).Count.ShouldBe(sent);
-            await Poll.Until(async () => await server.AgentStreamSubscriptions("slow") == 0, "the stalled client's subscription to go");
-
-            await using var resumed = await WsClient.Connect(server);
-            (await resumed.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(0);
-            var replayed = await resumed.Collect("message:received", sent);
-            replayed.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, sent).Select(i => (long)i));
-        }
-        finally
+        var sent = 0;
+        while (server.Gateway.Connections.Any(c => c.AgentName == "slow"))
         {
-            TempFiles.DeleteDatabase(path);
+            (sent < 2000).ShouldBeTrue("the stalled client should have been disconnected by now");
+            await sender.Post("/api/messages", new { content, recipients = new[] { "slow", "lively" } });
+            sent++;
         }
+        (await lively.Collect("message:received", sent)).Count.ShouldBe(sent);
+        await Poll.Until(async () => await server.AgentStreamSubscriptions("slow") == 0, "the stalled client's subscription to go");
+
+        await using var resumed = await WsClient.Connect(server);
+        (await resumed.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(0);
+        var replayed = await resumed.Collect("message:received", sent);
+        replayed.Select(p => p["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, sent).Select(i => (long)i));
     }
 
     [Fact]
     public async Task Every_connection_of_an_agent_receives_its_events()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
-        {
-            await using var server = await AgentChannelServer.StartAsync(path);
-            await using var first = await WsClient.Connect(server);
-            var token = (await first.Register(new { name = "twin", type = "llm" }))["token"]!.GetValue<string>();
-            await using var second = await WsClient.Connect(server, token);
-            await second.Register(new { });
-            await using var sender = await WsClient.Connect(server);
-            await sender.Register(new { name = "caller", type = "llm" });
+        using var database = new TempDatabase();
+        var path = database.Path;
+        await using var server = await AgentChannelServer.StartAsync(path);
+        await using var first = await WsClient.Connect(server);
+        var token = (await first.Register(new { name = "twin", type = "llm" }))["token"]!.GetValue<string>();
+        await using var second = await WsClient.Connect(server, token);
+        await second.Register(new { });
+        await using var sender = await WsClient.Connect(server);
+        await sender.Register(new { name = "caller", type = "llm" });
 
-            await sender.Ack("message:send", new { content = "both of you", recipients = new[] { "twin" } });
+        await sender.Ack("message:send", new { content = "both of you", recipients = new[] { "twin" } });
 
-            (await first.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
-            (await second.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
-        }
-        finally
-        {
-            TempFiles.DeleteDatabase(path);
-        }
+        (await first.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
+        (await second.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
     }
 
     [Fact]
     public async Task An_agent_left_online_by_a_stopped_host_goes_offline_after_restart_when_it_does_not_return()
     {
-        var path = TempFiles.NewDatabasePath();
+        using var database = new TempDatabase();
+        var path = database.Path;
         var shortPresence = new Dictionary<string, string?> { ["AgentChannel:Presence:OfflineAfterSeconds"] = "1" };
-        try
+        await using (var first = await AgentChannelServer.StartAsync(path))
         {
-            await using (var first = await AgentChannelServer.StartAsync(path))
-            {
-                await using var client = await WsClient.Connect(first);
-                await client.Register(new { name = "vanished", type = "llm" });
-                using var http = first.Client(AgentChannelServer.OperatorToken);
-                (await http.Get("/api/agents/vanished")).Json["status"]!.GetValue<string>().ShouldBe("online");
-            }
+            await using var client = await WsClient.Connect(first);
+            await client.Register(new { name = "vanished", type = "llm" });
+            using var http = first.Client(AgentChannelServer.OperatorToken);
+            (await http.Get("/api/agents/vanished")).Json["status"]!.GetValue<string>().ShouldBe("online");
+        }
 
-            await using var second = await AgentChannelServer.StartAsync(path, shortPresence);
-            using var operatorClient = second.Client(AgentChannelServer.OperatorToken);
-            await Poll.Until(async () => (await operatorClient.Get("/api/agents?status=offline")).Json["items"]!.AsArray()
-                    .Any(a => a!["name"]!.GetValue<string>() == "vanished"),
-                "the agent that never came back to be listed offline");
-        }
-        finally
-        {
-            TempFiles.DeleteDatabase(path);
-        }
+        await using var second = await AgentChannelServer.StartAsync(path, shortPresence);
+        using var operatorClient = second.Client(AgentChannelServer.OperatorToken);
+        await Poll.Until(async () => (await operatorClient.Get("/api/agents?status=offline")).Json["items"]!.AsArray()
+                .Any(a => a!["name"]!.GetValue<string>() == "vanished"),
+            "the agent that never came back to be listed offline");
     }
 
     [Fact]
     public async Task Killing_an_agents_connection_mid_task_hands_its_task_to_another_agent_who_completes_it()
     {
-        var path = TempFiles.NewDatabasePath();
-        try
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path, new Dictionary<string, string?>
         {
-            await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
-            {
-                ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-                ["AgentChannel:Tasks:LeaseSeconds"] = "1",
-                ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
-            });
-            await using var boss = await WsClient.Connect(server);
-            await boss.Register(new { name = "boss", type = "llm" });
-            await using var doomed = await WsClient.Connect(server);
-            await doomed.Register(new { name = "doomed", type = "llm", capabilities = new[] { "crunch" } });
+            // Presence notices the dead connection well before the lease would: the task leaves with the agent.
+            ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
+            ["AgentChannel:Tasks:LeaseSeconds"] = "30",
+            ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
+        });
+        await using var boss = await WsClient.Connect(server);
+        await boss.Register(new { name = "boss", type = "llm" });
+        await using var doomed = await WsClient.Connect(server);
+        await doomed.Register(new { name = "doomed", type = "llm", capabilities = new[] { "crunch" } });
 
-            var task = await boss.Ack("task:create", new { title = "crunch numbers", requirements = new { capabilities = new[] { "crunch" } } });
-            var taskId = task["id"]!.GetValue<string>();
-            (await doomed.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned"))["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
-            await doomed.Ack("task:update", new { task_id = taskId, status = "in_progress" });
-            doomed.Abort();
+        var task = await boss.Ack("task:create", new { title = "crunch numbers", requirements = new { capabilities = new[] { "crunch" } } });
+        var taskId = task["id"]!.GetValue<string>();
+        (await doomed.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned"))["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+        await doomed.Ack("task:update", new { task_id = taskId, status = "in_progress" });
+        doomed.Abort();
 
-            await using var rescuer = await WsClient.Connect(server);
-            await rescuer.Register(new { name = "rescuer", type = "llm", capabilities = new[] { "crunch" } });
-            var handedOver = await rescuer.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned");
-            handedOver["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
-            handedOver["data"]!["attempts"]!.GetValue<int>().ShouldBe(1);
-            var done = await rescuer.Ack("task:complete", new { task_id = taskId, result = "42" });
-            done["status"]!.GetValue<string>().ShouldBe("completed");
+        await using var rescuer = await WsClient.Connect(server);
+        await rescuer.Register(new { name = "rescuer", type = "llm", capabilities = new[] { "crunch" } });
+        var handedOver = await rescuer.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned");
+        handedOver["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+        handedOver["data"]!["attempts"]!.GetValue<int>().ShouldBe(1);
+        var done = await rescuer.Ack("task:complete", new { task_id = taskId, result = "42" });
+        done["status"]!.GetValue<string>().ShouldBe("completed");
 
-            using var http = server.Client(AgentChannelServer.OperatorToken);
-            var stored = await http.Get($"/api/tasks/{taskId}");
-            var assignments = stored.Json["assignments"]!.AsArray();
-            assignments.Select(a => a!["agent"]!.GetValue<string>()).ShouldBe(["doomed", "rescuer"]);
-            assignments.Select(a => a!["status"]!.GetValue<string>()).ShouldBe(["released", "completed"]);
-        }
-        finally
-        {
-            TempFiles.DeleteDatabase(path);
-        }
+        using var http = server.Client(AgentChannelServer.OperatorToken);
+        var stored = await http.Get($"/api/tasks/{taskId}");
+        var assignments = stored.Json["assignments"]!.AsArray();
+        assignments.Select(a => a!["agent"]!.GetValue<string>()).ShouldBe(["doomed", "rescuer"]);
+        assignments.Select(a => a!["status"]!.GetValue<string>()).ShouldBe(["released", "completed"]);
     }
 }

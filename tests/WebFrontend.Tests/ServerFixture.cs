@@ -7,7 +7,7 @@ namespace Orleans.AgentChannel.WebFrontend.Tests;
 /// <summary>One running server shared by the API tests; each test registers agents with unique names.</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
-    public string DatabasePath { get; } = TempFiles.NewDatabasePath();
+    private readonly TempDatabase _database = new();
 
     public AgentChannelServer Server { get; private set; } = null!;
 
@@ -17,7 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Server = await AgentChannelServer.StartAsync(DatabasePath);
+        Server = await AgentChannelServer.StartAsync(_database.Path);
         Anonymous = Server.Client();
         Operator = Server.Client(AgentChannelServer.OperatorToken);
     }
@@ -27,7 +27,7 @@ public sealed class ServerFixture : IAsyncLifetime
         Anonymous.Dispose();
         Operator.Dispose();
         await Server.DisposeAsync();
-        TempFiles.DeleteDatabase(DatabasePath);
+        _database.Dispose();
     }
 
     /// <summary>Registers a uniquely named agent and returns its name, id and a client carrying its token.</summary>
@@ -43,15 +43,16 @@ public sealed class ServerFixture : IAsyncLifetime
 
 public sealed record TestAgent(string Name, Guid Id, string Token, HttpClient Http);
 
-public static class TempFiles
+/// <summary>A SQLite file path in a fresh temporary folder, deleted with the folder on dispose.</summary>
+public sealed class TempDatabase : IDisposable
 {
-    public static string NewDatabasePath() =>
-        Path.Combine(Path.GetTempPath(), "agentchannel-tests", $"{Guid.NewGuid():N}", "agentchannel.db");
+    public string Path { get; } =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "agentchannel-tests", $"{Guid.NewGuid():N}", "agentchannel.db");
 
-    public static void DeleteDatabase(string path)
+    public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var directory = Path.GetDirectoryName(path)!;
+        var directory = System.IO.Path.GetDirectoryName(Path)!;
         if (Directory.Exists(directory))
         {
             Directory.Delete(directory, recursive: true);

@@ -35,9 +35,12 @@ public interface ITaskGrain : IGrainWithGuidKey
     [Alias("claim")]
     Task<TaskInfo?> Claim(Caller caller);
 
-    /// <summary>The assignment engine offers the task to an agent whose slot it has reserved.</summary>
+    /// <summary>
+    /// The queue <paramref name="poolKey"/> offers the task to an agent whose slot it reserved. Unless the
+    /// task takes it, the task gives the slot back itself (it alone knows whether that agent holds it).
+    /// </summary>
     [Alias("offer")]
-    Task<EngineOffer> Offer(string agentName);
+    Task<EngineOffer> Offer(string agentName, string poolKey);
 
     /// <summary>Another task now depends on this one; it hears back when this one closes.</summary>
     [OneWay, Alias("add-dependent")]

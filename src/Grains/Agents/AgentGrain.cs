@@ -190,6 +190,7 @@ public sealed class AgentGrain(
         _connections[connectionId] = now;
         Agent.LastSeen = now;
         await ChangeStatus(Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status);
+        await KeepTasks();
         return Agent.ToInfo();
     }
 
@@ -216,11 +217,17 @@ public sealed class AgentGrain(
         }
         Agent.LastSeen = clock.GetUtcNow();
         await ChangeStatus(status ?? (Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status));
+        await KeepTasks();
+        return Agent.ToInfo();
+    }
+
+    /// <summary>A sign of life (heartbeat, or a gateway renewing an open connection) renews the leases on held tasks.</summary>
+    private async Task KeepTasks()
+    {
         foreach (var taskId in _heldTasks)
         {
             await GrainFactory.GetGrain<ITaskGrain>(taskId).ExtendLease(Agent.Name);
         }
-        return Agent.ToInfo();
     }
 
     /// <summary>

@@ -84,11 +84,7 @@ public sealed partial class AssignmentPoolGrain(
             {
                 continue;
             }
-            var outcome = await task.Offer(candidate.Name);
-            if (outcome != EngineOffer.Assigned)
-            {
-                await agent.ReleaseSlot(taskId);
-            }
+            var outcome = await task.Offer(candidate.Name, this.GetPrimaryKeyString());
             if (outcome != EngineOffer.Refused)
             {
                 return outcome;

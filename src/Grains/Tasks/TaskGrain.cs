@@ -203,11 +203,11 @@ public sealed class TaskGrain(
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)} and cannot be assigned.");
         }
         var assignee = await RequireAgent(agentName, "agent");
-        CheckCanTake(assignee, TaskRequirements.Capabilities(Current.Requirements), force: caller.IsOperator);
         if (Current.CurrentAssignment is { } held && AgentNames.Equal(held.Agent, assignee.Name))
         {
             return Current.ToInfo(Id, clock.GetUtcNow());
         }
+        CheckCanTake(assignee, TaskRequirements.Capabilities(Current.Requirements), force: caller.IsOperator);
         var now = clock.GetUtcNow();
         var previousAssignee = Current.CurrentAssignment?.Agent;
         if (Current.Status == AgentTaskStatus.Blocked)
@@ -277,16 +277,23 @@ public sealed class TaskGrain(
         return info;
     }
 
-    public async Task<EngineOffer> Offer(string agentName)
+    public async Task<EngineOffer> Offer(string agentName, string poolKey)
     {
-        if (!Current.Created || Current.Status != AgentTaskStatus.Pending)
+        var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agentName));
+        var required = Current.Created ? TaskRequirements.Capabilities(Current.Requirements) : [];
+        // A task whose requirements changed waits in its new queue; the old queue must just drop it.
+        if (!Current.Created || Current.Status != AgentTaskStatus.Pending || TaskRequirements.PoolKey(required) != poolKey)
         {
+            if (!(Current.CurrentAssignment is { } held && AgentNames.Equal(held.Agent, agentName)))
+            {
+                await agentGrain.ReleaseSlot(Id);
+            }
             return EngineOffer.NotWaiting;
         }
-        var agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agentName)).Get();
-        if (agent is null || agent.Status != Agents.AgentStatus.Online
-            || !TaskRequirements.IsCapable(TaskRequirements.Capabilities(Current.Requirements), agent.Capabilities))
+        var agent = await agentGrain.Get();
+        if (agent is null || agent.Status != Agents.AgentStatus.Online || !TaskRequirements.IsCapable(required, agent.Capabilities))
         {
+            await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
         }
         var now = clock.GetUtcNow();
@@ -482,6 +489,11 @@ public sealed class TaskGrain(
     private void MoveTo(AgentTaskStatus status, DateTimeOffset now)
     {
         Current.Status = status;
+        if (status != AgentTaskStatus.Failed)
+        {
+            // A reason explains blocked or failed; it would mislead on any other status.
+            Current.StatusReason = null;
+        }
         switch (status)
         {
             case AgentTaskStatus.InProgress:

@@ -30,6 +30,13 @@ public static class AgentsEndpoints
 
         agents.MapGet("/{id}", (string id, IGrainFactory grains) => grains.GetGrain<IAgentDirectoryGrain>(0).Resolve(id));
 
+        // For agents without a WebSocket: keeps them present and renews the leases on their tasks.
+        agents.MapPost("/{id}/heartbeat", async (string id, HeartbeatRequest? request, HttpContext context, IGrainFactory grains) =>
+        {
+            var agent = await grains.GetGrain<IAgentDirectoryGrain>(0).Resolve(id);
+            return await grains.GetGrain<IAgentGrain>(AgentNames.Key(agent.Name)).Heartbeat(context.User.Caller(), request?.Status);
+        });
+
         agents.MapPut("/{id}/status", async (string id, StatusRequest? request, HttpContext context, IGrainFactory grains) =>
         {
             var status = Endpoints.Required(request, "status").Status

@@ -8,6 +8,8 @@ namespace Orleans.AgentChannel.WebFrontend.Api;
 
 public sealed record StatusRequest(AgentStatus? Status);
 
+public sealed record HeartbeatRequest(AgentStatus? Status);
+
 public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result);

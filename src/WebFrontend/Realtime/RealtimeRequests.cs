@@ -17,8 +17,6 @@ public sealed record RegisterRequest(
 
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
-public sealed record HeartbeatRequest(AgentStatus? Status);
-
 public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
 
 public sealed record KeyRequest(string? Key);
