@@ -1,14 +1,22 @@
 using Orleans.AgentChannel.Bench;
 
-// dotnet run -c Release --project bench -- [scenario]   (scenarios: message-log; default: all)
+// dotnet run -c Release --project bench -- [scenario] [args]   (scenarios: message-log, task-engine; default: all)
 var scenario = args.FirstOrDefault() ?? "all";
-if (scenario is "all" or "message-log")
+var rest = args.Skip(1).ToArray();
+switch (scenario)
 {
-    await MessageLogGrowth.Run(args.Skip(1).ToArray());
-}
-else
-{
-    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: message-log.");
-    return 2;
+    case "message-log":
+        await MessageLogGrowth.Run(rest);
+        break;
+    case "task-engine":
+        await TaskEngineThroughput.Run(rest);
+        break;
+    case "all":
+        await MessageLogGrowth.Run(rest);
+        await TaskEngineThroughput.Run(rest);
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: message-log, task-engine.");
+        return 2;
 }
 return 0;

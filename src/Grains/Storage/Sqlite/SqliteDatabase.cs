@@ -14,7 +14,7 @@ public sealed partial class SqliteDatabase
 {
     private readonly StorageOptions _options;
     private readonly ILogger<SqliteDatabase> _logger;
-    private readonly string _synchronousPragma;
+    private readonly string _synchronous;
 
     public SqliteDatabase(IOptions<StorageOptions> options, ILogger<SqliteDatabase> logger)
     {
@@ -29,9 +29,7 @@ public sealed partial class SqliteDatabase
             Pooling = true,
             DefaultTimeout = _options.BusyTimeoutSeconds,
         }.ToString();
-        _synchronousPragma = _options.SqliteSynchronous == SqliteSynchronous.Full
-            ? "PRAGMA synchronous = FULL;"
-            : "PRAGMA synchronous = NORMAL;";
+        _synchronous = _options.SqliteSynchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
     }
 
     public string FilePath { get; }
@@ -44,7 +42,7 @@ public sealed partial class SqliteDatabase
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"{_synchronousPragma} PRAGMA busy_timeout = {_options.BusyTimeoutSeconds * 1000};";
+        pragma.CommandText = $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {_options.BusyTimeoutSeconds * 1000};";
         pragma.ExecuteNonQuery();
         return connection;
     }
@@ -79,7 +77,7 @@ public sealed partial class SqliteDatabase
             using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = ReadScript(assembly, script);
+            command.CommandText = ReadScript(assembly, script).Replace("{{SYNCHRONOUS}}", _synchronous, StringComparison.Ordinal);
             command.ExecuteNonQuery();
             transaction.Commit();
         }
