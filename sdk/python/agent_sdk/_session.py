@@ -108,6 +108,7 @@ class Session:
         self.inbox: Optional[InboxPosition] = None
         self.connection_count = 0
         self.processed_seq: Optional[int] = None
+        self.received_seq: Optional[int] = None
         self.acked_seq = 0
 
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -331,8 +332,11 @@ class Session:
                     await conn.request("memory:watch", {"key": key}, config.request_timeout)
                 for prefix in sorted(self.watched_prefixes):
                     await conn.request("memory:watch", {"prefix": prefix}, config.request_timeout)
+        except Exception:
+            await conn.close()
+            raise
         except BaseException:
-            conn.abort("registration failed")
+            conn.abort("registration cancelled")
             raise
         return conn
 
@@ -407,7 +411,7 @@ class Session:
                     raise
                 except Exception as error:  # noqa: BLE001 - server down, handshake refused, timeouts
                     wait = delay * random.uniform(0.5, 1.0)
-                    logger.info("reconnection attempt %d for %s failed (%r); next in %.2f s", attempt,
+                    logger.debug("reconnection attempt %d for %s failed (%r); next in %.2f s", attempt,
                                 config.name, error, wait)
                     await asyncio.sleep(wait)
                     delay = min(delay * 2, config.reconnect_max_delay)
@@ -475,6 +479,8 @@ class Session:
 
     def _on_push(self, conn: Connection, event: str, seq: Optional[int], data: Any) -> None:
         assert self._queue is not None
+        if seq is not None and (self.received_seq is None or seq > self.received_seq):
+            self.received_seq = seq
         self._queue.put_nowait(_Push(conn.generation, event, seq, data))
 
     async def _dispatch_loop(self) -> None:

@@ -214,6 +214,11 @@ class AgentClient:
         return self._session.processed_seq
 
     @property
+    def received_seq(self) -> Optional[int]:
+        """The highest inbox sequence received from the server, processed or not."""
+        return self._session.received_seq
+
+    @property
     def acked_seq(self) -> int:
         """The highest inbox sequence acknowledged to the server."""
         return self._session.acked_seq
