@@ -195,13 +195,17 @@ class Session:
         if in_dispatcher and self._current_seq is not None:
             # Closing from a handler: that handler is done with its event.
             self.processed_seq = max(self.processed_seq or 0, self._current_seq)
+        if self._ack_wanted is not None:
+            self._ack_wanted.set()  # wakes the ack loop, which then sees _closing
         tasks = [t for t in (self._supervisor, self._heartbeats, self._acker) if t is not None]
         if self._dispatcher is not None and not in_dispatcher:
             tasks.append(self._dispatcher)
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+            _, stuck = await asyncio.wait(tasks, timeout=10)
+            for task in stuck:
+                logger.warning("%s did not stop when cancelled", task.get_name())
         conn = self._conn
         if conn is not None and not conn.is_closed:
             await self._flush_ack()
@@ -253,10 +257,7 @@ class Session:
                     generation=self._generation,
                 )
             assert self._state_changed is not None
-            try:
-                await asyncio.wait_for(self._state_changed.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._state_changed, remaining)
 
     # ------------------------------------------------------------------ connections
 
@@ -420,7 +421,7 @@ class Session:
                 break
 
     async def _heartbeat_loop(self) -> None:
-        while True:
+        while not self._closing:
             await asyncio.sleep(self.config.heartbeat_interval)
             conn = self._conn
             if conn is None or conn.is_closed:
@@ -434,7 +435,7 @@ class Session:
 
     async def _ack_loop(self) -> None:
         assert self._ack_wanted is not None
-        while True:
+        while not self._closing:
             await self._ack_wanted.wait()
             self._ack_wanted.clear()
             if self.config.ack_delay > 0:
@@ -543,6 +544,19 @@ class Session:
             self.processed_seq = max(self.processed_seq or 0, seq)
             if self._ack_wanted is not None:
                 self._ack_wanted.set()
+
+
+async def wait_event(event: asyncio.Event, timeout: float) -> bool:
+    """Waits for ``event`` up to ``timeout`` seconds; True if it is set. Unlike ``asyncio.wait_for``
+    before Python 3.12, never swallows a cancellation of the caller."""
+    if event.is_set():
+        return True
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        return bool(done)
+    finally:
+        waiter.cancel()
 
 
 def _name(handler: Handler) -> str:

@@ -127,14 +127,17 @@ class Connection:
                 raise AgentConnectionError(
                     f"The connection closed before {event} could be sent ({closed}).", generation=self.generation
                 ) from closed
-            try:
-                return await asyncio.wait_for(reply, timeout)
-            except asyncio.TimeoutError:
+            # asyncio.wait, not wait_for: before Python 3.12, wait_for can swallow a cancellation that
+            # arrives as the reply does, and a swallowed cancellation hangs whoever cancelled us.
+            done, _ = await asyncio.wait({reply}, timeout=timeout)
+            if not done:
+                reply.cancel()
                 self.abort(f"no reply to {event} within {timeout:g} s")
                 raise AgentConnectionError(
                     f"No reply to {event} within {timeout:g} s; the connection is dropped and will be re-established.",
                     generation=self.generation,
-                ) from None
+                )
+            return reply.result()
         finally:
             self._pending.pop(request_id, None)
             self._on_ack.pop(request_id, None)
@@ -146,9 +149,8 @@ class Connection:
             await self._socket.close()
         except Exception:  # noqa: BLE001 - closing a broken socket
             pass
-        try:
-            await asyncio.wait_for(asyncio.shield(self._reader), 5)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        done, _ = await asyncio.wait({self._reader}, timeout=5)
+        if not done:
             self._reader.cancel()
 
     def abort(self, reason: str) -> None:

@@ -27,9 +27,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="session")
 def presence_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    """A server that takes agents offline 1 s after their last connection closes."""
+    """A server that takes agents offline 2 s after their last connection closes."""
     process = ServerProcess(
-        tmp_path_factory.mktemp("presence-server"), {"AgentChannel__Presence__OfflineAfterSeconds": "1"}
+        tmp_path_factory.mktemp("presence-server"), {"AgentChannel__Presence__OfflineAfterSeconds": "2"}
     )
     process.start()
     try:

@@ -57,7 +57,7 @@ async def test_server_restart_mid_conversation_loses_nothing_and_repeats_nothing
 
     got = await seen.wait_until(lambda items: "end" in items, "the last message")
     assert got == [f"m{i}" for i in range(10)] + ["end"]
-    assert receiver.processed_seq == 11
+    await eventually(lambda: receiver.processed_seq == 11, "the last event to count as processed")
 
     # The acknowledgement reached the restarted server: the same agent, started again, gets no replay.
     await receiver.close()
@@ -92,7 +92,7 @@ async def test_dropped_socket_resumes_from_the_last_processed_event(
 
     got = await seen.wait_until(lambda items: "end" in items, "the last message")
     assert got == [f"m{i}" for i in range(10)] + ["end"]
-    assert receiver.processed_seq == 11
+    await eventually(lambda: receiver.processed_seq == 11, "the last event to count as processed")
     await eventually(lambda: receiver.acked_seq == 11, "the ack of seq 11")
 
 
@@ -144,4 +144,4 @@ async def test_a_handler_whose_request_is_cut_off_gets_the_event_again_after_rec
     done = await updates.wait_until(lambda ts: any(t.status == "completed" for t in ts), "the completion")
     assert attempts == [task.id, task.id]
     assert [t.result for t in done if t.status == "completed"] == [{"attempt": 2}]
-    assert worker.processed_seq == 1
+    await eventually(lambda: worker.processed_seq == 1, "the redelivered event to count as processed")
