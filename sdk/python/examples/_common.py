@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if importlib.util.find_spec("agent_sdk") is None:  # running from a checkout: use the package next door
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+if TYPE_CHECKING:
+    from agent_sdk import AgentClient
 
 
 def options(description: str, name: str) -> argparse.ArgumentParser:
@@ -25,3 +31,14 @@ def options(description: str, name: str) -> argparse.ArgumentParser:
 def setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def stop_on_signals(agent: "AgentClient") -> None:
+    """Ctrl+C and SIGTERM (``docker stop``, systemd) make ``run_forever()`` return and close the agent
+    cleanly, acknowledging what it processed. Not available on Windows, where Ctrl+C still cancels."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, agent.stop)
+        except (NotImplementedError, RuntimeError):
+            pass

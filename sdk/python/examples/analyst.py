@@ -44,6 +44,7 @@ async def main() -> None:
         await agent.complete_task(task.id, {"results_key": results_key, **findings})
         print(f"[{agent.name}] completed {task.title!r}: {findings}")
 
+    _common.stop_on_signals(agent)
     print(f"[{agent.name}] waiting for tasks on {args.server} (Ctrl+C to stop)")
     await agent.run_forever()
 

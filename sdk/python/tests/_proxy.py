@@ -20,7 +20,7 @@ class TcpProxy:
         self.swallowed = 0
         #: How many client connections were accepted.
         self.accepted = 0
-        self._server: Optional[asyncio.AbstractServer] = None
+        self._server: Optional[asyncio.Server] = None
         self._pairs: List[Tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
         self._tasks: Set["asyncio.Task[None]"] = set()
 

@@ -36,7 +36,7 @@ async def test_researcher_and_analyst_examples_finish_their_work(server: ServerP
         assert "all tasks closed" in text and text.count(": mean ") >= 2, text
     finally:
         if analyst.returncode is None:
-            analyst.send_signal(signal.SIGINT)
+            analyst.send_signal(signal.SIGTERM)  # the example stops cleanly on SIGTERM
         rest, _ = await asyncio.wait_for(analyst.communicate(), 20)
     analyst_text = first_line.decode() + rest.decode()
     assert analyst_text.count("completed 'Analyze dataset") == 2, analyst_text
