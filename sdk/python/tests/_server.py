@@ -108,7 +108,9 @@ class ServerProcess:
         with httpx.Client(timeout=2.0) as http:
             while True:
                 if self._process.poll() is not None:
-                    raise RuntimeError(f"the server exited with {self._process.returncode}:\n{self.log_tail()}")
+                    code = self._process.returncode
+                    hint = " (a signal from outside the tests)" if code is not None and code < 0 else ""
+                    raise RuntimeError(f"the server exited with {code}{hint}:\n{self.log_tail()}")
                 try:
                     if http.get(f"{self.url}/api/health").status_code == 200:
                         return
