@@ -1,0 +1,88 @@
+"""Python SDK for Orleans.AgentChannel: agents that message each other, hand out tasks and share memory.
+
+Quick start::
+
+    from agent_sdk import AgentClient
+
+    agent = AgentClient(name="research_agent", agent_type="llm", server_url="http://localhost:5000")
+    await agent.connect()
+    await agent.send_message(content="Starting research task...", recipients=["analysis_agent"])
+
+See ``docs/sdk-guide.md`` in the repository for the full guide.
+"""
+
+from ._version import __version__
+from .client import (
+    AGENT_JOINED,
+    AGENT_LEFT,
+    MEMORY_UPDATED,
+    MESSAGE_RECEIVED,
+    TASK_ASSIGNED,
+    TASK_UPDATED,
+    UNSET,
+    AgentClient,
+    Handler,
+)
+from .errors import (
+    AgentChannelError,
+    AgentConnectionError,
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    ServerError,
+    TooLargeError,
+)
+from .models import (
+    AccessControl,
+    Agent,
+    AgentStatus,
+    Channel,
+    InboxPosition,
+    MemoryEntry,
+    MemoryKey,
+    MemoryUpdate,
+    Message,
+    Page,
+    Task,
+    TaskAssignment,
+    TaskStatus,
+    Watching,
+)
+
+__all__ = [
+    "__version__",
+    "AgentClient",
+    "Handler",
+    "UNSET",
+    "MESSAGE_RECEIVED",
+    "TASK_ASSIGNED",
+    "TASK_UPDATED",
+    "MEMORY_UPDATED",
+    "AGENT_JOINED",
+    "AGENT_LEFT",
+    "AgentChannelError",
+    "AgentConnectionError",
+    "AuthenticationError",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "ServerError",
+    "TooLargeError",
+    "AccessControl",
+    "Agent",
+    "AgentStatus",
+    "Channel",
+    "InboxPosition",
+    "MemoryEntry",
+    "MemoryKey",
+    "MemoryUpdate",
+    "Message",
+    "Page",
+    "Task",
+    "TaskAssignment",
+    "TaskStatus",
+    "Watching",
+]

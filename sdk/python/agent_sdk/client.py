@@ -1,0 +1,606 @@
+"""``AgentClient``: one agent on an Orleans.AgentChannel server.
+
+Requests go over the WebSocket (``/ws``) where the protocol has them, and over REST for listings and the
+few operations the WebSocket does not carry. Pushed events are handed to the handlers registered with the
+``on_*`` decorators, one at a time, in the order the server sent them. Connection handling, reconnection,
+acknowledgement and dispatch live in :mod:`agent_sdk._session`; its docstring states the delivery rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
+from urllib.parse import urlsplit, urlunsplit
+
+from . import _tokens
+from ._rest import memory_path, path_segment
+from ._session import (
+    AGENT_JOINED,
+    AGENT_LEFT,
+    MEMORY_UPDATED,
+    MESSAGE_RECEIVED,
+    TASK_ASSIGNED,
+    TASK_UPDATED,
+    Handler,
+    Session,
+    SessionConfig,
+)
+from ._version import __version__
+from .errors import InvalidRequestError
+from .models import (
+    AccessControl,
+    Agent,
+    AgentStatus,
+    Channel,
+    InboxPosition,
+    MemoryEntry,
+    MemoryKey,
+    Message,
+    Page,
+    Task,
+    TaskStatus,
+    Watching,
+)
+
+__all__ = [
+    "AgentClient",
+    "Handler",
+    "UNSET",
+    "MESSAGE_RECEIVED",
+    "TASK_ASSIGNED",
+    "TASK_UPDATED",
+    "MEMORY_UPDATED",
+    "AGENT_JOINED",
+    "AGENT_LEFT",
+]
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+class _Unset:
+    """Marks an argument that was not given (``None`` is a legitimate JSON value for a task result)."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: The default of optional arguments where ``None`` would mean JSON ``null``.
+UNSET: Any = _Unset()
+
+
+def _ws_url(server_url: str) -> str:
+    parts = urlsplit(server_url)
+    scheme = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}.get(parts.scheme)
+    if scheme is None:
+        raise ValueError(f"server_url must start with http://, https://, ws:// or wss://, not {server_url!r}")
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/ws", "", ""))
+
+
+def _http_url(server_url: str) -> str:
+    parts = urlsplit(server_url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+class AgentClient:
+    """An agent on an Orleans.AgentChannel server.
+
+    Example::
+
+        agent = AgentClient(name="research_agent", agent_type="llm", server_url="http://localhost:5000")
+        await agent.connect()
+        await agent.send_message(content="Starting research task...", recipients=["analysis_agent"])
+
+        @agent.on_message
+        async def handle_message(message):
+            print(f"Received: {message.content}")
+
+        await agent.run_forever()
+
+    Handlers: dispatch starts on the next turn of the event loop after the first handler is registered
+    on a connected client (or at :meth:`connect` when handlers were registered before it, or in
+    :meth:`run_forever`). Register all handlers together, without an ``await`` between them; events that
+    arrive before dispatch starts wait and are not lost.
+
+    Args:
+        name: the agent's unique name (1-64 letters, digits, ``_``, ``-``, ``.``; case-insensitive).
+        agent_type: the agent's type, e.g. ``"llm"`` or ``"tool"``.
+        server_url: the server's base URL (``http://`` or ``https://``).
+        capabilities: what the agent can do; sent on every (re)connect, replacing the stored list.
+        metadata: a JSON object describing the agent; sent on every (re)connect.
+        token: the agent's token. Without it the token file is used, and without a token file the
+            agent is registered and its new token saved there.
+        token_file: where the token is kept; default ``~/.agent_sdk/tokens/<host>_<port>/<name>.token``
+            (``AGENT_SDK_TOKEN_DIR`` replaces ``~/.agent_sdk/tokens``). Written with mode 0600.
+        heartbeat_interval: seconds between heartbeats while connected.
+        request_timeout: seconds to wait for a reply, or for a reconnection in progress before sending.
+        reconnect_initial_delay: the backoff delay after the first failed reconnection attempt.
+        reconnect_max_delay: the longest backoff delay.
+        ack_delay: how long processed sequences are gathered before one ``inbox:ack`` is sent.
+        max_frame_bytes: the server's frame limit; a larger request raises :class:`TooLargeError`
+            instead of getting the connection closed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        agent_type: str = "llm",
+        server_url: str = "http://localhost:5000",
+        *,
+        capabilities: Optional[Sequence[str]] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+        token: Optional[str] = None,
+        token_file: Optional[Union[str, Path]] = None,
+        heartbeat_interval: float = 15.0,
+        request_timeout: float = 30.0,
+        reconnect_initial_delay: float = 0.5,
+        reconnect_max_delay: float = 30.0,
+        ack_delay: float = 0.05,
+        max_frame_bytes: int = 1024 * 1024,
+    ) -> None:
+        if not name:
+            raise ValueError("name is required")
+        http_url = _http_url(server_url.rstrip("/"))
+        self._session = Session(
+            SessionConfig(
+                name=name,
+                agent_type=agent_type,
+                capabilities=list(capabilities or []),
+                metadata=dict(metadata or {}),
+                http_url=http_url,
+                ws_url=_ws_url(http_url),
+                token_file=Path(token_file).expanduser() if token_file else _tokens.default_token_path(http_url, name),
+                heartbeat_interval=heartbeat_interval,
+                request_timeout=request_timeout,
+                reconnect_initial_delay=reconnect_initial_delay,
+                reconnect_max_delay=reconnect_max_delay,
+                ack_delay=ack_delay,
+                max_frame_bytes=max_frame_bytes,
+                user_agent=f"agent_sdk-python/{__version__}",
+            ),
+            token,
+        )
+
+    def __repr__(self) -> str:
+        state = "connected" if self.connected else "not connected"
+        return f"<AgentClient {self.name!r} {self.server_url} {state}>"
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def name(self) -> str:
+        """The agent's name as given."""
+        return self._session.config.name
+
+    @property
+    def server_url(self) -> str:
+        """The server's base URL."""
+        return self._session.config.http_url
+
+    @property
+    def token_file(self) -> Path:
+        """Where the token is read from and saved to."""
+        return self._session.config.token_file
+
+    @property
+    def token(self) -> Optional[str]:
+        """The agent's bearer token (known after :meth:`connect`, or when given or saved)."""
+        return self._session.token
+
+    @property
+    def info(self) -> Optional[Agent]:
+        """The agent as the server last described it (from connect, heartbeats and :meth:`set_status`)."""
+        return self._session.info
+
+    @property
+    def inbox(self) -> Optional[InboxPosition]:
+        """The inbox position from the last registration or acknowledgement."""
+        return self._session.inbox
+
+    @property
+    def connected(self) -> bool:
+        """True while a registered WebSocket connection is open."""
+        return self._session.connected
+
+    @property
+    def connection_count(self) -> int:
+        """How many connections were established: 1 after connect, one more per reconnection."""
+        return self._session.connection_count
+
+    @property
+    def processed_seq(self) -> Optional[int]:
+        """The highest inbox sequence whose handlers have finished (``None`` before connect)."""
+        return self._session.processed_seq
+
+    @property
+    def received_seq(self) -> Optional[int]:
+        """The highest inbox sequence received from the server, processed or not."""
+        return self._session.received_seq
+
+    @property
+    def acked_seq(self) -> int:
+        """The highest inbox sequence acknowledged to the server."""
+        return self._session.acked_seq
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self) -> Agent:
+        """Opens the WebSocket and registers (first run) or authenticates (with the token).
+
+        Returns the agent's record. Raises :class:`ConflictError` when the name belongs to another agent
+        (and no valid token is known), :class:`AuthenticationError` for a rejected ``token=``, and
+        :class:`AgentConnectionError` when the server cannot be reached. Does nothing when connected.
+        """
+        return await self._session.connect()
+
+    async def run_forever(self) -> None:
+        """Connects if needed, starts dispatching events, and runs until :meth:`stop` or :meth:`close`
+        (or until cancelled, e.g. by Ctrl+C under ``asyncio.run``); then closes the client.
+
+        Raises the error that ended the client, e.g. :class:`AuthenticationError` when the server no
+        longer accepts the token on a reconnection.
+        """
+        try:
+            await self._session.connect()
+            await self._session.run_until_stopped()
+        finally:
+            await self._session.close()
+
+    def stop(self) -> None:
+        """Makes :meth:`run_forever` return (closing the client). Safe to call from a handler."""
+        self._session.stop()
+
+    async def close(self) -> None:
+        """Stops dispatching, acknowledges what was processed, and closes the connection.
+
+        Safe to call more than once and from inside a handler (the event being handled then counts as
+        processed). Events received but not processed yet are delivered again on the next connect.
+        """
+        await self._session.close()
+
+    async def __aenter__(self) -> "AgentClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ handlers
+
+    def on(self, event: str) -> Callable[[H], H]:
+        """Registers a handler for a pushed event by name, e.g. ``@agent.on("task:updated")``.
+
+        Known events get their model (:class:`Message`, :class:`Task`, ...), others the raw data.
+        """
+
+        def register(handler: H) -> H:
+            self._session.add_handler(event, handler)
+            return handler
+
+        return register
+
+    def on_message(self, handler: H) -> H:
+        """``message:received``: the handler gets a :class:`Message` (direct, channel or task thread)."""
+        self._session.add_handler(MESSAGE_RECEIVED, handler)
+        return handler
+
+    def on_task_assigned(self, handler: H) -> H:
+        """``task:assigned``: a task was assigned to this agent; the handler gets a :class:`Task`.
+
+        The SDK never completes a task by itself, not even when the handler raises: call
+        :meth:`complete_task`, or :meth:`update_task` with ``status="failed"``.
+        """
+        self._session.add_handler(TASK_ASSIGNED, handler)
+        return handler
+
+    def on_task_updated(self, handler: H) -> H:
+        """``task:updated``: a task this agent created, or was assigned before the change, changed
+        (someone else's move); the handler gets a :class:`Task`."""
+        self._session.add_handler(TASK_UPDATED, handler)
+        return handler
+
+    def on_memory_updated(self, handler: H) -> H:
+        """``memory:updated`` for keys watched with :meth:`watch_memory`; gets a :class:`MemoryUpdate`."""
+        self._session.add_handler(MEMORY_UPDATED, handler)
+        return handler
+
+    def on_agent_joined(self, handler: H) -> H:
+        """``agent:joined``: another agent came online; the handler gets its :class:`Agent`."""
+        self._session.add_handler(AGENT_JOINED, handler)
+        return handler
+
+    def on_agent_left(self, handler: H) -> H:
+        """``agent:left``: another agent went offline; the handler gets its :class:`Agent`."""
+        self._session.add_handler(AGENT_LEFT, handler)
+        return handler
+
+    # ------------------------------------------------------------------ messages
+
+    async def send_message(
+        self,
+        content: str,
+        recipients: Optional[Union[str, Sequence[str]]] = None,
+        *,
+        channel: Optional[str] = None,
+        task_id: Optional[str] = None,
+        message_type: Optional[str] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
+    ) -> Message:
+        """Sends a message to agents (``recipients``), to a ``channel``, or into a task's thread
+        (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with recipients or a
+        channel tags the message with the task. Returns the stored message."""
+        data: Dict[str, Any] = {"content": content}
+        if recipients is not None:
+            data["recipients"] = [recipients] if isinstance(recipients, str) else list(recipients)
+        _put(data, "channel", channel)
+        _put(data, "task_id", task_id)
+        _put(data, "message_type", message_type)
+        _put(data, "metadata", metadata)
+        return Message.from_dict(await self._session.request("message:send", data))
+
+    async def get_messages(
+        self,
+        *,
+        sender: Optional[str] = None,
+        recipient: Optional[str] = None,
+        channel: Optional[str] = None,
+        task_id: Optional[str] = None,
+        since: Optional[Union[datetime, str]] = None,
+        before: Optional[Union[datetime, str]] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        order: Optional[str] = None,
+    ) -> Page[Message]:
+        """Message history (REST ``GET /api/messages``), newest first unless ``order="asc"``."""
+        body = await self._session.rest(
+            "GET",
+            "/api/messages",
+            params={
+                "sender": sender,
+                "recipient": recipient,
+                "channel": channel,
+                "task_id": task_id,
+                "since": since,
+                "before": before,
+                "limit": limit,
+                "cursor": cursor,
+                "order": order,
+            },
+        )
+        return _page(body, Message.from_dict)
+
+    async def get_message(self, message_id: str) -> Message:
+        """One message by id (REST)."""
+        return Message.from_dict(await self._session.rest("GET", f"/api/messages/{path_segment(message_id)}"))
+
+    # ------------------------------------------------------------------ tasks
+
+    async def create_task(
+        self,
+        title: str,
+        description: Optional[str] = None,
+        *,
+        priority: Optional[int] = None,
+        due_date: Optional[Union[datetime, str]] = None,
+        requirements: Optional[Mapping[str, Any]] = None,
+        assign_to: Optional[str] = None,
+    ) -> Task:
+        """Creates a task (this agent is its creator); ``assign_to`` assigns it at once.
+        ``priority`` runs from 1 (most urgent) to 5 (default 3)."""
+        data: Dict[str, Any] = {"title": title}
+        _put(data, "description", description)
+        _put(data, "priority", priority)
+        _put(data, "due_date", due_date)
+        _put(data, "requirements", requirements)
+        _put(data, "assign_to", assign_to)
+        return Task.from_dict(await self._session.request("task:create", data))
+
+    async def assign_task(self, task_id: str, agent: str) -> Task:
+        """Assigns (or hands on) a task to a registered agent."""
+        return Task.from_dict(await self._session.request("task:assign", {"task_id": task_id, "agent": agent}))
+
+    async def update_task(
+        self,
+        task_id: str,
+        *,
+        status: Optional[Union[TaskStatus, str]] = None,
+        result: Any = UNSET,
+        title: Optional[str] = None,
+        description: Optional[str] = None,
+        priority: Optional[int] = None,
+        due_date: Optional[Union[datetime, str]] = None,
+        requirements: Optional[Mapping[str, Any]] = None,
+    ) -> Task:
+        """Changes a task; only the given fields change.
+
+        The assignee reports progress with ``status="in_progress"`` and, while the task is open, a
+        partial ``result`` (any JSON), and ends it with ``"completed"`` or ``"failed"``. The creator may
+        edit ``title``, ``description``, ``priority``, ``due_date`` and ``requirements``, or cancel it
+        with ``status="cancelled"``.
+        """
+        data: Dict[str, Any] = {"task_id": task_id}
+        _put(data, "status", status)
+        if result is not UNSET:
+            data["result"] = result
+        _put(data, "title", title)
+        _put(data, "description", description)
+        _put(data, "priority", priority)
+        _put(data, "due_date", due_date)
+        _put(data, "requirements", requirements)
+        return Task.from_dict(await self._session.request("task:update", data))
+
+    async def complete_task(self, task_id: str, result: Any = UNSET) -> Task:
+        """Completes a task assigned to this agent with a ``result`` (any JSON value); without a result
+        the previous one is kept."""
+        data: Dict[str, Any] = {"task_id": task_id}
+        if result is not UNSET:
+            data["result"] = result
+        return Task.from_dict(await self._session.request("task:complete", data))
+
+    async def get_task(self, task_id: str) -> Task:
+        """One task by id (REST)."""
+        return Task.from_dict(await self._session.rest("GET", f"/api/tasks/{path_segment(task_id)}"))
+
+    async def list_tasks(
+        self,
+        *,
+        status: Optional[Union[TaskStatus, str]] = None,
+        assignee: Optional[str] = None,
+        creator: Optional[str] = None,
+        priority: Optional[int] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page[Task]:
+        """Tasks, newest first (REST ``GET /api/tasks``)."""
+        body = await self._session.rest(
+            "GET",
+            "/api/tasks",
+            params={
+                "status": status,
+                "assignee": assignee,
+                "creator": creator,
+                "priority": priority,
+                "limit": limit,
+                "cursor": cursor,
+            },
+        )
+        return _page(body, Task.from_dict)
+
+    # ------------------------------------------------------------------ memory
+
+    async def set_memory(
+        self,
+        key: str,
+        value: Any,
+        *,
+        access_control: Optional[Union[AccessControl, Mapping[str, Sequence[str]]]] = None,
+        expected_version: Optional[int] = None,
+    ) -> MemoryEntry:
+        """Creates or replaces a memory key with any JSON value except ``None``.
+
+        ``access_control`` (``{"read": [...], "write": [...]}``, names or ``"*"``) may only be changed
+        by the key's creator. ``expected_version`` makes the write a compare-and-set (``0``: only if the
+        key does not exist); a stale version raises :class:`ConflictError` with ``current_version``.
+        """
+        if value is None:
+            raise InvalidRequestError("A memory value cannot be None (null); use delete_memory.", field="value")
+        data: Dict[str, Any] = {"key": key, "value": value}
+        if access_control is not None:
+            data["access_control"] = (
+                access_control.to_dict()
+                if isinstance(access_control, AccessControl)
+                else {k: list(v) for k, v in access_control.items()}
+            )
+        _put(data, "expected_version", expected_version)
+        return MemoryEntry.from_dict(await self._session.request("memory:set", data))
+
+    async def get_memory(self, key: str) -> MemoryEntry:
+        """Reads a memory key (``entry.value``, ``entry.version``); raises :class:`NotFoundError`."""
+        return MemoryEntry.from_dict(await self._session.request("memory:get", {"key": key}))
+
+    async def delete_memory(self, key: str, *, expected_version: Optional[int] = None) -> None:
+        """Deletes a memory key (REST); ``expected_version`` makes it conditional."""
+        await self._session.rest(
+            "DELETE", f"/api/memory/{memory_path(key)}", params={"expected_version": expected_version}
+        )
+
+    async def list_memory(
+        self, prefix: Optional[str] = None, *, limit: Optional[int] = None, cursor: Optional[str] = None
+    ) -> Page[MemoryKey]:
+        """The keys this agent may read, in key order, without values (REST)."""
+        body = await self._session.rest("GET", "/api/memory", params={"prefix": prefix, "limit": limit, "cursor": cursor})
+        return _page(body, MemoryKey.from_dict)
+
+    async def watch_memory(self, key: Optional[str] = None, *, prefix: Optional[str] = None) -> Watching:
+        """Asks for ``memory:updated`` events for one ``key`` or every key under a ``prefix``.
+
+        Watches belong to the connection; the client sends them again after every reconnection.
+        Updates made while disconnected are not replayed: re-read keys that matter after a reconnect.
+        """
+        data = _watch_data(key, prefix)
+        watching = Watching.from_dict(await self._session.request("memory:watch", data))
+        self._watches(key).add(key if key is not None else prefix)  # type: ignore[arg-type]
+        return watching
+
+    async def unwatch_memory(self, key: Optional[str] = None, *, prefix: Optional[str] = None) -> Watching:
+        """Stops a watch started with :meth:`watch_memory`."""
+        data = _watch_data(key, prefix)
+        self._watches(key).discard(key if key is not None else prefix)  # type: ignore[arg-type]
+        return Watching.from_dict(await self._session.request("memory:unwatch", data))
+
+    # ------------------------------------------------------------------ channels
+
+    async def join_channel(self, channel: str) -> Channel:
+        """Joins a channel (creating it on first use); its messages arrive as ``message:received``."""
+        return Channel.from_dict(await self._session.request("channel:join", {"channel": channel}))
+
+    async def leave_channel(self, channel: str) -> Channel:
+        """Leaves a channel."""
+        return Channel.from_dict(await self._session.request("channel:leave", {"channel": channel}))
+
+    async def list_channels(self) -> List[Channel]:
+        """All channels with their member counts (REST)."""
+        body = await self._session.rest("GET", "/api/channels")
+        return [Channel.from_dict(item) for item in _items(body)]
+
+    async def get_channel(self, channel: str) -> Channel:
+        """One channel with its members (REST)."""
+        return Channel.from_dict(await self._session.rest("GET", f"/api/channels/{path_segment(channel)}"))
+
+    # ------------------------------------------------------------------ agents
+
+    async def list_agents(
+        self,
+        *,
+        status: Optional[Union[AgentStatus, str]] = None,
+        agent_type: Optional[str] = None,
+        capability: Optional[str] = None,
+    ) -> List[Agent]:
+        """Registered agents by name, with ``active_task_count`` (REST ``GET /api/agents``)."""
+        body = await self._session.rest(
+            "GET", "/api/agents", params={"status": status, "type": agent_type, "capability": capability}
+        )
+        return [Agent.from_dict(item) for item in _items(body)]
+
+    async def get_agent(self, name_or_id: str) -> Agent:
+        """One agent by name or id (REST)."""
+        return Agent.from_dict(await self._session.rest("GET", f"/api/agents/{path_segment(name_or_id)}"))
+
+    async def set_status(self, status: Union[AgentStatus, str]) -> Agent:
+        """Sets this agent's presence: ``online`` or ``busy`` (over the WebSocket, as a heartbeat), or
+        ``offline`` (REST). Note that the server brings a connected agent back online by itself."""
+        value = status.value if isinstance(status, AgentStatus) else str(status)
+        if value == AgentStatus.OFFLINE.value:
+            data = await self._session.rest("PUT", f"/api/agents/{path_segment(self.name)}/status", json={"status": value})
+        else:
+            data = await self._session.request("agent:heartbeat", {"status": value})
+        self._session.info = Agent.from_dict(data)
+        return self._session.info
+
+    def _watches(self, key: Optional[str]) -> "set[str]":
+        return self._session.watched_keys if key is not None else self._session.watched_prefixes
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _put(data: Dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        data[key] = value
+
+
+def _watch_data(key: Optional[str], prefix: Optional[str]) -> Dict[str, str]:
+    if (key is None) == (prefix is None):
+        raise InvalidRequestError("Give exactly one of key or prefix.", field="key")
+    return {"key": key} if key is not None else {"prefix": prefix}  # type: ignore[dict-item]
+
+
+def _items(body: Any) -> List[Mapping[str, Any]]:
+    items = body.get("items") if isinstance(body, dict) else None
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _page(body: Any, parse: Callable[[Mapping[str, Any]], Any]) -> Page[Any]:
+    cursor = body.get("next_cursor") if isinstance(body, dict) else None
+    return Page([parse(item) for item in _items(body)], cursor)

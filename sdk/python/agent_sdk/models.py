@@ -1,0 +1,412 @@
+"""The server's records as dataclasses.
+
+Every model is built with ``Model.from_dict(data)`` from the server's snake_case JSON: timestamps become
+timezone-aware :class:`datetime.datetime` objects, fields the SDK does not know are ignored (and kept in
+``raw``), and free-form JSON (``metadata``, ``requirements``, ``result``, memory ``value``) is returned as
+the plain Python value the server stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
+
+__all__ = [
+    "AgentStatus",
+    "TaskStatus",
+    "Agent",
+    "Message",
+    "TaskAssignment",
+    "Task",
+    "AccessControl",
+    "MemoryEntry",
+    "MemoryKey",
+    "MemoryUpdate",
+    "Channel",
+    "InboxPosition",
+    "Watching",
+    "Page",
+    "parse_datetime",
+]
+
+T = TypeVar("T")
+
+
+class AgentStatus(str, Enum):
+    """An agent's presence. Members compare equal to the wire strings (``AgentStatus.BUSY == "busy"``)."""
+
+    ONLINE = "online"
+    BUSY = "busy"
+    OFFLINE = "offline"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class TaskStatus(str, Enum):
+    """A task's status. Members compare equal to the wire strings (``TaskStatus.COMPLETED == "completed"``)."""
+
+    PENDING = "pending"
+    BLOCKED = "blocked"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_FRACTION = re.compile(r"(\.\d+)")
+
+
+def parse_datetime(value: Any) -> Optional[datetime]:
+    """Parses the server's ISO 8601 timestamps (up to 7 fractional digits, ``Z`` or an offset).
+
+    Returns ``None`` for ``None`` or an empty string; a value without an offset is taken as UTC.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    text = str(value).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # .NET writes up to 7 fractional digits; older Pythons accept exactly 3 or 6.
+    text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _str(data: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = data.get(key)
+    return default if value is None else str(value)
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> Optional[str]:
+    value = data.get(key)
+    return None if value is None else str(value)
+
+
+def _int(data: Mapping[str, Any], key: str, default: int = 0) -> int:
+    value = data.get(key)
+    return default if value is None else int(value)
+
+
+def _list(data: Mapping[str, Any], key: str) -> List[str]:
+    value = data.get(key)
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _dict(data: Mapping[str, Any], key: str) -> Dict[str, Any]:
+    value = data.get(key)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _raw() -> Dict[str, Any]:
+    return field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass
+class Agent:
+    """An agent as everyone may see it (``AgentInfo``; listings add ``active_task_count``)."""
+
+    id: str
+    name: str
+    type: str
+    status: str
+    capabilities: List[str] = field(default_factory=list)
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    created_at: Optional[datetime] = None
+    last_seen: Optional[datetime] = None
+    #: Tasks ``assigned`` or ``in_progress`` for this agent; only set in :meth:`AgentClient.list_agents`.
+    active_task_count: Optional[int] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Agent":
+        count = data.get("active_task_count")
+        return cls(
+            id=_str(data, "id"),
+            name=_str(data, "name"),
+            type=_str(data, "type"),
+            status=_str(data, "status"),
+            capabilities=_list(data, "capabilities"),
+            metadata=_dict(data, "metadata"),
+            created_at=parse_datetime(data.get("created_at")),
+            last_seen=parse_datetime(data.get("last_seen")),
+            active_task_count=None if count is None else int(count),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class Message:
+    """A stored message: direct (``recipients``), in a ``channel``, or in a task's thread (``task_id``)."""
+
+    id: str
+    sequence: int
+    sender: str
+    content: str
+    recipients: List[str] = field(default_factory=list)
+    channel: Optional[str] = None
+    task_id: Optional[str] = None
+    message_type: str = "text"
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    created_at: Optional[datetime] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Message":
+        return cls(
+            id=_str(data, "id"),
+            sequence=_int(data, "sequence"),
+            sender=_str(data, "sender"),
+            content=_str(data, "content"),
+            recipients=_list(data, "recipients"),
+            channel=_opt_str(data, "channel"),
+            task_id=_opt_str(data, "task_id"),
+            message_type=_str(data, "message_type", "text"),
+            metadata=_dict(data, "metadata"),
+            created_at=parse_datetime(data.get("created_at")),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class TaskAssignment:
+    """One agent's turn at a task."""
+
+    id: str
+    agent: str
+    status: str
+    assigned_at: Optional[datetime] = None
+    completed_at: Optional[datetime] = None
+    assigned_by: Optional[str] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TaskAssignment":
+        return cls(
+            id=_str(data, "id"),
+            agent=_str(data, "agent"),
+            status=_str(data, "status"),
+            assigned_at=parse_datetime(data.get("assigned_at")),
+            completed_at=parse_datetime(data.get("completed_at")),
+            assigned_by=_opt_str(data, "assigned_by"),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class Task:
+    """A task. ``priority`` runs from 1 (most urgent) to 5; ``result`` is any JSON value or ``None``."""
+
+    id: str
+    title: str
+    status: str
+    creator: str
+    description: str = ""
+    priority: int = 3
+    assigned_to: Optional[str] = None
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+    due_date: Optional[datetime] = None
+    completed_at: Optional[datetime] = None
+    requirements: Dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+    assignments: List[TaskAssignment] = field(default_factory=list)
+    raw: Dict[str, Any] = _raw()
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the task is ``completed``, ``failed`` or ``cancelled``."""
+        return self.status in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Task":
+        assignments = data.get("assignments")
+        return cls(
+            id=_str(data, "id"),
+            title=_str(data, "title"),
+            status=_str(data, "status"),
+            creator=_str(data, "creator"),
+            description=_str(data, "description"),
+            priority=_int(data, "priority", 3),
+            assigned_to=_opt_str(data, "assigned_to"),
+            created_at=parse_datetime(data.get("created_at")),
+            updated_at=parse_datetime(data.get("updated_at")),
+            due_date=parse_datetime(data.get("due_date")),
+            completed_at=parse_datetime(data.get("completed_at")),
+            requirements=_dict(data, "requirements"),
+            result=data.get("result"),
+            assignments=[TaskAssignment.from_dict(a) for a in assignments if isinstance(a, dict)]
+            if isinstance(assignments, list)
+            else [],
+            raw=dict(data),
+        )
+
+
+@dataclass
+class AccessControl:
+    """Who may read and write a memory key: agent names, or ``"*"`` for everyone."""
+
+    read: List[str] = field(default_factory=lambda: ["*"])
+    write: List[str] = field(default_factory=lambda: ["*"])
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "AccessControl":
+        return cls(read=_list(data, "read"), write=_list(data, "write"))
+
+    def to_dict(self) -> Dict[str, List[str]]:
+        return {"read": list(self.read), "write": list(self.write)}
+
+
+@dataclass
+class MemoryEntry:
+    """A memory key with its value. ``version`` counts every write and delete (compare-and-set)."""
+
+    key: str
+    value: Any
+    version: int
+    created_by: str = ""
+    updated_by: str = ""
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+    access_control: AccessControl = field(default_factory=AccessControl)
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MemoryEntry":
+        acl = data.get("access_control")
+        return cls(
+            key=_str(data, "key"),
+            value=data.get("value"),
+            version=_int(data, "version"),
+            created_by=_str(data, "created_by"),
+            updated_by=_str(data, "updated_by"),
+            created_at=parse_datetime(data.get("created_at")),
+            updated_at=parse_datetime(data.get("updated_at")),
+            access_control=AccessControl.from_dict(acl) if isinstance(acl, dict) else AccessControl(),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class MemoryKey:
+    """A memory key in a listing, without its value."""
+
+    key: str
+    version: int
+    created_by: str = ""
+    updated_by: str = ""
+    updated_at: Optional[datetime] = None
+    size_bytes: int = 0
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MemoryKey":
+        return cls(
+            key=_str(data, "key"),
+            version=_int(data, "version"),
+            created_by=_str(data, "created_by"),
+            updated_by=_str(data, "updated_by"),
+            updated_at=parse_datetime(data.get("updated_at")),
+            size_bytes=_int(data, "size_bytes"),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class MemoryUpdate:
+    """The payload of ``memory:updated``: a watched key was written (``value``) or ``deleted``."""
+
+    key: str
+    version: int
+    updated_by: str
+    updated_at: Optional[datetime] = None
+    value: Any = None
+    deleted: bool = False
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MemoryUpdate":
+        return cls(
+            key=_str(data, "key"),
+            version=_int(data, "version"),
+            updated_by=_str(data, "updated_by"),
+            updated_at=parse_datetime(data.get("updated_at")),
+            value=data.get("value"),
+            deleted=bool(data.get("deleted", False)),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class Channel:
+    """A channel. ``members`` is set by join/leave/get; listings give ``member_count`` instead."""
+
+    name: str
+    members: List[str] = field(default_factory=list)
+    member_count: int = 0
+    message_sequence: int = 0
+    created_at: Optional[datetime] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Channel":
+        members = _list(data, "members")
+        return cls(
+            name=_str(data, "name"),
+            members=members,
+            member_count=_int(data, "member_count", len(members)),
+            message_sequence=_int(data, "message_sequence"),
+            created_at=parse_datetime(data.get("created_at")),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class InboxPosition:
+    """Where the agent's durable inbox stands: the last sequence stored and the last acknowledged."""
+
+    last_seq: int
+    acked_seq: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "InboxPosition":
+        return cls(last_seq=_int(data, "last_seq"), acked_seq=_int(data, "acked_seq"))
+
+
+@dataclass
+class Watching:
+    """The memory keys and prefixes this connection watches."""
+
+    keys: List[str] = field(default_factory=list)
+    prefixes: List[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Watching":
+        return cls(keys=_list(data, "keys"), prefixes=_list(data, "prefixes"))
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a paged list. Iterate it like a list; pass ``next_cursor`` back for the next page
+    (``None`` means there are no more)."""
+
+    items: List[T]
+    next_cursor: Optional[str] = None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]
