@@ -385,16 +385,28 @@ class AgentClient:
         due_date: Optional[Union[datetime, str]] = None,
         requirements: Optional[Mapping[str, Any]] = None,
         assign_to: Optional[str] = None,
+        depends_on: Optional[Sequence[str]] = None,
     ) -> Task:
-        """Creates a task (this agent is its creator); ``assign_to`` assigns it at once.
-        ``priority`` runs from 1 (most urgent) to 5 (default 3)."""
+        """Creates a task (this agent is its creator); ``assign_to`` assigns it at once, otherwise the
+        server's engine gives it to a capable online agent (``requirements={"capabilities": [...]}``).
+        ``priority`` runs from 1 (most urgent) to 5 (default 3). With ``depends_on`` (task ids) the task
+        stays ``blocked`` until those are completed."""
         data: Dict[str, Any] = {"title": title}
         _put(data, "description", description)
         _put(data, "priority", priority)
         _put(data, "due_date", due_date)
         _put(data, "requirements", requirements)
         _put(data, "assign_to", assign_to)
+        if depends_on is not None:
+            data["depends_on"] = list(depends_on)
         return Task.from_dict(await self._session.request("task:create", data))
+
+    async def claim_task(self) -> Optional[Task]:
+        """Takes the most urgent waiting task this agent is capable of, atomically; ``None`` when nothing
+        suitable is waiting. Raises ``ConflictError`` when the agent already holds its limit of tasks."""
+        ack = await self._session.request("task:claim", {})
+        task = ack.get("task") if isinstance(ack, dict) else None
+        return Task.from_dict(task) if isinstance(task, dict) else None
 
     async def assign_task(self, task_id: str, agent: str) -> Task:
         """Assigns (or hands on) a task to a registered agent."""

@@ -220,6 +220,11 @@ class Task:
     requirements: Dict[str, Any] = field(default_factory=dict)
     result: Any = None
     assignments: List[TaskAssignment] = field(default_factory=list)
+    depends_on: List[str] = field(default_factory=list)
+    attempts: int = 0
+    lease_expires_at: Optional[datetime] = None
+    status_reason: Optional[str] = None
+    overdue: bool = False
     raw: Dict[str, Any] = _raw()
 
     @property
@@ -247,6 +252,11 @@ class Task:
             assignments=[TaskAssignment.from_dict(a) for a in assignments if isinstance(a, dict)]
             if isinstance(assignments, list)
             else [],
+            depends_on=[str(d) for d in data.get("depends_on") or []],
+            attempts=_int(data, "attempts", 0),
+            lease_expires_at=parse_datetime(data.get("lease_expires_at")),
+            status_reason=_opt_str(data, "status_reason"),
+            overdue=bool(data.get("overdue", False)),
             raw=dict(data),
         )
 

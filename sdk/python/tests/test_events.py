@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from _helpers import Recorder, eventually, unique
@@ -100,3 +102,45 @@ async def test_task_updates_reach_the_creator_with_progress(server: ServerProces
     assert [a.status for a in got[-1].assignments] == ["reassigned", "failed"]
     open_tasks = await creator.list_tasks(creator=creator.name, status="failed")
     assert [t.id for t in open_tasks] == [task.id]
+
+
+async def test_claim_takes_the_most_urgent_capable_task_and_dependencies_hold_a_task_back(
+    server: ServerProcess, clients: Any
+) -> None:
+    skill = unique("skill")
+    boss = clients(unique("boss"), server.url)
+    worker = clients(unique("claimer"), server.url, capabilities=[skill])
+    await boss.connect()
+    await worker.connect()
+    await worker.set_status(AgentStatus.BUSY)  # busy agents get no engine work, but may claim
+    needs = {"capabilities": [skill]}
+    later = await boss.create_task("later", priority=5, requirements=needs)
+    first = await boss.create_task("first", priority=1, requirements=needs)
+    after = await boss.create_task("after", requirements=needs, depends_on=[first.id])
+    assert after.status == "blocked" and after.depends_on == [first.id]
+
+    claimed = await worker.claim_task()
+    assert claimed is not None and (claimed.id, claimed.assigned_to) == (first.id, worker.name)
+    second = await worker.claim_task()
+    assert second is not None and second.id == later.id
+    assert await worker.claim_task() is None  # "after" waits for "first"
+
+    await worker.complete_task(first.id, {"ok": True})
+    await eventually_claimed(worker, after.id)
+
+
+async def eventually_claimed(worker: Any, task_id: str) -> None:
+    """The dependent becomes claimable once its dependency completed (the unblocking is asynchronous)."""
+    claimed: list[Task] = []
+
+    async def attempt() -> None:
+        task = await worker.claim_task()
+        if task is not None:
+            claimed.append(task)
+
+    deadline = time.monotonic() + 20
+    while not claimed and time.monotonic() < deadline:
+        await attempt()
+        if not claimed:
+            await asyncio.sleep(0.05)
+    assert claimed and claimed[0].id == task_id
