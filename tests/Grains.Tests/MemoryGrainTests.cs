@@ -250,11 +250,17 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
             grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)))).Field.ShouldBe("ttl_seconds");
     }
 
-    [Fact]
-    public async Task Keys_may_not_end_in_the_history_suffix()
+    [Theory]
+    [InlineData("notes/history")]
+    [InlineData("a/../b")]
+    [InlineData("a/./b")]
+    [InlineData("a//b")]
+    [InlineData("/leading")]
+    [InlineData("trailing/")]
+    public async Task Keys_that_a_url_path_would_rewrite_or_that_name_a_history_are_refused(string key)
     {
         var (_, _, alice) = await fixture.RegisterAgent("suffix");
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            fixture.Grains.GetGrain<IMemoryGrain>("notes/history").Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
+            fixture.Grains.GetGrain<IMemoryGrain>(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
     }
 }

@@ -203,4 +203,20 @@ public sealed class RealtimeLifecycleTests
         assignments.Select(a => a!["agent"]!.GetValue<string>()).ShouldBe(["doomed", "rescuer"]);
         assignments.Select(a => a!["status"]!.GetValue<string>()).ShouldBe(["released", "completed"]);
     }
+
+    [Fact]
+    public async Task Stopping_the_server_closes_sockets_with_going_away_instead_of_waiting_out_the_shutdown()
+    {
+        using var database = new TempDatabase();
+        var server = await AgentChannelServer.StartAsync(database.Path);
+        await using var client = await WsClient.Connect(server);
+        await client.Register(new { name = "leaver", type = "llm" });
+
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+
+        await client.Closed.WaitAsync(WsClient.Deadline, TestContext.Current.CancellationToken);
+        client.CloseStatus.ShouldBe(System.Net.WebSockets.WebSocketCloseStatus.EndpointUnavailable);
+        stopping.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20), "the host's default shutdown timeout is 30 s");
+    }
 }

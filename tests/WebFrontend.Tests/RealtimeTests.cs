@@ -244,4 +244,21 @@ public sealed class RealtimeTests(ServerFixture fixture)
         await Poll.Until(async () => (await fixture.Server.AgentStreamSubscriptions(name)) == 0, "the agent's stream subscriptions to return to zero");
         await Poll.Until(() => Task.FromResult(gateway.Connections.All(c => c.AgentName != name)), "the gateway to forget the connections");
     }
+
+    [Fact]
+    public async Task Memory_can_be_deleted_and_a_profile_updated_over_websocket()
+    {
+        await using var client = await WsClient.Connect(fixture.Server);
+        var registered = await client.Register(new { name = UniqueName("profile"), type = "llm", capabilities = new[] { "a" } });
+        var key = $"{UniqueName("wsdel")}/k";
+        await client.Ack("memory:set", new { key, value = 1 });
+
+        (await client.Ack("memory:delete", new { key, expected_version = 1 }))["deleted"]!.GetValue<bool>().ShouldBeTrue();
+        (await client.Request("memory:get", new { key }))["data"]!["code"]!.GetValue<string>().ShouldBe("not_found");
+
+        await using var again = await WsClient.Connect(fixture.Server);
+        var updated = await again.Register(new { token = registered["token"]!.GetValue<string>(), capabilities = new[] { "a", "b" } });
+        updated["agent"]!["type"]!.GetValue<string>().ShouldBe("llm");
+        updated["agent"]!["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["a", "b"]);
+    }
 }

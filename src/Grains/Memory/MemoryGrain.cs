@@ -204,12 +204,15 @@ public sealed class MemoryGrain(
 
     internal static void RequireValidKey(string key)
     {
+        // Keys are URL paths on the REST API: '.', '..' and empty segments would be rewritten on the way and
+        // leave the key unreachable, so they are refused here.
         if (key.Length is 0 or > MemoryKeys.MaxLength || key.Any(char.IsControl) || key.Trim() != key
-            || key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal))
+            || key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal)
+            || key.Split('/').Any(segment => segment is "" or "." or ".."))
         {
             throw AgentChannelException.Invalid("key",
                 $"'key' must be 1-{MemoryKeys.MaxLength} characters without control characters or surrounding spaces, " +
-                $"and must not end in '{MemoryKeys.HistorySuffix}'.");
+                $"with '/'-separated segments that are neither empty nor '.' or '..', and must not end in '{MemoryKeys.HistorySuffix}'.");
         }
     }
 }

@@ -115,6 +115,13 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
     }
 
+    /// <summary>The server is stopping: say so (1001) instead of letting the socket be cut.</summary>
+    public Task GoingAway()
+    {
+        Close(WebSocketCloseStatus.EndpointUnavailable, "server shutting down: reconnect and resume from your last acked seq");
+        return _receiveEnded.Task;
+    }
+
     /// <summary>memory:watch / memory:unwatch: which keys and prefixes this connection wants memory:updated for.</summary>
     public Watching Watch(string? key, string? prefix, bool watch)
     {
@@ -266,10 +273,12 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
             {
                 throw AgentChannelException.Invalid("name", "The token belongs to another agent.");
             }
-            if (request.Type is not null)
+            if (request.Type is not null || request.Capabilities is not null || request.Metadata is not null)
             {
-                agent = (await _cluster.GetGrain<IAgentGrain>(AgentNames.Key(agent.Name))
-                    .Register(new AgentRegistration(agent.Name, request.Type, request.Capabilities, request.Metadata), token)).Agent;
+                // A profile update: what is not sent stays as it is.
+                agent = (await _cluster.GetGrain<IAgentGrain>(AgentNames.Key(agent.Name)).Register(new AgentRegistration(
+                    agent.Name, request.Type ?? agent.Type, request.Capabilities ?? agent.Capabilities,
+                    request.Metadata ?? agent.Metadata), token)).Agent;
             }
         }
         else

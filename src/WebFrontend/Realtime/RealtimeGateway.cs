@@ -19,6 +19,7 @@ public sealed partial class RealtimeGateway(
     IOptions<RealtimeOptions> options,
     IOptions<PresenceOptions> presence,
     IMeterFactory meters,
+    IHostApplicationLifetime lifetime,
     ILogger<RealtimeGateway> logger,
     ILoggerFactory loggers) : IHostedService, IAsyncObserver<AgentEvent>
 {
@@ -65,6 +66,15 @@ public sealed partial class RealtimeGateway(
         _meter.CreateObservableGauge("agentchannel.realtime.subscriptions", () => SubscriptionCount, description: "Per-agent stream subscriptions");
         _activity = await cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
             .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
+        // On stopping, before the web server stops: it waits for open requests, and a socket stays open until
+        // closed, so left alone every connection would hold the shutdown until its timeout (30 s).
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var connection in _connections.Values)
+            {
+                _ = connection.GoingAway();
+            }
+        });
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

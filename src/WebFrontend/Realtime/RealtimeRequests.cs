@@ -21,6 +21,8 @@ public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
 
 public sealed record KeyRequest(string? Key);
 
+public sealed record DeleteMemoryRequest(string? Key, long? ExpectedVersion);
+
 /// <summary>task:claim's ack: the task now held by the caller, or null when nothing suitable was waiting.</summary>
 public sealed record ClaimAck(TaskInfo? Task);
 
@@ -69,6 +71,12 @@ public static class RealtimeRequests
                 var written = await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key))
                     .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds));
                 return written.Entry;
+            }
+            case ClientEvents.MemoryDelete:
+            {
+                var request = Body<DeleteMemoryRequest>(data);
+                await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key)).Delete(caller, request.ExpectedVersion);
+                return new { key = request.Key, deleted = true };
             }
             case ClientEvents.MemoryGet:
                 return await grains.GetGrain<IMemoryGrain>(RequireKey(Body<KeyRequest>(data).Key)).Get(caller);

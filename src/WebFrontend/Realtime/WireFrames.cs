@@ -43,6 +43,7 @@ public static class ClientEvents
     public const string TaskClaim = "task:claim";
     public const string MemorySet = "memory:set";
     public const string MemoryGet = "memory:get";
+    public const string MemoryDelete = "memory:delete";
     public const string MemoryWatch = "memory:watch";
     public const string MemoryUnwatch = "memory:unwatch";
     public const string InboxAck = "inbox:ack";
