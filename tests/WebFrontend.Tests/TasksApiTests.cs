@@ -151,4 +151,20 @@ public sealed class TasksApiTests(ServerFixture fixture)
         (await fixture.Operator.Post("/api/tasks/claim")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
         (await creator.Http.Post("/api/tasks", new { title = "t", depends_on = new[] { Guid.NewGuid() } })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "depends_on");
     }
+
+    [Fact]
+    public async Task Open_tasks_past_their_due_date_are_flagged_overdue_and_closed_ones_are_not()
+    {
+        var creator = await fixture.Register("due");
+        var late = await creator.Http.Post("/api/tasks", new { title = "late", due_date = DateTimeOffset.UtcNow.AddMinutes(-5), requirements = Unassignable() });
+        var timely = await creator.Http.Post("/api/tasks", new { title = "timely", due_date = DateTimeOffset.UtcNow.AddDays(1), requirements = Unassignable() });
+
+        (await creator.Http.Get($"/api/tasks/{late.Json["id"]}")).Json["overdue"]!.GetValue<bool>().ShouldBeTrue();
+        var listed = (await creator.Http.Get($"/api/tasks?creator={creator.Name}")).Json["items"]!.AsArray();
+        listed.Single(t => t!["title"]!.GetValue<string>() == "late")!["overdue"]!.GetValue<bool>().ShouldBeTrue();
+        listed.Single(t => t!["title"]!.GetValue<string>() == "timely")!["overdue"]!.GetValue<bool>().ShouldBeFalse();
+
+        (await creator.Http.Put($"/api/tasks/{late.Json["id"]}", new { status = "cancelled" })).Json["overdue"]!.GetValue<bool>().ShouldBeFalse();
+        timely.Json["overdue"]!.GetValue<bool>().ShouldBeFalse();
+    }
 }
