@@ -87,8 +87,18 @@ public sealed class TaskGrain(
         Current.Status = AgentTaskStatus.Blocked;
         Current.IntendedAssignee = assignee?.Name;
         Current.Created = true;
-        await Advance(caller, save: false);
-        var info = await SaveAsync();
+        TaskInfo info;
+        try
+        {
+            await Advance(caller, save: false);
+            info = await SaveAsync();
+        }
+        catch
+        {
+            // Half-built in memory but never stored: start again from storage on the next call.
+            DeactivateOnIdle();
+            throw;
+        }
         foreach (var dependency in Current.DependsOn)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
