@@ -70,6 +70,7 @@ public sealed class TaskBoardTests(ConsoleFixture fixture)
         created["requirements"]!["capabilities"]![0]!.GetValue<string>().ShouldBe(skill);
         var id = created["id"]!.GetValue<string>();
         await Expect(page.Locator($"[data-column='assigned'] [data-task='{id}']")).ToBeVisibleAsync();
+        await console.Screenshot("task-detail");
 
         await Choose(page, "#assign-agent", second.Name);
         await page.GetByTestId("assign-task").ClickAsync();

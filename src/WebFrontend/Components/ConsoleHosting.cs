@@ -16,7 +16,8 @@ public static class ConsoleHosting
         // not Development); after a publish they are in wwwroot and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        // Bottom right: the detail drawers open on the right, where MudBlazor puts notes by default.
+        builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddOperatorSignIn();
 
