@@ -58,6 +58,8 @@ public sealed class TaskBoardTests(ConsoleFixture fixture)
         await page.Locator("#new-task-title").FillAsync(title);
         await page.Locator("#new-task-description").FillAsync("Made by the operator");
         await page.Locator("#new-task-capabilities").FillAsync(skill);
+        await page.Locator("#new-task-due").FillAsync("2001-02-03T04:05");
+        await Choose(page, "#new-task-priority", "P1");
         await Choose(page, "#new-task-assignee", first.Name);
         await page.GetByTestId("create-task").ClickAsync();
 
@@ -68,8 +70,10 @@ public sealed class TaskBoardTests(ConsoleFixture fixture)
         created["assigned_to"]!.GetValue<string>().ShouldBe(first.Name);
         created["description"]!.GetValue<string>().ShouldBe("Made by the operator");
         created["requirements"]!["capabilities"]![0]!.GetValue<string>().ShouldBe(skill);
+        created["priority"]!.GetValue<int>().ShouldBe(1);
+        created["due_date"]!.GetValue<DateTimeOffset>().ShouldBe(new DateTimeOffset(2001, 2, 3, 4, 5, 0, TimeSpan.Zero));
         var id = created["id"]!.GetValue<string>();
-        await Expect(page.Locator($"[data-column='assigned'] [data-task='{id}']")).ToBeVisibleAsync();
+        await Expect(page.Locator($"[data-column='assigned'] [data-task='{id}'] [data-due='overdue']")).ToBeVisibleAsync();
         await console.Screenshot("task-detail");
 
         await Choose(page, "#assign-agent", second.Name);
@@ -82,10 +86,24 @@ public sealed class TaskBoardTests(ConsoleFixture fixture)
         (await fixture.Operator.Get($"/api/tasks/{id}"))["status"]!.GetValue<string>().ShouldBe("cancelled");
     }
 
-    /// <summary>Opens a MudSelect by its input and picks the item with that text.</summary>
+    /// <summary>
+    /// Opens a MudSelect by its input and picks the item with that text, then waits until the list has closed and
+    /// the select shows the choice. The list is live (agents registered by other tests appear in it), so an item
+    /// can move between being found and being clicked: then the choice is made again.
+    /// </summary>
     private static async Task Choose(IPage page, string selectInput, string item)
     {
-        await page.Locator(selectInput).Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = item }).ClickAsync();
+        var select = page.Locator(selectInput).Locator("xpath=ancestor::div[contains(@class,'mud-select')][1]");
+        for (var attempt = 1; ; attempt++)
+        {
+            await select.ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = item }).ClickAsync();
+            await Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
+            if ((await select.InnerTextAsync()).Contains(item, StringComparison.Ordinal) || attempt == 3)
+            {
+                await Expect(select).ToContainTextAsync(item);
+                return;
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Orleans.AgentChannel.WebFrontend.Components.Account;
 using Orleans.AgentChannel.WebFrontend.Components.Services;
@@ -20,6 +21,7 @@ public static class ConsoleHosting
         builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddOperatorSignIn();
+        builder.Services.TryAddSingleton(TimeProvider.System);
 
         // Scoped = one per circuit (per open browser tab).
         builder.Services.AddScoped<ActivityFeed>();
