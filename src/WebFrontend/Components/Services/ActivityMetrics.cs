@@ -122,7 +122,8 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
 
     /// <summary>
     /// A new assignment's wait: from the release of the previous assignment when the task was re-queued,
-    /// from creation for its first one. A hand-over (reassignment) is no wait and is not measured.
+    /// from creation for its first one (so a task that was blocked on dependencies counts its blocked time too:
+    /// no event says when it became ready). A hand-over (reassignment) is no wait and is not measured.
     /// </summary>
     private void MeasureAssignment(TaskInfo task)
     {
