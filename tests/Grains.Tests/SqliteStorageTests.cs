@@ -8,6 +8,7 @@ using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.AgentChannel.Tasks;
 using Orleans.TestingHost;
 
 namespace Orleans.AgentChannel.Grains.Tests;
@@ -92,6 +93,29 @@ public sealed class SqliteStorageTests : IAsyncLifetime
 
         await log.Append(Message("after unlock", "dave"), null);
         (await log.List(new MessageQuery(Recipient: "dave"))).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
+    }
+
+    [Fact]
+    public async Task Task_counts_by_status_come_from_the_tasks_table()
+    {
+        var tasks = new SqliteTaskIndex(_database, _writes);
+        await Task.WhenAll(
+            tasks.Upsert(TaskWith(AgentTaskStatus.Pending)), tasks.Upsert(TaskWith(AgentTaskStatus.Pending)),
+            tasks.Upsert(TaskWith(AgentTaskStatus.InProgress)), tasks.Upsert(TaskWith(AgentTaskStatus.Completed)));
+
+        var counts = await tasks.CountByStatus();
+
+        counts.ShouldBe(new Dictionary<AgentTaskStatus, int>
+        {
+            [AgentTaskStatus.Pending] = 2, [AgentTaskStatus.InProgress] = 1, [AgentTaskStatus.Completed] = 1,
+        }, ignoreOrder: true);
+    }
+
+    private static TaskInfo TaskWith(AgentTaskStatus status)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new TaskInfo(Guid.CreateVersion7(), "t", "", status, TaskPriorities.Default, "alice", null, now, now, null, null,
+            RawJson.EmptyObject, null, [], [], 0, null, null, false);
     }
 
     /// <summary>Another connection takes SQLite's single write lock and keeps it until disposed.</summary>

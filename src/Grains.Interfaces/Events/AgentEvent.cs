@@ -32,6 +32,12 @@ public static class EventNames
     public const string MemoryUpdated = "memory:updated";
     public const string AgentJoined = "agent:joined";
     public const string AgentLeft = "agent:left";
+
+    /// <summary>
+    /// Activity stream only (the console): an agent's listing changed without crossing the offline boundary,
+    /// e.g. online to busy, a re-registration, or a stored last_seen. Gateways do not forward it to agents.
+    /// </summary>
+    public const string AgentUpdated = "agent:updated";
 }
 
 /// <summary>Orleans stream ids: publish and subscribe with exactly these.</summary>

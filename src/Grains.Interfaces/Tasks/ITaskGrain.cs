@@ -70,6 +70,10 @@ public interface ITaskDirectoryGrain : IGrainWithIntegerKey
     [Alias("list")]
     Task<TaskPage> List(TaskQuery query);
 
+    /// <summary>How many tasks are in each status; a status with no tasks is left out.</summary>
+    [Alias("count-by-status")]
+    Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
+
     /// <summary>
     /// Gives the caller the best waiting task it is capable of (highest priority, then oldest), or null.
     /// Atomic: the task's grain decides, so two agents never get the same task.

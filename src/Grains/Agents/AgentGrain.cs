@@ -232,14 +232,16 @@ public sealed class AgentGrain(
 
     /// <summary>
     /// Sets the status, stores it (and, at most every few seconds, last_seen), and announces crossings of
-    /// the offline boundary: agent:joined when the agent comes back, agent:left when it goes.
+    /// the offline boundary: agent:joined when the agent comes back, agent:left when it goes. Any other
+    /// stored change is agent:updated on the activity stream, so the console's listing stays live.
     /// </summary>
     private async Task ChangeStatus(AgentStatus status, bool forceSave = false)
     {
         var previous = Agent.Status;
         Agent.Status = status;
         var lastSeenIsStale = Agent.LastSeen - _lastSeenStored > presence.Value.OfflineAfter / 4;
-        if (forceSave || previous != status || lastSeenIsStale)
+        var stored = forceSave || previous != status || lastSeenIsStale;
+        if (stored)
         {
             await state.WriteStateAsync();
             _lastSeenStored = Agent.LastSeen;
@@ -265,6 +267,10 @@ public sealed class AgentGrain(
             {
                 await GrainFactory.GetGrain<ITaskGrain>(taskId).Release(Agent.Name, "the agent went offline");
             }
+        }
+        else if (stored)
+        {
+            await this.PublishActivity(EventNames.AgentUpdated, Agent.ToInfo(), new EventAudience(Agent.Name));
         }
     }
 

@@ -13,6 +13,9 @@ public interface ITaskIndex
     /// <summary>Waiting (pending) tasks, highest priority then oldest first.</summary>
     Task<IReadOnlyList<TaskInfo>> Waiting(int limit);
 
+    /// <summary>How many tasks are in each status (statuses with none are left out).</summary>
+    Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
+
     /// <summary>Ids of tasks in any of the given states (for recovery after a restart).</summary>
     Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses);
 }

@@ -21,6 +21,8 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
         return page with { Items = [.. page.Items.Select(task => task with { Overdue = IsOverdue(task, now) })] };
     }
 
+    public Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus() => index.CountByStatus();
+
     public async Task<TaskInfo?> Claim(Caller caller)
     {
         if (caller.IsOperator)

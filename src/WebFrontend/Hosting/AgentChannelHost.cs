@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Api;
+using Orleans.AgentChannel.WebFrontend.Components;
 using Orleans.AgentChannel.WebFrontend.Identity;
 using Orleans.AgentChannel.WebFrontend.Realtime;
 using Scalar.AspNetCore;
@@ -12,13 +13,20 @@ namespace Orleans.AgentChannel.WebFrontend.Hosting;
 
 /// <summary>
 /// Builds the whole product in one process: an Orleans silo (localhost clustering, state on the SQLite
-/// file) and, on top of it, the REST API. Program runs it; tests start it on loopback the same way.
+/// file) and, on top of it, the REST API, the WebSocket gateway and the operator console. Program runs it;
+/// tests start it on loopback the same way.
 /// </summary>
 public static class AgentChannelHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The application is this assembly even when a test assembly is the entry point, so the console's
+        // static files (found by application name) are served in tests too.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(AgentChannelHost).Assembly.GetName().Name,
+        });
         configure?.Invoke(builder);
 
         builder.Services.AddOptions<FrontendOptions>().Bind(builder.Configuration.GetSection(FrontendOptions.Section))
@@ -50,6 +58,7 @@ public static class AgentChannelHost
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(
                 AgentTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.AddOperatorConsole();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Orleans.AgentChannel API";
@@ -72,7 +81,7 @@ public static class AgentChannelHost
         app.MapScalarApiReference().AllowAnonymous();
         app.MapAgentChannelApi();
         app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
-        app.MapGet("/", () => Results.Redirect("/scalar")).ExcludeFromDescription();
+        app.MapOperatorConsole();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));
         return app;
@@ -86,7 +95,7 @@ public static class AgentChannelHost
         var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         foreach (var address in addresses)
         {
-            Console.WriteLine($"Orleans.AgentChannel is running on {address}  (API docs: {address.TrimEnd('/')}/scalar)");
+            Console.WriteLine($"Orleans.AgentChannel is running on {address}  (console: {address.TrimEnd('/')}/console, API docs: {address.TrimEnd('/')}/scalar)");
         }
         Console.WriteLine($"Data: {Path.GetFullPath(storage.SqlitePath)}");
         if (operatorToken.IsGenerated)

@@ -76,6 +76,20 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         return tasks;
     });
 
+    public Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus() =>
+        database.Read<IReadOnlyDictionary<AgentTaskStatus, int>>(connection =>
+        {
+            // Served from ix_tasks_status alone: no task document is read.
+            using var command = connection.Command("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+            using var reader = command.ExecuteReader();
+            var counts = new Dictionary<AgentTaskStatus, int>();
+            while (reader.Read())
+            {
+                counts[AgentChannelJson.ParseWireName<AgentTaskStatus>(reader.GetString(0), "status")!.Value] = reader.GetInt32(1);
+            }
+            return counts;
+        });
+
     public Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses) => database.Read<IReadOnlyList<Guid>>(connection =>
     {
         var names = string.Join(", ", statuses.Select((_, i) => $"@s{i}"));

@@ -1,0 +1,51 @@
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Messages;
+
+namespace Orleans.AgentChannel.WebFrontend.Components.Services;
+
+/// <summary>Message history and the operator's posts; routing and validation stay in the messages grain.</summary>
+public sealed class MessageOperations(IGrainFactory grains)
+{
+    private IMessagesGrain Messages => grains.GetGrain<IMessagesGrain>(0);
+
+    /// <summary>
+    /// The newest messages matching the filters. An agent filter means "sent or received by", which the log
+    /// answers as two queries (sender, recipient) merged newest first.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageInfo>> Recent(MessageFilter filter, int limit, DateTimeOffset? before = null)
+    {
+        var query = new MessageQuery(Channel: filter.Channel, TaskId: filter.TaskId, Before: before, Limit: limit);
+        if (filter.Agent is not { } agent)
+        {
+            return (await Messages.List(query)).Items;
+        }
+        var pages = await Task.WhenAll(Messages.List(query with { Sender = agent }), Messages.List(query with { Recipient = agent }));
+        return pages.SelectMany(page => page.Items).DistinctBy(message => message.Id)
+            .OrderByDescending(message => message.Sequence).Take(limit).ToList();
+    }
+
+    /// <summary>A task's thread, oldest first.</summary>
+    public async Task<IReadOnlyList<MessageInfo>> Thread(Guid taskId, int limit) =>
+        (await Messages.List(new MessageQuery(TaskId: taskId, Limit: limit, Ascending: true))).Items;
+
+    public Task<IReadOnlyList<ChannelSummary>> Channels() => grains.GetGrain<IChannelDirectoryGrain>(0).List();
+
+    /// <summary>Posts as the operator; the operator never becomes a member of the channel.</summary>
+    public Task<MessageInfo> PostToChannel(string channel, string content) =>
+        Messages.Send(Caller.Operator, new MessageDraft(content, Channel: channel));
+
+    /// <summary>Writes into a task's thread: it reaches the task's creator and assignee.</summary>
+    public Task<MessageInfo> PostToTask(Guid taskId, string content) =>
+        Messages.Send(Caller.Operator, new MessageDraft(content, TaskId: taskId));
+}
+
+/// <summary>The server-side message filters (the text filter applies to what is loaded).</summary>
+public sealed record MessageFilter(string? Agent = null, string? Channel = null, Guid? TaskId = null)
+{
+    /// <summary>Whether a live message belongs in a list loaded with this filter.</summary>
+    public bool Matches(MessageInfo message) =>
+        (Agent is null || AgentNames.Equal(message.Sender, Agent) || message.Recipients.Any(recipient => AgentNames.Equal(recipient, Agent)))
+        && (Channel is null || string.Equals(message.Channel, AgentNames.Key(Channel), StringComparison.Ordinal))
+        && (TaskId is null || message.TaskId == TaskId);
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Orleans.AgentChannel.Console.Tests;
+
+public sealed class MessagesPageTests(ConsoleFixture fixture)
+{
+    [Fact]
+    public async Task A_message_sent_over_REST_appears_live_the_text_filter_narrows_and_the_operator_posts_into_a_channel()
+    {
+        var talker = await fixture.RegisterAgent("talker");
+        var listener = await fixture.RegisterAgent("listener");
+        await using var console = await fixture.Open("/console/messages", "Messages");
+        var page = console.Page;
+        var list = page.GetByTestId("message-list");
+
+        var marker = Guid.NewGuid().ToString("N")[..10];
+        await talker.Api.Post("/api/messages", new { content = $"Starting research {marker}", recipients = new[] { listener.Name } }, HttpStatusCode.Created);
+        await talker.Api.Post("/api/messages", new { content = $"Unrelated chatter {Guid.NewGuid():N}", recipients = new[] { listener.Name } }, HttpStatusCode.Created);
+        await Expect(list.GetByText($"Starting research {marker}")).ToBeVisibleAsync();
+
+        await page.Locator("#filter-text").FillAsync(marker);
+        await Expect(list.Locator("[data-message]")).ToHaveCountAsync(1);
+        await page.Locator("#filter-text").FillAsync("");
+
+        var channel = $"ops-{marker}";
+        var announcement = $"Operator here: please pause {marker}";
+        await page.Locator("#post-channel").FillAsync(channel);
+        await page.Locator("#post-content").FillAsync(announcement);
+        await page.GetByTestId("post-message").ClickAsync();
+        await Expect(list.GetByText(announcement)).ToBeVisibleAsync();
+
+        var posted = (await fixture.Operator.Get($"/api/messages?channel={channel}"))["items"]!.AsArray().Single()!;
+        posted["content"]!.GetValue<string>().ShouldBe(announcement);
+        posted["sender"]!.GetValue<string>().ShouldBe("operator");
+        posted["channel"]!.GetValue<string>().ShouldBe(channel);
+        await console.Screenshot("messages");
+    }
+
+    [Fact]
+    public async Task A_task_thread_shows_its_messages_live_and_the_operator_writes_into_it()
+    {
+        var creator = await fixture.RegisterAgent("creator");
+        var worker = await fixture.RegisterAgent("doer");
+        var task = await creator.Api.Post("/api/tasks", new { title = $"Threaded {Guid.NewGuid():N}", assign_to = worker.Name }, HttpStatusCode.Created);
+        var taskId = task["id"]!.GetValue<string>();
+        await worker.Api.Post("/api/messages", new { content = "Question about the data", task_id = taskId }, HttpStatusCode.Created);
+
+        await using var console = await fixture.Open($"/console/messages?task={taskId}", "Messages");
+        var page = console.Page;
+        var thread = page.GetByTestId("thread-messages");
+        await Expect(thread.GetByText("Question about the data")).ToBeVisibleAsync();
+
+        await creator.Api.Post("/api/messages", new { content = "Use the March extract", task_id = taskId }, HttpStatusCode.Created);
+        await Expect(thread.GetByText("Use the March extract")).ToBeVisibleAsync();
+
+        await page.Locator("#thread-content").FillAsync("Operator: deadline moved to Friday");
+        await page.GetByTestId("post-thread").ClickAsync();
+        await Expect(thread.GetByText("Operator: deadline moved to Friday")).ToBeVisibleAsync();
+        var fromOperator = (await fixture.Operator.Get($"/api/messages?task_id={taskId}&sender=operator"))["items"]!.AsArray().Single()!;
+        fromOperator["content"]!.GetValue<string>().ShouldBe("Operator: deadline moved to Friday");
+        fromOperator["recipients"]!.AsArray().Select(name => name!.GetValue<string>()).ShouldBe([creator.Name, worker.Name], ignoreOrder: true);
+    }
+}
