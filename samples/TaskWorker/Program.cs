@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Client;
 using Orleans.AgentChannel.Samples;
@@ -22,13 +23,12 @@ using var loggers = LoggerFactory.Create(logging => logging
         console.SingleLine = true;
         console.TimestampFormat = "HH:mm:ss ";
     })
-    .AddFilter("Orleans", LogLevel.Warning));
+    .AddFilter("Orleans", LogLevel.Warning)
+    .AddFilter("Orleans.AgentChannel", LogLevel.Information));
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, press) =>
-{
-    press.Cancel = true;
-    stop.Cancel();
-};
+// Ctrl+C, kill and docker stop all end the worker the same way: it finishes the task in hand and disconnects.
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 try
 {
@@ -47,6 +47,12 @@ catch (AgentRequestException refused)
 {
     Console.Error.WriteLine($"{refused.WireCode}: {refused.Message}");
     return 1;
+}
+
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true;
+    stop.Cancel();
 }
 
 static async Task<IPEndPoint> Gateway(string hostAndPort)
