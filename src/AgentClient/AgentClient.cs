@@ -103,6 +103,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     public static async Task<AgentClient> ConnectAsync(AgentClientOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
             options.Validate();
@@ -117,7 +118,8 @@ public sealed partial class AgentClient : IAsyncDisposable
         var agent = new AgentClient(options, cluster, ownedClient, loggers);
         try
         {
-            await agent.Open().WaitAsync(cancellationToken);
+            // Not WaitAsync: cleaning up while Open still runs could leave a subscription or a presence behind.
+            await agent.Open(cancellationToken);
             return agent;
         }
         catch
@@ -189,12 +191,14 @@ public sealed partial class AgentClient : IAsyncDisposable
         _closed.TrySetResult();
     }
 
-    private async Task Open()
+    /// <summary>Each step is one or two grain calls; cancellation is honoured between them.</summary>
+    private async Task Open(CancellationToken cancellationToken)
     {
         TokenFile = _options.TokenFile ?? TokenStore.DefaultPath(ClusterName(), _options.Name);
         _agent = await Authenticate();
         _caller = Caller.Agent(_agent.Name);
         _delivery = new InboxDelivery(_grain, _caller, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
+        cancellationToken.ThrowIfCancellationRequested();
 
         // Subscribe before reading the inbox position: whatever is stored from here on also arrives live.
         _agentSubscription = await Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)))
@@ -203,10 +207,12 @@ public sealed partial class AgentClient : IAsyncDisposable
         {
             await SubscribeToActivity();
         }
+        cancellationToken.ThrowIfCancellationRequested();
         _agent = await _grain.Connected(ConnectionId);
         _connected = true;
         _delivery.ResumeAfter(await _grain.GetInboxPosition());
-        _heartbeats = Task.Run(Heartbeats);
+        // The heartbeats live as long as the client, not as long as the connect call.
+        _heartbeats = Task.Run(Heartbeats, CancellationToken.None);
         LogConnected(Name, ConnectionId, _delivery.AckedSeq);
     }
 
