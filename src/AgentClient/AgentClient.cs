@@ -34,6 +34,8 @@ namespace Orleans.AgentChannel.Client;
 /// </summary>
 public sealed partial class AgentClient : IAsyncDisposable
 {
+    private static readonly TimeSpan MinimumHeartbeatPatience = TimeSpan.FromSeconds(5);
+
     private readonly AgentClientOptions _options;
     private readonly IClusterClient _cluster;
     private readonly IHost? _ownedClient;
@@ -42,7 +44,8 @@ public sealed partial class AgentClient : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly EventDispatcher _dispatcher;
     private readonly MemoryWatchList _watches = new();
-    private readonly SemaphoreSlim _activitySubscribing = new(1, 1);
+    /// <summary>Held while subscriptions change (activity on first watch, both after a server restart, both at dispose).</summary>
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private InboxDelivery? _delivery;
     private StreamSubscriptionHandle<AgentEvent>? _agentSubscription;
@@ -170,8 +173,16 @@ public sealed partial class AgentClient : IAsyncDisposable
             await _delivery.StopAsync();
         }
         await _heartbeats;
-        await Unsubscribe(_agentSubscription);
-        await Unsubscribe(_activitySubscription);
+        await _subscribing.WaitAsync();
+        try
+        {
+            await Unsubscribe(_agentSubscription);
+            await Unsubscribe(_activitySubscription);
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
         if (_connected)
         {
             try
@@ -279,22 +290,24 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     /// <summary>
     /// While the client runs the agent counts as connected (renewed like a WebSocket connection), its heartbeat
-    /// keeps the leases of the tasks it holds, and the inbox position catches any stream event that never came.
+    /// keeps the leases of the tasks it holds, its subscriptions are checked, and the inbox position catches any
+    /// stream event that never came.
     /// </summary>
     private async Task Heartbeats()
     {
         using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        // A call sent into a connection that just died waits for Orleans' whole response timeout (30 s by default);
+        // giving up on it sooner lets the next beat go out on a fresh connection. The abandoned call ends by itself.
+        var patience = _options.HeartbeatInterval > MinimumHeartbeatPatience ? _options.HeartbeatInterval : MinimumHeartbeatPatience;
         try
         {
             while (await timer.WaitForNextTickAsync(_closing.Token))
             {
                 try
                 {
-                    await _grain.Connected(ConnectionId);
-                    _agent = await _grain.Heartbeat(_caller, null);
-                    Delivery.InboxReaches((await _grain.GetInboxPosition()).LastSeq);
+                    await Beat().WaitAsync(patience, _closing.Token);
                 }
-                catch (Exception exception) when (exception is not OperationCanceledException)
+                catch (Exception exception) when (!_closing.IsCancellationRequested)
                 {
                     LogHeartbeatFailed(exception, Name);
                 }
@@ -304,6 +317,52 @@ public sealed partial class AgentClient : IAsyncDisposable
         {
         }
     }
+
+    private async Task Beat()
+    {
+        await _grain.Connected(ConnectionId);
+        _agent = await _grain.Heartbeat(_caller, null);
+        await KeepSubscribed();
+        Delivery.InboxReaches((await _grain.GetInboxPosition()).LastSeq);
+    }
+
+    /// <summary>
+    /// Memory streams keep subscriptions in the silos' memory, so a restarted server has forgotten them and would
+    /// push nothing more (events would then come only through the inbox check, once per beat). When the agent
+    /// stream no longer lists this client's subscription, subscribe again, and to the activity stream if that one
+    /// was lost too.
+    /// </summary>
+    private async Task KeepSubscribed()
+    {
+        var agentStream = Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)));
+        if (await IsListed(agentStream, _agentSubscription))
+        {
+            return;
+        }
+        await _subscribing.WaitAsync();
+        try
+        {
+            if (_closing.IsCancellationRequested || await IsListed(agentStream, _agentSubscription))
+            {
+                return;
+            }
+            LogResubscribing(Name);
+            _agentSubscription = await agentStream.SubscribeAsync(OnAgentEvent, OnStreamError);
+            var activityStream = Stream(AgentChannelStreams.Activity);
+            if (_activitySubscription is not null && !await IsListed(activityStream, _activitySubscription))
+            {
+                _activitySubscription = await activityStream.SubscribeAsync(OnActivity, OnStreamError);
+            }
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+    }
+
+    private static async Task<bool> IsListed(IAsyncStream<AgentEvent> stream, StreamSubscriptionHandle<AgentEvent>? subscription) =>
+        subscription is not null
+        && (await stream.GetAllSubscriptionHandles()).Any(handle => handle.HandleId == subscription.HandleId);
 
     private Task OnAgentEvent(AgentEvent item, StreamSequenceToken? token)
     {
@@ -340,14 +399,15 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     private async Task SubscribeToActivity()
     {
-        await _activitySubscribing.WaitAsync();
+        await _subscribing.WaitAsync();
         try
         {
+            ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
             _activitySubscription ??= await Stream(AgentChannelStreams.Activity).SubscribeAsync(OnActivity, OnStreamError);
         }
         finally
         {
-            _activitySubscribing.Release();
+            _subscribing.Release();
         }
     }
 
@@ -448,6 +508,9 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     [LoggerMessage(LogLevel.Warning, "Heartbeat of {Agent} failed")]
     private partial void LogHeartbeatFailed(Exception exception, string agent);
+
+    [LoggerMessage(LogLevel.Warning, "The cluster no longer lists the stream subscription of {Agent} (a restarted server?); subscribing again")]
+    private partial void LogResubscribing(string agent);
 
     [LoggerMessage(LogLevel.Warning, "Stream error for {Agent}")]
     private partial void LogStreamError(Exception exception, string agent);
