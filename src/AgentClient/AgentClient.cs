@@ -307,8 +307,13 @@ public sealed partial class AgentClient : IAsyncDisposable
                 {
                     await Beat().WaitAsync(patience, _closing.Token);
                 }
-                catch (Exception exception) when (!_closing.IsCancellationRequested)
+                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
                 {
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    // Also when closing meanwhile: a failed beat must not become DisposeAsync's exception.
                     LogHeartbeatFailed(exception, Name);
                 }
             }
