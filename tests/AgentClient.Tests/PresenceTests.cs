@@ -25,10 +25,19 @@ public sealed class PresenceTests
         var agent = await AgentClient.ConnectAsync(options, TestContext.Current.CancellationToken);
         try
         {
-            var received = Received.By(agent);
+            // Handlers run in the order they were added: these have run by the time Received sees the event.
             var presence = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            agent.OnAgentJoined(joined => Task.Run(() => presence.Enqueue($"joined {joined.Name}")));
-            agent.OnAgentLeft(gone => Task.Run(() => presence.Enqueue($"left {gone.Name}")));
+            agent.OnAgentJoined(joined =>
+            {
+                presence.Enqueue($"joined {joined.Name}");
+                return Task.CompletedTask;
+            });
+            agent.OnAgentLeft(gone =>
+            {
+                presence.Enqueue($"left {gone.Name}");
+                return Task.CompletedTask;
+            });
+            var received = Received.By(agent);
             agent.Start();
             NameIn(await observer.NextPush(frame => EventOf(frame) == "agent:joined")).ShouldBe("csharp");
             var task = await observer.Ack("task:create", new { title = "Hold me", assign_to = "csharp" });
@@ -52,7 +61,7 @@ public sealed class PresenceTests
             other.Abort();
             await other.DisposeAsync();
             (await received.Next<AgentLeftEvent>()).Agent.Name.ShouldBe("other");
-            presence.ShouldBe(["joined other", "left other"]);
+            presence.ToArray().ShouldBe(["joined other", "left other"]);
         }
         finally
         {
