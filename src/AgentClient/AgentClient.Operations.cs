@@ -1,0 +1,213 @@
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Client.Memory;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Client;
+
+// Every operation is one call to the grain that owns the entity, as the agent (never as anyone else): the
+// same rules, limits and error codes as REST and WebSocket. A cancellation token stops the wait, not the call.
+public sealed partial class AgentClient
+{
+    // ---------------------------------------------------------------- messages
+
+    /// <summary>
+    /// Sends a message to agents (<paramref name="recipients"/>), to a <paramref name="channel"/>, or into a task's
+    /// thread (<paramref name="taskId"/> alone reaches the task's creator and assignee). Returns it as stored.
+    /// </summary>
+    public Task<MessageInfo> SendMessageAsync(string content, IEnumerable<string>? recipients = null, string? channel = null,
+        Guid? taskId = null, string? messageType = null, object? metadata = null, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(new MessageDraft(content, recipients?.ToList(), channel, taskId, messageType, JsonValues.From(metadata, _options.JsonOptions)),
+            cancellationToken);
+
+    public Task<MessageInfo> SendMessageAsync(MessageDraft draft, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Send(_caller, draft), cancellationToken);
+
+    /// <summary>Message history, newest first unless <see cref="MessageQuery.Ascending"/>.</summary>
+    public Task<MessagePage> GetMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).List(query), cancellationToken);
+
+    public Task<MessageInfo> GetMessageAsync(Guid messageId, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Get(messageId), cancellationToken);
+
+    // ---------------------------------------------------------------- tasks
+
+    /// <summary>
+    /// Creates a task with this agent as its creator. <paramref name="assignTo"/> assigns it at once; otherwise
+    /// the assignment engine gives it to an online agent with the capabilities named in
+    /// <paramref name="requirements"/> (e.g. <c>new { capabilities = new[] { "summarize" } }</c>).
+    /// Priority runs from 1 (most urgent) to 5 (default 3).
+    /// </summary>
+    public Task<TaskInfo> CreateTaskAsync(string title, string? description = null, int? priority = null, DateTimeOffset? dueDate = null,
+        object? requirements = null, string? assignTo = null, IReadOnlyList<Guid>? dependsOn = null, CancellationToken cancellationToken = default) =>
+        CreateTaskAsync(new NewTask(title, description, priority, dueDate, JsonValues.From(requirements, _options.JsonOptions), assignTo, dependsOn),
+            cancellationToken);
+
+    public Task<TaskInfo> CreateTaskAsync(NewTask task, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(_caller, task), cancellationToken);
+
+    /// <summary>
+    /// Takes the most urgent waiting task this agent has the capabilities for, or returns null when none waits.
+    /// The agent also gets it as task:assigned. A <see cref="ConflictException"/> when it holds its limit of tasks.
+    /// </summary>
+    public Task<TaskInfo?> ClaimTaskAsync(CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskDirectoryGrain>(0).Claim(_caller), cancellationToken);
+
+    /// <summary>Takes this waiting task; null when it no longer waits (someone got it first).</summary>
+    public Task<TaskInfo?> ClaimTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Claim(_caller), cancellationToken);
+
+    /// <summary>Completes a task this agent holds, with a result (any JSON); without one the previous result stays.</summary>
+    public Task<TaskInfo> CompleteTaskAsync(Guid taskId, object? result = null, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, JsonValues.From(result, _options.JsonOptions)), cancellationToken);
+
+    /// <summary>
+    /// Changes a task; only the fields set change. The assignee reports progress (<c>Status = InProgress</c>, a
+    /// partial result) or failure; the creator edits the fields or cancels it.
+    /// </summary>
+    public Task<TaskInfo> UpdateTaskAsync(Guid taskId, TaskUpdate update, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Update(_caller, update), cancellationToken);
+
+    /// <summary>Assigns (or hands on) a task to a registered agent.</summary>
+    public Task<TaskInfo> AssignTaskAsync(Guid taskId, string agentName, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName), cancellationToken);
+
+    public Task<TaskInfo> GetTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Get(), cancellationToken);
+
+    /// <summary>Tasks, newest first.</summary>
+    public Task<TaskPage> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<ITaskDirectoryGrain>(0).List(query), cancellationToken);
+
+    // ---------------------------------------------------------------- memory
+
+    /// <summary>
+    /// Creates or replaces a memory key. <paramref name="expectedVersion"/> makes it a compare-and-set (0: only if
+    /// the key does not exist yet); a stale version throws <see cref="ConflictException"/> with the current version.
+    /// Only the key's creator may change its <paramref name="accessControl"/>; a <paramref name="timeToLive"/> deletes
+    /// the key that long after this write.
+    /// </summary>
+    public async Task<MemoryEntry> SetMemoryAsync<T>(string key, T value, long? expectedVersion = null, AccessControl? accessControl = null,
+        TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        var json = JsonValues.From(value, _options.JsonOptions);
+        if (json is null || json.Value.IsNull)
+        {
+            throw new InvalidRequestException("A memory value cannot be null; delete the key instead.", "value");
+        }
+        var write = new MemoryWrite(json, accessControl, expectedVersion, timeToLive?.TotalSeconds);
+        return (await Call(() => MemoryKey(key).Set(_caller, write), cancellationToken)).Entry;
+    }
+
+    /// <summary>A memory key as stored (its value as raw JSON); <see cref="NotFoundException"/> when it does not exist.</summary>
+    public Task<MemoryEntry> GetMemoryAsync(string key, CancellationToken cancellationToken = default) =>
+        Call(() => MemoryKey(key).Get(_caller), cancellationToken);
+
+    /// <summary>A memory key's value read as <typeparamref name="T"/>, with its version for a later compare-and-set.</summary>
+    public async Task<MemoryValue<T>> GetMemoryAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        var entry = await GetMemoryAsync(key, cancellationToken);
+        return new MemoryValue<T>(entry.Key, entry.Value.Deserialize<T>(_options.JsonOptions)!, entry.Version, entry);
+    }
+
+    /// <summary>Deletes a key (write access needed); <paramref name="expectedVersion"/> makes it conditional.</summary>
+    public Task DeleteMemoryAsync(string key, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        Call(async () =>
+        {
+            await MemoryKey(key).Delete(_caller, expectedVersion);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>The keys under <paramref name="prefix"/> this agent may read, in key order, without values.</summary>
+    public Task<MemoryKeyPage> ListMemoryAsync(string? prefix = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMemoryDirectoryGrain>(0).List(_caller, prefix, limit, cursor), cancellationToken);
+
+    /// <summary>
+    /// Asks for memory:updated whenever this key changes (delivered only while this agent may read it). Watches
+    /// belong to this client; changes made while it was not running are not replayed, so read the keys that
+    /// matter after connecting.
+    /// </summary>
+    public async Task<MemoryWatches> WatchMemoryAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var watches = _watches.Change(RequireMemoryKey(key), isPrefix: false, watch: true);
+        await SubscribeToActivity().WaitAsync(cancellationToken);
+        return watches;
+    }
+
+    /// <summary>Asks for memory:updated for every key under <paramref name="prefix"/> this agent may read.</summary>
+    public async Task<MemoryWatches> WatchMemoryPrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var watches = _watches.Change(RequireMemoryKey(prefix, "prefix"), isPrefix: true, watch: true);
+        await SubscribeToActivity().WaitAsync(cancellationToken);
+        return watches;
+    }
+
+    public MemoryWatches UnwatchMemory(string key) => _watches.Change(RequireMemoryKey(key), isPrefix: false, watch: false);
+
+    public MemoryWatches UnwatchMemoryPrefix(string prefix) => _watches.Change(RequireMemoryKey(prefix, "prefix"), isPrefix: true, watch: false);
+
+    private IMemoryGrain MemoryKey(string key) => _cluster.GetGrain<IMemoryGrain>(RequireMemoryKey(key));
+
+    private static string RequireMemoryKey(string key, string field = "key") =>
+        string.IsNullOrEmpty(key) ? throw new InvalidRequestException($"'{field}' is required.", field) : key;
+
+    // ---------------------------------------------------------------- channels
+
+    /// <summary>Joins a channel (creating it on first use); its messages then arrive as message:received.</summary>
+    public Task<ChannelInfo> JoinChannelAsync(string channel, CancellationToken cancellationToken = default) =>
+        Call(() => Channel(channel).Join(_caller), cancellationToken);
+
+    public Task<ChannelInfo> LeaveChannelAsync(string channel, CancellationToken cancellationToken = default) =>
+        Call(() => Channel(channel).Leave(_caller), cancellationToken);
+
+    public Task<ChannelInfo> GetChannelAsync(string channel, CancellationToken cancellationToken = default) =>
+        Call(() => Channel(channel).Get(), cancellationToken);
+
+    public Task<IReadOnlyList<ChannelSummary>> ListChannelsAsync(CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IChannelDirectoryGrain>(0).List(), cancellationToken);
+
+    private IChannelGrain Channel(string channel) =>
+        _cluster.GetGrain<IChannelGrain>(AgentNames.Key(AgentNames.Require(channel, "channel")));
+
+    // ---------------------------------------------------------------- agents
+
+    /// <summary>Registered agents with their open task counts.</summary>
+    public Task<IReadOnlyList<AgentListing>> ListAgentsAsync(AgentQuery? query = null, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IAgentDirectoryGrain>(0).List(query ?? new AgentQuery()), cancellationToken);
+
+    /// <summary>One agent by name or id.</summary>
+    public Task<AgentInfo> GetAgentAsync(string nameOrId, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IAgentDirectoryGrain>(0).Resolve(nameOrId), cancellationToken);
+
+    /// <summary>
+    /// Sets this agent's presence. <c>Busy</c> keeps the assignment engine from giving it more tasks (it may still
+    /// claim them). While the client runs, an agent set <c>Offline</c> comes back online at the next heartbeat.
+    /// </summary>
+    public async Task<AgentInfo> SetStatusAsync(AgentStatus status, CancellationToken cancellationToken = default) =>
+        _agent = await Call(() => _grain.SetStatus(_caller, status), cancellationToken);
+
+    /// <summary>Sends a heartbeat now (the client sends them by itself); <paramref name="status"/> may switch between online and busy.</summary>
+    public async Task<AgentInfo> HeartbeatAsync(AgentStatus? status = null, CancellationToken cancellationToken = default) =>
+        _agent = await Call(() => _grain.Heartbeat(_caller, status), cancellationToken);
+
+    // ---------------------------------------------------------------- calls
+
+    /// <summary>One grain call: domain errors become the typed exceptions; a cancelled wait leaves the call running.</summary>
+    private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return await call().WaitAsync(cancellationToken);
+        }
+        catch (AgentChannelException error)
+        {
+            throw AgentRequestException.From(error);
+        }
+    }
+}

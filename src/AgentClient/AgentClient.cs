@@ -1,0 +1,528 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Client.Delivery;
+using Orleans.AgentChannel.Client.Memory;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Tasks;
+using Orleans.Configuration;
+using Orleans.Streams;
+
+namespace Orleans.AgentChannel.Client;
+
+/// <summary>
+/// One agent in an Orleans.AgentChannel cluster, joined as an Orleans client (no WebSocket hop). It has the
+/// shape of the Python SDK's <c>AgentClient</c>:
+/// <code>
+/// await using var agent = await AgentClient.ConnectAsync(new AgentClientOptions { Name = "analysis_agent", Capabilities = ["analysis"] });
+/// agent.OnMessage(message => Console.Out.WriteLineAsync($"{message.Sender}: {message.Content}"));
+/// agent.Start();
+/// await agent.SendMessageAsync("Starting analysis", recipients: ["research_agent"]);
+/// </code>
+/// Events come from the agent's durable inbox: after <see cref="Start"/> (or the first enumeration) the agent
+/// gets everything after its last acknowledged sequence, in order, then live events. An event counts as
+/// processed when its handlers and enumerations are done with it; processed sequences are acknowledged, so a
+/// restarted agent resumes after them and misses nothing.
+/// </summary>
+public sealed partial class AgentClient : IAsyncDisposable
+{
+    private static readonly TimeSpan MinimumHeartbeatPatience = TimeSpan.FromSeconds(5);
+
+    private readonly AgentClientOptions _options;
+    private readonly IClusterClient _cluster;
+    private readonly IHost? _ownedClient;
+    private readonly IAgentGrain _grain;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly EventDispatcher _dispatcher;
+    private readonly MemoryWatchList _watches = new();
+    /// <summary>Held while subscriptions change (activity on first watch, both after a server restart, both at dispose).</summary>
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private InboxDelivery? _delivery;
+    private StreamSubscriptionHandle<AgentEvent>? _agentSubscription;
+    private StreamSubscriptionHandle<AgentEvent>? _activitySubscription;
+    private Task _heartbeats = Task.CompletedTask;
+    private Caller _caller;
+    private AgentInfo? _agent;
+    private bool _connected;
+    private int _disposed;
+
+    private AgentClient(AgentClientOptions options, IClusterClient cluster, IHost? ownedClient, ILoggerFactory loggers)
+    {
+        _options = options;
+        _cluster = cluster;
+        _ownedClient = ownedClient;
+        _grain = cluster.GetGrain<IAgentGrain>(AgentNames.Key(options.Name));
+        _caller = Caller.Agent(options.Name);
+        _logger = loggers.CreateLogger<AgentClient>();
+        _dispatcher = new EventDispatcher(_logger);
+    }
+
+    /// <summary>The agent's name as registered.</summary>
+    public string Name => _caller.Name;
+
+    /// <summary>The agent as the cluster last described it (at connect, then at each heartbeat or status change).</summary>
+    public AgentInfo Agent => _agent ?? throw new InvalidOperationException("Not connected.");
+
+    /// <summary>The agent's bearer token; the same token works for REST and WebSocket.</summary>
+    public string Token { get; private set; } = "";
+
+    /// <summary>Where the token is read from and saved to.</summary>
+    public string TokenFile { get; private set; } = "";
+
+    /// <summary>This client's connection, as the agent grain counts live connections for presence.</summary>
+    public string ConnectionId { get; } = $"client-{Guid.NewGuid():N}";
+
+    /// <summary>The highest inbox sequence whose handlers and enumerations are done with it.</summary>
+    public long ProcessedSeq => Delivery.ProcessedSeq;
+
+    /// <summary>The highest inbox sequence acknowledged to the cluster: the next connect resumes after it.</summary>
+    public long AckedSeq => Delivery.AckedSeq;
+
+    /// <summary>What the agent watches in shared memory.</summary>
+    public MemoryWatches MemoryWatches => _watches.Current;
+
+    /// <summary>The Orleans client the agent talks through (its own, or the one given in the options).</summary>
+    public IClusterClient ClusterClient => _cluster;
+
+    private InboxDelivery Delivery => _delivery ?? throw new InvalidOperationException("Not connected.");
+
+    /// <summary>
+    /// Joins the cluster (starting an Orleans client unless one is given), registers the agent or authenticates
+    /// it with its token, subscribes to its events and marks it present. Delivery of events starts with
+    /// <see cref="Start"/>, so handlers registered after this returns miss nothing.
+    /// </summary>
+    /// <exception cref="ConflictException">The name belongs to another agent and no valid token was given or saved.</exception>
+    /// <exception cref="UnauthorizedException">The given <see cref="AgentClientOptions.Token"/> is not the agent's.</exception>
+    public static async Task<AgentClient> ConnectAsync(AgentClientOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            options.Validate();
+        }
+        catch (AgentChannelException error)
+        {
+            throw AgentRequestException.From(error);
+        }
+        var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var ownedClient = options.ClusterClient is null ? await StartClusterClient(options, cancellationToken) : null;
+        var cluster = options.ClusterClient ?? ownedClient!.Services.GetRequiredService<IClusterClient>();
+        var agent = new AgentClient(options, cluster, ownedClient, loggers);
+        try
+        {
+            // Not WaitAsync: cleaning up while Open still runs could leave a subscription or a presence behind.
+            await agent.Open(cancellationToken);
+            return agent;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts delivering events to the handlers and enumerations: the inbox after the last acknowledged
+    /// sequence, then live events. Register handlers before; events nothing is registered for count as processed.
+    /// Enumerating one of the <c>Read...Async</c> streams starts delivery too. Calling it again does nothing.
+    /// </summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        Delivery.Start();
+    }
+
+    /// <summary>Starts delivery and returns when <paramref name="stoppingToken"/> is cancelled or the client is disposed.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken = default)
+    {
+        Start();
+        try
+        {
+            await _closed.Task.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Stops delivery (waiting for the event being handled), acknowledges what was processed, unsubscribes,
+    /// tells the cluster this connection closed and stops the Orleans client the agent started. Events that
+    /// were not processed come again on the next connect. Safe to call from a handler.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _closing.CancelAsync();
+        if (_delivery is not null)
+        {
+            await _delivery.StopAsync();
+        }
+        await _heartbeats;
+        await _subscribing.WaitAsync();
+        try
+        {
+            await Unsubscribe(_agentSubscription);
+            await Unsubscribe(_activitySubscription);
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+        if (_connected)
+        {
+            try
+            {
+                await _grain.Disconnected(ConnectionId);
+            }
+            catch (Exception exception)
+            {
+                LogDisconnectFailed(exception, Name);
+            }
+        }
+        if (_ownedClient is not null)
+        {
+            await _ownedClient.StopAsync(CancellationToken.None);
+            _ownedClient.Dispose();
+        }
+        _closed.TrySetResult();
+    }
+
+    /// <summary>Each step is one or two grain calls; cancellation is honoured between them.</summary>
+    private async Task Open(CancellationToken cancellationToken)
+    {
+        TokenFile = _options.TokenFile ?? TokenStore.DefaultPath(ClusterName(), _options.Name);
+        _agent = await Authenticate();
+        _caller = Caller.Agent(_agent.Name);
+        _delivery = new InboxDelivery(_grain, _caller, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Subscribe before reading the inbox position: whatever is stored from here on also arrives live.
+        _agentSubscription = await Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)))
+            .SubscribeAsync(OnAgentEvent, OnStreamError);
+        if (_options.ReceivePresenceEvents)
+        {
+            await SubscribeToActivity();
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        _agent = await _grain.Connected(ConnectionId);
+        _connected = true;
+        _delivery.ResumeAfter(await _grain.GetInboxPosition());
+        // The heartbeats live as long as the client, not as long as the connect call.
+        _heartbeats = Task.Run(Heartbeats, CancellationToken.None);
+        LogConnected(Name, ConnectionId, _delivery.AckedSeq);
+    }
+
+    /// <summary>
+    /// The token from the options or the token file authenticates the agent, and the profile in the options
+    /// replaces the stored one (a re-registration). Without a token the agent is registered and its new token saved.
+    /// </summary>
+    private async Task<AgentInfo> Authenticate()
+    {
+        var registration = new AgentRegistration(_options.Name, _options.Type, _options.Capabilities, JsonValues.From(_options.Metadata, _options.JsonOptions));
+        var token = _options.Token;
+        var fromFile = false;
+        if (token is null)
+        {
+            token = TokenStore.Read(TokenFile);
+            fromFile = token is not null;
+        }
+        if (token is not null)
+        {
+            var claimed = AgentTokens.ClaimedAgentName(token);
+            if (!fromFile && claimed is not null && !AgentNames.Equal(claimed, _options.Name))
+            {
+                throw new InvalidRequestException($"The token belongs to the agent '{claimed}', not '{_options.Name}'.", "name");
+            }
+            var known = claimed is not null && AgentNames.Equal(claimed, _options.Name) ? await _grain.Authenticate(token) : null;
+            if (known is not null)
+            {
+                Token = token;
+                return (await Call(() => _grain.Register(registration, token))).Agent;
+            }
+            if (!fromFile)
+            {
+                throw new UnauthorizedException($"The token given for '{_options.Name}' is not valid.");
+            }
+            // A token file from a server whose data was reset: the name may be free again.
+            LogTokenFileRefused(TokenFile, _options.Name);
+        }
+        AgentRegistered registered;
+        try
+        {
+            registered = await _grain.Register(registration, null);
+        }
+        catch (AgentChannelException error) when (error.Code == ErrorKind.Conflict)
+        {
+            var refused = fromFile ? " (the one there was refused)" : "";
+            throw new ConflictException($"{error.Message} No token for '{_options.Name}' was given or found in {TokenFile}{refused}.", inner: error);
+        }
+        catch (AgentChannelException error)
+        {
+            throw AgentRequestException.From(error);
+        }
+        Token = registered.Token!;
+        try
+        {
+            TokenStore.Write(TokenFile, Token);
+            LogRegistered(registered.Agent.Name, TokenFile);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogTokenNotSaved(exception, TokenFile);
+        }
+        return registered.Agent;
+    }
+
+    /// <summary>
+    /// While the client runs the agent counts as connected (renewed like a WebSocket connection), its heartbeat
+    /// keeps the leases of the tasks it holds, its subscriptions are checked, and the inbox position catches any
+    /// stream event that never came.
+    /// </summary>
+    private async Task Heartbeats()
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        // A call sent into a connection that just died waits for Orleans' whole response timeout (30 s by default);
+        // giving up on it sooner lets the next beat go out on a fresh connection. The abandoned call ends by itself.
+        var patience = _options.HeartbeatInterval > MinimumHeartbeatPatience ? _options.HeartbeatInterval : MinimumHeartbeatPatience;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token))
+            {
+                try
+                {
+                    await Beat().WaitAsync(patience, _closing.Token);
+                }
+                catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    // Also when closing meanwhile: a failed beat must not become DisposeAsync's exception.
+                    LogHeartbeatFailed(exception, Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task Beat()
+    {
+        await _grain.Connected(ConnectionId);
+        _agent = await _grain.Heartbeat(_caller, null);
+        await KeepSubscribed();
+        Delivery.InboxReaches((await _grain.GetInboxPosition()).LastSeq);
+    }
+
+    /// <summary>
+    /// Memory streams keep subscriptions in the silos' memory, so a restarted server has forgotten them and would
+    /// push nothing more (events would then come only through the inbox check, once per beat). When the agent
+    /// stream no longer lists this client's subscription, subscribe again, and to the activity stream if that one
+    /// was lost too.
+    /// </summary>
+    private async Task KeepSubscribed()
+    {
+        var agentStream = Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)));
+        if (await IsListed(agentStream, _agentSubscription))
+        {
+            return;
+        }
+        await _subscribing.WaitAsync();
+        try
+        {
+            if (_closing.IsCancellationRequested || await IsListed(agentStream, _agentSubscription))
+            {
+                return;
+            }
+            LogResubscribing(Name);
+            _agentSubscription = await agentStream.SubscribeAsync(OnAgentEvent, OnStreamError);
+            var activityStream = Stream(AgentChannelStreams.Activity);
+            if (_activitySubscription is not null && !await IsListed(activityStream, _activitySubscription))
+            {
+                _activitySubscription = await activityStream.SubscribeAsync(OnActivity, OnStreamError);
+            }
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+    }
+
+    private static async Task<bool> IsListed(IAsyncStream<AgentEvent> stream, StreamSubscriptionHandle<AgentEvent>? subscription) =>
+        subscription is not null
+        && (await stream.GetAllSubscriptionHandles()).Any(handle => handle.HandleId == subscription.HandleId);
+
+    private Task OnAgentEvent(AgentEvent item, StreamSequenceToken? token)
+    {
+        Delivery.Receive(item);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The activity stream carries everyone's events: keep presence of others and memory this agent watches and may read.</summary>
+    private Task OnActivity(AgentEvent item, StreamSequenceToken? token)
+    {
+        if (item.Audience is not { } audience)
+        {
+            return Task.CompletedTask;
+        }
+        var wanted = item.Event switch
+        {
+            EventNames.AgentJoined or EventNames.AgentLeft => _options.ReceivePresenceEvents && !AgentNames.Equal(audience.Subject, Name),
+            EventNames.MemoryUpdated => _watches.Covers(audience.Subject)
+                                        && (audience.Readers is null || audience.Readers.Any(reader => AgentNames.Equal(reader, Name))),
+            _ => false,
+        };
+        if (wanted)
+        {
+            Delivery.Receive(item with { Audience = null });
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task OnStreamError(Exception exception)
+    {
+        LogStreamError(exception, Name);
+        return Task.CompletedTask;
+    }
+
+    private async Task SubscribeToActivity()
+    {
+        await _subscribing.WaitAsync();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
+            _activitySubscription ??= await Stream(AgentChannelStreams.Activity).SubscribeAsync(OnActivity, OnStreamError);
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+    }
+
+    private async Task Unsubscribe(StreamSubscriptionHandle<AgentEvent>? subscription)
+    {
+        if (subscription is null)
+        {
+            return;
+        }
+        try
+        {
+            await subscription.UnsubscribeAsync();
+        }
+        catch (Exception exception)
+        {
+            LogUnsubscribeFailed(exception, Name);
+        }
+    }
+
+    private IAsyncStream<AgentEvent> Stream(StreamId id)
+    {
+        IStreamProvider provider;
+        try
+        {
+            provider = _cluster.GetStreamProvider(AgentChannelStreams.ProviderName);
+        }
+        catch (Exception exception) when (exception is KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidOperationException(
+                $"The Orleans client has no '{AgentChannelStreams.ProviderName}' stream provider: call AddAgentChannelStreams() on its client builder.", exception);
+        }
+        return provider.GetStream<AgentEvent>(id);
+    }
+
+    /// <summary>The cluster the token belongs to, for the default token file.</summary>
+    private string ClusterName() =>
+        _cluster.ServiceProvider.GetService<IOptions<ClusterOptions>>()?.Value.ClusterId is { Length: > 0 } clusterId ? clusterId : _options.ClusterId;
+
+    /// <summary>An Orleans client of the agent's own: static gateways (or the clustering the options configure), our stream provider.</summary>
+    private static async Task<IHost> StartClusterClient(AgentClientOptions options, CancellationToken cancellationToken)
+    {
+        // No defaults: a library must not read the application's configuration or take over its Ctrl+C.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        if (options.LoggerFactory is { } loggers)
+        {
+            builder.Services.AddSingleton(loggers);
+        }
+        builder.UseOrleansClient(client =>
+        {
+            if (options.ConfigureClustering is { } configureClustering)
+            {
+                configureClustering(client);
+            }
+            else
+            {
+                client.UseStaticClustering([.. options.Gateways]);
+            }
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = options.ClusterId;
+                cluster.ServiceId = options.ServiceId;
+            });
+            client.AddAgentChannelStreams();
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
+    }
+
+    /// <summary>The Orleans client's host lives as long as the agent, not as long as the console.</summary>
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Agent {Agent} connected as {ConnectionId}; delivery resumes after inbox seq {AckedSeq}")]
+    private partial void LogConnected(string agent, string connectionId, long ackedSeq);
+
+    [LoggerMessage(LogLevel.Information, "Registered agent {Agent}; its token is saved to {TokenFile}")]
+    private partial void LogRegistered(string agent, string tokenFile);
+
+    [LoggerMessage(LogLevel.Error, "Could not save the token to {TokenFile}; keep AgentClient.Token yourself")]
+    private partial void LogTokenNotSaved(Exception exception, string tokenFile);
+
+    [LoggerMessage(LogLevel.Warning, "The cluster refused the token saved in {TokenFile}; registering {Agent} anew")]
+    private partial void LogTokenFileRefused(string tokenFile, string agent);
+
+    [LoggerMessage(LogLevel.Warning, "Heartbeat of {Agent} failed")]
+    private partial void LogHeartbeatFailed(Exception exception, string agent);
+
+    [LoggerMessage(LogLevel.Warning, "The cluster no longer lists the stream subscription of {Agent} (a restarted server?); subscribing again")]
+    private partial void LogResubscribing(string agent);
+
+    [LoggerMessage(LogLevel.Warning, "Stream error for {Agent}")]
+    private partial void LogStreamError(Exception exception, string agent);
+
+    [LoggerMessage(LogLevel.Warning, "Unsubscribing {Agent} failed")]
+    private partial void LogUnsubscribeFailed(Exception exception, string agent);
+
+    [LoggerMessage(LogLevel.Warning, "Marking the connection of {Agent} closed failed")]
+    private partial void LogDisconnectFailed(Exception exception, string agent);
+}

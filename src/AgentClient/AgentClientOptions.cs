@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orleans.AgentChannel.Json;
+using Orleans.Hosting;
+
+namespace Orleans.AgentChannel.Client;
+
+/// <summary>
+/// Who the agent is and how it reaches the cluster. Either give <see cref="ClusterClient"/> (an Orleans client
+/// you already run, e.g. inside an ASP.NET Core app) or let the agent start its own client against
+/// <see cref="Gateways"/> (or whatever <see cref="ConfigureClustering"/> sets up).
+/// </summary>
+public sealed class AgentClientOptions
+{
+    /// <summary>The default gateway of <c>dotnet run --project src/WebFrontend</c> (AgentChannel:Silo:GatewayPort).</summary>
+    public const int DefaultGatewayPort = 30000;
+
+    /// <summary>The server's default AgentChannel:Silo:ClusterId and ServiceId.</summary>
+    public const string DefaultClusterId = "agentchannel";
+
+    /// <summary>The agent's unique name (1-64 letters, digits, '_', '-', '.'; compared ignoring case).</summary>
+    public required string Name { get; set; }
+
+    /// <summary>The agent's type, e.g. "llm" or "tool"; sent on every connect, replacing the stored profile.</summary>
+    public string Type { get; set; } = "llm";
+
+    /// <summary>What the agent can do; tasks whose requirements name capabilities go to agents that have them.</summary>
+    public IReadOnlyList<string> Capabilities { get; set; } = [];
+
+    /// <summary>A JSON object describing the agent (any serializable object, a <see cref="RawJson"/> or a JsonElement).</summary>
+    public object? Metadata { get; set; }
+
+    /// <summary>
+    /// The agent's token. Without it the <see cref="TokenFile"/> is read; without a token file the agent is
+    /// registered and the token the server returns (once only) is saved there.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>
+    /// Where the token is kept between runs. Default: <c>~/.agent_sdk/tokens/&lt;cluster id&gt;/&lt;name&gt;.token</c>
+    /// (the environment variable <c>AGENT_SDK_TOKEN_DIR</c> replaces <c>~/.agent_sdk/tokens</c>, as for the Python SDK),
+    /// written readable by its owner only.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>An Orleans client already connected to the cluster; the agent uses it and never stops it.</summary>
+    /// <remarks>It must have the AgentChannel stream provider: call <see cref="AgentClientBuilderExtensions.AddAgentChannelStreams"/> on its builder.</remarks>
+    public IClusterClient? ClusterClient { get; set; }
+
+    /// <summary>The silo gateways to connect to when the agent starts its own client (static clustering).</summary>
+    public IReadOnlyList<IPEndPoint> Gateways { get; set; } = [new(IPAddress.Loopback, DefaultGatewayPort)];
+
+    /// <summary>
+    /// Replaces the static <see cref="Gateways"/> list with another way of finding the cluster (for example
+    /// ADO.NET clustering on PostgreSQL for a multi-silo deployment). <see cref="ClusterId"/> and
+    /// <see cref="ServiceId"/> still apply.
+    /// </summary>
+    public Action<IClientBuilder>? ConfigureClustering { get; set; }
+
+    public string ClusterId { get; set; } = DefaultClusterId;
+
+    public string ServiceId { get; set; } = DefaultClusterId;
+
+    /// <summary>
+    /// How often the agent renews its presence and sends a heartbeat (which also keeps the leases of the tasks it
+    /// holds). Keep it at most a third of the server's AgentChannel:Presence:OfflineAfterSeconds (30 s by default).
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long processed inbox sequences are gathered before one acknowledgement is sent.</summary>
+    public TimeSpan AckDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Inbox events read at a time when replaying a backlog or filling a gap.</summary>
+    public int ReplayPageSize { get; set; } = 500;
+
+    /// <summary>
+    /// Whether to receive agent:joined and agent:left. They come from the cluster-wide activity stream, which
+    /// carries every event of every agent; an agent that needs neither presence nor memory events can turn this
+    /// off and the subscription then starts only with its first memory watch.
+    /// </summary>
+    public bool ReceivePresenceEvents { get; set; } = true;
+
+    /// <summary>How the agent's own values (metadata, task requirements and results, memory values) become JSON.</summary>
+    public JsonSerializerOptions JsonOptions { get; set; } = AgentChannelJson.Options;
+
+    /// <summary>Where the agent (and the Orleans client it starts) logs; nothing is logged without it.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal void Validate()
+    {
+        Identity.AgentNames.Require(Name, "name");
+        if (string.IsNullOrWhiteSpace(Type))
+        {
+            throw new ArgumentException("Type is required.", nameof(Type));
+        }
+        if (ClusterClient is null && ConfigureClustering is null && Gateways.Count == 0)
+        {
+            throw new ArgumentException("Give ClusterClient, Gateways or ConfigureClustering.", nameof(Gateways));
+        }
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HeartbeatInterval), HeartbeatInterval, "Must be positive.");
+        }
+        if (AckDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AckDelay), AckDelay, "Cannot be negative.");
+        }
+        if (ReplayPageSize is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReplayPageSize), ReplayPageSize, "Must be 1-1000.");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Orleans.AgentChannel.Errors;
+
+namespace Orleans.AgentChannel.Client;
+
+/// <summary>
+/// A request the cluster refused, with the same code the REST API and the WebSocket give for it. Catch the
+/// subclass for one code (<see cref="ConflictException"/>, ...) or this class with a filter on <see cref="Code"/>.
+/// A refused request changed nothing.
+/// </summary>
+public abstract class AgentRequestException : Exception
+{
+    private protected AgentRequestException(ErrorKind code, string message, string? field, long? currentVersion, Exception? inner)
+        : base(message, inner)
+    {
+        Code = code;
+        Field = field;
+        CurrentVersion = currentVersion;
+    }
+
+    /// <summary>What kind of refusal this is; the server's own code.</summary>
+    public ErrorKind Code { get; }
+
+    /// <summary>The code as REST and WebSocket clients see it: "not_found", "conflict", ...</summary>
+    public string WireCode => Code.ToWire();
+
+    /// <summary>The request field at fault, when the server names one (e.g. "content", "priority").</summary>
+    public string? Field { get; }
+
+    /// <summary>For a memory version conflict: the key's version at that moment (0 when it does not exist).</summary>
+    public long? CurrentVersion { get; }
+
+    /// <summary>The exception for a domain error raised by a grain (kept as the inner exception).</summary>
+    public static AgentRequestException From(AgentChannelException error) =>
+        Create(error.Code, error.Message, error.Field, error.CurrentVersion, error);
+
+    internal static AgentRequestException Create(ErrorKind code, string message, string? field = null, long? currentVersion = null, Exception? inner = null) =>
+        code switch
+        {
+            ErrorKind.Invalid => new InvalidRequestException(message, field, inner),
+            ErrorKind.Unauthorized => new UnauthorizedException(message, inner),
+            ErrorKind.Forbidden => new ForbiddenException(message, inner),
+            ErrorKind.NotFound => new NotFoundException(message, inner),
+            ErrorKind.Conflict => new ConflictException(message, currentVersion, inner),
+            ErrorKind.TooLarge => new TooLargeException(message, field, inner),
+            _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
+        };
+}
+
+/// <summary><c>invalid</c> (HTTP 400): missing, malformed or out-of-range input; <see cref="AgentRequestException.Field"/> names it.</summary>
+public sealed class InvalidRequestException(string message, string? field = null, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Invalid, message, field, null, inner);
+
+/// <summary><c>unauthorized</c> (HTTP 401): the token is unknown or belongs to no agent.</summary>
+public sealed class UnauthorizedException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Unauthorized, message, null, null, inner);
+
+/// <summary><c>forbidden</c> (HTTP 403): this agent may not do this (e.g. complete another agent's task).</summary>
+public sealed class ForbiddenException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Forbidden, message, null, null, inner);
+
+/// <summary><c>not_found</c> (HTTP 404): no such agent, message, task, memory key or channel.</summary>
+public sealed class NotFoundException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.NotFound, message, null, null, inner);
+
+/// <summary><c>conflict</c> (HTTP 409): name taken, illegal status move, closed task, stale memory version.</summary>
+public sealed class ConflictException(string message, long? currentVersion = null, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Conflict, message, null, currentVersion, inner);
+
+/// <summary><c>too_large</c> (HTTP 413): a field is over its limit; <see cref="AgentRequestException.Field"/> names it.</summary>
+public sealed class TooLargeException(string message, string? field = null, Exception? inner = null)
+    : AgentRequestException(ErrorKind.TooLarge, message, field, null, inner);

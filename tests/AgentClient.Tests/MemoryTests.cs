@@ -1,0 +1,79 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.WebFrontend.Tests;
+
+namespace Orleans.AgentChannel.Client.Tests;
+
+/// <summary>Shared memory from C#: typed values, versions, conflicts and watches, beside a WebSocket agent.</summary>
+public sealed class MemoryTests(ClusterFixture cluster)
+{
+    private TestServer Server => cluster.Server;
+
+    private sealed record Plan(string Findings, int FindingsCount);
+
+    [Fact]
+    public async Task Values_round_trip_typed_and_a_stale_expected_version_is_a_conflict_with_the_current_version()
+    {
+        var key = $"{TestServer.Unique("plans")}/q3";
+        var (ws, _) = await Server.ConnectWebSocket(TestServer.Unique("ws"));
+        await using var _ws = ws;
+        await using var agent = await Server.Connect(TestServer.Unique("cs"));
+        var cancel = TestContext.Current.CancellationToken;
+
+        (await agent.SetMemoryAsync(key, new Plan("first", 1), expectedVersion: 0, cancellationToken: cancel)).Version.ShouldBe(1);
+        var read = await agent.GetMemoryAsync<Plan>(key, cancel);
+        read.Value.ShouldBe(new Plan("first", 1));
+        read.Version.ShouldBe(1);
+        read.Entry.CreatedBy.ShouldBe(agent.Name);
+        // Other clients read the same JSON shape: snake_case, as the REST API writes it.
+        (await ws.Ack("memory:get", new { key }))["value"]!["findings_count"]!.GetValue<int>().ShouldBe(1);
+
+        var conflict = await Should.ThrowAsync<ConflictException>(() => agent.SetMemoryAsync(key, new Plan("lost", 0), expectedVersion: 0, cancellationToken: cancel));
+        conflict.Code.ShouldBe(ErrorKind.Conflict);
+        conflict.WireCode.ShouldBe("conflict");
+        conflict.CurrentVersion.ShouldBe(1);
+        (await agent.SetMemoryAsync(key, read.Value with { FindingsCount = 2 }, expectedVersion: read.Version, cancellationToken: cancel)).Version.ShouldBe(2);
+        (await agent.GetMemoryAsync<Plan>(key, cancel)).Value.FindingsCount.ShouldBe(2);
+
+        await Should.ThrowAsync<InvalidRequestException>(() => agent.SetMemoryAsync<Plan?>(key, null, cancellationToken: cancel));
+        await agent.DeleteMemoryAsync(key, expectedVersion: 2, cancellationToken: cancel);
+        (await Should.ThrowAsync<NotFoundException>(() => agent.GetMemoryAsync(key, cancel))).WireCode.ShouldBe("not_found");
+    }
+
+    [Fact]
+    public async Task Memory_updates_arrive_for_watched_keys_and_prefixes_the_agent_may_read_and_stop_after_unwatching()
+    {
+        var scope = TestServer.Unique("team");
+        var wsName = TestServer.Unique("ws");
+        var (ws, _) = await Server.ConnectWebSocket(wsName);
+        await using var _ws = ws;
+        await using var agent = await Server.Connect(TestServer.Unique("cs"));
+        var watched = $"{scope}/plan";
+        await agent.WatchMemoryAsync(watched, TestContext.Current.CancellationToken);
+        var watches = await agent.WatchMemoryPrefixAsync($"{scope}/notes/", TestContext.Current.CancellationToken);
+        watches.Keys.ShouldBe([watched]);
+        watches.Prefixes.ShouldBe([$"{scope}/notes/"]);
+        var updates = agent.ReadMemoryUpdatesAsync(TestContext.Current.CancellationToken).Take(3);
+
+        // Updates of one stream arrive in the order they were written, so a skipped one would show before the next.
+        await ws.Ack("memory:set", new { key = $"{scope}/other", value = 1 });
+        await ws.Ack("memory:set", new { key = $"{scope}/notes/secret", value = 2, access_control = new { read = new[] { wsName }, write = new[] { wsName } } });
+        await ws.Ack("memory:set", new { key = watched, value = new { step = 3 } });
+        await ws.Ack("memory:set", new { key = $"{scope}/notes/open", value = 4 });
+        await agent.SetMemoryAsync($"{scope}/notes/open", 5, cancellationToken: TestContext.Current.CancellationToken);
+
+        var seen = await updates;
+        seen.Select(update => (update.Key, update.Value!.Value.Text)).ShouldBe([
+            (watched, """{"step":3}"""),
+            ($"{scope}/notes/open", "4"),
+            ($"{scope}/notes/open", "5"),
+        ]);
+        seen[0].UpdatedBy.ShouldBe(wsName);
+        seen[2].UpdatedBy.ShouldBe(agent.Name);
+
+        agent.UnwatchMemory(watched).Keys.ShouldBeEmpty();
+        var afterUnwatch = agent.ReadMemoryUpdatesAsync(TestContext.Current.CancellationToken).Take(1);
+        await ws.Ack("memory:set", new { key = watched, value = 6 });
+        await ws.Ack("memory:set", new { key = $"{scope}/notes/open", value = 7 });
+        (await afterUnwatch).ShouldHaveSingleItem().Key.ShouldBe($"{scope}/notes/open");
+    }
+}
