@@ -78,18 +78,23 @@ async def test_agents_see_others_join_and_leave(presence_server: ServerProcess, 
 
 
 async def test_task_updates_reach_the_creator_with_progress(server: ServerProcess, clients: Any) -> None:
+    skill = unique("skill")
     creator = clients(unique("creator"), server.url)
-    worker = clients(unique("worker"), server.url)
-    helper = clients(unique("helper"), server.url)
+    worker = clients(unique("worker"), server.url, capabilities=[skill])
+    helper = clients(unique("helper"), server.url, capabilities=[skill])
     for client in (creator, worker, helper):
         await client.connect()
+    # Busy agents get no work from the server's engine: only the explicit assignments below reach them.
+    for client in (worker, helper):
+        await client.set_status(AgentStatus.BUSY)
     updates: Recorder[Task] = Recorder()
     creator.on_task_updated(updates.add)
     handed: Recorder[Task] = Recorder()
     helper.on_task_assigned(handed.add)
 
-    task = await creator.create_task("long job", "step by step", priority=2, requirements={"gpu": False})
-    assert task.status == "pending" and task.assigned_to is None and task.requirements == {"gpu": False}
+    needs = {"gpu": False, "capabilities": [skill]}
+    task = await creator.create_task("long job", "step by step", priority=2, requirements=needs)
+    assert task.status == "pending" and task.assigned_to is None and task.requirements == needs
     assert (await creator.assign_task(task.id, worker.name)).status == "assigned"
     await worker.update_task(task.id, status="in_progress", result={"progress": 0.5})
     await worker.assign_task(task.id, helper.name)  # handing it on
