@@ -55,13 +55,17 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Options for a C# agent on this server, its token file kept in the server's directory.</summary>
-    public AgentClientOptions Options(string name, params string[] capabilities) => new()
+    public AgentClientOptions Options(string name, params string[] capabilities) =>
+        AgentOptions(name, GatewayPort, ClusterId, Directory, capabilities);
+
+    /// <summary>Options for a C# agent on a server on loopback, its token file kept in <paramref name="directory"/>.</summary>
+    public static AgentClientOptions AgentOptions(string name, int gatewayPort, string clusterId, string directory, params string[] capabilities) => new()
     {
         Name = name,
         Capabilities = capabilities,
-        Gateways = [new IPEndPoint(IPAddress.Loopback, GatewayPort)],
-        ClusterId = ClusterId,
-        TokenFile = Path.Combine(Directory, "tokens", $"{name}.token"),
+        Gateways = [new IPEndPoint(IPAddress.Loopback, gatewayPort)],
+        ClusterId = clusterId,
+        TokenFile = Path.Combine(directory, "tokens", $"{name}.token"),
     };
 
     public Task<AgentClient> Connect(string name, params string[] capabilities) =>
@@ -90,7 +94,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>A unique agent name: the prefix says which test made it.</summary>
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 
 namespace Orleans.AgentChannel.Client.Tests;
 
@@ -15,23 +13,17 @@ public sealed class ServerProcess : IAsyncDisposable
     private const string OperatorToken = "process-operator-token";
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "agentchannel-client-tests", Guid.NewGuid().ToString("N"));
-    private readonly int _httpPort = FreePort();
-    private readonly int _siloPort = FreePort();
+    private readonly int _httpPort = TestServer.FreePort();
+    private readonly int _siloPort = TestServer.FreePort();
     private Process? _process;
 
-    public int GatewayPort { get; } = FreePort();
+    public int GatewayPort { get; } = TestServer.FreePort();
 
     public string ClusterId { get; } = $"test-{Guid.NewGuid():N}";
 
     public Uri Address => new($"http://127.0.0.1:{_httpPort}");
 
-    public AgentClientOptions Options(string name) => new()
-    {
-        Name = name,
-        Gateways = [new IPEndPoint(IPAddress.Loopback, GatewayPort)],
-        ClusterId = ClusterId,
-        TokenFile = Path.Combine(_directory, "tokens", $"{name}.token"),
-    };
+    public AgentClientOptions Options(string name) => TestServer.AgentOptions(name, GatewayPort, ClusterId, _directory);
 
     public HttpClient Client(string? token = null)
     {
@@ -110,12 +102,5 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             Directory.Delete(_directory, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
