@@ -1,3 +1,5 @@
+using AgentChannelServer = Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer;
+using TempDatabase = Orleans.AgentChannel.WebFrontend.Tests.TempDatabase;
 using System.Net;
 using Microsoft.Playwright;
 
@@ -23,7 +25,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private string? _signedInState;
 
-    public ConsoleServer Server { get; private set; } = null!;
+    private readonly TempDatabase _database = new();
+
+    public AgentChannelServer Server { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -39,7 +43,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
         // Auto-waiting assertions: generous for a loaded 2-core CI box, yet a broken page fails in seconds.
         Assertions.SetDefaultExpectTimeout(15_000);
-        var server = ConsoleServer.StartAsync();
+        var server = AgentChannelServer.StartAsync(_database.Path);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -48,7 +52,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             Args = ChromiumArgs,
         });
         Server = await server;
-        Operator = new Api(Server.Address, ConsoleServer.OperatorToken);
+        Operator = new Api(Server.Address, AgentChannelServer.OperatorToken);
         Anonymous = new Api(Server.Address, null);
     }
 
@@ -65,6 +69,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         {
             await Server.DisposeAsync();
         }
+        _database.Dispose();
         _signInGate.Dispose();
     }
 
@@ -107,7 +112,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             {
                 await using var context = await NewContext();
                 var page = await context.NewPageAsync();
-                await SignIn(page, ConsoleServer.OperatorToken);
+                await SignIn(page, AgentChannelServer.OperatorToken);
                 _signedInState = await context.StorageStateAsync();
             }
             return _signedInState;

@@ -20,7 +20,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture)
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That is not the operator token.");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "console-signin.png") });
 
-        await page.GetByLabel("Operator token").FillAsync(ConsoleServer.OperatorToken);
+        await page.GetByLabel("Operator token").FillAsync(Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer.OperatorToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Task board", Level = 1 })).ToBeVisibleAsync();
 
@@ -50,7 +50,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture)
         (await http.PostAsync("/_blazor/negotiate?negotiateVersion=1", null, cancel)).StatusCode.ShouldNotBe(HttpStatusCode.OK);
 
         // A sign-in may only send the browser back into the console, never to another site.
-        var signedIn = await PostSignIn(http, ConsoleServer.OperatorToken, returnUrl: "https://elsewhere.example/");
+        var signedIn = await PostSignIn(http, Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer.OperatorToken, returnUrl: "https://elsewhere.example/");
         signedIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         new Uri(fixture.Server.Address, signedIn.Headers.Location!).ShouldBe(new Uri(fixture.Server.Address, "/console"));
         var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("agentchannel-console=", StringComparison.Ordinal));

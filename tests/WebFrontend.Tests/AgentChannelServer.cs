@@ -35,11 +35,16 @@ public sealed class AgentChannelServer : IAsyncDisposable
     public Realtime.RealtimeGateway Gateway => _app.Services.GetRequiredService<Realtime.RealtimeGateway>();
 
     /// <summary>How many subscriptions Orleans holds on an agent's stream for this host.</summary>
-    public async Task<int> AgentStreamSubscriptions(string agentName)
+    public Task<int> AgentStreamSubscriptions(string agentName) =>
+        StreamSubscriptions(Events.AgentChannelStreams.ForAgent(Orleans.AgentChannel.Identity.AgentNames.Key(agentName)));
+
+    /// <summary>Subscriptions Orleans holds on the activity stream for this host (the console's and the gateway's).</summary>
+    public Task<int> ActivitySubscriptions() => StreamSubscriptions(Events.AgentChannelStreams.Activity);
+
+    private async Task<int> StreamSubscriptions(Orleans.Runtime.StreamId streamId)
     {
         var stream = _app.Services.GetRequiredService<IClusterClient>()
-            .GetStreamProvider(Events.AgentChannelStreams.ProviderName)
-            .GetStream<Events.AgentEvent>(Events.AgentChannelStreams.ForAgent(Orleans.AgentChannel.Identity.AgentNames.Key(agentName)));
+            .GetStreamProvider(Events.AgentChannelStreams.ProviderName).GetStream<Events.AgentEvent>(streamId);
         return (await stream.GetAllSubscriptionHandles()).Count;
     }
 
