@@ -43,7 +43,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
         // Auto-waiting assertions: generous for a loaded 2-core CI box, yet a broken page fails in seconds.
         Assertions.SetDefaultExpectTimeout(15_000);
-        var server = AgentChannelServer.StartAsync(_database.Path);
+        // Bound to every interface, like a console other machines can reach: sign-in with the operator token is
+        // required (LoopbackAccessTests cover the local run, where it is not).
+        var server = AgentChannelServer.StartAsync(_database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -74,18 +76,19 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     /// <summary>A new browser context (its own cookies), not signed in.</summary>
-    public Task<IBrowserContext> NewContext(string? storageState = null) =>
+    public Task<IBrowserContext> NewContext(string? storageState = null, ColorScheme colorScheme = ColorScheme.Light) =>
         Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Server.Address.ToString(),
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             StorageState = storageState,
+            ColorScheme = colorScheme,
         });
 
     /// <summary>Opens a console page in a fresh context signed in as the operator, once its circuit has rendered it.</summary>
-    public async Task<ConsolePage> Open(string path, string heading)
+    public async Task<ConsolePage> Open(string path, string heading, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var context = await NewContext(await SignedInState());
+        var context = await NewContext(await SignedInState(), colorScheme);
         var page = await context.NewPageAsync();
         await page.GotoAsync(path);
         var console = new ConsolePage(page, context);
@@ -136,13 +139,35 @@ public sealed class ConsolePage(IPage page, IBrowserContext context) : IAsyncDis
 {
     public IPage Page { get; } = page;
 
-    /// <summary>A full-page screenshot to the temp folder (for people to look at; not compared).</summary>
-    public Task Screenshot(string name) =>
-        Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), $"console-{name}.png"), FullPage = true });
+    public Task Screenshot(string name) => Screenshots.Save(Page, name);
 
     public async ValueTask DisposeAsync()
     {
         await Page.GotoAsync("about:blank");
         await context.CloseAsync();
+    }
+}
+
+/// <summary>
+/// Full-page screenshots of each console page, kept as test artifacts in TestResults/console-screenshots at the
+/// repository root (for people to look at; never compared).
+/// </summary>
+public static class Screenshots
+{
+    public static string Folder { get; } = FindFolder();
+
+    public static Task Save(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Folder, $"{name}.png"), FullPage = true });
+
+    private static string FindFolder()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orleans.AgentChannel.sln")))
+        {
+            directory = directory.Parent;
+        }
+        var folder = Path.Combine(directory?.FullName ?? Path.GetTempPath(), "TestResults", "console-screenshots");
+        Directory.CreateDirectory(folder);
+        return folder;
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture)
         await page.GetByLabel("Operator token").FillAsync("not-the-token");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That is not the operator token.");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "console-signin.png") });
+        await Screenshots.Save(page, "signin");
 
         await page.GetByLabel("Operator token").FillAsync(Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer.OperatorToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

@@ -68,8 +68,10 @@ public sealed class AgentChannelServer : IAsyncDisposable
         }
         var app = AgentChannelHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new AgentChannelServer(app, new Uri(address), databasePath);
+        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        // Bound to every interface (as a server reachable from other machines is): talk to it over loopback.
+        var address = bound.Host is "0.0.0.0" or "[::]" ? new UriBuilder(bound) { Host = "127.0.0.1" }.Uri : bound;
+        return new AgentChannelServer(app, address, databasePath);
     }
 
     public HttpClient Client(string? token = null)

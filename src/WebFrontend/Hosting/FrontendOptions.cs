@@ -13,6 +13,13 @@ public sealed class FrontendOptions
     /// </summary>
     public string? OperatorToken { get; set; }
 
+    /// <summary>
+    /// When the host listens on loopback addresses only, the console opens for browsers on this machine
+    /// without the operator token. Bound to any other address, the token is always required to sign in.
+    /// Turn it off behind a reverse proxy on the same machine that does not add Forwarded headers.
+    /// </summary>
+    public bool ConsoleOpenOnLoopback { get; set; } = true;
+
     /// <summary>Largest request body accepted, in bytes; larger bodies get 413.</summary>
     [Range(1024, 64 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;

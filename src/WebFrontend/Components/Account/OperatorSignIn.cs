@@ -11,7 +11,8 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Account;
 /// <summary>
 /// The console's sign-in: whoever types the operator token gets an HttpOnly, SameSite=Strict cookie (a second
 /// authentication scheme beside the API's bearer tokens). The REST API never accepts this cookie, so the
-/// API cannot be driven cross-site through it.
+/// API cannot be driven cross-site through it. A local run (bound to loopback only) opens the console without
+/// the token, see <see cref="LoopbackConsoleAccess"/>.
 /// </summary>
 public static class OperatorSignIn
 {
@@ -22,8 +23,11 @@ public static class OperatorSignIn
     public const string HomePath = "/console";
     public const string CookieName = "agentchannel-console";
 
-    /// <summary>A hash of the token the cookie was issued for: a new operator token signs every console out.</summary>
-    private const string TokenFingerprintClaim = "agentchannel:operator-token";
+    /// <summary>
+    /// Marks a console operator. In the cookie it holds a hash of the token the cookie was issued for, so a new
+    /// operator token signs every console out; loopback access (<see cref="LoopbackConsoleAccess"/>) sets "loopback".
+    /// </summary>
+    internal const string OperatorClaim = "agentchannel:operator-token";
 
     public static IServiceCollection AddOperatorSignIn(this IServiceCollection services)
     {
@@ -42,10 +46,13 @@ public static class OperatorSignIn
             cookie.ReturnUrlParameter = "returnUrl";
             cookie.Events.OnValidatePrincipal = RejectCookiesOfAnotherToken;
         });
+        services.AddSingleton<LoopbackConsoleAccess>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, LoopbackConsoleAuthenticationHandler>(
+            LoopbackConsoleAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(Scheme)
+            .AddAuthenticationSchemes(Scheme, LoopbackConsoleAuthenticationHandler.SchemeName)
             .RequireAuthenticatedUser()
-            .RequireClaim(TokenFingerprintClaim));
+            .RequireClaim(OperatorClaim));
         return services;
     }
 
@@ -58,13 +65,17 @@ public static class OperatorSignIn
             return false;
         }
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, Caller.OperatorName), new Claim(TokenFingerprintClaim, Fingerprint(token))], Scheme);
+            [new Claim(ClaimTypes.Name, Caller.OperatorName), new Claim(OperatorClaim, Fingerprint(token))], Scheme);
         // Not persistent: the cookie ends with the browser session (and after 8 idle hours at most).
         await context.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
         return true;
     }
 
     public static Task SignOut(HttpContext context) => context.SignOutAsync(Scheme);
+
+    /// <summary>True when the console was opened by loopback access, where signing out means nothing.</summary>
+    public static bool IsLoopbackAccess(ClaimsPrincipal user) =>
+        user.Identities.Any(identity => identity.IsAuthenticated && identity.AuthenticationType == LoopbackConsoleAuthenticationHandler.SchemeName);
 
     /// <summary>Only console paths are followed after sign-in, so the page cannot be used as an open redirect.</summary>
     public static string SafeReturnUrl(string? returnUrl) =>
@@ -77,7 +88,7 @@ public static class OperatorSignIn
     private static async Task RejectCookiesOfAnotherToken(CookieValidatePrincipalContext context)
     {
         var token = context.HttpContext.RequestServices.GetRequiredService<OperatorToken>();
-        if (context.Principal?.FindFirst(TokenFingerprintClaim)?.Value != Fingerprint(token))
+        if (context.Principal?.FindFirst(OperatorClaim)?.Value != Fingerprint(token))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);
