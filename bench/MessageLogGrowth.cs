@@ -100,7 +100,7 @@ public static class MessageLogGrowth
     }
 
     /// <summary>History written directly (with its recipient rows), fast, so the measured appends meet real index sizes.</summary>
-    private static void Fill(SqliteDatabase database, int count)
+    internal static void Fill(SqliteDatabase database, int count)
     {
         using var connection = database.Open();
         for (var done = 0; done < count; done += 10_000)

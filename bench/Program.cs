@@ -1,22 +1,35 @@
 using Orleans.AgentChannel.Bench;
+using Orleans.AgentChannel.Bench.Realtime;
 
-// dotnet run -c Release --project bench -- [scenario] [args]   (scenarios: message-log, task-engine; default: all)
+// dotnet run -c Release --project bench -- [scenario] [args]   (default: all; see bench/README.md)
+var scenarios = new Dictionary<string, Func<string[], Task>>
+{
+    ["direct"] = RealtimeScenarios.Direct,
+    ["paced"] = RealtimeScenarios.FixedRate,
+    ["fanout"] = RealtimeScenarios.Fanout,
+    ["tasks"] = RealtimeScenarios.Tasks,
+    ["memory"] = RealtimeScenarios.Memory,
+    ["replay"] = RealtimeScenarios.Replay,
+    ["history"] = RealtimeScenarios.History,
+    ["message-log"] = MessageLogGrowth.Run,
+    ["task-engine"] = TaskEngineThroughput.Run,
+};
 var scenario = args.FirstOrDefault() ?? "all";
 var rest = args.Skip(1).ToArray();
-switch (scenario)
+if (scenario == "all")
 {
-    case "message-log":
-        await MessageLogGrowth.Run(rest);
-        break;
-    case "task-engine":
-        await TaskEngineThroughput.Run(rest);
-        break;
-    case "all":
-        await MessageLogGrowth.Run(rest);
-        await TaskEngineThroughput.Run(rest);
-        break;
-    default:
-        Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: message-log, task-engine.");
-        return 2;
+    foreach (var (name, run) in scenarios)
+    {
+        Console.WriteLine($"## {name}");
+        await run([]);
+        Console.WriteLine();
+    }
+    return 0;
 }
+if (!scenarios.TryGetValue(scenario, out var chosen))
+{
+    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Known: {string.Join(", ", scenarios.Keys)}, all.");
+    return 2;
+}
+await chosen(rest);
 return 0;
