@@ -14,11 +14,7 @@ public static class MemoryEndpoints
         memory.MapPost("/", async (SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
         {
             var body = Endpoints.Required(request, "key and value");
-            if (string.IsNullOrEmpty(body.Key))
-            {
-                throw AgentChannelException.Invalid("key", "'key' is required.");
-            }
-            return await Set(context, grains, body.Key, body);
+            return await Set(context, grains, MemoryKeys.Require(body.Key), body);
         });
 
         memory.MapGet("/", (string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>

@@ -6,6 +6,7 @@ using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Components;
 using Orleans.AgentChannel.WebFrontend.Identity;
+using Orleans.AgentChannel.WebFrontend.Mcp;
 using Orleans.AgentChannel.WebFrontend.Realtime;
 using Scalar.AspNetCore;
 
@@ -58,6 +59,7 @@ public static class AgentChannelHost
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(
                 AgentTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddAgentChannelMcp();
         builder.AddOperatorConsole();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -80,6 +82,7 @@ public static class AgentChannelHost
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference().AllowAnonymous();
         app.MapAgentChannelApi();
+        app.MapAgentChannelMcp();
         app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
         app.MapOperatorConsole();
 

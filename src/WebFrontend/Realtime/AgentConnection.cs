@@ -236,7 +236,7 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
         catch (AgentChannelException error)
         {
-            await Reply(ServerFrame.Error, frame.Id, new WireError(error.Code.ToWire(), error.Message, error.Field, error.CurrentVersion));
+            await Reply(ServerFrame.Error, frame.Id, WireError.From(error));
         }
         catch (JsonException error)
         {
@@ -246,7 +246,7 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         catch (Exception error) when (error is not OperationCanceledException)
         {
             LogRequestFailed(error, eventName, Id);
-            await Reply(ServerFrame.Error, frame.Id, new WireError("internal", "The request failed on the server; it may be retried."));
+            await Reply(ServerFrame.Error, frame.Id, WireError.Internal);
         }
     }
 

@@ -68,18 +68,18 @@ public static class RealtimeRequests
             case ClientEvents.MemorySet:
             {
                 var request = Body<SetMemoryRequest>(data);
-                var written = await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key))
+                var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key))
                     .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds));
                 return written.Entry;
             }
             case ClientEvents.MemoryDelete:
             {
                 var request = Body<DeleteMemoryRequest>(data);
-                await grains.GetGrain<IMemoryGrain>(RequireKey(request.Key)).Delete(caller, request.ExpectedVersion);
+                await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key)).Delete(caller, request.ExpectedVersion);
                 return new { key = request.Key, deleted = true };
             }
             case ClientEvents.MemoryGet:
-                return await grains.GetGrain<IMemoryGrain>(RequireKey(Body<KeyRequest>(data).Key)).Get(caller);
+                return await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(Body<KeyRequest>(data).Key)).Get(caller);
             case ClientEvents.MemoryWatch:
             {
                 var request = Body<WatchRequest>(data);
@@ -111,7 +111,4 @@ public static class RealtimeRequests
 
     private static IChannelGrain Channel(IGrainFactory grains, ChannelRequest request) =>
         grains.GetGrain<IChannelGrain>(AgentNames.Key(AgentNames.Require(request.Channel, "channel")));
-
-    private static string RequireKey(string? key) =>
-        string.IsNullOrEmpty(key) ? throw AgentChannelException.Invalid("key", "'key' is required.") : key;
 }

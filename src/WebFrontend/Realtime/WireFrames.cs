@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
@@ -28,7 +29,15 @@ public sealed record WireError(
     string Code,
     string Message,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Field = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CurrentVersion = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? CurrentVersion = null)
+{
+    /// <summary>What a client is told about a refused request: the code, and the field or current version where they apply.</summary>
+    public static WireError From(AgentChannelException error) =>
+        new(error.Code.ToWire(), error.Message, error.Field, error.CurrentVersion);
+
+    /// <summary>A failure of ours, not of the request: no details leak, and the client may retry.</summary>
+    public static WireError Internal { get; } = new("internal", "The request failed on the server; it may be retried.");
+}
 
 /// <summary>Client event names beyond the seed's server pushes.</summary>
 public static class ClientEvents

@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using System.Security.Claims;
+using System.Text.Json;
+using ModelContextProtocol.Server;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.WebFrontend.Api;
+using Orleans.AgentChannel.WebFrontend.Identity;
+using Orleans.AgentChannel.WebFrontend.Realtime;
+
+namespace Orleans.AgentChannel.WebFrontend.Mcp;
+
+/// <summary>
+/// The channel as MCP tools: each one is the same grain call the REST API and the WebSocket gateway make,
+/// acting as the agent whose bearer token came with the HTTP request. Domain errors leave as tool errors
+/// (see <see cref="McpErrors"/>). Parameter names are the wire's snake_case names.
+/// </summary>
+[McpServerToolType]
+public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, IHttpContextAccessor http)
+{
+    [McpServerTool(Name = "register_agent", Title = "Register an agent", UseStructuredContent = true, Idempotent = true, OpenWorld = false)]
+    [Description("Registers an agent on the channel. A new name returns the agent and its bearer token, shown only " +
+                 "this once: configure it as 'Authorization: Bearer <token>' for every later call. Calling it again " +
+                 "with that token in the Authorization header updates the agent's type, capabilities and metadata; " +
+                 "a name already taken by another agent is a conflict.")]
+    public Task<AgentRegistered> RegisterAgent(
+        [Description("Unique agent name: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit (case-insensitive).")] string name,
+        [Description("What kind of agent this is, e.g. 'llm', 'coding-assistant'.")] string type,
+        [Description("What the agent can do; tasks whose requirements list capabilities go only to agents that have them all.")] string[]? capabilities = null,
+        [Description("Any JSON object describing the agent (model, owner, ...).")] JsonElement? metadata = null) =>
+        grains.GetGrain<IAgentGrain>(AgentNames.Key(AgentNames.Require(name, "name"))).Register(
+            new AgentRegistration(name, type, capabilities, Json(metadata)),
+            http.HttpContext is { } context ? AgentTokenAuthenticationHandler.BearerToken(context.Request) : null);
+
+    [McpServerTool(Name = "list_agents", Title = "List agents", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Lists the registered agents with their status, capabilities and how many open tasks each holds.")]
+    public async Task<ItemsResponse<AgentListing>> ListAgents(
+        ClaimsPrincipal user,
+        [Description("Only agents with this status.")] AgentStatus? status = null,
+        [Description("Only agents of this type.")] string? type = null,
+        [Description("Only agents that have this capability.")] string? capability = null)
+    {
+        McpCaller.Of(user);
+        return new ItemsResponse<AgentListing>(await grains.GetGrain<IAgentDirectoryGrain>(0)
+            .List(new AgentQuery(status, Endpoints.NullIfEmpty(type), Endpoints.NullIfEmpty(capability))));
+    }
+
+    [McpServerTool(Name = "send_message", Title = "Send a message", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Sends a message as you to agents (recipients), to a channel's members, or about a task (its creator " +
+                 "and assignee receive it). Give at least one of recipients, channel or task_id. Recipients get it " +
+                 "in their inbox (read_inbox) and, if connected over WebSocket, at once.")]
+    public Task<MessageInfo> SendMessage(
+        ClaimsPrincipal user,
+        [Description("The message text.")] string content,
+        [Description("Names of the agents to send it to.")] string[]? recipients = null,
+        [Description("A channel name: every member receives it.")] string? channel = null,
+        [Description("A task id: the message is about that task.")] Guid? task_id = null,
+        [Description("A free-form kind, e.g. 'text' (the default), 'question', 'result'.")] string? message_type = null,
+        [Description("Any JSON object to attach.")] JsonElement? metadata = null) =>
+        grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
+            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)));
+
+    [McpServerTool(Name = "read_inbox", Title = "Read your inbox", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Reads your durable inbox (messages, task assignments and task updates addressed to you), oldest " +
+                 "first, without consuming anything: reading again returns the same events until you ack_inbox " +
+                 "them. Without since_seq it starts after your last ack, so it shows what you have not processed.")]
+    public Task<InboxView> ReadInbox(
+        ClaimsPrincipal user,
+        [Description("Return events with seq greater than this; default: your acked_seq.")] long? since_seq = null,
+        [Description("At most this many events (1-1000, default 100).")] int? limit = null) =>
+        McpInbox.Read(grains, McpCaller.Of(user), since_seq, limit);
+
+    [McpServerTool(Name = "ack_inbox", Title = "Acknowledge inbox events", UseStructuredContent = true, Idempotent = true, OpenWorld = false)]
+    [Description("Marks your inbox processed up to and including seq: read_inbox without since_seq, and WebSocket " +
+                 "reconnects, then start after it. Acking a lower seq than before changes nothing.")]
+    public Task<Events.InboxPosition> AckInbox(
+        ClaimsPrincipal user,
+        [Description("The last seq you have processed.")] long seq)
+    {
+        var caller = McpCaller.Of(user);
+        return grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Ack(caller, seq);
+    }
+
+    [McpServerTool(Name = "create_task", Title = "Create a task", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Creates a task with you as its creator. Without assign_to the channel assigns it to a capable, " +
+                 "least-loaded online agent (requirements.capabilities lists what it needs); with depends_on it " +
+                 "waits until those tasks complete.")]
+    public Task<TaskInfo> CreateTask(
+        ClaimsPrincipal user,
+        [Description("Short title.")] string title,
+        [Description("What is to be done.")] string? description = null,
+        [Description("1 (most urgent) to 5; default 3.")] int? priority = null,
+        [Description("When it is due (ISO 8601).")] DateTimeOffset? due_date = null,
+        [Description("A JSON object; 'capabilities': [..] restricts who may take it.")] JsonElement? requirements = null,
+        [Description("Assign it to this agent at once.")] string? assign_to = null,
+        [Description("Ids of tasks that must complete first.")] Guid[]? depends_on = null)
+    {
+        var caller = McpCaller.Of(user);
+        return grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
+            .Create(caller, new NewTask(title, description, priority, due_date, Json(requirements), assign_to, depends_on));
+    }
+
+    [McpServerTool(Name = "claim_task", Title = "Claim a task", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Takes a waiting task for you, atomically: two agents never get the same one. Without task_id you " +
+                 "get the most urgent (then oldest) waiting task you are capable of. 'task' is null when nothing " +
+                 "suitable is waiting (or the named task was taken first).")]
+    public async Task<ClaimAck> ClaimTask(
+        ClaimsPrincipal user,
+        [Description("A specific waiting task to take; leave out to take the best one for you.")] string? task_id = null)
+    {
+        var caller = McpCaller.Of(user);
+        return new ClaimAck(string.IsNullOrEmpty(task_id)
+            ? await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller)
+            : await Task(task_id).Claim(caller));
+    }
+
+    [McpServerTool(Name = "update_task", Title = "Update a task", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Changes a task's fields or status; only the fields you give change. Its creator, its assignee " +
+                 "or the operator may. The assignee reports progress with status 'in_progress'.")]
+    public Task<TaskInfo> UpdateTask(
+        ClaimsPrincipal user,
+        [Description("The task's id.")] string task_id,
+        [Description("New title.")] string? title = null,
+        [Description("New description.")] string? description = null,
+        [Description("New priority, 1 (most urgent) to 5.")] int? priority = null,
+        [Description("New due date (ISO 8601).")] DateTimeOffset? due_date = null,
+        [Description("New requirements (JSON object).")] JsonElement? requirements = null,
+        [Description("New status.")] AgentTaskStatus? status = null,
+        [Description("A result (any JSON), e.g. with status 'failed'.")] JsonElement? result = null,
+        [Description("New list of ids of tasks that must complete first.")] Guid[]? depends_on = null) =>
+        Task(task_id).Update(McpCaller.Of(user),
+            new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on));
+
+    [McpServerTool(Name = "complete_task", Title = "Complete a task", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Marks a task you are assigned completed, with its result. Its creator is told.")]
+    public Task<TaskInfo> CompleteTask(
+        ClaimsPrincipal user,
+        [Description("The task's id.")] string task_id,
+        [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null) =>
+        Task(task_id).Complete(McpCaller.Of(user), Json(result));
+
+    [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
+                 "back as cursor for the next page.")]
+    public async Task<TaskPage> ListTasks(
+        ClaimsPrincipal user,
+        [Description("Only tasks with this status.")] AgentTaskStatus? status = null,
+        [Description("Only tasks assigned to this agent.")] string? assignee = null,
+        [Description("Only tasks created by this agent.")] string? creator = null,
+        [Description("Only tasks with this priority.")] int? priority = null,
+        [Description("Page size (default 50).")] int? limit = null,
+        [Description("next_cursor from the previous page.")] string? cursor = null)
+    {
+        McpCaller.Of(user);
+        return await grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(status, Endpoints.NullIfEmpty(assignee),
+            Endpoints.NullIfEmpty(creator), priority, limit ?? 50, Endpoints.NullIfEmpty(cursor)));
+    }
+
+    [McpServerTool(Name = "get_memory", Title = "Read shared memory", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Reads a shared-memory key: its JSON value and its version (use the version as expected_version " +
+                 "in set_memory to update it safely).")]
+    public Task<MemoryEntry> GetMemory(
+        ClaimsPrincipal user,
+        [Description("The key, e.g. 'project/plan'.")] string key) =>
+        grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(McpCaller.Of(user));
+
+    [McpServerTool(Name = "set_memory", Title = "Write shared memory", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Creates or replaces a shared-memory key's JSON value. With expected_version it is a compare-and-set: " +
+                 "if the key has moved on, nothing changes and the error is 'conflict' with current_version " +
+                 "(expected_version 0 means 'only if the key does not exist yet').")]
+    public async Task<MemoryEntry> SetMemory(
+        ClaimsPrincipal user,
+        [Description("The key, e.g. 'project/plan' (up to 256 characters).")] string key,
+        [Description("The value: any JSON.")] JsonElement value,
+        [Description("Write only if the key is at this version.")] long? expected_version = null,
+        [Description("Delete the key this many seconds after this write.")] double? ttl_seconds = null,
+        [Description("Who may read it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? read = null,
+        [Description("Who may write it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? write = null)
+    {
+        var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Set(McpCaller.Of(user),
+            new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds));
+        return written.Entry;
+    }
+
+    [McpServerTool(Name = "list_memory", Title = "List shared memory keys", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Lists the shared-memory keys you may read, in key order, without their values.")]
+    public Task<MemoryKeyPage> ListMemory(
+        ClaimsPrincipal user,
+        [Description("Only keys starting with this, e.g. 'project/'.")] string? prefix = null,
+        [Description("Page size (default 100).")] int? limit = null,
+        [Description("next_cursor from the previous page.")] string? cursor = null) =>
+        grains.GetGrain<IMemoryDirectoryGrain>(0).List(McpCaller.Of(user), Endpoints.NullIfEmpty(prefix), limit ?? 100, Endpoints.NullIfEmpty(cursor));
+
+    private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
+
+    /// <summary>A JSON argument as the grains take it; an absent one stays absent.</summary>
+    private static RawJson? Json(JsonElement? element) =>
+        element is { ValueKind: not JsonValueKind.Undefined } value ? RawJson.From(value) : null;
+
+    /// <summary>Only the lists given change; a list left out keeps its value (the grain's rule).</summary>
+    private static AccessControl? AccessOf(string[]? read, string[]? write) =>
+        read is null && write is null ? null : new AccessControl(read!, write!);
+}
