@@ -22,12 +22,12 @@ public sealed class AgentChannelResources(IGrainFactory grains)
 
     [McpServerResource(UriTemplate = InboxTemplate, Name = "inbox", Title = "Your inbox", MimeType = "application/json")]
     [Description("Your inbox events after since_seq (default: after your last ack), as read_inbox returns them. Reading consumes nothing.")]
-    public async Task<string> Inbox(ClaimsPrincipal user, long? since_seq = null) =>
+    public async Task<string> Inbox(long? since_seq = null, ClaimsPrincipal? user = null) =>
         Serialize(await McpInbox.Read(grains, McpCaller.Of(user), since_seq, null));
 
     [McpServerResource(UriTemplate = TaskTemplate, Name = "task", Title = "A task", MimeType = "application/json")]
     [Description("One task: its fields, status, assignee, result and assignment history.")]
-    public async Task<string> Task(ClaimsPrincipal user, string task_id)
+    public async Task<string> Task(string task_id, ClaimsPrincipal? user = null)
     {
         McpCaller.Of(user);
         return Serialize(await grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(task_id, "task")).Get());
@@ -35,7 +35,7 @@ public sealed class AgentChannelResources(IGrainFactory grains)
 
     [McpServerResource(UriTemplate = MemoryTemplate, Name = "memory", Title = "A shared-memory key", MimeType = "application/json")]
     [Description("One shared-memory key: its JSON value, version and access control (if you may read it).")]
-    public async Task<string> Memory(ClaimsPrincipal user, string key) =>
+    public async Task<string> Memory(string key, ClaimsPrincipal? user = null) =>
         Serialize(await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(McpCaller.Of(user)));
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, AgentChannelJson.Options);

@@ -39,10 +39,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     [McpServerTool(Name = "list_agents", Title = "List agents", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists the registered agents with their status, capabilities and how many open tasks each holds.")]
     public async Task<ItemsResponse<AgentListing>> ListAgents(
-        ClaimsPrincipal user,
         [Description("Only agents with this status.")] AgentStatus? status = null,
         [Description("Only agents of this type.")] string? type = null,
-        [Description("Only agents that have this capability.")] string? capability = null)
+        [Description("Only agents that have this capability.")] string? capability = null,
+        ClaimsPrincipal? user = null)
     {
         McpCaller.Of(user);
         return new ItemsResponse<AgentListing>(await grains.GetGrain<IAgentDirectoryGrain>(0)
@@ -54,13 +54,13 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "and assignee receive it). Give at least one of recipients, channel or task_id. Recipients get it " +
                  "in their inbox (read_inbox) and, if connected over WebSocket, at once.")]
     public Task<MessageInfo> SendMessage(
-        ClaimsPrincipal user,
         [Description("The message text.")] string content,
         [Description("Names of the agents to send it to.")] string[]? recipients = null,
         [Description("A channel name: every member receives it.")] string? channel = null,
         [Description("A task id: the message is about that task.")] Guid? task_id = null,
         [Description("A free-form kind, e.g. 'text' (the default), 'question', 'result'.")] string? message_type = null,
-        [Description("Any JSON object to attach.")] JsonElement? metadata = null) =>
+        [Description("Any JSON object to attach.")] JsonElement? metadata = null,
+        ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
             new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)));
 
@@ -69,17 +69,17 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "first, without consuming anything: reading again returns the same events until you ack_inbox " +
                  "them. Without since_seq it starts after your last ack, so it shows what you have not processed.")]
     public Task<InboxView> ReadInbox(
-        ClaimsPrincipal user,
         [Description("Return events with seq greater than this; default: your acked_seq.")] long? since_seq = null,
-        [Description("At most this many events (1-1000, default 100).")] int? limit = null) =>
+        [Description("At most this many events (1-1000, default 100).")] int? limit = null,
+        ClaimsPrincipal? user = null) =>
         McpInbox.Read(grains, McpCaller.Of(user), since_seq, limit);
 
     [McpServerTool(Name = "ack_inbox", Title = "Acknowledge inbox events", UseStructuredContent = true, Idempotent = true, OpenWorld = false)]
     [Description("Marks your inbox processed up to and including seq: read_inbox without since_seq, and WebSocket " +
                  "reconnects, then start after it. Acking a lower seq than before changes nothing.")]
     public Task<Events.InboxPosition> AckInbox(
-        ClaimsPrincipal user,
-        [Description("The last seq you have processed.")] long seq)
+        [Description("The last seq you have processed.")] long seq,
+        ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
         return grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Ack(caller, seq);
@@ -90,14 +90,14 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "least-loaded online agent (requirements.capabilities lists what it needs); with depends_on it " +
                  "waits until those tasks complete.")]
     public Task<TaskInfo> CreateTask(
-        ClaimsPrincipal user,
         [Description("Short title.")] string title,
         [Description("What is to be done.")] string? description = null,
         [Description("1 (most urgent) to 5; default 3.")] int? priority = null,
         [Description("When it is due (ISO 8601).")] DateTimeOffset? due_date = null,
         [Description("A JSON object; 'capabilities': [..] restricts who may take it.")] JsonElement? requirements = null,
         [Description("Assign it to this agent at once.")] string? assign_to = null,
-        [Description("Ids of tasks that must complete first.")] Guid[]? depends_on = null)
+        [Description("Ids of tasks that must complete first.")] Guid[]? depends_on = null,
+        ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
         return grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
@@ -109,8 +109,8 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "get the most urgent (then oldest) waiting task you are capable of. 'task' is null when nothing " +
                  "suitable is waiting (or the named task was taken first).")]
     public async Task<ClaimAck> ClaimTask(
-        ClaimsPrincipal user,
-        [Description("A specific waiting task to take; leave out to take the best one for you.")] string? task_id = null)
+        [Description("A specific waiting task to take; leave out to take the best one for you.")] string? task_id = null,
+        ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
         return new ClaimAck(string.IsNullOrEmpty(task_id)
@@ -122,7 +122,6 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     [Description("Changes a task's fields or status; only the fields you give change. Its creator, its assignee " +
                  "or the operator may. The assignee reports progress with status 'in_progress'.")]
     public Task<TaskInfo> UpdateTask(
-        ClaimsPrincipal user,
         [Description("The task's id.")] string task_id,
         [Description("New title.")] string? title = null,
         [Description("New description.")] string? description = null,
@@ -131,29 +130,30 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("New requirements (JSON object).")] JsonElement? requirements = null,
         [Description("New status.")] AgentTaskStatus? status = null,
         [Description("A result (any JSON), e.g. with status 'failed'.")] JsonElement? result = null,
-        [Description("New list of ids of tasks that must complete first.")] Guid[]? depends_on = null) =>
+        [Description("New list of ids of tasks that must complete first.")] Guid[]? depends_on = null,
+        ClaimsPrincipal? user = null) =>
         Task(task_id).Update(McpCaller.Of(user),
             new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on));
 
     [McpServerTool(Name = "complete_task", Title = "Complete a task", UseStructuredContent = true, OpenWorld = false)]
     [Description("Marks a task you are assigned completed, with its result. Its creator is told.")]
     public Task<TaskInfo> CompleteTask(
-        ClaimsPrincipal user,
         [Description("The task's id.")] string task_id,
-        [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null) =>
+        [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null,
+        ClaimsPrincipal? user = null) =>
         Task(task_id).Complete(McpCaller.Of(user), Json(result));
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
                  "back as cursor for the next page.")]
     public async Task<TaskPage> ListTasks(
-        ClaimsPrincipal user,
         [Description("Only tasks with this status.")] AgentTaskStatus? status = null,
         [Description("Only tasks assigned to this agent.")] string? assignee = null,
         [Description("Only tasks created by this agent.")] string? creator = null,
         [Description("Only tasks with this priority.")] int? priority = null,
         [Description("Page size (default 50).")] int? limit = null,
-        [Description("next_cursor from the previous page.")] string? cursor = null)
+        [Description("next_cursor from the previous page.")] string? cursor = null,
+        ClaimsPrincipal? user = null)
     {
         McpCaller.Of(user);
         return await grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(status, Endpoints.NullIfEmpty(assignee),
@@ -164,8 +164,8 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     [Description("Reads a shared-memory key: its JSON value and its version (use the version as expected_version " +
                  "in set_memory to update it safely).")]
     public Task<MemoryEntry> GetMemory(
-        ClaimsPrincipal user,
-        [Description("The key, e.g. 'project/plan'.")] string key) =>
+        [Description("The key, e.g. 'project/plan'.")] string key,
+        ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(McpCaller.Of(user));
 
     [McpServerTool(Name = "set_memory", Title = "Write shared memory", UseStructuredContent = true, OpenWorld = false)]
@@ -173,13 +173,13 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "if the key has moved on, nothing changes and the error is 'conflict' with current_version " +
                  "(expected_version 0 means 'only if the key does not exist yet').")]
     public async Task<MemoryEntry> SetMemory(
-        ClaimsPrincipal user,
         [Description("The key, e.g. 'project/plan' (up to 256 characters).")] string key,
         [Description("The value: any JSON.")] JsonElement value,
         [Description("Write only if the key is at this version.")] long? expected_version = null,
         [Description("Delete the key this many seconds after this write.")] double? ttl_seconds = null,
         [Description("Who may read it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? read = null,
-        [Description("Who may write it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? write = null)
+        [Description("Who may write it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? write = null,
+        ClaimsPrincipal? user = null)
     {
         var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Set(McpCaller.Of(user),
             new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds));
@@ -189,10 +189,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     [McpServerTool(Name = "list_memory", Title = "List shared memory keys", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists the shared-memory keys you may read, in key order, without their values.")]
     public Task<MemoryKeyPage> ListMemory(
-        ClaimsPrincipal user,
         [Description("Only keys starting with this, e.g. 'project/'.")] string? prefix = null,
         [Description("Page size (default 100).")] int? limit = null,
-        [Description("next_cursor from the previous page.")] string? cursor = null) =>
+        [Description("next_cursor from the previous page.")] string? cursor = null,
+        ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMemoryDirectoryGrain>(0).List(McpCaller.Of(user), Endpoints.NullIfEmpty(prefix), limit ?? 100, Endpoints.NullIfEmpty(cursor));
 
     private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));

@@ -11,8 +11,8 @@ namespace Orleans.AgentChannel.WebFrontend.Mcp;
 /// </summary>
 public static class McpCaller
 {
-    public static Caller Of(ClaimsPrincipal user) =>
-        user.Identity?.IsAuthenticated == true
+    public static Caller Of(ClaimsPrincipal? user) =>
+        user?.Identity?.IsAuthenticated == true
             ? AgentTokenAuthenticationHandler.CallerOf(user)
             : throw new AgentChannelException(ErrorKind.Unauthorized,
                 "This tool acts as an agent: send its token as 'Authorization: Bearer <token>' (register_agent returns it once).");

@@ -1,0 +1,275 @@
+using System.Net;
+using System.Text.Json;
+using ModelContextProtocol;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+/// <summary>/mcp driven by the SDK's own MCP client over real HTTP against the real host.</summary>
+public sealed class McpTests(ServerFixture fixture)
+{
+    private static readonly string[] ToolNames =
+    [
+        "register_agent", "list_agents", "send_message", "read_inbox", "ack_inbox", "create_task", "claim_task",
+        "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory",
+    ];
+
+    private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    [Fact]
+    public async Task Lists_every_tool_with_a_description_and_an_input_schema_and_the_resource_templates()
+    {
+        await using var mcp = await McpAgent.Connect(fixture.Server);
+
+        var tools = await mcp.Client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        tools.Select(t => t.Name).Order().ShouldBe(ToolNames.Order());
+        foreach (var tool in tools)
+        {
+            tool.Description.ShouldNotBeNullOrWhiteSpace(tool.Name);
+            tool.JsonSchema.GetProperty("type").GetString().ShouldBe("object", tool.Name);
+            tool.ProtocolTool.OutputSchema.ShouldNotBeNull(tool.Name);
+        }
+        var schemas = tools.ToDictionary(t => t.Name, t => t.JsonSchema);
+        Required(schemas["register_agent"]).ShouldBe(["name", "type"], ignoreOrder: true);
+        Required(schemas["set_memory"]).ShouldBe(["key", "value"], ignoreOrder: true);
+        Required(schemas["ack_inbox"]).ShouldBe(["seq"]);
+        schemas["read_inbox"].GetProperty("properties").TryGetProperty("since_seq", out _).ShouldBeTrue();
+        schemas["set_memory"].GetProperty("properties").TryGetProperty("expected_version", out _).ShouldBeTrue();
+        // Who acts is the token's agent: no tool takes the caller's identity as an argument.
+        foreach (var schema in schemas.Values)
+        {
+            schema.GetProperty("properties").TryGetProperty("user", out _).ShouldBeFalse();
+            schema.GetProperty("properties").TryGetProperty("sender", out _).ShouldBeFalse();
+        }
+        schemas["update_task"].GetProperty("properties").GetProperty("status").GetRawText().ShouldContain("in_progress");
+
+        var templates = await mcp.Client.ListResourceTemplatesAsync(cancellationToken: TestContext.Current.CancellationToken);
+        templates.Select(t => t.UriTemplate).ShouldBe(
+            ["agentchannel://inbox{?since_seq}", "agentchannel://tasks/{task_id}", "agentchannel://memory/{+key}"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Register_over_mcp_returns_a_token_once_that_then_identifies_the_agent_on_mcp_and_rest()
+    {
+        var name = UniqueName("mcp-reg");
+        await using var anonymous = await McpAgent.Connect(fixture.Server);
+
+        var registered = await anonymous.Call("register_agent",
+            new { name, type = "coding-assistant", capabilities = new[] { "code" }, metadata = new { model = "m" } });
+
+        registered["created"]!.GetValue<bool>().ShouldBeTrue();
+        registered["agent"]!["name"]!.GetValue<string>().ShouldBe(name);
+        registered["agent"]!["metadata"]!["model"]!.GetValue<string>().ShouldBe("m");
+        var token = registered["token"]!.GetValue<string>();
+        token.ShouldStartWith("ac_");
+
+        await using var agent = await McpAgent.Connect(fixture.Server, token);
+        var listed = await agent.Call("list_agents", new { capability = "code" });
+        listed["items"]!.AsArray().ShouldContain(a => a!["name"]!.GetValue<string>() == name);
+        using var rest = fixture.Server.Client(token);
+        (await rest.Post("/api/memory", new { key = $"{name}/k", value = 1 })).Json["created_by"]!.GetValue<string>().ShouldBe(name);
+
+        // Re-registering needs the token: with it the profile changes and no new token is shown.
+        var again = await agent.Call("register_agent", new { name, type = "reviewer" });
+        again["created"]!.GetValue<bool>().ShouldBeFalse();
+        again["token"].ShouldBeNull();
+        again["agent"]!["type"]!.GetValue<string>().ShouldBe("reviewer");
+        await anonymous.CallFailing("register_agent", new { name, type = "impostor" }, "conflict");
+        await anonymous.CallFailing("register_agent", new { name = "bad name", type = "llm" }, "invalid", "name");
+    }
+
+    [Fact]
+    public async Task An_mcp_agent_and_a_websocket_agent_exchange_messages_both_ways()
+    {
+        var mcpAgent = await fixture.Register("mcp-talk");
+        await using var mcp = await McpAgent.Connect(fixture.Server, mcpAgent.Token);
+        await using var ws = await WsClient.Connect(fixture.Server);
+        var wsName = (await ws.Register(new { name = UniqueName("ws-talk"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+
+        var sent = await mcp.Call("send_message", new { content = "hello from mcp", recipients = new[] { wsName } });
+        sent["sender"]!.GetValue<string>().ShouldBe(mcpAgent.Name);
+        var pushed = await ws.NextPush(p => p["event"]!.GetValue<string>() == "message:received");
+        pushed["data"]!["content"]!.GetValue<string>().ShouldBe("hello from mcp");
+        pushed["data"]!["sender"]!.GetValue<string>().ShouldBe(mcpAgent.Name);
+
+        await ws.Ack("message:send", new { content = "hello from ws", recipients = new[] { mcpAgent.Name } });
+        var inbox = await mcp.Call("read_inbox");
+        var received = inbox["events"]!.AsArray().ShouldHaveSingleItem()!;
+        received["event"]!.GetValue<string>().ShouldBe("message:received");
+        received["data"]!["content"]!.GetValue<string>().ShouldBe("hello from ws");
+        received["data"]!["sender"]!.GetValue<string>().ShouldBe(wsName);
+    }
+
+    [Fact]
+    public async Task Read_inbox_is_a_peek_and_only_ack_inbox_moves_past_events()
+    {
+        var reader = await fixture.Register("mcp-peek");
+        var sender = await fixture.Register("peek-sender");
+        await using var mcp = await McpAgent.Connect(fixture.Server, reader.Token);
+        foreach (var text in new[] { "one", "two", "three" })
+        {
+            (await sender.Http.Post("/api/messages", new { content = text, recipients = new[] { reader.Name } })).Status.ShouldBe(HttpStatusCode.Created);
+        }
+
+        var first = await mcp.Call("read_inbox");
+        Contents(first).ShouldBe(["one", "two", "three"]);
+        var seqs = first["events"]!.AsArray().Select(e => e!["seq"]!.GetValue<long>()).ToList();
+        seqs.ShouldBe([seqs[0], seqs[0] + 1, seqs[0] + 2]);
+        first["acked_seq"]!.GetValue<long>().ShouldBe(0);
+        Contents(await mcp.Call("read_inbox")).ShouldBe(["one", "two", "three"]);
+        Contents(await mcp.Call("read_inbox", new { limit = 1 })).ShouldBe(["one"]);
+        (await mcp.Call("read_inbox", new { limit = 1 }))["has_more"]!.GetValue<bool>().ShouldBeTrue();
+
+        var position = await mcp.Call("ack_inbox", new { seq = seqs[1] });
+        position["acked_seq"]!.GetValue<long>().ShouldBe(seqs[1]);
+        var rest = await mcp.Call("read_inbox");
+        Contents(rest).ShouldBe(["three"]);
+        rest["next_since_seq"]!.GetValue<long>().ShouldBe(seqs[2]);
+        Contents(await mcp.Call("read_inbox", new { since_seq = 0 })).ShouldBe(["one", "two", "three"]);
+        Contents(await mcp.Call("read_inbox", new { since_seq = seqs[2] })).ShouldBeEmpty();
+        (await mcp.ReadResource("agentchannel://inbox"))["events"]!.AsArray().Count.ShouldBe(1);
+        (await mcp.ReadResource($"agentchannel://inbox?since_seq={seqs[0]}"))["events"]!.AsArray().Count.ShouldBe(2);
+
+        await mcp.CallFailing("ack_inbox", new { seq = seqs[2] + 1 }, "invalid", "seq");
+        (await mcp.Call("read_inbox"))["acked_seq"]!.GetValue<long>().ShouldBe(seqs[1]);
+    }
+
+    [Fact]
+    public async Task An_mcp_agent_claims_updates_and_completes_a_task()
+    {
+        var skill = $"mcp-claim-{Guid.NewGuid():N}";
+        var creator = await fixture.Register("mcp-boss");
+        var worker = await fixture.Register("mcp-worker", skill);
+        // Busy: the engine hands it nothing by itself, but it may still claim.
+        (await worker.Http.Put($"/api/agents/{worker.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
+        await using var mcp = await McpAgent.Connect(fixture.Server, worker.Token);
+        await using var boss = await McpAgent.Connect(fixture.Server, creator.Token);
+        var task = await boss.Call("create_task", new { title = "port it", priority = 1, requirements = new { capabilities = new[] { skill } } });
+        var taskId = task["id"]!.GetValue<string>();
+        task["creator"]!.GetValue<string>().ShouldBe(creator.Name);
+        task["status"]!.GetValue<string>().ShouldBe("pending");
+
+        var claimed = await mcp.Call("claim_task");
+        claimed["task"]!["id"]!.GetValue<string>().ShouldBe(taskId);
+        claimed["task"]!["assigned_to"]!.GetValue<string>().ShouldBe(worker.Name);
+        (await mcp.Call("claim_task"))["task"].ShouldBeNull();
+
+        (await mcp.Call("update_task", new { task_id = taskId, status = "in_progress" }))["status"]!.GetValue<string>().ShouldBe("in_progress");
+        await boss.CallFailing("complete_task", new { task_id = taskId, result = "mine" }, "forbidden");
+        var completed = await mcp.Call("complete_task", new { task_id = taskId, result = new { patch = "diff" } });
+        completed["status"]!.GetValue<string>().ShouldBe("completed");
+        completed["result"]!["patch"]!.GetValue<string>().ShouldBe("diff");
+
+        (await boss.ReadResource($"agentchannel://tasks/{taskId}"))["status"]!.GetValue<string>().ShouldBe("completed");
+        var mine = await boss.Call("list_tasks", new { creator = creator.Name, status = "completed" });
+        mine["items"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).ShouldBe([taskId]);
+        (await fixture.Operator.Get($"/api/tasks/{taskId}")).Json["status"]!.GetValue<string>().ShouldBe("completed");
+    }
+
+    [Fact]
+    public async Task Set_memory_with_a_stale_expected_version_is_a_conflict_tool_error_that_changes_nothing()
+    {
+        var agent = await fixture.Register("mcp-cas");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+        var key = $"mcp/{agent.Name}/plan";
+
+        var created = await mcp.Call("set_memory", new { key, value = new { step = 1 }, expected_version = 0 });
+        created["version"]!.GetValue<long>().ShouldBe(1);
+        (await mcp.Call("set_memory", new { key, value = new { step = 2 }, expected_version = 1 }))["version"]!.GetValue<long>().ShouldBe(2);
+
+        var conflict = await mcp.CallFailing("set_memory", new { key, value = new { step = 99 }, expected_version = 1 }, "conflict");
+        conflict["current_version"]!.GetValue<long>().ShouldBe(2);
+        var entry = await mcp.Call("get_memory", new { key });
+        entry["version"]!.GetValue<long>().ShouldBe(2);
+        entry["value"]!["step"]!.GetValue<int>().ShouldBe(2);
+        (await fixture.Operator.Get($"/api/memory/{key}")).Json["version"]!.GetValue<long>().ShouldBe(2);
+
+        (await mcp.ReadResource($"agentchannel://memory/{key}"))["value"]!["step"]!.GetValue<int>().ShouldBe(2);
+        (await mcp.Call("list_memory", new { prefix = $"mcp/{agent.Name}/" }))["items"]!.AsArray()
+            .Select(i => i!["key"]!.GetValue<string>()).ShouldBe([key]);
+    }
+
+    [Fact]
+    public async Task Errors_are_tool_errors_with_the_same_codes_as_rest()
+    {
+        var agent = await fixture.Register("mcp-errors");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+
+        await mcp.CallFailing("get_memory", new { key = $"missing/{Guid.NewGuid():N}" }, "not_found");
+        await mcp.CallFailing("complete_task", new { task_id = Guid.NewGuid().ToString() }, "not_found");
+        await mcp.CallFailing("update_task", new { task_id = "not-a-task" }, "not_found");
+        await mcp.CallFailing("create_task", new { title = "" }, "invalid", "title");
+        await mcp.CallFailing("create_task", new { title = "t", priority = 9 }, "invalid", "priority");
+        await mcp.CallFailing("send_message", new { content = "to nobody" }, "invalid");
+        await mcp.CallFailing("update_task", new { task_id = Guid.NewGuid().ToString(), status = "sideways" }, "invalid", "status");
+        await mcp.CallFailing("set_memory", new { key = "", value = 1 }, "invalid", "key");
+        // Arguments that do not fit the input schema name the argument, as REST names the field.
+        await mcp.CallFailing("create_task", new { priority = 1 }, "invalid", "title");
+        await mcp.CallFailing("create_task", new { title = "t", priority = "high" }, "invalid", "priority");
+        await mcp.CallFailing("create_task", new { title = "t", depends_on = new[] { "not-a-guid" } }, "invalid", "depends_on");
+        await mcp.CallFailing("set_memory", new { key = "k" }, "invalid", "value");
+
+        var missing = await Should.ThrowAsync<McpException>(() => mcp.ReadResource($"agentchannel://tasks/{Guid.NewGuid()}"));
+        missing.Message.ShouldContain("not_found");
+    }
+
+    [Fact]
+    public async Task A_token_acts_only_as_its_own_agent()
+    {
+        var alice = await fixture.Register("mcp-alice");
+        var bob = await fixture.Register("mcp-bob");
+        await using var asAlice = await McpAgent.Connect(fixture.Server, alice.Token);
+        (await bob.Http.Post("/api/messages", new { content = "for alice", recipients = new[] { alice.Name } })).Status.ShouldBe(HttpStatusCode.Created);
+        (await alice.Http.Post("/api/messages", new { content = "for bob", recipients = new[] { bob.Name } })).Status.ShouldBe(HttpStatusCode.Created);
+
+        // The inbox is always the caller's own; there is no argument that names another agent.
+        Contents(await asAlice.Call("read_inbox", new { since_seq = 0 })).ShouldBe(["for alice"]);
+        (await asAlice.Call("send_message", new { content = "signed", recipients = new[] { bob.Name }, sender = bob.Name }))
+            ["sender"]!.GetValue<string>().ShouldBe(alice.Name);
+        await asAlice.CallFailing("register_agent", new { name = bob.Name, type = "takeover" }, "conflict");
+
+        var bobsTask = await bob.Http.Post("/api/tasks", new { title = "bob's", assign_to = bob.Name });
+        bobsTask.Status.ShouldBe(HttpStatusCode.Created, bobsTask.Body?.ToJsonString());
+        var taskId = bobsTask.Json["id"]!.GetValue<string>();
+        await asAlice.CallFailing("complete_task", new { task_id = taskId }, "forbidden");
+        await asAlice.CallFailing("update_task", new { task_id = taskId, title = "alice's now" }, "forbidden");
+        (await bob.Http.Post("/api/memory", new { key = $"private/{bob.Name}", value = 1, access_control = new { read = new[] { bob.Name }, write = new[] { bob.Name } } }))
+            .Status.ShouldBe(HttpStatusCode.Created);
+        await asAlice.CallFailing("get_memory", new { key = $"private/{bob.Name}" }, "forbidden");
+        await asAlice.CallFailing("set_memory", new { key = $"private/{bob.Name}", value = 2 }, "forbidden");
+
+        (await bob.Http.Get($"/api/tasks/{taskId}")).Json["status"]!.GetValue<string>().ShouldBe("assigned");
+        (await bob.Http.Get($"/api/memory/private/{bob.Name}")).Json["value"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Calls_without_a_valid_token_are_refused()
+    {
+        await using var anonymous = await McpAgent.Connect(fixture.Server);
+        foreach (var (tool, arguments) in new (string, object)[]
+                 {
+                     ("list_agents", new { }), ("read_inbox", new { }), ("ack_inbox", new { seq = 0 }),
+                     ("send_message", new { content = "x", recipients = new[] { "someone" } }), ("create_task", new { title = "t" }),
+                     ("claim_task", new { }), ("list_tasks", new { }), ("get_memory", new { key = "k" }),
+                     ("set_memory", new { key = "k", value = 1 }), ("list_memory", new { }),
+                 })
+        {
+            await anonymous.CallFailing(tool, arguments, "unauthorized");
+        }
+        await Should.ThrowAsync<McpException>(() => anonymous.ReadResource("agentchannel://inbox"));
+
+        // A token that is not valid never reaches MCP: 401 with the REST API's problem details.
+        var forged = "ac_" + Convert.ToBase64String("nobody"u8.ToArray()).TrimEnd('=') + "_forged";
+        await Should.ThrowAsync<HttpRequestException>(() => McpAgent.Connect(fixture.Server, forged));
+        using var raw = fixture.Server.Client(forged);
+        (await raw.Send(HttpMethod.Post, "/mcp", new { jsonrpc = "2.0", id = 1, method = "tools/list" },
+                request => request.Headers.Accept.ParseAdd("application/json, text/event-stream")))
+            .ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    private static List<string> Required(JsonElement schema) =>
+        [.. schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!)];
+
+    private static List<string> Contents(System.Text.Json.Nodes.JsonNode inbox) =>
+        [.. inbox["events"]!.AsArray().Select(e => e!["data"]!["content"]!.GetValue<string>())];
+}
