@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using ModelContextProtocol;
 
@@ -185,8 +186,12 @@ public sealed class McpTests(ServerFixture fixture)
         (await fixture.Operator.Get($"/api/memory/{key}")).Json["version"]!.GetValue<long>().ShouldBe(2);
 
         (await mcp.ReadResource($"agentchannel://memory/{key}"))["value"]!["step"]!.GetValue<int>().ShouldBe(2);
+        var spaced = $"mcp/{agent.Name}/two words";
+        await mcp.Call("set_memory", new { key = spaced, value = "v" });
+        (await mcp.ReadResource($"agentchannel://memory/{Uri.EscapeDataString(spaced).Replace("%2F", "/", StringComparison.Ordinal)}"))
+            ["key"]!.GetValue<string>().ShouldBe(spaced);
         (await mcp.Call("list_memory", new { prefix = $"mcp/{agent.Name}/" }))["items"]!.AsArray()
-            .Select(i => i!["key"]!.GetValue<string>()).ShouldBe([key]);
+            .Select(i => i!["key"]!.GetValue<string>()).ShouldBe([key, spaced]);
     }
 
     [Fact]
@@ -265,6 +270,33 @@ public sealed class McpTests(ServerFixture fixture)
         (await raw.Send(HttpMethod.Post, "/mcp", new { jsonrpc = "2.0", id = 1, method = "tools/list" },
                 request => request.Headers.Accept.ParseAdd("application/json, text/event-stream")))
             .ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
+    }
+
+    [Fact]
+    public async Task The_endpoint_is_stateless_so_any_gateway_can_answer_any_request()
+    {
+        var agent = await fixture.Register("mcp-stateless");
+        using var http = fixture.Server.Client(agent.Token);
+
+        // No initialize handshake and no session id: a lone tools/call is answered, and no session is handed out.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = JsonContent.Create(new
+            {
+                jsonrpc = "2.0", id = 7, method = "tools/call",
+                @params = new { name = "set_memory", arguments = new { key = $"lone/{agent.Name}", value = 1 } },
+            }),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var reply = System.Text.Json.Nodes.JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
+        reply["result"]!["structuredContent"]!["version"]!.GetValue<long>().ShouldBe(1);
+        (await fixture.Operator.Get($"/api/memory/lone/{agent.Name}")).Json["created_by"]!.GetValue<string>().ShouldBe(agent.Name);
     }
 
     private static List<string> Required(JsonElement schema) =>

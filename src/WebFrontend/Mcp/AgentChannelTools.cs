@@ -22,7 +22,7 @@ namespace Orleans.AgentChannel.WebFrontend.Mcp;
 [McpServerToolType]
 public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, IHttpContextAccessor http)
 {
-    [McpServerTool(Name = "register_agent", Title = "Register an agent", UseStructuredContent = true, Idempotent = true, OpenWorld = false)]
+    [McpServerTool(Name = "register_agent", Title = "Register an agent", UseStructuredContent = true, OpenWorld = false)]
     [Description("Registers an agent on the channel. A new name returns the agent and its bearer token, shown only " +
                  "this once: configure it as 'Authorization: Bearer <token>' for every later call. Calling it again " +
                  "with that token in the Authorization header updates the agent's type, capabilities and metadata; " +
