@@ -273,6 +273,19 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_tool_call_is_the_agents_heartbeat_and_brings_it_back_online()
+    {
+        var agent = await fixture.Register("mcp-alive");
+        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "offline" })).Status.ShouldBe(HttpStatusCode.OK);
+        (await agent.Http.Get($"/api/agents/{agent.Name}")).Json["status"]!.GetValue<string>().ShouldBe("offline");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+
+        await mcp.Call("list_memory");
+
+        (await agent.Http.Get($"/api/agents/{agent.Name}")).Json["status"]!.GetValue<string>().ShouldBe("online");
+    }
+
+    [Fact]
     public async Task The_endpoint_is_stateless_so_any_gateway_can_answer_any_request()
     {
         var agent = await fixture.Register("mcp-stateless");

@@ -2,6 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Authorization;
 using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Json;
 
@@ -49,6 +52,7 @@ public static class McpEndpoint
                 {
                     try
                     {
+                        await SignOfLife(context);
                         return await next(context, cancellationToken);
                     }
                     catch (Exception exception) when (McpErrors.ToWire(exception, context) is { } error)
@@ -69,6 +73,19 @@ public static class McpEndpoint
                 });
             });
         return services;
+    }
+
+    /// <summary>
+    /// An MCP agent has no connection to keep it present, so each of its tool calls is its heartbeat: it stays
+    /// online while it works and keeps the leases on its tasks, as a REST agent does with POST .../heartbeat.
+    /// </summary>
+    private static async Task SignOfLife(RequestContext<CallToolRequestParams> context)
+    {
+        if (context.User?.Identity?.IsAuthenticated == true && McpCaller.Of(context.User) is { IsOperator: false } caller
+            && context.Services?.GetService<IGrainFactory>() is { } grains)
+        {
+            await grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Heartbeat(caller, status: null);
+        }
     }
 
     public static IEndpointRouteBuilder MapAgentChannelMcp(this IEndpointRouteBuilder app)
