@@ -309,6 +309,9 @@ public sealed class McpTests(ServerFixture fixture)
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var reply = System.Text.Json.Nodes.JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
         reply["result"]!["structuredContent"]!["version"]!.GetValue<long>().ShouldBe(1);
+        var stream = await http.Send(HttpMethod.Get, "/mcp", configure: get => get.Headers.Accept.ParseAdd("text/event-stream"));
+        stream.ShouldBeProblem(HttpStatusCode.MethodNotAllowed, "invalid");
+        stream.Raw.Content.Headers.Allow.ShouldBe(["POST"]);
         (await fixture.Operator.Get($"/api/memory/lone/{agent.Name}")).Json["created_by"]!.GetValue<string>().ShouldBe(agent.Name);
     }
 

@@ -7,6 +7,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.WebFrontend.Api;
 
 namespace Orleans.AgentChannel.WebFrontend.Mcp;
 
@@ -91,6 +92,15 @@ public static class McpEndpoint
     public static IEndpointRouteBuilder MapAgentChannelMcp(this IEndpointRouteBuilder app)
     {
         app.MapMcp(Path).RequireAuthorization(Policy).ExcludeFromDescription();
+        // Stateless: there is no GET event stream. The spec's answer for that is 405 (clients then carry on
+        // without one); left unmapped, GET would be a 404, which to an MCP client means "session gone".
+        app.MapGet(Path, (HttpContext context) =>
+        {
+            context.Response.Headers.Allow = HttpMethods.Post;
+            return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed,
+                detail: "This MCP endpoint is stateless and offers no event stream: send requests with POST.",
+                extensions: new Dictionary<string, object?> { ["code"] = ProblemResponses.CodeOf(StatusCodes.Status405MethodNotAllowed) });
+        }).ExcludeFromDescription();
         return app;
     }
 }
