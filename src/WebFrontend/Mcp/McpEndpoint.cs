@@ -1,11 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Authorization;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Orleans.AgentChannel.Agents;
-using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Api;
 
