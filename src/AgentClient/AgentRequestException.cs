@@ -42,6 +42,7 @@ public abstract class AgentRequestException : Exception
             ErrorKind.NotFound => new NotFoundException(message, inner),
             ErrorKind.Conflict => new ConflictException(message, currentVersion, inner),
             ErrorKind.TooLarge => new TooLargeException(message, field, inner),
+            ErrorKind.Rejected => new RejectedException(message, inner),
             _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
         };
 }
@@ -69,3 +70,7 @@ public sealed class ConflictException(string message, long? currentVersion = nul
 /// <summary><c>too_large</c> (HTTP 413): a field is over its limit; <see cref="AgentRequestException.Field"/> names it.</summary>
 public sealed class TooLargeException(string message, string? field = null, Exception? inner = null)
     : AgentRequestException(ErrorKind.TooLarge, message, field, null, inner);
+
+/// <summary><c>rejected</c> (HTTP 422): a server plugin refused the message (the reason is in the message); it was neither stored nor delivered.</summary>
+public sealed class RejectedException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Rejected, message, null, null, inner);

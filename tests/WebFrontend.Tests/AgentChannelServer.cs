@@ -32,6 +32,8 @@ public sealed class AgentChannelServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public Realtime.RealtimeGateway Gateway => _app.Services.GetRequiredService<Realtime.RealtimeGateway>();
 
     /// <summary>How many subscriptions Orleans holds on an agent's stream for this host.</summary>
@@ -50,7 +52,9 @@ public sealed class AgentChannelServer : IAsyncDisposable
 
     public string DatabasePath { get; }
 
-    public static async Task<AgentChannelServer> StartAsync(string databasePath, IDictionary<string, string?>? settings = null)
+    /// <param name="services">Extra registrations (e.g. test plugins) made before the host is built.</param>
+    public static async Task<AgentChannelServer> StartAsync(string databasePath, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -66,7 +70,11 @@ public sealed class AgentChannelServer : IAsyncDisposable
         {
             configuration[key] = value;
         }
-        var app = AgentChannelHost.Build([], builder => builder.Configuration.AddInMemoryCollection(configuration));
+        var app = AgentChannelHost.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            services?.Invoke(builder.Services);
+        });
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         // Bound to every interface (as a server reachable from other machines is): talk to it over loopback.

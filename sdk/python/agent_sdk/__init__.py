@@ -33,6 +33,7 @@ from .errors import (
     NotFoundError,
     ServerError,
     TooLargeError,
+    RejectedError,
 )
 from .models import (
     AccessControl,
@@ -71,6 +72,7 @@ __all__ = [
     "NotFoundError",
     "ServerError",
     "TooLargeError",
+    "RejectedError",
     "AccessControl",
     "Agent",
     "AgentStatus",

@@ -22,6 +22,7 @@ __all__ = [
     "NotFoundError",
     "ConflictError",
     "TooLargeError",
+    "RejectedError",
     "ServerError",
     "AgentConnectionError",
     "error_from_code",
@@ -33,7 +34,7 @@ class AgentChannelError(Exception):
 
     Attributes:
         code: the server's error code (``invalid``, ``unauthorized``, ``forbidden``, ``not_found``,
-            ``conflict``, ``too_large``, ``internal``) or ``connection`` for :class:`AgentConnectionError`.
+            ``conflict``, ``too_large``, ``rejected``, ``internal``) or ``connection`` for :class:`AgentConnectionError`.
         message: the server's explanation.
         field: the request field at fault, when the server names one (e.g. ``"priority"``).
         current_version: for memory version conflicts, the key's version at that moment.
@@ -104,6 +105,13 @@ class TooLargeError(AgentChannelError):
     code = "too_large"
 
 
+class RejectedError(AgentChannelError):
+    """``rejected`` (HTTP 422): a server plugin refused the message; it was neither stored nor delivered.
+    The message says which plugin and why."""
+
+    code = "rejected"
+
+
 class ServerError(AgentChannelError):
     """``internal`` (HTTP 5xx) or an answer the SDK could not understand. The request may be retried."""
 
@@ -132,6 +140,7 @@ _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "not_found": NotFoundError,
     "conflict": ConflictError,
     "too_large": TooLargeError,
+    "rejected": RejectedError,
     "internal": ServerError,
 }
 
@@ -142,6 +151,7 @@ _BY_STATUS: Mapping[int, str] = {
     404: "not_found",
     409: "conflict",
     413: "too_large",
+    422: "rejected",
 }
 
 

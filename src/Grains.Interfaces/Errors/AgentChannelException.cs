@@ -34,4 +34,6 @@ public sealed class AgentChannelException : Exception
         new(ErrorKind.Conflict, message, currentVersion: currentVersion);
 
     public static AgentChannelException Forbidden(string message) => new(ErrorKind.Forbidden, message);
+
+    public static AgentChannelException Rejected(string message) => new(ErrorKind.Rejected, message);
 }

@@ -9,6 +9,9 @@ public enum ErrorKind
     NotFound,
     Conflict,
     TooLarge,
+
+    /// <summary>A message interceptor (a server plugin) refused the message: it was neither stored nor delivered.</summary>
+    Rejected,
 }
 
 public static class ErrorKinds
@@ -21,6 +24,7 @@ public static class ErrorKinds
         ErrorKind.NotFound => "not_found",
         ErrorKind.Conflict => "conflict",
         ErrorKind.TooLarge => "too_large",
+        ErrorKind.Rejected => "rejected",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

@@ -12,6 +12,7 @@ public sealed class ChannelGrain(
     [PersistentState("channel", AgentChannelStorage.Name)] IPersistentState<ChannelState> state,
     IChannelIndex index,
     IMessageLog log,
+    MessageInterception interception,
     IOptions<LimitsOptions> limits,
     TimeProvider clock) : Grain, IChannelGrain
 {
@@ -57,7 +58,7 @@ public sealed class ChannelGrain(
 
     public async Task<MessageInfo> Post(Caller caller, MessageDraft draft)
     {
-        var valid = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
+        var valid = await interception.Apply(caller, MessageRules.Validate(draft with { Channel = Name }, limits.Value), recipients: []);
         if (caller.IsOperator)
         {
             // The operator steers from outside: posting creates the channel but never makes it a member.

@@ -7,6 +7,7 @@ using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.AgentChannel.Tasks;
 using Orleans.Configuration;
@@ -28,6 +29,7 @@ public static class SiloBuilderExtensions
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StreamingOptions>().Bind(configuration.GetSection(StreamingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PluginOptions>().Bind(configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<SqliteDatabase>();
@@ -42,6 +44,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();
+        services.AddAgentChannelPlugins(configuration);
 
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
@@ -63,6 +66,29 @@ public static class SiloBuilderExtensions
         // One process: subscriptions live and die with it. A cluster makes this durable (scale-out issue).
         silo.AddMemoryGrainStorage("PubSubStore");
         return silo;
+    }
+}
+
+internal static class PluginHosting
+{
+    /// <summary>
+    /// The plugin runtime and what it runs: plugins registered in code (<c>AddAgentChannelPlugin&lt;T&gt;()</c>, before or
+    /// after this call) and those found in the plugins folder, in that order.
+    /// </summary>
+    public static void AddAgentChannelPlugins(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<PluginRuntime>();
+        services.AddSingleton<AssignmentChooser>();
+        services.AddSingleton<MessageInterception>();
+        services.AddSingleton<EventSinkDispatcher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventSinkDispatcher>());
+        if (configuration.GetSection(PluginOptions.Section).Get<PluginOptions>()?.Path is { Length: > 0 } folder)
+        {
+            foreach (var (type, source) in PluginFolder.Discover(folder))
+            {
+                services.AddAgentChannelPlugin(type, $"plugins folder: {source}");
+            }
+        }
     }
 }
 

@@ -11,7 +11,8 @@ using Orleans.Concurrency;
 namespace Orleans.AgentChannel.Messages;
 
 [StatelessWorker]
-public sealed class MessagesGrain(IMessageLog log, IOptions<LimitsOptions> limits, TimeProvider clock) : Grain, IMessagesGrain
+public sealed class MessagesGrain(IMessageLog log, MessageInterception interception, IOptions<LimitsOptions> limits, TimeProvider clock)
+    : Grain, IMessagesGrain
 {
     public async Task<MessageInfo> Send(Caller caller, MessageDraft draft)
     {
@@ -23,12 +24,14 @@ public sealed class MessagesGrain(IMessageLog log, IOptions<LimitsOptions> limit
         }
         if (valid.Channel is { } channel)
         {
+            // The channel's grain validates and intercepts it itself: it is the one owner of channel posts.
             return await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, draft);
         }
 
         IReadOnlyList<string> recipients = valid.Recipients.Count > 0
             ? await CanonicalRecipients(valid.Recipients)
             : TaskParticipants(task!, caller);
+        valid = await interception.Apply(caller, valid, recipients);
         var message = await log.Append(valid.ToMessage(caller.Name, recipients, clock.GetUtcNow()), channelSequence: null);
         await GrainFactory.DeliverMessage(message, recipients);
         await this.PublishActivity(EventNames.MessageReceived, message);

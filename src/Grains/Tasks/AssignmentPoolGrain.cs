@@ -9,13 +9,15 @@ namespace Orleans.AgentChannel.Tasks;
 
 /// <summary>
 /// The engine's queue for tasks that need one set of capabilities. Waiting tasks are handed out by priority
-/// then age to online agents that have the capabilities, least loaded first; an agent's grain grants the slot
+/// then age to online agents that have the capabilities, in the order the assignment strategy gives (built in:
+/// least loaded first; plugins may choose otherwise, among those same agents); an agent's grain grants the slot
 /// (so its limit holds across every queue), and the task's grain has the last word (so a task claimed or
 /// cancelled meanwhile is simply dropped). The queue lives in memory: tasks re-enqueue themselves when they
 /// activate, and a restart wakes every waiting task.
 /// </summary>
 public sealed partial class AssignmentPoolGrain(
     IAgentIndex agents,
+    AssignmentChooser chooser,
     IOptions<TaskOptions> options,
     ILogger<AssignmentPoolGrain> logger) : Grain, IAssignmentPoolGrain
 {
@@ -46,16 +48,19 @@ public sealed partial class AssignmentPoolGrain(
     {
         try
         {
-            while (_queue.Count > 0)
+            // In queue order; a task a plugin strategy holds back does not hold back the tasks behind it.
+            foreach (var next in _queue.ToList())
             {
-                var next = _queue.Min;
-                var outcome = await OfferToBestAgent(next.TaskId);
-                if (outcome == EngineOffer.Refused)
+                var (outcome, byPlugin) = await OfferToBestAgent(next.TaskId);
+                if (outcome != EngineOffer.Refused)
+                {
+                    Remove(next);
+                }
+                else if (!byPlugin)
                 {
                     // Nobody can take the most urgent task now; the ones behind it need the same agents.
                     break;
                 }
-                Remove(next);
             }
         }
         catch (Exception exception)
@@ -73,11 +78,16 @@ public sealed partial class AssignmentPoolGrain(
         }
     }
 
-    /// <summary>Assigned or NotWaiting when the task left the queue; Refused when no agent could take it now.</summary>
-    private async Task<EngineOffer> OfferToBestAgent(Guid taskId)
+    /// <summary>
+    /// Assigned or NotWaiting when the task left the queue; Refused when no agent could take it now. ByPlugin
+    /// says a plugin strategy, not the built-in one, chose whom to offer it to.
+    /// </summary>
+    private async Task<(EngineOffer Outcome, bool ByPlugin)> OfferToBestAgent(Guid taskId)
     {
         var task = GrainFactory.GetGrain<ITaskGrain>(taskId);
-        foreach (var candidate in await agents.Candidates(_capabilities))
+        var candidates = await agents.Candidates(_capabilities);
+        var (chosen, byPlugin) = await chooser.Choose(task.Get, _capabilities, candidates);
+        foreach (var candidate in chosen)
         {
             var agent = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(candidate.Name));
             if (!await agent.ReserveSlot(taskId, force: false))
@@ -87,10 +97,10 @@ public sealed partial class AssignmentPoolGrain(
             var outcome = await task.Offer(candidate.Name, this.GetPrimaryKeyString());
             if (outcome != EngineOffer.Refused)
             {
-                return outcome;
+                return (outcome, byPlugin);
             }
         }
-        return EngineOffer.Refused;
+        return (EngineOffer.Refused, byPlugin);
     }
 
     private void Remove((int Priority, DateTimeOffset CreatedAt, Guid TaskId) entry)

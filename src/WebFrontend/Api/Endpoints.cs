@@ -16,6 +16,7 @@ public static class Endpoints
         api.MapTasks();
         api.MapMemory();
         api.MapChannels();
+        api.MapPlugins();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         return app;
     }

@@ -19,6 +19,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -30,6 +31,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         StatusCodes.Status404NotFound => ErrorKind.NotFound.ToWire(),
         StatusCodes.Status409Conflict => ErrorKind.Conflict.ToWire(),
         StatusCodes.Status413PayloadTooLarge => ErrorKind.TooLarge.ToWire(),
+        StatusCodes.Status422UnprocessableEntity => ErrorKind.Rejected.ToWire(),
         >= 400 and < 500 => ErrorKind.Invalid.ToWire(),
         _ => "internal",
     };
@@ -68,6 +70,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.NotFound => "Not found",
         ErrorKind.Conflict => "Conflict",
         ErrorKind.TooLarge => "Too large",
+        ErrorKind.Rejected => "Rejected",
         _ => "Error",
     };
 }

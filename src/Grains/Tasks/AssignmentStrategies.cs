@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Plugins;
+
+namespace Orleans.AgentChannel.Tasks;
+
+/// <summary>The built-in choice: every capable online agent, least loaded first (as the query table orders them).</summary>
+public sealed class LeastLoadedAssignmentStrategy : IAssignmentStrategy
+{
+    public static LeastLoadedAssignmentStrategy Instance { get; } = new();
+
+    public ValueTask<AssignmentDecision> ChooseAsync(AssignmentRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AssignmentDecision.Offer(request.Candidates.Select(candidate => candidate.Name)));
+}
+
+/// <summary>
+/// Asks the plugin strategies, in order, which candidates to offer a task to, and holds their answers to the
+/// engine's rules: only candidates can be chosen, and a strategy that fails counts as deferring.
+/// </summary>
+public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOptions> options)
+{
+    /// <summary>
+    /// The agents to offer the task to, in order (empty: the task waits), and whether a plugin chose them
+    /// rather than the built-in strategy. <paramref name="loadTask"/> is called only when a plugin strategy
+    /// needs to see the task.
+    /// </summary>
+    public async Task<(IReadOnlyList<AgentListing> Agents, bool ByPlugin)> Choose(
+        Func<Task<TaskInfo>> loadTask, IReadOnlyList<string> pool, IReadOnlyList<AgentListing> candidates)
+    {
+        if (plugins.Strategies.Count == 0 || candidates.Count == 0)
+        {
+            return (await Default(null, pool, candidates), false);
+        }
+        // The query table's counts lag the agents' own slots a little; the agent's grain still has the last word.
+        var free = candidates.Where(candidate => candidate.ActiveTaskCount < options.Value.MaxActivePerAgent).ToList();
+        var task = await loadTask();
+        var request = new AssignmentRequest(task, pool, free);
+        foreach (var strategy in plugins.Strategies)
+        {
+            var (succeeded, decision) = await plugins.Run(strategy, (instance, token) => instance.ChooseAsync(request, token));
+            if (!succeeded || decision is null || decision.Kind == AssignmentDecisionKind.Defer)
+            {
+                continue;
+            }
+            return (decision.Kind == AssignmentDecisionKind.Wait ? [] : Among(decision.Agents, free), true);
+        }
+        return (await Default(task, pool, candidates), false);
+    }
+
+    private static async Task<IReadOnlyList<AgentListing>> Default(TaskInfo? task, IReadOnlyList<string> pool, IReadOnlyList<AgentListing> candidates)
+    {
+        // The built-in strategy never looks at the task, so the engine does not load it just for this.
+        var decision = await LeastLoadedAssignmentStrategy.Instance.ChooseAsync(new AssignmentRequest(task!, pool, candidates), CancellationToken.None);
+        return Among(decision.Agents, candidates);
+    }
+
+    private static List<AgentListing> Among(IReadOnlyList<string> chosen, IReadOnlyList<AgentListing> candidates) =>
+        chosen.Select(name => candidates.FirstOrDefault(candidate => AgentNames.Equal(candidate.Name, name)))
+            .OfType<AgentListing>()
+            .DistinctBy(candidate => candidate.Name)
+            .ToList();
+}

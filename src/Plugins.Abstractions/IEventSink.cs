@@ -1,0 +1,21 @@
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Plugins;
+
+/// <summary>
+/// Receives every activity event (message:received, task:updated, memory:updated, agent:joined, ...) after
+/// what it reports is stored. Delivery is off the caller's path: the sender never waits for a sink. Each sink
+/// has its own queue, so a slow sink delays only itself. A call that throws or runs past the plugin time-out
+/// is retried with exponential backoff; when the retries run out the event is logged and counted as failed
+/// for that sink (never dropped silently).
+/// </summary>
+public interface IEventSink
+{
+    ValueTask HandleAsync(ActivityEvent activity, CancellationToken cancellationToken);
+}
+
+/// <param name="Id">Unique per event, the same on every retry: receivers can use it to ignore repeats.</param>
+/// <param name="Event">The event name (see <c>EventNames</c>).</param>
+/// <param name="Data">The payload, the same JSON the REST API returns for that entity.</param>
+/// <param name="ReceivedAt">When the sink dispatcher took the event off the activity stream.</param>
+public sealed record ActivityEvent(Guid Id, string Event, RawJson Data, DateTimeOffset ReceivedAt);
