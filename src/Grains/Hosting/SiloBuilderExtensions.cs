@@ -10,6 +10,7 @@ using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.Webhooks;
 using Orleans.Configuration;
 using Orleans.Storage;
 
@@ -30,6 +31,7 @@ public static class SiloBuilderExtensions
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StreamingOptions>().Bind(configuration.GetSection(StreamingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PluginOptions>().Bind(configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<SqliteDatabase>();
@@ -40,6 +42,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IMemoryIndex, SqliteMemoryIndex>();
         services.AddSingleton<IChannelIndex, SqliteChannelIndex>();
         services.AddSingleton<IInbox, SqliteInbox>();
+        services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
@@ -82,6 +85,8 @@ internal static class PluginHosting
         services.AddSingleton<MessageInterception>();
         services.AddSingleton<EventSinkDispatcher>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventSinkDispatcher>());
+        services.AddWebhookHttpClient();
+        services.AddAgentChannelPlugin(typeof(WebhookSink), "built in");
         if (configuration.GetSection(PluginOptions.Section).Get<PluginOptions>()?.Path is { Length: > 0 } folder)
         {
             foreach (var (type, source) in PluginFolder.Discover(folder))

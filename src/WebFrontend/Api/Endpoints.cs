@@ -17,6 +17,7 @@ public static class Endpoints
         api.MapMemory();
         api.MapChannels();
         api.MapPlugins();
+        api.MapWebhooks();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         return app;
     }

@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+
+namespace Orleans.AgentChannel.Webhooks;
+
+[GenerateSerializer, Alias("webhook-state")]
+public sealed class WebhookState
+{
+    [Id(0)] public bool Created { get; set; }
+    [Id(1)] public string Url { get; set; } = "";
+    [Id(2)] public List<string> Events { get; set; } = [];
+    [Id(3)] public string Secret { get; set; } = "";
+    [Id(4)] public string CreatedBy { get; set; } = "";
+    [Id(5)] public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// One webhook subscription. Webhooks see every activity event, whoever it concerns, so only the operator
+/// manages them (an agent could otherwise read messages between other agents through one).
+/// </summary>
+public sealed class WebhookGrain(
+    [PersistentState("webhook", AgentChannelStorage.Name)] IPersistentState<WebhookState> state,
+    IWebhookStore store,
+    WebhookSink sink,
+    TimeProvider clock) : Grain, IWebhookGrain
+{
+    private const int MaxUrlLength = 2048;
+    private const int MaxEventFilters = 32;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public async Task<WebhookCreated> Create(Caller caller, NewWebhook webhook)
+    {
+        RequireOperator(caller);
+        if (state.State.Created)
+        {
+            throw AgentChannelException.Conflict($"Webhook {Id} already exists.");
+        }
+        var url = ValidUrl(webhook.Url);
+        var events = ValidEvents(webhook.Events);
+        var secret = webhook.Secret is null ? NewSecret() : ValidSecret(webhook.Secret);
+        state.State = new WebhookState
+        {
+            Created = true,
+            Url = url,
+            Events = events,
+            Secret = secret,
+            CreatedBy = caller.Name,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        try
+        {
+            await state.WriteStateAsync();
+            await store.Upsert(new WebhookTarget(Info(), secret));
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+        sink.SubscriptionsChanged();
+        return new WebhookCreated(Info(), secret);
+    }
+
+    public Task<WebhookInfo> Get(Caller caller)
+    {
+        RequireOperator(caller);
+        RequireCreated();
+        return Task.FromResult(Info());
+    }
+
+    public async Task Delete(Caller caller)
+    {
+        RequireOperator(caller);
+        RequireCreated();
+        await store.Delete(Id);
+        await state.ClearStateAsync();
+        state.State = new WebhookState();
+        sink.SubscriptionsChanged();
+    }
+
+    private WebhookInfo Info() => new(Id, state.State.Url, [.. state.State.Events], state.State.CreatedBy, state.State.CreatedAt);
+
+    private void RequireCreated()
+    {
+        if (!state.State.Created)
+        {
+            throw AgentChannelException.NotFound($"No webhook with id {Id}.");
+        }
+    }
+
+    internal static void RequireOperator(Caller caller)
+    {
+        if (!caller.IsOperator)
+        {
+            throw AgentChannelException.Forbidden("Only the operator manages webhooks: they receive every activity event.");
+        }
+    }
+
+    private static string ValidUrl(string? url)
+    {
+        var text = Validation.RequireText(url, "url", MaxUrlLength);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw AgentChannelException.Invalid("url", "'url' must be an absolute http:// or https:// URL.");
+        }
+        return uri.ToString();
+    }
+
+    private static List<string> ValidEvents(IReadOnlyList<string>? events)
+    {
+        var filters = (events ?? []).Select(filter => filter?.Trim() ?? "").Distinct(StringComparer.Ordinal).ToList();
+        if (filters.Count > MaxEventFilters)
+        {
+            throw AgentChannelException.TooLarge("events", $"At most {MaxEventFilters} event filters.");
+        }
+        foreach (var filter in filters)
+        {
+            var known = filter == "*"
+                        || (filter.EndsWith(":*", StringComparison.Ordinal) && KnownEvents.Any(name => name.StartsWith(filter[..^1], StringComparison.Ordinal)))
+                        || KnownEvents.Contains(filter, StringComparer.Ordinal);
+            if (!known)
+            {
+                throw AgentChannelException.Invalid("events",
+                    $"'{filter}' is not an event filter: use an event name ({string.Join(", ", KnownEvents)}), a family such as 'task:*', or '*'.");
+            }
+        }
+        return filters;
+    }
+
+    private static string ValidSecret(string secret) =>
+        secret.Length is >= 16 and <= 256
+            ? secret
+            : throw AgentChannelException.Invalid("secret", "'secret' must be 16 to 256 characters (or left out to have one made).");
+
+    private static string NewSecret() => "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    private static readonly string[] KnownEvents =
+    [
+        // What the activity stream carries (an assignment shows as task:updated there).
+        EventNames.MessageReceived, EventNames.TaskUpdated, EventNames.MemoryUpdated,
+        EventNames.AgentJoined, EventNames.AgentLeft, EventNames.AgentUpdated,
+    ];
+}
+
+[Orleans.Concurrency.StatelessWorker]
+public sealed class WebhookDirectoryGrain(IWebhookStore store) : Grain, IWebhookDirectoryGrain
+{
+    private const int MaxDeliveries = 500;
+
+    public async Task<IReadOnlyList<WebhookInfo>> List(Caller caller)
+    {
+        WebhookGrain.RequireOperator(caller);
+        return (await store.List()).Select(target => target.Info).ToList();
+    }
+
+    public async Task<IReadOnlyList<WebhookDelivery>> Deliveries(Caller caller, Guid webhookId, int limit)
+    {
+        WebhookGrain.RequireOperator(caller);
+        // Answers not_found for a webhook that does not exist, rather than an empty log.
+        await GrainFactory.GetGrain<IWebhookGrain>(webhookId).Get(caller);
+        return await store.Deliveries(webhookId, Validation.Limit(limit, MaxDeliveries));
+    }
+}
