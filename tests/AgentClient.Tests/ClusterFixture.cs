@@ -40,7 +40,8 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Holds the database and the agents' token files; deleted with the server.</summary>
     public string Directory { get; }
 
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "agentchannel-client-tests", Guid.NewGuid().ToString("N"));
         var gatewayPort = FreePort();
@@ -50,7 +51,7 @@ public sealed class TestServer : IAsyncDisposable
             ["AgentChannel:Silo:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["AgentChannel:Silo:ClusterId"] = clusterId,
         };
-        var host = await AgentChannelServer.StartAsync(Path.Combine(directory, "agentchannel.db"), configuration);
+        var host = await AgentChannelServer.StartAsync(Path.Combine(directory, "agentchannel.db"), configuration, services);
         return new TestServer(host, gatewayPort, clusterId, directory);
     }
 

@@ -8,9 +8,13 @@ namespace Orleans.AgentChannel.Client.Tests;
 /// The product as a process of its own (its apphost is copied beside the tests), for what an in-process host
 /// cannot show: stopping it ends everything the process held in memory, as a real restart does.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+/// <param name="environment">Extra settings for the process (e.g. <c>AgentChannel__Plugins__Path</c>).</param>
+public sealed class ServerProcess(IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
 {
     private const string OperatorToken = "process-operator-token";
+
+    /// <summary>Holds the database; deleted with the process.</summary>
+    public string DataDirectory => _directory;
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "agentchannel-client-tests", Guid.NewGuid().ToString("N"));
     private readonly int _httpPort = TestServer.FreePort();
@@ -51,6 +55,10 @@ public sealed class ServerProcess : IAsyncDisposable
                 ["Logging__LogLevel__Default"] = "Warning",
             },
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start };
         // Keep draining both pipes: a child whose output nobody reads blocks once the pipe is full.
