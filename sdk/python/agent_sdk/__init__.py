@@ -22,6 +22,8 @@ from .client import (
     UNSET,
     AgentClient,
     Handler,
+    HandlerContext,
+    Middleware,
 )
 from .errors import (
     AgentChannelError,
@@ -56,6 +58,8 @@ __all__ = [
     "__version__",
     "AgentClient",
     "Handler",
+    "HandlerContext",
+    "Middleware",
     "UNSET",
     "MESSAGE_RECEIVED",
     "TASK_ASSIGNED",

@@ -14,15 +14,17 @@ drop from the last processed sequence. The rules it keeps:
   for ``ack_delay`` seconds, and flushed on close, so the next run starts after them.
 * Dispatch starts on the next loop turn after the first handler is registered while connected (or at
   connect when handlers exist, or in ``run_forever``). Until then pushes wait in the queue.
+* Every handler call (skills included) runs through the middleware chain, outermost first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Union
 
@@ -61,6 +63,34 @@ _PARSERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
 
 #: A handler takes the event's model and may be a plain function or a coroutine function.
 Handler = Callable[[Any], Union[Awaitable[Any], Any]]
+
+
+@dataclass
+class HandlerContext:
+    """What a middleware knows about the handler call it wraps.
+
+    Attributes:
+        event: the pushed event's name (``"message:received"``, ``"task:assigned"``, ...).
+        seq: its inbox sequence, or ``None`` for events that do not come from the inbox.
+        data: what the handler gets (a :class:`Message`, :class:`Task`, ... or the raw data).
+        handler: the handler's qualified name.
+        skill: the capability, when the handler is a skill (see :meth:`AgentClient.skill`).
+        agent: the :class:`AgentClient` the handler runs on.
+        state: free for middleware to share values along the chain (e.g. a trace span).
+    """
+
+    event: str
+    seq: Optional[int]
+    data: Any
+    handler: str
+    skill: Optional[str] = None
+    agent: Any = None
+    state: Dict[str, Any] = field(default_factory=dict)
+
+
+#: ``async def middleware(context, call_next)``: runs around each handler call; ``await call_next()``
+#: runs the rest of the chain and the handler and returns the handler's result. Raising stops the call.
+Middleware = Callable[[HandlerContext, Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
 # Errors that retrying the same registration cannot fix: stop reconnecting and report them.
 _FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError)
@@ -102,6 +132,11 @@ class Session:
         self.token = token
         self._token_source: Optional[str] = "argument" if token else None
         self.handlers: Dict[str, List[Handler]] = {}
+        self.middleware: List[Middleware] = []
+        #: The AgentClient this session runs, handed to middleware in the context.
+        self.owner: Any = None
+        #: Given an event and its payload, the one handler that takes it alone (a skill's task), if any.
+        self.exclusive: Optional[Callable[[str, Any], Optional[Handler]]] = None
         self.watched_keys: Set[str] = set()
         self.watched_prefixes: Set[str] = set()
         self.info: Optional[Agent] = None
@@ -518,14 +553,21 @@ class Session:
             except Exception:  # noqa: BLE001
                 logger.exception("could not read a %s event: %.200r", push.event, push.data)
                 handlers = []
+        if handlers and self.exclusive is not None:
+            only = self.exclusive(push.event, payload)
+            if only is not None:
+                handlers = [only]
         redeliver = False
         self._current_seq = seq
         try:
             for handler in handlers:
                 try:
-                    outcome = handler(payload)
-                    if inspect.isawaitable(outcome):
-                        await outcome
+                    if getattr(handler, "_agent_sdk_routes_skills", False):
+                        # The skill router runs each skill through the middleware itself, naming the skill.
+                        await handler(payload)
+                    else:
+                        await self.invoke(HandlerContext(push.event, seq, payload, _name(handler), agent=self.owner),
+                                          handler, payload)
                 except AgentConnectionError as error:
                     if seq is not None and error.generation is not None and not self._closing:
                         # The connection dropped under the handler: run it again after the reconnection.
@@ -544,6 +586,26 @@ class Session:
             self.processed_seq = max(self.processed_seq or 0, seq)
             if self._ack_wanted is not None:
                 self._ack_wanted.set()
+
+
+    async def invoke(self, context: HandlerContext, handler: Handler, payload: Any) -> Any:
+        """Calls ``handler(payload)`` (awaiting it if it is async) inside the middleware chain."""
+
+        async def call_handler() -> Any:
+            outcome = handler(payload)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+            return outcome
+
+        call: Callable[[], Awaitable[Any]] = call_handler
+        for middleware in reversed(self.middleware):
+            call = functools.partial(middleware, context, call)
+        return await call()
+
+    @property
+    def current_seq(self) -> Optional[int]:
+        """The inbox sequence being dispatched right now, if any."""
+        return self._current_seq
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> bool:

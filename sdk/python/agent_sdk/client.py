@@ -8,6 +8,7 @@ acknowledgement and dispatch live in :mod:`agent_sdk._session`; its docstring st
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
@@ -23,11 +24,13 @@ from ._session import (
     TASK_ASSIGNED,
     TASK_UPDATED,
     Handler,
+    HandlerContext,
+    Middleware,
     Session,
     SessionConfig,
 )
 from ._version import __version__
-from .errors import InvalidRequestError
+from .errors import AgentChannelError, AgentConnectionError, ConflictError, InvalidRequestError
 from .models import (
     AccessControl,
     Agent,
@@ -46,6 +49,8 @@ from .models import (
 __all__ = [
     "AgentClient",
     "Handler",
+    "HandlerContext",
+    "Middleware",
     "UNSET",
     "MESSAGE_RECEIVED",
     "TASK_ASSIGNED",
@@ -56,6 +61,8 @@ __all__ = [
 ]
 
 H = TypeVar("H", bound=Callable[..., Any])
+
+logger = logging.getLogger("agent_sdk")
 
 
 class _Unset:
@@ -161,6 +168,9 @@ class AgentClient:
             ),
             token,
         )
+        self._session.owner = self
+        self._session.exclusive = self._skill_router_for
+        self._skills: Dict[str, Handler] = {}
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "not connected"
@@ -314,6 +324,106 @@ class AgentClient:
         """``agent:left``: another agent went offline; the handler gets its :class:`Agent`."""
         self._session.add_handler(AGENT_LEFT, handler)
         return handler
+
+    # ------------------------------------------------------------------ skills and middleware
+
+    def skill(self, capability: str) -> Callable[[H], H]:
+        """Registers a skill: the agent advertises ``capability`` and runs the handler for every task
+        assigned to it that requires it (``requirements={"capabilities": [capability, ...]}``)::
+
+            @agent.skill("summarize")
+            async def summarize(task: Task) -> dict:
+                return {"summary": (await llm(task.description))[:500]}
+
+        The SDK runs the task's life for the skill: it moves the task to ``in_progress``, calls the
+        handler, and completes the task with what the handler returns (``None`` keeps the previous
+        result), or marks it ``failed`` with ``{"error": ...}`` when the handler raises. A task taken back
+        or cancelled meanwhile is left alone. A task a skill takes goes to that skill only; tasks that
+        need no skill of this agent go to the ``on_task_assigned`` handlers as before. Register skills
+        before :meth:`connect`: the capability is sent when the agent registers.
+        """
+        if not capability or not isinstance(capability, str):
+            raise ValueError("a skill needs a capability name")
+        if self._session._started:  # noqa: SLF001 - the session is this client's own engine
+            raise RuntimeError("register skills before connect(): capabilities are sent when the agent registers")
+        if capability in self._skills:
+            raise ValueError(f"the skill {capability!r} is already registered")
+
+        def register(handler: H) -> H:
+            if not callable(handler):
+                raise TypeError("a skill must be callable")
+            if not self._skills:
+                self._session.add_handler(TASK_ASSIGNED, self._run_skill)
+            self._skills[capability] = handler
+            if capability not in self._session.config.capabilities:
+                self._session.config.capabilities.append(capability)
+            return handler
+
+        return register
+
+    @property
+    def skills(self) -> List[str]:
+        """The capabilities this agent has skills for, in registration order."""
+        return list(self._skills)
+
+    def use(self, middleware: Middleware) -> Middleware:
+        """Adds handler middleware: ``async def middleware(context, call_next)`` runs around every handler
+        call (``on_*`` handlers and skills), in the order added, the first outermost. ``context`` is a
+        :class:`HandlerContext`; ``await call_next()`` runs the handler and returns its result::
+
+            @agent.use
+            async def timing(context, call_next):
+                started = time.monotonic()
+                try:
+                    return await call_next()
+                finally:
+                    log.info("%s %s took %.3f s", context.event, context.skill or context.handler,
+                             time.monotonic() - started)
+        """
+        if not callable(middleware):
+            raise TypeError("middleware must be callable")
+        self._session.middleware.append(middleware)
+        return middleware
+
+    def _skill_for(self, task: Any) -> Optional[str]:
+        required = (getattr(task, "requirements", None) or {}).get("capabilities") or []
+        return next((name for name in self._skills if name in required), None)
+
+    def _skill_router_for(self, event: str, payload: Any) -> Optional[Handler]:
+        return self._run_skill if event == TASK_ASSIGNED and self._skill_for(payload) is not None else None
+
+    async def _run_skill(self, task: Task) -> None:
+        capability = self._skill_for(task)
+        if capability is None:
+            return
+        handler = self._skills[capability]
+        context = HandlerContext(TASK_ASSIGNED, self._session.current_seq, task, _handler_name(handler),
+                                 skill=capability, agent=self)
+        try:
+            await self.update_task(task.id, status="in_progress")
+        except ConflictError:
+            logger.info("skill %s: task %s is no longer this agent's to start", capability, task.id)
+            return
+        try:
+            result = await self._session.invoke(context, handler, task)
+        except AgentConnectionError:
+            raise  # the session delivers the task again after the reconnection
+        except Exception as error:  # noqa: BLE001 - a failing skill fails its task, not the agent
+            logger.exception("skill %s failed on task %s", capability, task.id)
+            await self._end_task(task.id, capability, status="failed", result={"error": f"{type(error).__name__}: {error}"})
+            return
+        await self._end_task(task.id, capability, status="completed", result=UNSET if result is None else result)
+
+    async def _end_task(self, task_id: str, capability: str, *, status: str, result: Any) -> None:
+        try:
+            if status == "completed":
+                await self.complete_task(task_id, result)
+            else:
+                await self.update_task(task_id, status=status, result=result)
+        except (ConflictError, AgentChannelError) as error:
+            if isinstance(error, AgentConnectionError):
+                raise
+            logger.warning("skill %s: could not mark task %s %s: %s", capability, task_id, status, error.message)
 
     # ------------------------------------------------------------------ messages
 
@@ -595,6 +705,14 @@ class AgentClient:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+# The router calls each skill through the middleware itself (naming the skill), so dispatch does not wrap it.
+AgentClient._run_skill._agent_sdk_routes_skills = True  # type: ignore[attr-defined]  # noqa: SLF001
+
+
+def _handler_name(handler: Handler) -> str:
+    return getattr(handler, "__qualname__", None) or repr(handler)
 
 
 def _put(data: Dict[str, Any], key: str, value: Any) -> None:
