@@ -30,6 +30,7 @@ public static class ConsoleHosting
         builder.Services.AddScoped<TaskOperations>();
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddScoped<MemoryOperations>();
+        builder.Services.AddScoped<PluginOperations>();
 
         // Host-wide: one activity subscription for the instruments, one listener keeping their history.
         builder.Services.AddSingleton<ActivityMetrics>();
