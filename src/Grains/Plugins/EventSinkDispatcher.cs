@@ -22,6 +22,9 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
     private readonly List<SinkQueue> _queues;
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>Longest a stopping silo waits for the sinks to take what is queued.</summary>
+    private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
+
     public EventSinkDispatcher(PluginRuntime plugins, IOptions<PluginOptions> options, ILogger<EventSinkDispatcher> logger)
     {
         _plugins = plugins;
@@ -46,7 +49,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(EventSinkDispatcher), ServiceLifecycleStage.Active, _ => Task.CompletedTask, StopAsync);
 
-    /// <summary>Lets the queues drain for as long as the silo's stop allows, then abandons what is left (and says so).</summary>
+    /// <summary>Lets the queues drain for a few seconds (or as long as the silo's stop allows), then abandons what is left and says so.</summary>
     private async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var queue in _queues)
@@ -55,7 +58,14 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
         }
         try
         {
-            await Task.WhenAll(_queues.Select(queue => queue.Worker)).WaitAsync(cancellationToken);
+            await Task.WhenAll(_queues.Select(queue => queue.Worker)).WaitAsync(DrainOnStop, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            foreach (var queue in _queues.Where(queue => queue.Pending > 0))
+            {
+                LogAbandonedOnStop(queue.Sink.Health.Descriptor.Name, queue.Pending);
+            }
         }
         catch (OperationCanceledException)
         {

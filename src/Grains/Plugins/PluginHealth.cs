@@ -37,7 +37,10 @@ public sealed class PluginHealth(PluginDescriptor descriptor)
 
     public void EventDropped(DateTimeOffset at) => Failed(ref _eventsDropped, "queue full: event dropped", at);
 
-    public PluginStatus Snapshot()
+    /// <summary>How long after its last failure a plugin still shows as failing.</summary>
+    public static TimeSpan FailingFor { get; } = TimeSpan.FromMinutes(5);
+
+    public PluginStatus Snapshot(DateTimeOffset now)
     {
         lock (_gate)
         {
@@ -45,7 +48,8 @@ public sealed class PluginHealth(PluginDescriptor descriptor)
                 Descriptor.Name, Descriptor.Source, [.. Descriptor.ExtensionPoints.Select(point => point.Name)],
                 Interlocked.Read(ref _calls), Interlocked.Read(ref _errors), Interlocked.Read(ref _timeouts),
                 Interlocked.Read(ref _skipped), Interlocked.Read(ref _retries), Interlocked.Read(ref _eventsFailed),
-                Interlocked.Read(ref _eventsDropped), QueueLength?.Invoke(), _lastError, _lastFailureAt);
+                Interlocked.Read(ref _eventsDropped), QueueLength?.Invoke(), _lastError, _lastFailureAt,
+                Healthy: _lastFailureAt is not { } failedAt || now - failedAt > FailingFor);
         }
     }
 
@@ -60,7 +64,7 @@ public sealed class PluginHealth(PluginDescriptor descriptor)
     }
 }
 
-/// <summary>A plugin's health at one moment.</summary>
+/// <summary>A plugin's health at one moment; <see cref="Healthy"/> is false for a few minutes after any failure.</summary>
 public sealed record PluginStatus(
     string Name,
     string Source,
@@ -74,7 +78,5 @@ public sealed record PluginStatus(
     long EventsDropped,
     int? QueueLength,
     string? LastError,
-    DateTimeOffset? LastFailureAt)
-{
-    public bool Healthy => Errors + Timeouts + EventsFailed + EventsDropped == 0;
-}
+    DateTimeOffset? LastFailureAt,
+    bool Healthy);

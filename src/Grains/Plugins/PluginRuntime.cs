@@ -69,7 +69,7 @@ public sealed partial class PluginRuntime
     internal TimeProvider Clock => _clock;
 
     /// <summary>Snapshots of every plugin's health, in registration order.</summary>
-    public IReadOnlyList<PluginStatus> Status() => Health.Select(health => health.Snapshot()).ToList();
+    public IReadOnlyList<PluginStatus> Status() => Health.Select(health => health.Snapshot(_clock.GetUtcNow())).ToList();
 
     /// <summary>
     /// Runs one plugin call under its guard. Returns the plugin's answer, or nothing when it threw, timed out

@@ -12,7 +12,10 @@ public sealed class LeastLoadedAssignmentStrategy : IAssignmentStrategy
     public static LeastLoadedAssignmentStrategy Instance { get; } = new();
 
     public ValueTask<AssignmentDecision> ChooseAsync(AssignmentRequest request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(AssignmentDecision.Offer(request.Candidates.Select(candidate => candidate.Name)));
+        ValueTask.FromResult(AssignmentDecision.Offer(Order(request.Candidates).Select(candidate => candidate.Name)));
+
+    /// <summary>The candidates as the query table orders them: fewest active tasks first, then by name.</summary>
+    public static IReadOnlyList<AgentListing> Order(IReadOnlyList<AgentListing> candidates) => candidates;
 }
 
 /// <summary>
@@ -31,7 +34,8 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
     {
         if (plugins.Strategies.Count == 0 || candidates.Count == 0)
         {
-            return (await Default(null, pool, candidates), false);
+            // The built-in strategy never looks at the task, so the engine does not load it just for this.
+            return (LeastLoadedAssignmentStrategy.Order(candidates), false);
         }
         // The query table's counts lag the agents' own slots a little; the agent's grain still has the last word.
         var free = candidates.Where(candidate => candidate.ActiveTaskCount < options.Value.MaxActivePerAgent).ToList();
@@ -46,14 +50,7 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
             }
             return (decision.Kind == AssignmentDecisionKind.Wait ? [] : Among(decision.Agents, free), true);
         }
-        return (await Default(task, pool, candidates), false);
-    }
-
-    private static async Task<IReadOnlyList<AgentListing>> Default(TaskInfo? task, IReadOnlyList<string> pool, IReadOnlyList<AgentListing> candidates)
-    {
-        // The built-in strategy never looks at the task, so the engine does not load it just for this.
-        var decision = await LeastLoadedAssignmentStrategy.Instance.ChooseAsync(new AssignmentRequest(task!, pool, candidates), CancellationToken.None);
-        return Among(decision.Agents, candidates);
+        return (LeastLoadedAssignmentStrategy.Order(candidates), false);
     }
 
     private static List<AgentListing> Among(IReadOnlyList<string> chosen, IReadOnlyList<AgentListing> candidates) =>
