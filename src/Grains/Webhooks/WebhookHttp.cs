@@ -23,21 +23,21 @@ public static class WebhookHttp
             client.DefaultRequestHeaders.UserAgent.ParseAdd("Orleans.AgentChannel-Webhooks/1.0");
         });
         client.AddResilienceHandler("webhook-delivery", (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            if (options.MaxRetries > 0)
             {
-                var options = context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value;
-                if (options.MaxRetries > 0)
+                pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    pipeline.AddRetry(new HttpRetryStrategyOptions
-                    {
-                        MaxRetryAttempts = options.MaxRetries,
-                        BackoffType = DelayBackoffType.Exponential,
-                        UseJitter = true,
-                        Delay = TimeSpan.FromMilliseconds(options.RetryDelayMilliseconds),
-                        ShouldRetryAfterHeader = true,
-                    });
-                }
-                pipeline.AddTimeout(TimeSpan.FromSeconds(options.AttemptTimeoutSeconds));
-            });
+                    MaxRetryAttempts = options.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(options.RetryDelayMilliseconds),
+                    ShouldRetryAfterHeader = true,
+                });
+            }
+            pipeline.AddTimeout(TimeSpan.FromSeconds(options.AttemptTimeoutSeconds));
+        });
         // Added after the resilience handler, so it sits inside it and runs once per attempt.
         client.AddHttpMessageHandler<WebhookAttemptHandler>();
     }
