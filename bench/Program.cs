@@ -13,6 +13,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["history"] = RealtimeScenarios.History,
     ["message-log"] = MessageLogGrowth.Run,
     ["task-engine"] = TaskEngineThroughput.Run,
+    ["plugins"] = PluginOverhead.Run,
 };
 var scenario = args.FirstOrDefault() ?? "all";
 var rest = args.Skip(1).ToArray();

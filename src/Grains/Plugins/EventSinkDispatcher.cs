@@ -39,7 +39,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
         {
             return;
         }
-        var activity = new ActivityEvent(Guid.CreateVersion7(), published.Event, published.Data, _plugins.Clock.GetUtcNow());
+        var activity = new SinkEvent(Guid.CreateVersion7(), published.Event, published.Data, _plugins.Clock.GetUtcNow());
         foreach (var queue in _queues)
         {
             queue.Post(activity);
@@ -81,7 +81,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
 
     private sealed class SinkQueue
     {
-        private readonly Channel<ActivityEvent> _events;
+        private readonly Channel<SinkEvent> _events;
         private readonly EventSinkDispatcher _owner;
         private readonly ResiliencePipeline<bool> _retry;
         private readonly TagList _tags;
@@ -91,7 +91,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
             Sink = sink;
             _owner = owner;
             _tags = new TagList { { "plugin", sink.Health.Descriptor.Name } };
-            _events = Channel.CreateBounded<ActivityEvent>(new BoundedChannelOptions(options.SinkQueueCapacity)
+            _events = Channel.CreateBounded<SinkEvent>(new BoundedChannelOptions(options.SinkQueueCapacity)
             {
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
@@ -126,7 +126,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
 
         private int Retries { get; }
 
-        public void Post(ActivityEvent activity)
+        public void Post(SinkEvent activity)
         {
             if (!_events.Writer.TryWrite(activity))
             {
@@ -154,7 +154,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
             }
         }
 
-        private async Task<bool> Retried(ActivityEvent activity)
+        private async Task<bool> Retried(SinkEvent activity)
         {
             try
             {
@@ -166,7 +166,7 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
             }
         }
 
-        private async Task<bool> Handle(ActivityEvent activity) =>
+        private async Task<bool> Handle(SinkEvent activity) =>
             (await _owner._plugins.Run(Sink, async (instance, token) =>
             {
                 await instance.HandleAsync(activity, token);

@@ -57,7 +57,7 @@ public sealed partial class WebhookSink : IEventSink, IDisposable
         }
     }
 
-    public async ValueTask HandleAsync(ActivityEvent activity, CancellationToken cancellationToken)
+    public async ValueTask HandleAsync(SinkEvent activity, CancellationToken cancellationToken)
     {
         foreach (var target in await Targets())
         {
@@ -127,7 +127,7 @@ public sealed partial class WebhookSink : IEventSink, IDisposable
     }
 
     /// <summary>The JSON body of a delivery: the event's id (the same on every retry), name, time and payload.</summary>
-    private static byte[] Body(ActivityEvent activity, Guid webhookId)
+    private static byte[] Body(SinkEvent activity, Guid webhookId)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -144,7 +144,7 @@ public sealed partial class WebhookSink : IEventSink, IDisposable
         return buffer.ToArray();
     }
 
-    private async Task Deliver(WebhookTarget target, ActivityEvent activity)
+    private async Task Deliver(WebhookTarget target, SinkEvent activity)
     {
         var now = _clock.GetUtcNow();
         var delivery = new WebhookDelivery(Guid.CreateVersion7(now), target.Info.Id, activity.Id, activity.Event,
@@ -200,20 +200,20 @@ public sealed partial class WebhookSink : IEventSink, IDisposable
 
     private sealed class TargetQueue
     {
-        private readonly Channel<ActivityEvent> _events;
+        private readonly Channel<SinkEvent> _events;
         private readonly WebhookSink _owner;
 
         public TargetQueue(WebhookTarget target, WebhookSink owner)
         {
             Target = target;
             _owner = owner;
-            _events = Channel.CreateBounded<ActivityEvent>(new BoundedChannelOptions(owner._options.QueueCapacity) { SingleReader = true });
+            _events = Channel.CreateBounded<SinkEvent>(new BoundedChannelOptions(owner._options.QueueCapacity) { SingleReader = true });
             _ = Task.Run(Send);
         }
 
         public WebhookTarget Target { get; set; }
 
-        public async Task Post(ActivityEvent activity)
+        public async Task Post(SinkEvent activity)
         {
             if (!_events.Writer.TryWrite(activity))
             {

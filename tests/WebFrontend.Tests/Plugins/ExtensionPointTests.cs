@@ -153,7 +153,7 @@ public sealed class ExtensionPointTests(PluginServerFixture fixture) : IClassFix
         }
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(3), "five sends do not wait for a sink that never answers");
 
-        bool Has(IEnumerable<Orleans.AgentChannel.Plugins.ActivityEvent> events, string id) =>
+        bool Has(IEnumerable<Orleans.AgentChannel.Plugins.SinkEvent> events, string id) =>
             events.Any(e => e.Event == "message:received" && e.Data.Text.Contains(id, StringComparison.Ordinal));
         await Poll.Until(() => Task.FromResult(ids.All(id => Has(recording.Events, id))), "the recording sink to get every message");
         await Poll.Until(() => Task.FromResult(ids.All(id => Has(flaky.Taken, id))), "the flaky sink to get every message after retries");

@@ -71,9 +71,9 @@ public sealed class FaultyInterceptor : IMessageInterceptor
 /// <summary>Keeps every event it receives.</summary>
 public sealed class RecordingSink : IEventSink
 {
-    public ConcurrentQueue<ActivityEvent> Events { get; } = new();
+    public ConcurrentQueue<SinkEvent> Events { get; } = new();
 
-    public ValueTask HandleAsync(ActivityEvent activity, CancellationToken cancellationToken)
+    public ValueTask HandleAsync(SinkEvent activity, CancellationToken cancellationToken)
     {
         Events.Enqueue(activity);
         return ValueTask.CompletedTask;
@@ -85,9 +85,9 @@ public sealed class FlakySink : IEventSink
 {
     private readonly ConcurrentDictionary<Guid, int> _tries = new();
 
-    public ConcurrentQueue<ActivityEvent> Taken { get; } = new();
+    public ConcurrentQueue<SinkEvent> Taken { get; } = new();
 
-    public ValueTask HandleAsync(ActivityEvent activity, CancellationToken cancellationToken)
+    public ValueTask HandleAsync(SinkEvent activity, CancellationToken cancellationToken)
     {
         var tries = _tries.AddOrUpdate(activity.Id, 1, (_, count) => count + 1);
         if (activity.Event != "message:received" || tries <= 2)
@@ -102,6 +102,6 @@ public sealed class FlakySink : IEventSink
 /// <summary>Never returns within the time-out.</summary>
 public sealed class HangingSink : IEventSink
 {
-    public async ValueTask HandleAsync(ActivityEvent activity, CancellationToken cancellationToken) =>
+    public async ValueTask HandleAsync(SinkEvent activity, CancellationToken cancellationToken) =>
         await Task.Delay(Timeout.Infinite, CancellationToken.None);
 }
