@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Plugins;
 using AgentChannelServer = Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer;
 using TempDatabase = Orleans.AgentChannel.WebFrontend.Tests.TempDatabase;
 using System.Net;
@@ -45,7 +46,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(15_000);
         // Bound to every interface, like a console other machines can reach: sign-in with the operator token is
         // required (LoopbackAccessTests cover the local run, where it is not).
-        var server = AgentChannelServer.StartAsync(_database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" });
+        var server = AgentChannelServer.StartAsync(_database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" },
+            // Fails only on its marker, so other tests never meet it; the Plugins page test shows its failure.
+            services => services.AddAgentChannelPlugin<MarkerFailingInterceptor>());
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.WebFrontend.Tests.Plugins;
 using static Microsoft.Playwright.Assertions;
 
@@ -35,4 +36,33 @@ public sealed class PluginsPageTests(ConsoleFixture fixture)
         await page.GetByTestId("webhooks-table").Locator("tr", new() { HasText = receiver.Url.ToString() }).GetByTestId("webhook-delete").ClickAsync();
         await Expect(page.GetByTestId("webhooks-table")).Not.ToContainTextAsync(receiver.Url.ToString());
     }
+
+    [Fact]
+    public async Task A_plugin_that_throws_shows_as_failing_with_its_error_while_the_message_still_goes_through()
+    {
+        var sender = await fixture.RegisterAgent("faulty");
+        await using var console = await fixture.Open("/console/plugins", "Plugins");
+        var page = console.Page;
+        var row = page.GetByTestId("plugins-table").Locator("tr", new() { Has = page.Locator($"[data-plugin='{typeof(MarkerFailingInterceptor).FullName}']") });
+        await Expect(row).ToBeVisibleAsync();
+
+        var sent = await sender.Api.Post("/api/messages", new { content = $"{MarkerFailingInterceptor.Marker} please", recipients = new[] { sender.Name } },
+            HttpStatusCode.Created);
+        sent["content"]!.GetValue<string>().ShouldBe($"{MarkerFailingInterceptor.Marker} please");
+
+        await Expect(row.Locator("[data-health='failing']")).ToBeVisibleAsync();
+        await Expect(row.Locator("[data-field='last-error']")).ToContainTextAsync("the marker interceptor failed on purpose");
+        await console.Screenshot("plugins-failing");
+    }
+}
+
+/// <summary>Throws on messages carrying its marker, and passes every other message through untouched.</summary>
+public sealed class MarkerFailingInterceptor : IMessageInterceptor
+{
+    public const string Marker = "[console-plugin-failure]";
+
+    public ValueTask<MessageVerdict> InterceptAsync(InterceptedMessage message, CancellationToken cancellationToken) =>
+        message.Content.Contains(Marker, StringComparison.Ordinal)
+            ? throw new InvalidOperationException("the marker interceptor failed on purpose")
+            : ValueTask.FromResult(MessageVerdict.Accept(message));
 }

@@ -46,8 +46,16 @@ public sealed class MessageInterception(PluginRuntime plugins, IOptions<LimitsOp
                 plugins.Misbehaved(interceptor, error);
             }
         }
-        return draft with { Content = current.Content, Metadata = new RawJson(current.Metadata.ToJsonString()) };
+        // Metadata nobody changed keeps its exact text; changed metadata keeps non-ASCII characters readable.
+        var original = JsonNode.Parse(draft.Metadata.Text);
+        var metadata = JsonNode.DeepEquals(original, current.Metadata) ? draft.Metadata : new RawJson(current.Metadata.ToJsonString(Written));
+        return draft with { Content = current.Content, Metadata = metadata };
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Written = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>What an interceptor returns must still be a message the channel would accept.</summary>
     private string Checked(InterceptedMessage message)
@@ -57,7 +65,7 @@ public sealed class MessageInterception(PluginRuntime plugins, IOptions<LimitsOp
             throw new InvalidOperationException("The interceptor returned an empty content.");
         }
         Validation.LimitText(message.Content, "content", limits.Value.MaxContentChars);
-        Validation.LimitJson(new RawJson((message.Metadata ?? throw new InvalidOperationException("The interceptor returned no metadata.")).ToJsonString()),
+        Validation.LimitJson(new RawJson((message.Metadata ?? throw new InvalidOperationException("The interceptor returned no metadata.")).ToJsonString(Written)),
             "metadata", limits.Value.MaxMetadataBytes);
         return message.Content;
     }
