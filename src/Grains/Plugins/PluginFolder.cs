@@ -39,6 +39,10 @@ public static class PluginFolder
             }
             catch (Exception error) when (error is BadImageFormatException or FileLoadException)
             {
+                if (!mustHavePlugins)
+                {
+                    continue; // a loose native library or resource beside a plugin, not a plugin itself
+                }
                 throw new InvalidOperationException($"'{path}' in the plugins folder is not a .NET assembly that can be loaded: {error.Message}", error);
             }
             var types = PublicTypes(assembly, path)
