@@ -50,6 +50,26 @@ public sealed class ExtensionPointTests(PluginServerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_strategy_that_throws_or_hangs_counts_as_deferring_and_the_tasks_are_still_assigned()
+    {
+        var capability = Capability();
+        var creator = await fixture.Register("creator");
+        var worker = await fixture.Register("worker", capability);
+
+        var exploded = await creator.Http.Post("/api/tasks", new { title = "explodes", requirements = new { capabilities = new[] { capability }, explode = true } });
+        var stalled = await creator.Http.Post("/api/tasks", new { title = "stalls", requirements = new { capabilities = new[] { capability }, stall = true } });
+
+        foreach (var id in new[] { exploded.Json["id"]!.GetValue<string>(), stalled.Json["id"]!.GetValue<string>() })
+        {
+            await Poll.Until(async () => await TaskStatus(creator, id) == "assigned", $"task {id} to be assigned despite the faulty strategy");
+            (await creator.Http.Get($"/api/tasks/{id}")).Json["assigned_to"]!.GetValue<string>().ShouldBe(worker.Name);
+        }
+        var health = await fixture.Health<FaultyAssignmentStrategy>();
+        health["errors"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(1);
+        health["timeouts"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
     public async Task An_interceptor_rejects_a_message_nothing_is_stored_or_delivered_and_the_sender_gets_rejected_on_rest_and_ws()
     {
         var sender = await fixture.Register("sender");

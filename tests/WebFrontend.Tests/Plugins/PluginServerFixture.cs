@@ -25,6 +25,7 @@ public sealed class PluginServerFixture : IAsyncLifetime
             ["AgentChannel:Plugins:SinkMaxRetries"] = "3",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
         }, services => services
+            .AddAgentChannelPlugin<FaultyAssignmentStrategy>()
             .AddAgentChannelPlugin<PickAssignmentStrategy>()
             .AddAgentChannelPlugin<PolicyInterceptor>()
             .AddAgentChannelPlugin<FaultyInterceptor>()

@@ -30,6 +30,24 @@ public sealed class PickAssignmentStrategy : IAssignmentStrategy
     }
 }
 
+/// <summary>Throws for tasks whose requirements say <c>"explode": true</c>, hangs for <c>"stall": true</c>; defers on the rest.</summary>
+public sealed class FaultyAssignmentStrategy : IAssignmentStrategy
+{
+    public async ValueTask<AssignmentDecision> ChooseAsync(AssignmentRequest request, CancellationToken cancellationToken)
+    {
+        using var requirements = JsonDocument.Parse(request.Task.Requirements.Text);
+        if (requirements.RootElement.TryGetProperty("explode", out _))
+        {
+            throw new InvalidOperationException("faulty strategy threw on purpose");
+        }
+        if (requirements.RootElement.TryGetProperty("stall", out _))
+        {
+            await Task.Delay(Timeout.Infinite, CancellationToken.None);
+        }
+        return AssignmentDecision.Defer;
+    }
+}
+
 /// <summary>Rejects messages that say "forbidden-word"; stamps every other one with <c>checked_by</c> and redacts "secret".</summary>
 public sealed class PolicyInterceptor : IMessageInterceptor
 {
