@@ -8,6 +8,7 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Plugins;
+using Orleans.AgentChannel.Stats;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Webhooks;
@@ -43,6 +44,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IChannelIndex, SqliteChannelIndex>();
         services.AddSingleton<IInbox, SqliteInbox>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+        services.AddSingleton<IStatsStore, SqliteStatsStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();

@@ -18,6 +18,7 @@ public static class Endpoints
         api.MapChannels();
         api.MapPlugins();
         api.MapWebhooks();
+        api.MapStats();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         return app;
     }

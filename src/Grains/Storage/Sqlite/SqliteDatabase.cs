@@ -87,11 +87,12 @@ public sealed partial class SqliteDatabase
             index.CommandText = "CREATE INDEX IF NOT EXISTS ix_memory_keys_expires ON memory_keys (expires_at) WHERE expires_at IS NOT NULL";
             index.ExecuteNonQuery();
         }
+        SqliteStatsStore.ApplySchema(connection);
         LogSchemaApplied(FilePath);
     }
 
     /// <summary>SQLite has no ADD COLUMN IF NOT EXISTS: columns added after a table first shipped go here.</summary>
-    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    internal static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
     {
         using var columns = connection.CreateCommand();
         columns.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";

@@ -17,6 +17,11 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
                 ("@data", item.MessageLogSequence is null ? item.Data.Text : null), ("@created_at", now));
             insert.ExecuteNonQuery();
         }
+        var received = items.Count(item => item.Item.Event == EventNames.MessageReceived);
+        if (received > 0)
+        {
+            SqliteStatsStore.Count(transaction, now, agentKey, received: received);
+        }
     });
 
     public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(connection =>

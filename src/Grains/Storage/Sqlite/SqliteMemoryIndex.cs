@@ -33,6 +33,7 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
         {
             history.ExecuteNonQuery();
         }
+        SqliteStatsStore.Count(transaction, entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
         using var prune = transaction.Command(
             "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
             ("@key", entry.Key), ("@oldest_dropped", entry.Version - historyVersions));

@@ -42,6 +42,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 ("@recipient", AgentNames.Key(recipient)), ("@seq", sequence));
             row.ExecuteNonQuery();
         }
+        SqliteStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
     });
 

@@ -11,16 +11,25 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
     {
         using var upsert = transaction.Command(
             """
-            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document)
-            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document)
+            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
+                               capabilities, first_assigned_at, closed_at, assignments)
+            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document,
+                    @capabilities, @first_assigned_at, @closed_at, @assignments)
             ON CONFLICT (id) DO UPDATE SET
                 status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
-                document = excluded.document
+                document = excluded.document, capabilities = excluded.capabilities,
+                first_assigned_at = excluded.first_assigned_at, assignments = excluded.assignments,
+                closed_at = COALESCE(tasks.closed_at, excluded.closed_at)
             """,
             ("@id", task.Id.ToString()), ("@status", AgentChannelJson.WireName(task.Status)), ("@priority", task.Priority),
             ("@creator", AgentNames.Key(task.Creator)), ("@assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
             ("@created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
-            ("@document", JsonSerializer.Serialize(task, AgentChannelJson.Options)));
+            ("@document", JsonSerializer.Serialize(task, AgentChannelJson.Options)),
+            // For the reports (SqliteStatsStore): what the task needs, when it was first handed out, when it ended.
+            ("@capabilities", TaskRequirements.PoolKey(TaskRequirements.Capabilities(task.Requirements))),
+            ("@first_assigned_at", task.Assignments.Count > 0 ? task.Assignments[0].AssignedAt.ToUnixTimeMilliseconds() : null),
+            ("@closed_at", IsClosed(task.Status) ? (task.CompletedAt ?? task.UpdatedAt).ToUnixTimeMilliseconds() : null),
+            ("@assignments", task.Assignments.Count));
         upsert.ExecuteNonQuery();
     });
 
@@ -97,6 +106,9 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             statuses.Select((status, i) => ($"@s{i}", (object?)AgentChannelJson.WireName(status))).ToArray());
         return ReadIds(command);
     });
+
+    private static bool IsClosed(AgentTaskStatus status) =>
+        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
 
     private static List<Guid> ReadIds(Microsoft.Data.Sqlite.SqliteCommand command)
     {

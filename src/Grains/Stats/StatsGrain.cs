@@ -1,0 +1,75 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.Concurrency;
+
+namespace Orleans.AgentChannel.Stats;
+
+/// <summary>
+/// Reports over the stored history. Read-only and stateless: any silo answers, as many at once as asked.
+/// The store reads the rows of the window by index; the figures are summed and ranked here, once, so every
+/// storage engine gives the same numbers.
+/// </summary>
+[StatelessWorker]
+public sealed class StatsGrain(IStatsStore store, TimeProvider clock) : Grain, IStatsGrain
+{
+    /// <summary>The window used when the query leaves it open: the last day.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(1);
+
+    /// <summary>The longest window one report covers (its hourly series stays a few hundred points).</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(31);
+
+    /// <summary>How many tasks the slowest and most re-assigned lists name.</summary>
+    public const int TopTasks = 10;
+
+    public async Task<StatsReport> Report(StatsQuery query)
+    {
+        var to = query.To ?? clock.GetUtcNow();
+        var from = query.From ?? to - DefaultWindow;
+        if (from >= to)
+        {
+            throw AgentChannelException.Invalid("from", "'from' must be before 'to'.");
+        }
+        var fromMs = StatsWindow.HourOf(from.ToUnixTimeMilliseconds());
+        var toMs = StatsWindow.HourCeiling(to.ToUnixTimeMilliseconds());
+        if (toMs - fromMs > (long)MaxWindow.TotalMilliseconds)
+        {
+            throw AgentChannelException.Invalid("to", $"A report covers at most {MaxWindow.TotalDays:0} days; narrow 'from' and 'to'.");
+        }
+        var agentKey = query.Agent is null ? null : AgentNames.Key(query.Agent);
+
+        var created = store.TasksCreated(fromMs, toMs, agentKey);
+        var closed = store.TasksClosed(fromMs, toMs, agentKey);
+        var activity = store.Activity(fromMs, toMs, agentKey);
+        await Task.WhenAll(created, closed, activity);
+
+        var figures = new StatsAggregation(fromMs, toMs);
+        figures.AddCreated(created.Result);
+        figures.AddClosed(closed.Result);
+        figures.AddActivity(activity.Result);
+
+        var slowest = closed.Result.Where(StatsAggregation.IsCompleted)
+            .OrderByDescending(task => task.ClosedAt!.Value - task.CreatedAt).ThenBy(task => task.Id)
+            .Take(TopTasks).ToList();
+        var reassigned = created.Result.Where(task => task.Assignments > 1)
+            .OrderByDescending(task => task.Assignments).ThenBy(task => task.CreatedAt).ThenBy(task => task.Id)
+            .Take(TopTasks).ToList();
+        var titles = await store.Titles([.. slowest.Concat(reassigned).Select(task => task.Id).Distinct()]);
+
+        return new StatsReport(
+            DateTimeOffset.FromUnixTimeMilliseconds(fromMs), DateTimeOffset.FromUnixTimeMilliseconds(toMs), agentKey,
+            figures.Totals(), figures.ByHour(), figures.ByAgent(), figures.ByCapability(),
+            [.. slowest.Select(task => StatsAggregation.Describe(task, titles))],
+            [.. reassigned.Select(task => StatsAggregation.Describe(task, titles))]);
+    }
+}
+
+public static class StatsWindow
+{
+    public const long HourMs = 3_600_000;
+
+    /// <summary>The start of the UTC hour holding <paramref name="ms"/>.</summary>
+    public static long HourOf(long ms) => ms - (((ms % HourMs) + HourMs) % HourMs);
+
+    /// <summary>The first hour boundary at or after <paramref name="ms"/>.</summary>
+    public static long HourCeiling(long ms) => HourOf(ms) == ms ? ms : HourOf(ms) + HourMs;
+}
