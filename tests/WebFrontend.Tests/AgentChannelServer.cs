@@ -98,7 +98,7 @@ public sealed class AgentChannelServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

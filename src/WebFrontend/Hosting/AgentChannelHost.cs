@@ -61,6 +61,7 @@ public static class AgentChannelHost
         builder.Services.AddAuthorization();
         builder.Services.AddAgentChannelMcp();
         builder.AddOperatorConsole();
+        builder.AddAgentChannelMetrics();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Orleans.AgentChannel API";
@@ -85,6 +86,7 @@ public static class AgentChannelHost
         app.MapAgentChannelMcp();
         app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
         app.MapOperatorConsole();
+        app.MapAgentChannelMetrics();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));
         return app;

@@ -23,10 +23,9 @@ public sealed partial class RealtimeGateway(
     ILogger<RealtimeGateway> logger,
     ILoggerFactory loggers) : IHostedService, IAsyncObserver<AgentEvent>
 {
-    public const string MeterName = "Orleans.AgentChannel.Realtime";
 
     private readonly ConcurrentDictionary<string, AgentConnection> _connections = new(StringComparer.Ordinal);
-    private readonly Meter _meter = meters.Create(MeterName);
+    private readonly Meter _meter = meters.Create(Hosting.AgentChannelMetrics.MeterName);
     private StreamSubscriptionHandle<AgentEvent>? _activity;
     private int _subscriptions;
 

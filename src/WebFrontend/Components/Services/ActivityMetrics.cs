@@ -15,7 +15,6 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 /// </summary>
 public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<AgentEvent>, IDisposable
 {
-    public const string MeterName = "Orleans.AgentChannel.Activity";
     public const string MessagesInstrument = "agentchannel.messages";
     public const string AssignmentLatencyInstrument = "agentchannel.tasks.assignment_latency";
     public const string TasksInstrument = "agentchannel.tasks";
@@ -50,7 +49,7 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
         _cluster = cluster;
         _grains = grains;
         _logger = logger;
-        _meter = meters.Create(MeterName);
+        _meter = meters.Create(Hosting.AgentChannelMetrics.MeterName);
         _messages = _meter.CreateCounter<long>(MessagesInstrument, "{message}", "Messages stored: direct, channel and task-thread");
         _assignmentLatency = _meter.CreateHistogram<double>(AssignmentLatencyInstrument, "ms",
             "How long a task waited (since it was created or re-queued) before an agent was assigned");

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
-using Orleans.AgentChannel.WebFrontend.Realtime;
+using Orleans.AgentChannel.WebFrontend.Hosting;
 
 namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 
@@ -38,7 +38,7 @@ public sealed class MetricsHistory : IHostedService, IDisposable
         {
             // Only this host's meters: tests run several hosts in one process, each with its own factory.
             if (ReferenceEquals(instrument.Meter.Scope, _meters)
-                && instrument.Meter.Name is ActivityMetrics.MeterName or RealtimeGateway.MeterName)
+                && instrument.Meter.Name == AgentChannelMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

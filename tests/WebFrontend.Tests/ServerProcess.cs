@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+
+namespace Orleans.AgentChannel.WebFrontend.Tests;
+
+/// <summary>
+/// The product as its own process (<c>dotnet Orleans.AgentChannel.WebFrontend.dll</c>, built next to the
+/// tests), for what only a process of its own shows: OpenTelemetry listens to meters by name across the
+/// whole process, so a scrape in a test process holding several hosts would add them all up.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TempDatabase _database;
+
+    private ServerProcess(Process process, TempDatabase database, Uri address)
+    {
+        _process = process;
+        _database = database;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<ServerProcess> StartAsync()
+    {
+        var database = new TempDatabase();
+        var port = AgentChannelServer.FreePort();
+        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Orleans.AgentChannel.WebFrontend.dll"))
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        start.Environment["AgentChannel__OperatorToken"] = AgentChannelServer.OperatorToken;
+        start.Environment["AgentChannel__Storage__SqlitePath"] = database.Path;
+        start.Environment["AgentChannel__Silo__SiloPort"] = AgentChannelServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["AgentChannel__Silo__GatewayPort"] = AgentChannelServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["AgentChannel__Silo__ClusterId"] = $"test-{Guid.NewGuid():N}";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start)!;
+        // Drained so a chatty child never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new ServerProcess(process, database, new Uri($"http://127.0.0.1:{port}"));
+        try
+        {
+            using var probe = server.Client();
+            await Poll.Until(async () =>
+            {
+                process.HasExited.ShouldBeFalse("the server process exited while starting");
+                try
+                {
+                    return (await probe.GetAsync("/api/health", TestContext.Current.CancellationToken)).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, "the server process to answer", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    public HttpClient Client(string? token = null)
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _database.Dispose();
+    }
+}
