@@ -99,6 +99,21 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return console;
     }
 
+    /// <summary>Opens a console page of another host (one with a history of its own), signing in there first.</summary>
+    public async Task<ConsolePage> OpenOn(AgentChannelServer server, string path, string heading)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.Address.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+        });
+        var page = await context.NewPageAsync();
+        await SignIn(page, AgentChannelServer.OperatorToken);
+        await page.GotoAsync(path);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Level = 1 })).ToBeVisibleAsync();
+        return new ConsolePage(page, context);
+    }
+
     /// <summary>Registers an agent with a name unique to the test.</summary>
     public async Task<TestAgent> RegisterAgent(string prefix, params string[] capabilities)
     {

@@ -31,6 +31,7 @@ public static class ConsoleHosting
         builder.Services.AddScoped<MessageOperations>();
         builder.Services.AddScoped<MemoryOperations>();
         builder.Services.AddScoped<PluginOperations>();
+        builder.Services.AddScoped<ReportOperations>();
 
         // Host-wide: one activity subscription for the instruments, one listener keeping their history.
         builder.Services.AddSingleton<ActivityMetrics>();
@@ -50,6 +51,17 @@ public static class ConsoleHosting
         // sign-in pages opt out with [AllowAnonymous].
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(OperatorSignIn.Policy);
         app.MapGet("/", () => Results.Redirect(OperatorSignIn.HomePath)).ExcludeFromDescription();
+        // The Reports page's tables as files: plain links (no script), signed in by the console's cookie.
+        app.MapGet("/console/reports/{table}.csv", async (string table, string? from, string? to, IGrainFactory grains) =>
+        {
+            if (!StatsCsv.Tables.Contains(table))
+            {
+                return Results.NotFound();
+            }
+            var report = await grains.GetGrain<Stats.IStatsGrain>(0).Report(Api.StatsEndpoints.Window(from, to, agent: null));
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(StatsCsv.Write(report, table)!), "text/csv; charset=utf-8",
+                $"agentchannel-{table}-{report.From.UtcDateTime:yyyyMMddTHH}-{report.To.UtcDateTime:yyyyMMddTHH}.csv");
+        }).RequireAuthorization(OperatorSignIn.Policy).ExcludeFromDescription();
         return app;
     }
 }
