@@ -14,6 +14,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["message-log"] = MessageLogGrowth.Run,
     ["task-engine"] = TaskEngineThroughput.Run,
     ["plugins"] = PluginOverhead.Run,
+    ["stats"] = StatsQueries.Run,
 };
 var scenario = args.FirstOrDefault() ?? "all";
 var rest = args.Skip(1).ToArray();

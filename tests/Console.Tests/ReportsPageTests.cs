@@ -62,7 +62,7 @@ public sealed class ReportsPageTests(ConsoleFixture fixture, StatsHistoryFixture
         response.Headers["content-type"].ShouldStartWith("text/csv");
         var lines = (await response.TextAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         lines[0].ShouldStartWith("agent,tasks_created,tasks_completed,");
-        lines[1].ShouldBe("alice,1,2,0,0,2,2400000,4500000,120000,120000,1,2,1");
+        lines[1].ShouldBe("alice,1,2,0,0,2,2400000,4500000,120000,120000,1,3,1");
 
         var slowest = await page.Context.APIRequest.GetAsync((await page.GetByTestId("csv-slowest").GetAttributeAsync("href"))!);
         (await slowest.TextAsync()).ShouldContain($"{history.Tasks["B"]},B,completed,build,alice,2026-03-02T09:05:00Z,2026-03-02T10:20:00Z,4500000,1");

@@ -43,7 +43,8 @@ public sealed class StatsHistoryFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The history, minute by minute. No agent has the capabilities the tasks need, so the engine never hands
+/// The history, minute by minute (messages: 09:01 alice → bob, 09:02 bob → alice and carol, 10:03 carol → alice,
+/// 10:40 carol → channel of alice and bob). No agent has the capabilities the tasks need, so the engine never hands
 /// one out: every assignment below is the operator's, at a known time.
 /// </summary>
 public static class StatsHistory
@@ -121,6 +122,12 @@ public static class StatsHistory
         await Ok(agents["alice"].Post($"/api/tasks/{history.Tasks["B"]}/complete", new { }));
         history.At(90);
         await Ok(agents["bob"].Post($"/api/tasks/{history.Tasks["D"]}/complete", new { }));
+        history.At(95);
+        await Ok(agents["alice"].Post("/api/channels/stats-room/join"));
+        await Ok(agents["bob"].Post("/api/channels/stats-room/join"));
+        history.At(100);
+        // To the channel: delivered to its other members, alice and bob.
+        await Created(agents["carol"].Post("/api/messages", new { content = "to the room", channel = "stats-room" }));
         history.At(110);
         await Ok(op.Put($"/api/tasks/{history.Tasks["E"]}", new { status = "cancelled" }));
         history.At(120);

@@ -16,13 +16,17 @@ public interface IStatsStore
     /// <summary>The per-hour activity counters in the window (only <paramref name="agentKey"/>'s, when given).</summary>
     Task<IReadOnlyList<StatsActivityRow>> Activity(long fromHourMs, long toHourMs, string? agentKey);
 
-    /// <summary>The titles of the given tasks (for the few a report names).</summary>
-    Task<IReadOnlyDictionary<Guid, string>> Titles(IReadOnlyCollection<Guid> ids);
+    /// <summary>The ids and titles of the given task rows (for the few a report names).</summary>
+    Task<IReadOnlyDictionary<long, StatsTaskName>> Names(IReadOnlyCollection<long> rows);
 }
 
-/// <summary>A task as the reports see it. <see cref="Capabilities"/> is the engine's pool key (a JSON list).</summary>
+/// <summary>
+/// A task as the reports see it: <see cref="Row"/> is its position in the tasks table (the id and title,
+/// wide columns, are read only for the few tasks a report names); <see cref="Capabilities"/> is the
+/// engine's pool key (a JSON list).
+/// </summary>
 public sealed record StatsTaskRow(
-    Guid Id,
+    long Row,
     string Status,
     string Creator,
     string? Assignee,
@@ -31,6 +35,8 @@ public sealed record StatsTaskRow(
     long? FirstAssignedAt,
     long? ClosedAt,
     int Assignments);
+
+public sealed record StatsTaskName(Guid Id, string Title);
 
 /// <summary>One agent's counters for one hour (the hour's start, Unix ms).</summary>
 public sealed record StatsActivityRow(long Hour, string Agent, long MessagesSent, long MessagesReceived, long MemoryWrites);

@@ -85,8 +85,8 @@ internal sealed class StatsAggregation(long fromMs, long toMs)
         [.. _capabilities.OrderByDescending(pair => pair.Value.Created).ThenBy(pair => pair.Key, StringComparer.Ordinal)
             .Select(pair => new CapabilityStats(TaskRequirements.FromPoolKey(pair.Key), pair.Value.Figures()))];
 
-    public static TaskStats Describe(StatsTaskRow task, IReadOnlyDictionary<Guid, string> titles) => new(
-        task.Id, titles.GetValueOrDefault(task.Id, ""),
+    public static TaskStats Describe(StatsTaskRow task, IReadOnlyDictionary<long, StatsTaskName> names) => new(
+        names[task.Row].Id, names[task.Row].Title,
         AgentChannelJson.ParseWireName<AgentTaskStatus>(task.Status, "status")!.Value,
         TaskRequirements.FromPoolKey(task.Capabilities), task.Assignee,
         DateTimeOffset.FromUnixTimeMilliseconds(task.CreatedAt),

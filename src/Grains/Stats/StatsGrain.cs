@@ -6,11 +6,18 @@ namespace Orleans.AgentChannel.Stats;
 
 /// <summary>
 /// Reports over the stored history. Read-only and stateless: any silo answers, as many at once as asked.
-/// The store reads the rows of the window by index; the figures are summed and ranked here, once, so every
-/// storage engine gives the same numbers.
 /// </summary>
 [StatelessWorker]
 public sealed class StatsGrain(IStatsStore store, TimeProvider clock) : Grain, IStatsGrain
+{
+    public Task<StatsReport> Report(StatsQuery query) => new StatsReporter(store).Report(query, clock.GetUtcNow());
+}
+
+/// <summary>
+/// A report from the store: the store reads the rows of the window by index; the figures are summed and
+/// ranked here, once, so every storage engine gives the same numbers.
+/// </summary>
+public sealed class StatsReporter(IStatsStore store)
 {
     /// <summary>The window used when the query leaves it open: the last day.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromDays(1);
@@ -21,9 +28,9 @@ public sealed class StatsGrain(IStatsStore store, TimeProvider clock) : Grain, I
     /// <summary>How many tasks the slowest and most re-assigned lists name.</summary>
     public const int TopTasks = 10;
 
-    public async Task<StatsReport> Report(StatsQuery query)
+    public async Task<StatsReport> Report(StatsQuery query, DateTimeOffset now)
     {
-        var to = query.To ?? clock.GetUtcNow();
+        var to = query.To ?? now;
         var from = query.From ?? to - DefaultWindow;
         if (from >= to)
         {
@@ -48,18 +55,18 @@ public sealed class StatsGrain(IStatsStore store, TimeProvider clock) : Grain, I
         figures.AddActivity(activity.Result);
 
         var slowest = closed.Result.Where(StatsAggregation.IsCompleted)
-            .OrderByDescending(task => task.ClosedAt!.Value - task.CreatedAt).ThenBy(task => task.Id)
+            .OrderByDescending(task => task.ClosedAt!.Value - task.CreatedAt).ThenBy(task => task.Row)
             .Take(TopTasks).ToList();
         var reassigned = created.Result.Where(task => task.Assignments > 1)
-            .OrderByDescending(task => task.Assignments).ThenBy(task => task.CreatedAt).ThenBy(task => task.Id)
+            .OrderByDescending(task => task.Assignments).ThenBy(task => task.Row)
             .Take(TopTasks).ToList();
-        var titles = await store.Titles([.. slowest.Concat(reassigned).Select(task => task.Id).Distinct()]);
+        var names = await store.Names([.. slowest.Concat(reassigned).Select(task => task.Row).Distinct()]);
 
         return new StatsReport(
             DateTimeOffset.FromUnixTimeMilliseconds(fromMs), DateTimeOffset.FromUnixTimeMilliseconds(toMs), agentKey,
             figures.Totals(), figures.ByHour(), figures.ByAgent(), figures.ByCapability(),
-            [.. slowest.Select(task => StatsAggregation.Describe(task, titles))],
-            [.. reassigned.Select(task => StatsAggregation.Describe(task, titles))]);
+            [.. slowest.Select(task => StatsAggregation.Describe(task, names))],
+            [.. reassigned.Select(task => StatsAggregation.Describe(task, names))]);
     }
 }
 

@@ -11,7 +11,7 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
 {
-    private const string TaskColumns = "id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
+    private const string TaskColumns = "row_id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
 
     public Task<IReadOnlyList<StatsTaskRow>> TasksCreated(long fromMs, long toMs, string? creatorKey) => database.Read<IReadOnlyList<StatsTaskRow>>(connection =>
     {
@@ -53,19 +53,21 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
             return rows;
         });
 
-    public Task<IReadOnlyDictionary<Guid, string>> Titles(IReadOnlyCollection<Guid> ids) => database.Read<IReadOnlyDictionary<Guid, string>>(connection =>
-    {
-        var titles = new Dictionary<Guid, string>();
-        foreach (var id in ids)
+    public Task<IReadOnlyDictionary<long, StatsTaskName>> Names(IReadOnlyCollection<long> rows) =>
+        database.Read<IReadOnlyDictionary<long, StatsTaskName>>(connection =>
         {
-            using var command = connection.Command("SELECT document FROM tasks WHERE id = @id", ("@id", id.ToString()));
-            if (command.ExecuteScalar() is string document)
+            var names = new Dictionary<long, StatsTaskName>();
+            foreach (var row in rows)
             {
-                titles[id] = SqliteValues.Document<Tasks.TaskInfo>(document).Title;
+                using var command = connection.Command("SELECT id, document FROM tasks WHERE row_id = @row", ("@row", row));
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    names[row] = new StatsTaskName(Guid.Parse(reader.GetString(0)), SqliteValues.Document<Tasks.TaskInfo>(reader.GetString(1)).Title);
+                }
             }
-        }
-        return titles;
-    });
+            return names;
+        });
 
     /// <summary>Adds to an agent's counters for the hour holding <paramref name="atMs"/>, inside the caller's transaction.</summary>
     internal static void Count(SqliteTransaction transaction, long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0)
@@ -102,8 +104,12 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         using var transaction = connection.BeginTransaction();
         using (var schema = transaction.Command(
                    """
-                   CREATE INDEX IF NOT EXISTS ix_tasks_created ON tasks (created_at);
-                   CREATE INDEX IF NOT EXISTS ix_tasks_closed ON tasks (closed_at) WHERE closed_at IS NOT NULL;
+                   -- Covering: a report reads index pages only, never the rows with their task documents.
+                   CREATE INDEX IF NOT EXISTS ix_tasks_stats_created ON tasks
+                       (created_at, status, creator, assignee, capabilities, first_assigned_at, closed_at, assignments);
+                   CREATE INDEX IF NOT EXISTS ix_tasks_stats_closed ON tasks
+                       (closed_at, status, creator, assignee, capabilities, created_at, first_assigned_at, assignments)
+                       WHERE closed_at IS NOT NULL;
                    CREATE TABLE IF NOT EXISTS agent_activity_hours
                    (
                        hour              INTEGER NOT NULL,
@@ -112,7 +118,8 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
                        messages_received INTEGER NOT NULL,
                        memory_writes     INTEGER NOT NULL,
                        PRIMARY KEY (hour, agent_key)
-                   );
+                   ) WITHOUT ROWID;
+                   CREATE INDEX IF NOT EXISTS ix_agent_activity_agent ON agent_activity_hours (agent_key, hour);
                    """))
         {
             schema.ExecuteNonQuery();
@@ -143,7 +150,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         while (reader.Read())
         {
             rows.Add(new StatsTaskRow(
-                Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2),
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt64(5),
                 reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7),
                 reader.GetInt32(8)));

@@ -11,7 +11,7 @@ public sealed class ReportOperations(IGrainFactory grains, TimeProvider time)
         ("6h", "Last 6 hours", TimeSpan.FromHours(6)),
         ("24h", "Last 24 hours", TimeSpan.FromDays(1)),
         ("7d", "Last 7 days", TimeSpan.FromDays(7)),
-        ("31d", "Last 31 days", StatsGrain.MaxWindow),
+        ("31d", "Last 31 days", StatsReporter.MaxWindow),
     ];
 
     public const string DefaultWindow = "24h";
