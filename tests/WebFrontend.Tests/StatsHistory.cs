@@ -26,7 +26,10 @@ public sealed class StatsHistoryFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Server = await AgentChannelServer.StartAsync(_database.Path, services: services => services.AddSingleton<TimeProvider>(Clock));
+        // Bound to every interface, so the console asks for the operator token as it does for a reachable host
+        // (the Reports page's browser tests use this history too).
+        Server = await AgentChannelServer.StartAsync(_database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" },
+            services => services.AddSingleton<TimeProvider>(Clock));
         Operator = Server.Client(AgentChannelServer.OperatorToken);
         await StatsHistory.Build(this);
     }
