@@ -92,16 +92,19 @@ public sealed partial class SqliteDatabase
     }
 
     /// <summary>SQLite has no ADD COLUMN IF NOT EXISTS: columns added after a table first shipped go here.</summary>
-    internal static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    /// <returns>Whether the column was added (the file is older than the column).</returns>
+    internal static bool AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
     {
         using var columns = connection.CreateCommand();
         columns.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
-        if ((long)columns.ExecuteScalar()! == 0)
+        if ((long)columns.ExecuteScalar()! != 0)
         {
-            using var add = connection.CreateCommand();
-            add.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
-            add.ExecuteNonQuery();
+            return false;
         }
+        using var add = connection.CreateCommand();
+        add.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+        add.ExecuteNonQuery();
+        return true;
     }
 
     private static string ReadScript(Assembly assembly, string name)

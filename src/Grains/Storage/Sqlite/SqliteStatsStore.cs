@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Orleans.AgentChannel.Stats;
+using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.Storage.Sqlite;
 
@@ -11,13 +12,13 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
 {
-    private const string TaskColumns = "row_id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
+    private const string TaskColumnList = "row_id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
 
     public Task<IReadOnlyList<StatsTaskRow>> TasksCreated(long fromMs, long toMs, string? creatorKey) => database.Read<IReadOnlyList<StatsTaskRow>>(connection =>
     {
         using var command = connection.Command(
             $"""
-             SELECT {TaskColumns} FROM tasks
+             SELECT {TaskColumnList} FROM tasks
              WHERE created_at >= @from AND created_at < @to AND (@agent IS NULL OR creator = @agent)
              """,
             ("@from", fromMs), ("@to", toMs), ("@agent", creatorKey));
@@ -28,7 +29,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
     {
         using var command = connection.Command(
             $"""
-             SELECT {TaskColumns} FROM tasks
+             SELECT {TaskColumnList} FROM tasks
              WHERE closed_at >= @from AND closed_at < @to AND (@agent IS NULL OR assignee = @agent)
              """,
             ("@from", fromMs), ("@to", toMs), ("@agent", assigneeKey));
@@ -63,7 +64,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    names[row] = new StatsTaskName(Guid.Parse(reader.GetString(0)), SqliteValues.Document<Tasks.TaskInfo>(reader.GetString(1)).Title);
+                    names[row] = new StatsTaskName(Guid.Parse(reader.GetString(0)), SqliteValues.Document<TaskInfo>(reader.GetString(1)).Title);
                 }
             }
             return names;
@@ -92,10 +93,15 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
     /// </summary>
     internal static void ApplySchema(SqliteConnection connection)
     {
-        SqliteDatabase.AddColumnIfMissing(connection, "tasks", "capabilities", "TEXT NOT NULL DEFAULT '[]'");
+        // One column is enough to tell: they were added together.
+        var olderTasks = SqliteDatabase.AddColumnIfMissing(connection, "tasks", "capabilities", "TEXT NOT NULL DEFAULT '[]'");
         SqliteDatabase.AddColumnIfMissing(connection, "tasks", "first_assigned_at", "INTEGER NULL");
         SqliteDatabase.AddColumnIfMissing(connection, "tasks", "closed_at", "INTEGER NULL");
         SqliteDatabase.AddColumnIfMissing(connection, "tasks", "assignments", "INTEGER NOT NULL DEFAULT 0");
+        if (olderTasks)
+        {
+            FillTaskColumns(connection);
+        }
         bool counted;
         using (var exists = connection.Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'agent_activity_hours'"))
         {
@@ -139,6 +145,43 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
                 """,
                 ("@received", Events.EventNames.MessageReceived));
             fill.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>The columns the reports read, from a task as its grain stores it (written with every index write).</summary>
+    internal static (string Capabilities, long? FirstAssignedAt, long? ClosedAt, int Assignments) TaskColumns(TaskInfo task) => (
+        TaskRequirements.PoolKey(TaskRequirements.Capabilities(task.Requirements)),
+        task.Assignments.Count > 0 ? task.Assignments[0].AssignedAt.ToUnixTimeMilliseconds() : null,
+        task.Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled
+            ? (task.CompletedAt ?? task.UpdatedAt).ToUnixTimeMilliseconds()
+            : null,
+        task.Assignments.Count);
+
+    /// <summary>Tasks stored before the columns existed get them from their documents, once.</summary>
+    private static void FillTaskColumns(SqliteConnection connection)
+    {
+        var columns = new List<(long Row, (string Capabilities, long? FirstAssignedAt, long? ClosedAt, int Assignments) Values)>();
+        using (var read = connection.Command("SELECT row_id, document FROM tasks"))
+        using (var reader = read.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                columns.Add((reader.GetInt64(0), TaskColumns(SqliteValues.Document<TaskInfo>(reader.GetString(1)))));
+            }
+        }
+        using var transaction = connection.BeginTransaction();
+        foreach (var (row, values) in columns)
+        {
+            using var update = transaction.Command(
+                """
+                UPDATE tasks SET capabilities = @capabilities, first_assigned_at = @first_assigned_at, closed_at = @closed_at,
+                                 assignments = @assignments
+                WHERE row_id = @row
+                """,
+                ("@capabilities", values.Capabilities), ("@first_assigned_at", values.FirstAssignedAt), ("@closed_at", values.ClosedAt),
+                ("@assignments", values.Assignments), ("@row", row));
+            update.ExecuteNonQuery();
         }
         transaction.Commit();
     }

@@ -9,6 +9,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
 {
     public Task Upsert(TaskInfo task) => writes.Enqueue(transaction =>
     {
+        var stats = SqliteStatsStore.TaskColumns(task);
         using var upsert = transaction.Command(
             """
             INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
@@ -25,11 +26,8 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             ("@creator", AgentNames.Key(task.Creator)), ("@assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
             ("@created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
             ("@document", JsonSerializer.Serialize(task, AgentChannelJson.Options)),
-            // For the reports (SqliteStatsStore): what the task needs, when it was first handed out, when it ended.
-            ("@capabilities", TaskRequirements.PoolKey(TaskRequirements.Capabilities(task.Requirements))),
-            ("@first_assigned_at", task.Assignments.Count > 0 ? task.Assignments[0].AssignedAt.ToUnixTimeMilliseconds() : null),
-            ("@closed_at", IsClosed(task.Status) ? (task.CompletedAt ?? task.UpdatedAt).ToUnixTimeMilliseconds() : null),
-            ("@assignments", task.Assignments.Count));
+            ("@capabilities", stats.Capabilities), ("@first_assigned_at", stats.FirstAssignedAt), ("@closed_at", stats.ClosedAt),
+            ("@assignments", stats.Assignments));
         upsert.ExecuteNonQuery();
     });
 
@@ -106,9 +104,6 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             statuses.Select((status, i) => ($"@s{i}", (object?)AgentChannelJson.WireName(status))).ToArray());
         return ReadIds(command);
     });
-
-    private static bool IsClosed(AgentTaskStatus status) =>
-        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
 
     private static List<Guid> ReadIds(Microsoft.Data.Sqlite.SqliteCommand command)
     {
