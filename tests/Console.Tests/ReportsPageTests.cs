@@ -67,6 +67,11 @@ public sealed class ReportsPageTests(ConsoleFixture fixture, StatsHistoryFixture
         var slowest = await page.Context.APIRequest.GetAsync((await page.GetByTestId("csv-slowest").GetAttributeAsync("href"))!);
         (await slowest.TextAsync()).ShouldContain($"{history.Tasks["B"]},B,completed,build,alice,2026-03-02T09:05:00Z,2026-03-02T10:20:00Z,4500000,1");
 
+        var hours = await page.Context.APIRequest.GetAsync((await page.GetByTestId("csv-hours").GetAttributeAsync("href"))!);
+        var hourLines = (await hours.TextAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        hourLines.Length.ShouldBe(1 + 24);
+        hourLines[^1].ShouldBe("2026-03-02T10:00:00Z,2,2,1,1,2,1800000,4500000,120000,120000,2,3,2");
+
         // Signed out, the file is not handed over.
         using var anonymous = new HttpClient { BaseAddress = history.Server.Address };
         var refused = await anonymous.GetAsync(href, TestContext.Current.CancellationToken);

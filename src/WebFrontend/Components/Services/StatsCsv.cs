@@ -73,7 +73,7 @@ public static class StatsCsv
     /// Quoted when it holds a comma, quote or line break; a leading = + - @ (a spreadsheet formula, from a
     /// task title an agent wrote) is defused with an apostrophe.
     /// </summary>
-    internal static string Field(string value)
+    public static string Field(string value)
     {
         if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' && !long.TryParse(value, CultureInfo.InvariantCulture, out _))
         {
