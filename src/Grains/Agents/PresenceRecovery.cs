@@ -18,7 +18,7 @@ internal sealed partial class PresenceRecovery(IAgentIndex index, IGrainFactory 
             return Task.CompletedTask;
         });
 
-    private async Task WakePresentAgents()
+    public async Task WakePresentAgents()
     {
         try
         {

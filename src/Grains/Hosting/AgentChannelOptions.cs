@@ -1,10 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Orleans.AgentChannel.Hosting;
 
 public enum StorageProvider
 {
+    /// <summary>One SQLite file: one silo on one machine (the default).</summary>
     Sqlite,
+
+    /// <summary>PostgreSQL: several silos share grain state, reminders, membership and the query tables.</summary>
+    PostgreSQL,
 }
 
 public enum SqliteSynchronous
@@ -24,7 +29,6 @@ public sealed class StorageOptions
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>The SQLite file; relative paths are resolved against the working directory.</summary>
-    [Required]
     public string SqlitePath { get; set; } = Path.Combine("data", "agentchannel.db");
 
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
@@ -36,6 +40,62 @@ public sealed class StorageOptions
     /// <summary>Most log/query-table writes committed in one transaction (group commit).</summary>
     [Range(1, 100_000)]
     public int MaxWriteBatch { get; set; } = 1000;
+
+    /// <summary>
+    /// The PostgreSQL database when <see cref="Provider"/> is PostgreSQL, as an Npgsql connection string
+    /// (<c>Host=...;Port=5432;Database=...;Username=...;Password=...</c>).
+    /// </summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>
+    /// Connections each silo opens at most, per pool (ours and each Orleans provider's); replaces Maximum Pool
+    /// Size in the connection string. The server's max_connections (100 by default) must cover every silo's pools.
+    /// </summary>
+    [Range(2, 1000)]
+    public int PostgresMaxPoolSize { get; set; } = 20;
+
+    /// <summary>Apply the schema scripts at start (safe to repeat). Off when an operator applies them with <c>--init-db</c>.</summary>
+    public bool ApplySchemaOnStart { get; set; } = true;
+}
+
+/// <summary>Checks that go beyond attributes: each provider's own required settings, with the key to set.</summary>
+public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        switch (options.Provider)
+        {
+            case StorageProvider.Sqlite:
+                return string.IsNullOrWhiteSpace(options.SqlitePath)
+                    ? ValidateOptionsResult.Fail($"{StorageOptions.Section}:SqlitePath is required when {StorageOptions.Section}:Provider is Sqlite.")
+                    : ValidateOptionsResult.Success;
+            case StorageProvider.PostgreSQL:
+                if (string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+                {
+                    return ValidateOptionsResult.Fail(
+                        $"{StorageOptions.Section}:PostgresConnectionString is required when {StorageOptions.Section}:Provider is PostgreSQL " +
+                        "(for example Host=127.0.0.1;Port=5432;Database=agentchannel;Username=agentchannel;Password=...).");
+                }
+                try
+                {
+                    var parsed = new Npgsql.NpgsqlConnectionStringBuilder(options.PostgresConnectionString);
+                    if (string.IsNullOrEmpty(parsed.Host) || string.IsNullOrEmpty(parsed.Database))
+                    {
+                        return ValidateOptionsResult.Fail(
+                            $"{StorageOptions.Section}:PostgresConnectionString must name a Host and a Database.");
+                    }
+                }
+                catch (ArgumentException exception)
+                {
+                    return ValidateOptionsResult.Fail(
+                        $"{StorageOptions.Section}:PostgresConnectionString is not a valid Npgsql connection string: {exception.Message}");
+                }
+                return ValidateOptionsResult.Success;
+            default:
+                return ValidateOptionsResult.Fail(
+                    $"{StorageOptions.Section}:Provider must be Sqlite or PostgreSQL (was '{options.Provider}').");
+        }
+    }
 }
 
 /// <summary>Size limits on what agents send (<c>AgentChannel:Limits</c>); exceeding one is a 413.</summary>

@@ -4,7 +4,9 @@ namespace Orleans.AgentChannel.Tasks;
 
 /// <summary>
 /// After a start the engine's queues are empty and no lease is being watched. Waking every open task puts
-/// waiting ones back in their queue, re-checks blocked ones, and restarts lease watches on held ones.
+/// waiting ones back in their queue, re-checks blocked ones, and restarts lease watches on held ones. In a
+/// cluster the same wake runs when another silo dies (<see cref="Hosting.ClusterRecovery"/>): the queues and
+/// lease timers that lived there are rebuilt on the survivors.
 /// </summary>
 internal sealed partial class TaskRecovery(ITaskIndex index, IGrainFactory grains, ILogger<TaskRecovery> logger)
     : ILifecycleParticipant<ISiloLifecycle>
@@ -19,7 +21,7 @@ internal sealed partial class TaskRecovery(ITaskIndex index, IGrainFactory grain
             return Task.CompletedTask;
         });
 
-    private async Task WakeOpenTasks()
+    public async Task WakeOpenTasks()
     {
         try
         {

@@ -55,7 +55,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
         var agents = new List<AgentListing>();
         while (reader.Read())
         {
-            agents.Add(AgentListing.From(SqliteValues.Document<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
+            agents.Add(AgentListing.From(StoredDocuments.Read<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
         }
         return agents;
     });
@@ -78,7 +78,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
             var agents = new List<AgentListing>();
             while (reader.Read())
             {
-                agents.Add(AgentListing.From(SqliteValues.Document<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
+                agents.Add(AgentListing.From(StoredDocuments.Read<AgentInfo>(reader.GetString(0)), reader.GetInt32(1)));
             }
             return agents;
         });

@@ -54,7 +54,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         while (tasks.Count < query.Limit && reader.Read())
         {
             lastRow = reader.GetInt64(0);
-            tasks.Add(SqliteValues.Document<TaskInfo>(reader.GetString(1)));
+            tasks.Add(StoredDocuments.Read<TaskInfo>(reader.GetString(1)));
         }
         var hasMore = tasks.Count == query.Limit && reader.Read();
         return new TaskPage(tasks, hasMore ? Cursors.FromPosition(lastRow) : null);
@@ -78,7 +78,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         var tasks = new List<TaskInfo>();
         while (reader.Read())
         {
-            tasks.Add(SqliteValues.Document<TaskInfo>(reader.GetString(0)));
+            tasks.Add(StoredDocuments.Read<TaskInfo>(reader.GetString(0)));
         }
         return tasks;
     });

@@ -13,26 +13,31 @@ using Orleans.TestingHost;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
-/// <summary>The SQLite layer on its own: schema, group commit, and what happens when the file is locked.</summary>
-public sealed class SqliteStorageTests : IAsyncLifetime
+/// <summary>The shared storage suite on a SQLite file, plus what only SQLite has: WAL, group commit, its single write lock.</summary>
+public sealed class SqliteStorageTests : StorageContractTests
 {
     private readonly string _path = TempDatabase.NewPath();
-    private SqliteDatabase _database = null!;
-    private SqliteWriteQueue _writes = null!;
+    private readonly SqliteDatabase _database;
+    private readonly SqliteWriteQueue _writes;
 
-    public ValueTask InitializeAsync()
+    public SqliteStorageTests()
     {
         var options = Options.Create(new StorageOptions { SqlitePath = _path, BusyTimeoutSeconds = 1 });
         _database = new SqliteDatabase(options, NullLogger<SqliteDatabase>.Instance);
         _database.ApplySchema();
         _writes = new SqliteWriteQueue(_database, options, NullLogger<SqliteWriteQueue>.Instance);
-        return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override Task<StoreUnderTest> Open() => Task.FromResult(new StoreUnderTest(
+        new SqliteMessageLog(_database, _writes), new SqliteAgentIndex(_database, _writes), new SqliteTaskIndex(_database, _writes),
+        new SqliteMemoryIndex(_database, _writes), new SqliteChannelIndex(_database, _writes),
+        new SqliteInbox(_database, _writes, TimeProvider.System)));
+
+    public override async ValueTask DisposeAsync()
     {
         await _writes.DisposeAsync();
         TempDatabase.Delete(_path);
+        GC.SuppressFinalize(this);
     }
 
     [Fact]
@@ -49,28 +54,17 @@ public sealed class SqliteStorageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Concurrent_appends_all_commit_with_distinct_sequences()
-    {
-        var log = new SqliteMessageLog(_database, _writes);
-
-        var stored = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => log.Append(Message($"m{i}", "bob"), null)));
-
-        stored.Select(m => m.Sequence).Distinct().Count().ShouldBe(500);
-        (await log.List(new MessageQuery(Recipient: "bob", Limit: 500))).Items.Count.ShouldBe(500);
-    }
-
-    [Fact]
     public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits()
     {
         var log = new SqliteMessageLog(_database, _writes);
-        var before = log.Append(Message("before", "carol"), null);
+        var before = log.Append(Message("before", ["carol"]), null);
         var failing = _writes.Enqueue(transaction =>
         {
             using var insert = transaction.Command("INSERT INTO channels (name_key, name, member_count, created_at) VALUES ('x', 'x', 0, 0)");
             insert.ExecuteNonQuery();
             throw new InvalidOperationException("refused on purpose");
         });
-        var after = log.Append(Message("after", "carol"), null);
+        var after = log.Append(Message("after", ["carol"]), null);
 
         await Should.ThrowAsync<InvalidOperationException>(() => failing);
         await before;
@@ -87,35 +81,12 @@ public sealed class SqliteStorageTests : IAsyncLifetime
         var log = new SqliteMessageLog(_database, _writes);
         using (var blocker = HoldWriteLock(_database))
         {
-            var blocked = await Should.ThrowAsync<SqliteException>(() => log.Append(Message("blocked", "dave"), null));
+            var blocked = await Should.ThrowAsync<SqliteException>(() => log.Append(Message("blocked", ["dave"]), null));
             blocked.SqliteErrorCode.ShouldBe(5); // SQLITE_BUSY
         }
 
-        await log.Append(Message("after unlock", "dave"), null);
+        await log.Append(Message("after unlock", ["dave"]), null);
         (await log.List(new MessageQuery(Recipient: "dave"))).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
-    }
-
-    [Fact]
-    public async Task Task_counts_by_status_come_from_the_tasks_table()
-    {
-        var tasks = new SqliteTaskIndex(_database, _writes);
-        await Task.WhenAll(
-            tasks.Upsert(TaskWith(AgentTaskStatus.Pending)), tasks.Upsert(TaskWith(AgentTaskStatus.Pending)),
-            tasks.Upsert(TaskWith(AgentTaskStatus.InProgress)), tasks.Upsert(TaskWith(AgentTaskStatus.Completed)));
-
-        var counts = await tasks.CountByStatus();
-
-        counts.ShouldBe(new Dictionary<AgentTaskStatus, int>
-        {
-            [AgentTaskStatus.Pending] = 2, [AgentTaskStatus.InProgress] = 1, [AgentTaskStatus.Completed] = 1,
-        }, ignoreOrder: true);
-    }
-
-    private static TaskInfo TaskWith(AgentTaskStatus status)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new TaskInfo(Guid.CreateVersion7(), "t", "", status, TaskPriorities.Default, "alice", null, now, now, null, null,
-            RawJson.EmptyObject, null, [], [], 0, null, null, false);
     }
 
     /// <summary>Another connection takes SQLite's single write lock and keeps it until disposed.</summary>
@@ -130,9 +101,6 @@ public sealed class SqliteStorageTests : IAsyncLifetime
             connection.Dispose();
         });
     }
-
-    private static MessageInfo Message(string content, string recipient) => new(
-        Guid.CreateVersion7(), 0, "alice", [recipient], null, null, content, MessageTypes.Default, RawJson.EmptyObject, DateTimeOffset.UtcNow);
 
     private sealed class Releaser(Action release) : IDisposable
     {

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Npgsql;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Storage.Postgres;
+
+public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
+{
+    private static readonly string ActiveTasks =
+        $"(SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))";
+
+    public Task Upsert(AgentInfo agent) => database.Write(async transaction =>
+    {
+        var nameKey = AgentNames.Key(agent.Name);
+        await using (var upsert = transaction.Command(
+                         """
+                         INSERT INTO agents (name_key, id, type, status, created_at, document)
+                         VALUES (@name_key, @id, @type, @status, @created_at, @document)
+                         ON CONFLICT (name_key) DO UPDATE SET
+                             type = excluded.type, status = excluded.status, document = excluded.document
+                         """,
+                         ("name_key", nameKey), ("id", agent.Id), ("type", agent.Type),
+                         ("status", AgentChannelJson.WireName(agent.Status)), ("created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
+                         ("document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))))
+        {
+            await upsert.ExecuteNonQueryAsync();
+        }
+        await using var capabilities = transaction.Command(
+            """
+            DELETE FROM agent_capabilities WHERE name_key = @name_key;
+            INSERT INTO agent_capabilities (capability, name_key) SELECT DISTINCT unnest(@capabilities), @name_key ON CONFLICT DO NOTHING;
+            """,
+            ("name_key", nameKey), ("capabilities", agent.Capabilities.ToArray()));
+        await capabilities.ExecuteNonQueryAsync();
+    });
+
+    public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => database.Read<IReadOnlyList<AgentListing>>(async connection =>
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        conditions.AddFilter(parameters, "a.status = @status", "status", query.Status is { } status ? AgentChannelJson.WireName(status) : null);
+        conditions.AddFilter(parameters, "a.type = @type", "type", query.Type);
+        conditions.AddFilter(parameters,
+            "EXISTS (SELECT 1 FROM agent_capabilities c WHERE c.capability = @capability AND c.name_key = a.name_key)",
+            "capability", query.Capability);
+        await using var command = connection.Command(
+            $"SELECT a.document, {ActiveTasks} FROM agents a {conditions.Where()} ORDER BY a.name_key", [.. parameters]);
+        return await ReadListings(command);
+    });
+
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities) =>
+        database.Read<IReadOnlyList<AgentListing>>(async connection =>
+        {
+            await using var command = connection.Command(
+                $"""
+                 SELECT a.document, {ActiveTasks} AS active
+                 FROM agents a
+                 WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                   AND (SELECT COUNT(DISTINCT c.capability) FROM agent_capabilities c
+                        WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)
+                 ORDER BY active, a.name_key
+                 """,
+                ("capabilities", capabilities.Distinct().ToArray()));
+            return await ReadListings(command);
+        });
+
+    public Task<string?> FindNameById(Guid id) => database.Read(async connection =>
+    {
+        await using var command = connection.Command("SELECT name_key FROM agents WHERE id = @id", ("id", id));
+        return await command.ExecuteScalarAsync() as string;
+    });
+
+    private static async Task<IReadOnlyList<AgentListing>> ReadListings(NpgsqlCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        var agents = new List<AgentListing>();
+        while (await reader.ReadAsync())
+        {
+            agents.Add(AgentListing.From(StoredDocuments.Read<AgentInfo>(reader.GetString(0)), (int)reader.GetInt64(1)));
+        }
+        return agents;
+    }
+}

@@ -1,0 +1,53 @@
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Storage.Postgres;
+
+public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock) : IInbox
+{
+    public Task Append(string agentKey, IReadOnlyList<(long Seq, InboxItem Item)> items) => database.Write(async transaction =>
+    {
+        // One statement for the whole batch: the rows arrive as parallel arrays.
+        await using var insert = transaction.Command(
+            """
+            INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at)
+            SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at
+            FROM unnest(@seqs, @events, @message_seqs, @datas) AS item(seq, event, message_seq, data)
+            """,
+            ("agent", agentKey), ("created_at", clock.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("seqs", items.Select(item => item.Seq).ToArray()),
+            ("events", items.Select(item => item.Item.Event).ToArray()),
+            ("message_seqs", items.Select(item => item.Item.MessageLogSequence).ToArray()),
+            ("datas", items.Select(item => item.Item.MessageLogSequence is null ? item.Item.Data.Text : null).ToArray()));
+        await insert.ExecuteNonQueryAsync();
+    });
+
+    public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(async connection =>
+    {
+        await using var command = connection.Command(
+            $"""
+             SELECT i.seq, i.event, i.data, {PostgresMessageLog.ColumnsOf("m")}
+             FROM inbox i LEFT JOIN messages m ON m.seq = i.message_seq
+             WHERE i.agent_key = @agent AND i.seq > @after
+             ORDER BY i.seq
+             LIMIT @limit
+             """,
+            ("agent", agentKey), ("after", afterSeq), ("limit", limit + 1));
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<AgentEvent>();
+        while (events.Count < limit && await reader.ReadAsync())
+        {
+            var data = reader.IsDBNull(2)
+                ? RawJson.Serialize(PostgresMessageLog.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
+                : new RawJson(reader.GetString(2));
+            events.Add(new AgentEvent(reader.GetString(1), reader.GetInt64(0), data));
+        }
+        return new InboxPage(events, HasMore: events.Count == limit && await reader.ReadAsync());
+    });
+
+    public Task<long> LastSequence(string agentKey) => database.Read(async connection =>
+    {
+        await using var command = connection.Command("SELECT COALESCE(MAX(seq), 0) FROM inbox WHERE agent_key = @agent", ("agent", agentKey));
+        return (long)(await command.ExecuteScalarAsync())!;
+    });
+}

@@ -1,0 +1,103 @@
+using System.Data.Common;
+using System.Text.Json;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Messages;
+
+namespace Orleans.AgentChannel.Storage.Postgres;
+
+/// <summary>The message log on PostgreSQL: a row per message plus one per recipient, in one transaction.</summary>
+public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
+{
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
+
+    /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
+    internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
+    {
+        long sequence;
+        await using (var insert = transaction.Command(
+                         """
+                         INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
+                         VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
+                         RETURNING seq
+                         """,
+                         ("id", message.Id), ("sender", message.Sender),
+                         ("channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("channel_seq", channelSequence),
+                         ("task_id", message.TaskId), ("message_type", message.MessageType),
+                         ("content", message.Content), ("metadata", message.Metadata.Text),
+                         ("recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
+                         ("created_at", message.CreatedAt.ToUnixTimeMilliseconds())))
+        {
+            insert.Parameters["channel"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+            insert.Parameters["channel_seq"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+            insert.Parameters["task_id"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
+            sequence = (long)(await insert.ExecuteScalarAsync())!;
+        }
+        if (message.Recipients.Count > 0)
+        {
+            await using var rows = transaction.Command(
+                "INSERT INTO message_recipients (recipient, seq) SELECT DISTINCT unnest(@recipients), @seq ON CONFLICT DO NOTHING",
+                ("recipients", message.Recipients.Select(AgentNames.Key).ToArray()), ("seq", sequence));
+            await rows.ExecuteNonQueryAsync();
+        }
+        return message with { Sequence = sequence };
+    });
+
+    public Task<MessageInfo?> Get(Guid id) => database.Read(async connection =>
+    {
+        await using var command = connection.Command($"SELECT {Columns} FROM messages WHERE id = @id", ("id", id));
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? ReadMessage(reader) : null;
+    });
+
+    public Task<MessagePage> List(MessageQuery query) => database.Read(async connection =>
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        conditions.AddFilter(parameters, "r.recipient = @recipient", "recipient", query.Recipient is { } recipient ? AgentNames.Key(recipient) : null);
+        conditions.AddFilter(parameters, "lower(m.sender) = lower(@sender)", "sender", query.Sender);
+        conditions.AddFilter(parameters, "m.channel = @channel", "channel", query.Channel is { } channel ? AgentNames.Key(channel) : null);
+        conditions.AddFilter(parameters, "m.task_id = @task_id", "task_id", query.TaskId);
+        conditions.AddFilter(parameters, "m.created_at >= @since", "since", query.Since?.ToUnixTimeMilliseconds());
+        conditions.AddFilter(parameters, "m.created_at < @before", "before", query.Before?.ToUnixTimeMilliseconds());
+        conditions.AddFilter(parameters, query.Ascending ? "m.seq > @cursor" : "m.seq < @cursor", "cursor", Cursors.ToPosition(query.Cursor));
+        parameters.Add(("limit", query.Limit + 1));
+        var source = query.Recipient is null ? "messages m" : "message_recipients r JOIN messages m ON m.seq = r.seq";
+        await using var command = connection.Command(
+            $"SELECT {ColumnsOf("m")} FROM {source} {conditions.Where()} ORDER BY m.seq {(query.Ascending ? "ASC" : "DESC")} LIMIT @limit",
+            [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync();
+        var messages = new List<MessageInfo>();
+        while (messages.Count < query.Limit && await reader.ReadAsync())
+        {
+            messages.Add(ReadMessage(reader));
+        }
+        var hasMore = messages.Count == query.Limit && await reader.ReadAsync();
+        return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
+    });
+
+    public Task<long> LastChannelSequence(string channelKey) => database.Read(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT COALESCE(MAX(channel_seq), 0) FROM messages WHERE channel = @channel", ("channel", channelKey));
+        return (long)(await command.ExecuteScalarAsync())!;
+    });
+
+    internal static MessageInfo ReadMessage(DbDataReader reader, int firstColumn = 0)
+    {
+        var c = firstColumn;
+        return new MessageInfo(
+            Id: reader.GetGuid(c + 1),
+            Sequence: reader.GetInt64(c),
+            Sender: reader.GetString(c + 2),
+            Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(c + 8), AgentChannelJson.Options) ?? [],
+            Channel: reader.IsDBNull(c + 3) ? null : reader.GetString(c + 3),
+            TaskId: reader.IsDBNull(c + 4) ? null : reader.GetGuid(c + 4),
+            Content: reader.GetString(c + 6),
+            MessageType: reader.GetString(c + 5),
+            Metadata: new RawJson(reader.GetString(c + 7)),
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)));
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Npgsql;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Storage.Postgres;
+
+public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
+{
+    public Task Upsert(TaskInfo task) => database.Write(async transaction =>
+    {
+        await using var upsert = transaction.Command(
+            """
+            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document)
+            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document)
+            ON CONFLICT (id) DO UPDATE SET
+                status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
+                document = excluded.document
+            """,
+            ("id", task.Id), ("status", AgentChannelJson.WireName(task.Status)), ("priority", task.Priority),
+            ("creator", AgentNames.Key(task.Creator)), ("assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
+            ("created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
+            ("document", JsonSerializer.Serialize(task, AgentChannelJson.Options)));
+        upsert.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        await upsert.ExecuteNonQueryAsync();
+    });
+
+    public Task<TaskPage> List(TaskQuery query) => database.Read(async connection =>
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string, object?)>();
+        conditions.AddFilter(parameters, "status = @status", "status", query.Status is { } status ? AgentChannelJson.WireName(status) : null);
+        conditions.AddFilter(parameters, "assignee = @assignee", "assignee", query.Assignee is { } assignee ? AgentNames.Key(assignee) : null);
+        conditions.AddFilter(parameters, "creator = @creator", "creator", query.Creator is { } creator ? AgentNames.Key(creator) : null);
+        conditions.AddFilter(parameters, "priority = @priority", "priority", query.Priority);
+        conditions.AddFilter(parameters, "row_id < @after", "after", Cursors.ToPosition(query.Cursor));
+        parameters.Add(("limit", query.Limit + 1));
+        await using var command = connection.Command(
+            $"SELECT row_id, document FROM tasks {conditions.Where()} ORDER BY row_id DESC LIMIT @limit", [.. parameters]);
+        await using var reader = await command.ExecuteReaderAsync();
+        var tasks = new List<TaskInfo>();
+        long lastRow = 0;
+        while (tasks.Count < query.Limit && await reader.ReadAsync())
+        {
+            lastRow = reader.GetInt64(0);
+            tasks.Add(StoredDocuments.Read<TaskInfo>(reader.GetString(1)));
+        }
+        var hasMore = tasks.Count == query.Limit && await reader.ReadAsync();
+        return new TaskPage(tasks, hasMore ? Cursors.FromPosition(lastRow) : null);
+    });
+
+    public Task<IReadOnlyList<Guid>> HeldBy(string agentKey) => database.Read<IReadOnlyList<Guid>>(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT id FROM tasks WHERE assignee = @assignee AND status IN (@assigned, @in_progress)",
+            ("assignee", agentKey), ("assigned", AgentChannelJson.WireName(AgentTaskStatus.Assigned)),
+            ("in_progress", AgentChannelJson.WireName(AgentTaskStatus.InProgress)));
+        return await ReadIds(command);
+    });
+
+    public Task<IReadOnlyList<TaskInfo>> Waiting(int limit) => database.Read<IReadOnlyList<TaskInfo>>(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT document FROM tasks WHERE status = @pending ORDER BY priority, row_id LIMIT @limit",
+            ("pending", AgentChannelJson.WireName(AgentTaskStatus.Pending)), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync();
+        var tasks = new List<TaskInfo>();
+        while (await reader.ReadAsync())
+        {
+            tasks.Add(StoredDocuments.Read<TaskInfo>(reader.GetString(0)));
+        }
+        return tasks;
+    });
+
+    public Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus() =>
+        database.Read<IReadOnlyDictionary<AgentTaskStatus, int>>(async connection =>
+        {
+            await using var command = connection.Command("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+            await using var reader = await command.ExecuteReaderAsync();
+            var counts = new Dictionary<AgentTaskStatus, int>();
+            while (await reader.ReadAsync())
+            {
+                counts[AgentChannelJson.ParseWireName<AgentTaskStatus>(reader.GetString(0), "status")!.Value] = (int)reader.GetInt64(1);
+            }
+            return counts;
+        });
+
+    public Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses) => database.Read<IReadOnlyList<Guid>>(async connection =>
+    {
+        await using var command = connection.Command("SELECT id FROM tasks WHERE status = ANY(@statuses)",
+            ("statuses", statuses.Select(status => AgentChannelJson.WireName(status)).ToArray()));
+        return await ReadIds(command);
+    });
+
+    private static async Task<IReadOnlyList<Guid>> ReadIds(NpgsqlCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
+    }
+}

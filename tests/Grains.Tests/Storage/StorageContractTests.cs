@@ -1,0 +1,343 @@
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Tasks;
+
+namespace Orleans.AgentChannel.Grains.Tests;
+
+/// <summary>The message log and query tables as grains use them: one store's worth of each interface.</summary>
+public sealed record StoreUnderTest(
+    IMessageLog Messages, IAgentIndex Agents, ITaskIndex Tasks, IMemoryIndex Memory, IChannelIndex Channels, IInbox Inbox);
+
+/// <summary>
+/// What every storage provider must do, run against each one (SQLite always, PostgreSQL when
+/// AGENTCHANNEL_TEST_POSTGRES is set). Each test gets an empty store of its own.
+/// </summary>
+public abstract class StorageContractTests : IAsyncDisposable
+{
+    private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000);
+
+    /// <summary>A fresh, empty store with its schema applied.</summary>
+    protected abstract Task<StoreUnderTest> Open();
+
+    public abstract ValueTask DisposeAsync();
+
+    [Fact]
+    public async Task Concurrent_appends_all_commit_with_distinct_sequences()
+    {
+        var store = await Open();
+
+        var stored = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.Messages.Append(Message($"m{i}", ["bob"]), null)));
+
+        stored.Select(m => m.Sequence).Distinct().Count().ShouldBe(500);
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 500))).Items.Count.ShouldBe(500);
+    }
+
+    [Fact]
+    public async Task A_message_reads_back_exactly_as_appended()
+    {
+        var store = await Open();
+        var taskId = Guid.CreateVersion7();
+        var sent = Message("hello ✓", ["Bob", "carol"]) with
+        {
+            TaskId = taskId, MessageType = "question", Metadata = RawJson.Parse("""{"k":[1,2]}"""),
+        };
+
+        var appended = await store.Messages.Append(sent, null);
+        var read = await store.Messages.Get(sent.Id);
+
+        read.ShouldNotBeNull();
+        read.Sequence.ShouldBe(appended.Sequence);
+        read.Id.ShouldBe(sent.Id);
+        read.Sender.ShouldBe("alice");
+        read.Recipients.ShouldBe(["Bob", "carol"]);
+        read.TaskId.ShouldBe(taskId);
+        read.Content.ShouldBe("hello ✓");
+        read.MessageType.ShouldBe("question");
+        read.Metadata.Text.ShouldBe("""{"k":[1,2]}""");
+        read.CreatedAt.ShouldBe(sent.CreatedAt);
+        (await store.Messages.Get(Guid.NewGuid())).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Message_history_filters_by_recipient_sender_channel_task_and_time()
+    {
+        var store = await Open();
+        var taskId = Guid.CreateVersion7();
+        await store.Messages.Append(Message("to bob", ["bob"]), null);
+        await store.Messages.Append(Message("from dave", ["bob"]) with { Sender = "Dave" }, null);
+        await store.Messages.Append(Message("in general", []) with { Channel = "General" }, 1);
+        await store.Messages.Append(Message("in general again", []) with { Channel = "general" }, 2);
+        await store.Messages.Append(Message("about the task", ["carol"]) with { TaskId = taskId, CreatedAt = Epoch.AddHours(1) }, null);
+
+        Contents(await store.Messages.List(new MessageQuery(Recipient: "BOB"))).ShouldBe(["from dave", "to bob"]);
+        Contents(await store.Messages.List(new MessageQuery(Sender: "dave"))).ShouldBe(["from dave"]);
+        Contents(await store.Messages.List(new MessageQuery(Channel: "general", Ascending: true))).ShouldBe(["in general", "in general again"]);
+        Contents(await store.Messages.List(new MessageQuery(TaskId: taskId))).ShouldBe(["about the task"]);
+        Contents(await store.Messages.List(new MessageQuery(Since: Epoch.AddMinutes(30)))).ShouldBe(["about the task"]);
+        (await store.Messages.List(new MessageQuery(Before: Epoch.AddMinutes(30)))).Items.Count.ShouldBe(4);
+        (await store.Messages.LastChannelSequence("general")).ShouldBe(2);
+        (await store.Messages.LastChannelSequence("elsewhere")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Message_pages_follow_their_cursor_in_either_order_without_gaps_or_repeats()
+    {
+        var store = await Open();
+        for (var i = 0; i < 7; i++)
+        {
+            await store.Messages.Append(Message($"m{i}", ["erin"]), null);
+        }
+
+        foreach (var ascending in new[] { true, false })
+        {
+            var seen = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await store.Messages.List(new MessageQuery(Recipient: "erin", Limit: 3, Cursor: cursor, Ascending: ascending));
+                seen.AddRange(Contents(page));
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+            var expected = Enumerable.Range(0, 7).Select(i => $"m{i}");
+            seen.ShouldBe(ascending ? expected : expected.Reverse());
+        }
+    }
+
+    [Fact]
+    public async Task Agents_list_by_status_type_and_capability_with_their_open_task_counts()
+    {
+        var store = await Open();
+        await store.Agents.Upsert(Agent("Alpha", AgentStatus.Online, "llm", "python", "review"));
+        await store.Agents.Upsert(Agent("beta", AgentStatus.Offline, "tool", "python"));
+        await store.Tasks.Upsert(TaskWith(AgentTaskStatus.InProgress) with { AssignedTo = "ALPHA" });
+        await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Completed) with { AssignedTo = "alpha" });
+
+        var all = await store.Agents.List(new AgentQuery());
+        all.Select(a => (a.Name, a.ActiveTaskCount)).ShouldBe([("Alpha", 1), ("beta", 0)]);
+        (await store.Agents.List(new AgentQuery(Status: AgentStatus.Offline))).Select(a => a.Name).ShouldBe(["beta"]);
+        (await store.Agents.List(new AgentQuery(Type: "llm"))).Select(a => a.Name).ShouldBe(["Alpha"]);
+        (await store.Agents.List(new AgentQuery(Capability: "python"))).Select(a => a.Name).ShouldBe(["Alpha", "beta"]);
+        (await store.Agents.List(new AgentQuery(Capability: "review"))).Select(a => a.Name).ShouldBe(["Alpha"]);
+        (await store.Agents.FindNameById(all[0].Id)).ShouldBe("alpha");
+        (await store.Agents.FindNameById(Guid.NewGuid())).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task An_agent_upsert_replaces_its_status_and_capabilities()
+    {
+        var store = await Open();
+        var agent = Agent("gamma", AgentStatus.Online, "llm", "python");
+        await store.Agents.Upsert(agent);
+
+        await store.Agents.Upsert(agent with { Status = AgentStatus.Busy, Capabilities = ["rust"] });
+
+        var listed = (await store.Agents.List(new AgentQuery())).ShouldHaveSingleItem();
+        listed.Status.ShouldBe(AgentStatus.Busy);
+        listed.Capabilities.ShouldBe(["rust"]);
+        (await store.Agents.List(new AgentQuery(Capability: "python"))).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Candidates_are_online_agents_with_every_capability_least_loaded_first()
+    {
+        var store = await Open();
+        await store.Agents.Upsert(Agent("busy-one", AgentStatus.Online, "llm", "python", "sql"));
+        await store.Agents.Upsert(Agent("idle-one", AgentStatus.Online, "llm", "python", "sql", "extra"));
+        await store.Agents.Upsert(Agent("half", AgentStatus.Online, "llm", "python"));
+        await store.Agents.Upsert(Agent("away", AgentStatus.Offline, "llm", "python", "sql"));
+        await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "busy-one" });
+
+        (await store.Agents.Candidates(["python", "sql"])).Select(a => a.Name).ShouldBe(["idle-one", "busy-one"]);
+        (await store.Agents.Candidates([])).Select(a => a.Name).ShouldBe(["half", "idle-one", "busy-one"]);
+    }
+
+    [Fact]
+    public async Task Tasks_list_newest_first_by_filters_and_pages()
+    {
+        var store = await Open();
+        var tasks = new List<TaskInfo>();
+        for (var i = 0; i < 5; i++)
+        {
+            var task = TaskWith(i % 2 == 0 ? AgentTaskStatus.Pending : AgentTaskStatus.Assigned) with
+            {
+                Title = $"t{i}", Priority = i == 4 ? 1 : 3, Creator = i == 0 ? "Zed" : "alice", AssignedTo = i % 2 == 0 ? null : "bob",
+            };
+            tasks.Add(task);
+            await store.Tasks.Upsert(task);
+        }
+
+        Titles(await store.Tasks.List(new TaskQuery())).ShouldBe(["t4", "t3", "t2", "t1", "t0"]);
+        Titles(await store.Tasks.List(new TaskQuery(Status: AgentTaskStatus.Pending))).ShouldBe(["t4", "t2", "t0"]);
+        Titles(await store.Tasks.List(new TaskQuery(Assignee: "BOB"))).ShouldBe(["t3", "t1"]);
+        Titles(await store.Tasks.List(new TaskQuery(Creator: "zed"))).ShouldBe(["t0"]);
+        Titles(await store.Tasks.List(new TaskQuery(Priority: 1))).ShouldBe(["t4"]);
+        var first = await store.Tasks.List(new TaskQuery(Limit: 2));
+        Titles(first).ShouldBe(["t4", "t3"]);
+        Titles(await store.Tasks.List(new TaskQuery(Limit: 10, Cursor: first.NextCursor))).ShouldBe(["t2", "t1", "t0"]);
+
+        (await store.Tasks.Waiting(10)).Select(t => t.Title).ShouldBe(["t4", "t0", "t2"]);
+        (await store.Tasks.HeldBy("bob")).ShouldBe([tasks[1].Id, tasks[3].Id], ignoreOrder: true);
+        (await store.Tasks.WithStatus([AgentTaskStatus.Pending])).ShouldBe([tasks[0].Id, tasks[2].Id, tasks[4].Id], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_task_upsert_moves_it_between_statuses_and_assignees()
+    {
+        var store = await Open();
+        var task = TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "bob" };
+        await store.Tasks.Upsert(task);
+
+        await store.Tasks.Upsert(task with { Status = AgentTaskStatus.Completed, Result = RawJson.Parse("""{"ok":true}""") });
+
+        (await store.Tasks.HeldBy("bob")).ShouldBeEmpty();
+        var listed = (await store.Tasks.List(new TaskQuery())).Items.ShouldHaveSingleItem();
+        listed.Status.ShouldBe(AgentTaskStatus.Completed);
+        listed.Result!.Value.Text.ShouldBe("""{"ok":true}""");
+    }
+
+    [Fact]
+    public async Task Task_counts_by_status_come_from_the_tasks_table()
+    {
+        var store = await Open();
+        await Task.WhenAll(
+            store.Tasks.Upsert(TaskWith(AgentTaskStatus.Pending)), store.Tasks.Upsert(TaskWith(AgentTaskStatus.Pending)),
+            store.Tasks.Upsert(TaskWith(AgentTaskStatus.InProgress)), store.Tasks.Upsert(TaskWith(AgentTaskStatus.Completed)));
+
+        var counts = await store.Tasks.CountByStatus();
+
+        counts.ShouldBe(new Dictionary<AgentTaskStatus, int>
+        {
+            [AgentTaskStatus.Pending] = 2, [AgentTaskStatus.InProgress] = 1, [AgentTaskStatus.Completed] = 1,
+        }, ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Memory_history_keeps_the_newest_versions_only()
+    {
+        var store = await Open();
+        for (var version = 1; version <= 5; version++)
+        {
+            await store.Memory.Upsert(MemoryAt("notes/a", version, AccessControl.Open), historyVersions: 3);
+        }
+
+        (await store.Memory.History("notes/a", 10)).Select(v => v.Version).ShouldBe([5L, 4L, 3L]);
+        (await store.Memory.Version("notes/a", 4))!.Value.Text.ShouldBe("""{"v":4}""");
+        (await store.Memory.Version("notes/a", 1)).ShouldBeNull();
+        (await store.Memory.History("notes/a", 1)).ShouldHaveSingleItem().Version.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Memory_listings_show_each_caller_only_what_it_may_read_by_prefix_and_page()
+    {
+        var store = await Open();
+        await store.Memory.Upsert(MemoryAt("proj/open", 1, AccessControl.Open), 10);
+        await store.Memory.Upsert(MemoryAt("proj/bobs", 1, new AccessControl(["Bob"], ["Bob"])), 10);
+        await store.Memory.Upsert(MemoryAt("proj/private", 1, new AccessControl([], [])), 10);
+        await store.Memory.Upsert(MemoryAt("proj_x/under_score", 1, AccessControl.Open), 10);
+        await store.Memory.Upsert(MemoryAt("other", 1, AccessControl.Open), 10);
+
+        Keys(await store.Memory.List(Caller.Agent("bob"), "proj/", 10, null)).ShouldBe(["proj/bobs", "proj/open"]);
+        Keys(await store.Memory.List(Caller.Agent("carol"), "proj/", 10, null)).ShouldBe(["proj/open"]);
+        Keys(await store.Memory.List(Caller.Agent("alice"), "proj/", 10, null)).ShouldBe(["proj/bobs", "proj/open", "proj/private"]);
+        Keys(await store.Memory.List(Caller.Operator, null, 10, null)).ShouldBe(["other", "proj/bobs", "proj/open", "proj/private", "proj_x/under_score"]);
+        Keys(await store.Memory.List(Caller.Operator, "proj_", 10, null)).ShouldBe(["proj_x/under_score"]);
+
+        var first = await store.Memory.List(Caller.Operator, null, 2, null);
+        Keys(first).ShouldBe(["other", "proj/bobs"]);
+        Keys(await store.Memory.List(Caller.Operator, null, 10, first.NextCursor)).ShouldBe(["proj/open", "proj/private", "proj_x/under_score"]);
+    }
+
+    [Fact]
+    public async Task Expired_memory_keys_are_found_by_time_and_removed_keys_are_forgotten()
+    {
+        var store = await Open();
+        await store.Memory.Upsert(MemoryAt("ttl/soon", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddSeconds(10) }, 10);
+        await store.Memory.Upsert(MemoryAt("ttl/later", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddHours(1) }, 10);
+        await store.Memory.Upsert(MemoryAt("ttl/never", 1, AccessControl.Open), 10);
+
+        (await store.Memory.Expired(Epoch.AddMinutes(1), 10)).ShouldBe(["ttl/soon"]);
+
+        await store.Memory.Remove("ttl/soon");
+        (await store.Memory.Expired(Epoch.AddMinutes(1), 10)).ShouldBeEmpty();
+        (await store.Memory.History("ttl/soon", 10)).ShouldBeEmpty();
+        Keys(await store.Memory.List(Caller.Operator, "ttl/", 10, null)).ShouldBe(["ttl/later", "ttl/never"]);
+    }
+
+    [Fact]
+    public async Task Channels_list_with_members_and_their_last_message_sequence()
+    {
+        var store = await Open();
+        await store.Channels.Upsert(new ChannelInfo("general", ["alice"], 0, Epoch));
+        await store.Channels.Upsert(new ChannelInfo("general", ["alice", "bob"], 0, Epoch));
+        await store.Channels.Upsert(new ChannelInfo("quiet", [], 0, Epoch));
+        await store.Messages.Append(Message("hi", []) with { Channel = "general" }, 1);
+        await store.Messages.Append(Message("again", []) with { Channel = "general" }, 2);
+
+        (await store.Channels.List()).ShouldBe([new ChannelSummary("general", 2, 2, Epoch), new ChannelSummary("quiet", 0, 0, Epoch)]);
+    }
+
+    [Fact]
+    public async Task An_inbox_replays_messages_and_task_events_in_sequence_order_by_page()
+    {
+        var store = await Open();
+        var message = await store.Messages.Append(Message("for bob", ["bob"]), null);
+        var task = TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "bob" };
+        await store.Inbox.Append("bob", [
+            (1, new InboxItem(EventNames.MessageReceived, RawJson.EmptyObject, message.Sequence)),
+            (2, new InboxItem(EventNames.TaskAssigned, RawJson.Serialize(task, AgentChannelJson.Options))),
+        ]);
+        await store.Inbox.Append("bob", [(3, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"x":1}""")))]);
+
+        var first = await store.Inbox.Read("bob", 0, 2);
+        first.HasMore.ShouldBeTrue();
+        first.Events.Select(e => (e.Event, e.Seq)).ShouldBe([(EventNames.MessageReceived, 1L), (EventNames.TaskAssigned, 2L)]);
+        first.Events[0].Data.Deserialize<MessageInfo>(AgentChannelJson.Options)!.Content.ShouldBe("for bob");
+        first.Events[1].Data.Deserialize<TaskInfo>(AgentChannelJson.Options)!.Id.ShouldBe(task.Id);
+        var rest = await store.Inbox.Read("bob", 2, 2);
+        rest.HasMore.ShouldBeFalse();
+        rest.Events.ShouldHaveSingleItem().Data.Text.ShouldBe("""{"x":1}""");
+        (await store.Inbox.LastSequence("bob")).ShouldBe(3);
+        (await store.Inbox.LastSequence("nobody")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_inbox_append_that_repeats_a_sequence_is_refused_whole_and_changes_nothing()
+    {
+        var store = await Open();
+        await store.Inbox.Append("dan", [(1, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":1}""")))]);
+
+        await Should.ThrowAsync<Exception>(() => store.Inbox.Append("dan", [
+            (2, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":2}"""))),
+            (1, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":"again"}"""))),
+        ]));
+
+        (await store.Inbox.Read("dan", 0, 10)).Events.Select(e => e.Data.Text).ShouldBe(["""{"n":1}"""]);
+        await store.Inbox.Append("dan", [(2, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":2}""")))]);
+        (await store.Inbox.LastSequence("dan")).ShouldBe(2);
+    }
+
+    internal static MessageInfo Message(string content, string[] recipients) => new(
+        Guid.CreateVersion7(), 0, "alice", recipients, null, null, content, MessageTypes.Default, RawJson.EmptyObject, Epoch);
+
+    internal static TaskInfo TaskWith(AgentTaskStatus status) =>
+        new(Guid.CreateVersion7(), "t", "", status, TaskPriorities.Default, "alice", null, Epoch, Epoch, null, null,
+            RawJson.EmptyObject, null, [], [], 0, null, null, false);
+
+    private static AgentInfo Agent(string name, AgentStatus status, string type, params string[] capabilities) =>
+        new(Guid.NewGuid(), name, type, status, capabilities, RawJson.EmptyObject, Epoch, Epoch);
+
+    private static MemoryEntry MemoryAt(string key, long version, AccessControl access) =>
+        new(key, RawJson.Parse($$"""{"v":{{version}}}"""), version, "alice", "alice", Epoch, Epoch.AddSeconds(version), access);
+
+    private static IEnumerable<string> Contents(MessagePage page) => page.Items.Select(m => m.Content);
+
+    private static IEnumerable<string> Titles(TaskPage page) => page.Items.Select(t => t.Title);
+
+    private static IEnumerable<string> Keys(MemoryKeyPage page) => page.Items.Select(k => k.Key);
+}
