@@ -1,16 +1,41 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
 
-// A silo without the web front: the same grains and storage as the embedded mode. On one machine it uses
-// localhost clustering and the SQLite file; multi-silo clustering on PostgreSQL is configured here later.
-var builder = Host.CreateApplicationBuilder(args);
-var silo = builder.Configuration.GetSection("AgentChannel:Silo");
+// A silo without the web front: the same grains and storage as the embedded mode. With the SQLite provider it
+// is the one silo of one machine (localhost clustering); with PostgreSQL it joins the cluster of every silo
+// sharing the database, cluster id and service id (Orleans' ADO.NET clustering, grain storage and reminders).
+// `--init-db` applies the schema scripts to the configured database and exits.
+var builder = Host.CreateApplicationBuilder(args.Where(arg => arg != "--init-db").ToArray());
+if (args.Contains("--init-db"))
+{
+    using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole());
+    try
+    {
+        var applied = await ClusterHosting.ApplySchema(builder.Configuration, loggers);
+        Console.WriteLine($"Schema applied: {applied}");
+        return 0;
+    }
+    catch (OptionsValidationException exception)
+    {
+        Console.Error.WriteLine($"Configuration error: {exception.Message}");
+        return 2;
+    }
+}
+
 builder.UseOrleans(orleans =>
 {
-    orleans.UseLocalhostClustering(
-        silo.GetValue("SiloPort", 11111), silo.GetValue("GatewayPort", 30000),
-        serviceId: silo.GetValue("ServiceId", "agentchannel")!, clusterId: silo.GetValue("ClusterId", "agentchannel")!);
+    orleans.UseAgentChannelClustering(builder.Configuration);
     orleans.AddAgentChannel(builder.Configuration);
 });
-await builder.Build().RunAsync();
+var host = builder.Build();
+await host.StartAsync();
+var silo = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+var storage = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+// Scripts and operators wait for this line: the silo is active in its cluster and its gateway accepts clients.
+Console.WriteLine($"Silo active: cluster {silo.ClusterId}, service {silo.ServiceId}, silo port {silo.SiloPort}, gateway port {silo.GatewayPort}, storage {storage.Provider}");
+await host.WaitForShutdownAsync();
+return 0;

@@ -13,8 +13,9 @@ using Scalar.AspNetCore;
 namespace Orleans.AgentChannel.WebFrontend.Hosting;
 
 /// <summary>
-/// Builds the whole product in one process: an Orleans silo (localhost clustering, state on the SQLite
-/// file) and, on top of it, the REST API, the WebSocket gateway and the operator console. Program runs it;
+/// Builds the product: the REST API, the WebSocket gateway and the operator console, on top of either an
+/// Orleans silo in this process (embedded, the default: localhost clustering, state on the SQLite file) or a
+/// cluster client of separate <c>Silo</c> processes (<c>AgentChannel:Mode=Client</c>). Program runs it;
 /// tests start it on loopback the same way.
 /// </summary>
 public static class AgentChannelHost
@@ -34,12 +35,20 @@ public static class AgentChannelHost
             .ValidateDataAnnotations().ValidateOnStart();
         var frontend = builder.Configuration.GetSection(FrontendOptions.Section).Get<FrontendOptions>() ?? new FrontendOptions();
 
-        builder.UseOrleans(silo =>
+        if (frontend.Mode == HostMode.Client)
         {
-            silo.UseLocalhostClustering(frontend.Silo.SiloPort, frontend.Silo.GatewayPort,
-                serviceId: frontend.Silo.ServiceId, clusterId: frontend.Silo.ClusterId);
-            silo.AddAgentChannel(builder.Configuration);
-        });
+            // Everything below talks to grains through IClusterClient/IGrainFactory, which the client provides
+            // as the silo does; nothing here reaches into a silo's own services.
+            builder.UseOrleansClient(client => client.UseAgentChannelCluster(builder.Configuration));
+        }
+        else
+        {
+            builder.UseOrleans(silo =>
+            {
+                silo.UseAgentChannelClustering(builder.Configuration);
+                silo.AddAgentChannel(builder.Configuration);
+            });
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = frontend.MaxRequestBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(json => AgentChannelJson.Configure(json.SerializerOptions));
@@ -98,11 +107,25 @@ public static class AgentChannelHost
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var operatorToken = app.Services.GetRequiredService<OperatorToken>();
         var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var frontend = app.Services.GetRequiredService<IOptions<FrontendOptions>>().Value;
+        var silo = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
         foreach (var address in addresses)
         {
             Console.WriteLine($"Orleans.AgentChannel is running on {address}  (console: {address.TrimEnd('/')}/console, API docs: {address.TrimEnd('/')}/scalar)");
         }
-        Console.WriteLine($"Data: {Path.GetFullPath(storage.SqlitePath)}");
+        if (frontend.Mode == HostMode.Client)
+        {
+            Console.WriteLine($"Client mode: joined cluster {silo.ClusterId} (service {silo.ServiceId}); no silo in this process");
+        }
+        else if (storage.Provider == StorageProvider.PostgreSQL)
+        {
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(storage.PostgresConnectionString);
+            Console.WriteLine($"Data: PostgreSQL {database.Host}:{database.Port}/{database.Database} (cluster {silo.ClusterId})");
+        }
+        else
+        {
+            Console.WriteLine($"Data: {Path.GetFullPath(storage.SqlitePath)}");
+        }
         if (operatorToken.IsGenerated)
         {
             Console.WriteLine($"Operator token for this run (set AgentChannel__OperatorToken to fix one): {operatorToken.Value}");

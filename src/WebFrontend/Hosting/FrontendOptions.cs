@@ -24,14 +24,19 @@ public sealed class FrontendOptions
     [Range(1024, 64 * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
-    public SiloOptions Silo { get; set; } = new();
+    /// <summary>Whether this host runs a silo of its own or joins a cluster of <c>Silo</c> processes as a client.</summary>
+    public HostMode Mode { get; set; } = HostMode.Embedded;
 }
 
-/// <summary>The embedded silo's endpoints (<c>AgentChannel:Silo</c>).</summary>
-public sealed class SiloOptions
+public enum HostMode
 {
-    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
-    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
-    [Required] public string ClusterId { get; set; } = "agentchannel";
-    [Required] public string ServiceId { get; set; } = "agentchannel";
+    /// <summary>A silo in this process (one machine: the default).</summary>
+    Embedded,
+
+    /// <summary>
+    /// No silo here: a cluster client of the silos configured by AgentChannel:Silo (cluster and service id,
+    /// and the gateway port with SQLite) and AgentChannel:Storage (the membership table on PostgreSQL).
+    /// Several front ends can run at once behind a load balancer.
+    /// </summary>
+    Client,
 }

@@ -1,0 +1,157 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Storage.Postgres;
+using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.Configuration;
+
+namespace Orleans.AgentChannel.Hosting;
+
+/// <summary>This silo's place in the cluster (<c>AgentChannel:Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    public const string Section = "AgentChannel:Silo";
+
+    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Where cluster clients (gateways in client mode, C# agents) connect.</summary>
+    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>One deployment of the cluster; silos and clients with the same id find each other.</summary>
+    [Required] public string ClusterId { get; set; } = "agentchannel";
+
+    /// <summary>The service across deployments: grain state and reminders are keyed by it, so keep it across upgrades.</summary>
+    [Required] public string ServiceId { get; set; } = "agentchannel";
+
+    /// <summary>
+    /// The IP address other silos and clients reach this silo at (PostgreSQL clustering). Empty: the
+    /// machine's own address as DNS resolves its host name.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+}
+
+/// <summary>How a front end in client mode talks to the cluster (<c>AgentChannel:Client</c>).</summary>
+public sealed class ClusterClientOptions
+{
+    public const string Section = "AgentChannel:Client";
+
+    /// <summary>
+    /// How long a call to a grain may take before it fails with a timeout. A call in flight on a silo that
+    /// dies waits this long (DESIGN.md), so it bounds how long a silo crash stalls a request.
+    /// </summary>
+    [Range(1, 3600)] public double ResponseTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How often the gateway list is re-read from the membership table (new silos are used after this).</summary>
+    [Range(1, 3600)] public double GatewayListRefreshSeconds { get; set; } = 10;
+}
+
+public static class ClusterHosting
+{
+    /// <summary>Orleans' membership options, bound as they are named (<c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, ...).</summary>
+    public const string MembershipSection = "AgentChannel:Membership";
+
+    /// <summary>
+    /// Clustering by the storage provider: one SQLite silo uses localhost clustering; on PostgreSQL, Orleans'
+    /// ADO.NET membership table in the shared database, so silos find each other and notice when one dies.
+    /// </summary>
+    public static ISiloBuilder UseAgentChannelClustering(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider != StorageProvider.PostgreSQL)
+        {
+            return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+        }
+
+        silo.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+        if (string.IsNullOrWhiteSpace(options.AdvertisedAddress))
+        {
+            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        return silo.UseAdoNetClustering((OptionsBuilder<AdoNetClusteringSiloOptions> clustering) => clustering
+            .Configure<PostgresDatabase>((clusteringOptions, database) =>
+            {
+                clusteringOptions.Invariant = PostgresDatabase.Invariant;
+                clusteringOptions.ConnectionString = database.ConnectionString;
+            }));
+    }
+
+    /// <summary>
+    /// A cluster client for a front end without a silo: finds the gateways in the membership table on
+    /// PostgreSQL (it connects to all of them and survives losing one), or the one local silo's gateway.
+    /// </summary>
+    public static IClientBuilder UseAgentChannelCluster(this IClientBuilder client, IConfiguration configuration)
+    {
+        var services = client.Services;
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClusterClientOptions>().Bind(configuration.GetSection(ClusterClientOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        var clientOptions = configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(clientOptions.ResponseTimeoutSeconds));
+        client.Configure<GatewayOptions>(gateways => gateways.GatewayListRefreshPeriod = TimeSpan.FromSeconds(clientOptions.GatewayListRefreshSeconds));
+        // Subscribe-only: the silos' pulling agents deliver to this client's observers.
+        client.AddMemoryStreams(AgentChannelStreams.ProviderName);
+        if (storage.Provider != StorageProvider.PostgreSQL)
+        {
+            return client.UseLocalhostClustering(options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+        }
+        client.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+        return client.UseAdoNetClustering((OptionsBuilder<AdoNetClusteringClientOptions> clustering) => clustering
+            .Configure<IOptions<StorageOptions>>((clusteringOptions, configured) =>
+            {
+                clusteringOptions.Invariant = PostgresDatabase.Invariant;
+                clusteringOptions.ConnectionString = new NpgsqlConnectionStringBuilder(configured.Value.PostgresConnectionString)
+                {
+                    MaxPoolSize = configured.Value.PostgresMaxPoolSize,
+                }.ConnectionString;
+            }));
+    }
+
+    /// <summary>
+    /// Creates or upgrades the configured database's schema and returns: what <c>Silo --init-db</c> runs, for
+    /// operators who apply schema changes as a step of their own (then set ApplySchemaOnStart=false).
+    /// </summary>
+    public static async Task<string> ApplySchema(IConfiguration configuration, ILoggerFactory loggers, CancellationToken cancellationToken = default)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var validation = new StorageOptionsValidator().Validate(null, storage);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions), validation.Failures);
+        }
+        if (storage.Provider == StorageProvider.PostgreSQL)
+        {
+            await using var database = new PostgresDatabase(Options.Create(storage), loggers.CreateLogger<PostgresDatabase>());
+            await database.ApplySchema(cancellationToken);
+            var parsed = new NpgsqlConnectionStringBuilder(database.ConnectionString);
+            return $"PostgreSQL {parsed.Host}:{parsed.Port}/{parsed.Database}";
+        }
+        var sqlite = new SqliteDatabase(Options.Create(storage), loggers.CreateLogger<SqliteDatabase>());
+        sqlite.ApplySchema();
+        return $"SQLite {sqlite.FilePath}";
+    }
+}
