@@ -58,7 +58,10 @@ public interface ITaskGrain : IGrainWithGuidKey
     [OneWay, Alias("release")]
     Task Release(string agentName, string reason);
 
-    /// <summary>Activates the task so it resumes its duties after a restart (lease checks, queueing, dependencies).</summary>
+    /// <summary>
+    /// Activates the task so it resumes its duties after a restart or after the silo holding its queue died
+    /// (lease checks, queueing, dependencies).
+    /// </summary>
     [Alias("wake")]
     Task Wake();
 }

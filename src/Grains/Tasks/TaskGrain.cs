@@ -363,7 +363,18 @@ public sealed class TaskGrain(
         }
     }
 
-    public Task Wake() => Task.CompletedTask;
+    /// <remarks>
+    /// A fresh activation does its duties in <see cref="OnActivateAsync"/>. An activation that was already
+    /// running queues a waiting task again anyway: the queue that held it may have died with another silo
+    /// (queueing is idempotent, so a second entry is never made).
+    /// </remarks>
+    public async Task Wake()
+    {
+        if (Current.Created && Current.Status == AgentTaskStatus.Pending)
+        {
+            await Enqueue();
+        }
+    }
 
     /// <summary>Moves a blocked or waiting task as far as its dependencies allow.</summary>
     private async Task Advance(Caller? caller = null, bool save = true)
