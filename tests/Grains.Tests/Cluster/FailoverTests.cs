@@ -59,11 +59,15 @@ public sealed class FailoverTests : IAsyncDisposable
         {
             waiting.Add((await Task(Guid.NewGuid()).Create(operatorCaller, new NewTask($"waiting {i}", Requirements: Needs(stuckSkill)))).Id);
         }
-        var victim = _cluster!.Silos[1];
         var pool = Client.GetGrain<IAssignmentPoolGrain>(TaskRequirements.PoolKey([stuckSkill]));
-        await _cluster.MigrateAsync(pool, victim.SiloAddress);
-        await _cluster.MigrateAsync(Task(held.Id), victim.SiloAddress);
-        await _cluster.MigrateAsync(Client.GetGrain<IAgentGrain>(AgentNames.Key(holder.Name)), victim.SiloAddress);
+        var victimAddress = HostOf(pool) ?? _cluster!.Silos[1].SiloAddress;
+        var victim = _cluster!.Silos.Single(silo => silo.SiloAddress.Equals(victimAddress));
+        IAddressable[] doomed = [pool, Task(held.Id), Client.GetGrain<IAgentGrain>(AgentNames.Key(holder.Name))];
+        foreach (var grain in doomed.Where(grain => !victimAddress.Equals(HostOf(grain))))
+        {
+            await _cluster.MigrateAsync(grain, victimAddress).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+        doomed.Select(HostOf).ShouldAllBe(host => victimAddress.Equals(host), "the queue, the held task and its holder live on the silo to be killed");
 
         // Traffic from three writers; what each call returned is what must survive.
         var sender = await Register($"sender-{Guid.NewGuid():N}"[..20]);
@@ -220,6 +224,10 @@ public sealed class FailoverTests : IAsyncDisposable
     });
 
     private ITaskGrain Task(Guid id) => Client.GetGrain<ITaskGrain>(id);
+
+    /// <summary>The silo a grain is active on right now, if any.</summary>
+    private Runtime.SiloAddress? HostOf(IAddressable grain) =>
+        _cluster!.TryGetGrainContext(grain.GetGrainId(), out var context) ? context.Address.SiloAddress : null;
 
     private static RawJson Needs(params string[] capabilities) => RawJson.Serialize(new { capabilities }, AgentChannelJson.Options);
 
