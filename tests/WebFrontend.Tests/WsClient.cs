@@ -30,14 +30,20 @@ public sealed class WsClient : IAsyncDisposable
     public Task Closed => _reading;
 
     /// <param name="paused">When true nothing is read from the socket, as with a client that stalls.</param>
-    public static async Task<WsClient> Connect(AgentChannelServer server, string? bearerToken = null, bool paused = false)
+    public static Task<WsClient> Connect(AgentChannelServer server, string? bearerToken = null, bool paused = false) =>
+        Connect(server.Address, bearerToken, paused);
+
+    /// <param name="address">The server's HTTP address (a host in another process, for example).</param>
+    /// <param name="bearerToken">An agent token sent as the Authorization header.</param>
+    /// <param name="paused">When true nothing is read from the socket, as with a client that stalls.</param>
+    public static async Task<WsClient> Connect(Uri address, string? bearerToken = null, bool paused = false)
     {
         var client = new WsClient();
         if (bearerToken is not null)
         {
             client._socket.Options.SetRequestHeader("Authorization", $"Bearer {bearerToken}");
         }
-        var uri = new UriBuilder(server.Address) { Scheme = "ws", Path = "/ws" }.Uri;
+        var uri = new UriBuilder(address) { Scheme = "ws", Path = "/ws" }.Uri;
         await client._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
         if (!paused)
         {

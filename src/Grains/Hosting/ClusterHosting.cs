@@ -55,6 +55,9 @@ public static class ClusterHosting
     /// <summary>Orleans' membership options, bound as they are named (<c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, ...).</summary>
     public const string MembershipSection = "AgentChannel:Membership";
 
+    /// <summary>Orleans' silo messaging options (<c>ResponseTimeout</c> of silo-to-silo calls, ...), bound as named.</summary>
+    public const string MessagingSection = "AgentChannel:Messaging";
+
     /// <summary>
     /// Clustering by the storage provider: one SQLite silo uses localhost clustering; on PostgreSQL, Orleans'
     /// ADO.NET membership table in the shared database, so silos find each other and notice when one dies.
@@ -83,6 +86,7 @@ public static class ClusterHosting
             silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
         }
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection(MembershipSection));
+        silo.Services.Configure<SiloMessagingOptions>(configuration.GetSection(MessagingSection));
         return silo.UseAdoNetClustering((OptionsBuilder<AdoNetClusteringSiloOptions> clustering) => clustering
             .Configure<PostgresDatabase>((clusteringOptions, database) =>
             {

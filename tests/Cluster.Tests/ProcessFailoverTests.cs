@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Orleans.AgentChannel.Grains.Tests;
+using Orleans.AgentChannel.WebFrontend.Tests;
+
+namespace Orleans.AgentChannel.Cluster.Tests;
+
+/// <summary>
+/// The scale-out deployment as processes: two <c>Silo</c> processes and two <c>WebFrontend</c> gateways in
+/// client mode on one PostgreSQL database, a fresh cluster id and free ports; one silo is killed by its pid.
+/// Skipped when AGENTCHANNEL_TEST_POSTGRES is not set.
+/// </summary>
+public sealed class ProcessFailoverTests : IAsyncDisposable
+{
+    private const string OperatorToken = "cluster-operator-token";
+
+    private readonly List<ClusterProcess> _processes = [];
+    private PostgresTestDatabase? _database;
+
+    public async ValueTask DisposeAsync()
+    {
+        // Gateways first (they would only retry against silos that are going away), then silos, then the database.
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            await process.DisposeAsync();
+        }
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Agents_on_different_gateways_keep_exchanging_messages_and_tasks_when_a_silo_process_is_killed()
+    {
+        _database = await PostgresTestDatabase.Create();
+        var cluster = new Dictionary<string, string>
+        {
+            ["AgentChannel__Storage__Provider"] = "PostgreSQL",
+            ["AgentChannel__Storage__PostgresConnectionString"] = _database.ConnectionString,
+            ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
+            ["AgentChannel__Silo__ClusterId"] = $"process-test-{Guid.NewGuid():N}",
+            ["AgentChannel__Silo__ServiceId"] = "process-test",
+            ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
+            // DESIGN.md's fast failure detection: a killed silo is declared dead in about a second.
+            ["AgentChannel__Membership__ProbeTimeout"] = "00:00:01",
+            ["AgentChannel__Membership__NumMissedProbesLimit"] = "2",
+            ["AgentChannel__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["AgentChannel__Membership__TableRefreshTimeout"] = "00:00:02",
+            ["AgentChannel__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
+            ["AgentChannel__Messaging__ResponseTimeout"] = "00:00:05",
+            ["AgentChannel__Client__ResponseTimeoutSeconds"] = "5",
+            ["AgentChannel__Client__GatewayListRefreshSeconds"] = "2",
+            ["AgentChannel__OperatorToken"] = OperatorToken,
+            ["AgentChannel__Tasks__DispatchIntervalMilliseconds"] = "100",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var siloA = Track(ClusterProcess.Silo("silo A", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
+        var siloB = Track(ClusterProcess.Silo("silo B", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
+        await Task.WhenAll(siloA.StartAsync(), siloB.StartAsync());
+        var gateway1 = Track(ClusterProcess.Gateway("gateway 1", cluster, ClusterProcess.FreePort()));
+        var gateway2 = Track(ClusterProcess.Gateway("gateway 2", cluster, ClusterProcess.FreePort()));
+        await Task.WhenAll(gateway1.StartAsync(), gateway2.StartAsync());
+
+        var skill = $"skill-{Guid.NewGuid():N}";
+        var aliceName = $"alice-{Guid.NewGuid():N}"[..16];
+        var bobName = $"bob-{Guid.NewGuid():N}"[..16];
+        await using var alice = await WsClient.Connect(gateway1.Address!);
+        await alice.Register(new { name = aliceName, type = "llm" });
+        var bob = await WsClient.Connect(gateway2.Address!);
+        var bobToken = (await bob.Register(new { name = bobName, type = "llm", capabilities = new[] { skill } }))["token"]!.GetValue<string>();
+        try
+        {
+            // Before the kill: a message and a task cross from gateway 1 to gateway 2 live.
+            var first = await Send(alice, bobName, "before the kill");
+            (await bob.NextPush(IsMessage(first)))["data"]!["content"]!.GetValue<string>().ShouldBe("before the kill");
+            await CreateAndComplete(alice, bob, skill, "task before the kill");
+
+            await siloA.KillAsync();
+
+            // After the kill: every send and create is eventually acknowledged (retried where the silo's death
+            // failed it); bob gets live pushes again through gateway 2, and the tasks reach him and complete.
+            var acked = new List<string> { first };
+            for (var i = 0; i < 10; i++)
+            {
+                acked.Add(await Send(alice, bobName, $"after the kill {i}"));
+            }
+            await bob.NextPush(IsMessage(acked[^1]));
+            for (var i = 0; i < 3; i++)
+            {
+                await CreateAndComplete(alice, bob, skill, $"task after the kill {i}");
+            }
+
+            // Nothing acknowledged is lost: bob, reconnecting through the other gateway and replaying his whole
+            // inbox, gets every acknowledged message; the log lists them all too.
+            await bob.DisposeAsync();
+            bob = await WsClient.Connect(gateway1.Address!);
+            await bob.Register(new { name = bobName, type = "llm", token = bobToken, last_seq = 0 });
+            var replayed = new HashSet<string>();
+            await Poll.Until(async () =>
+            {
+                var push = await bob.NextPush(frame => frame["event"]!.GetValue<string>() == "message:received");
+                replayed.Add(push["data"]!["id"]!.GetValue<string>());
+                return acked.All(replayed.Contains);
+            }, "bob's replayed inbox holds every acknowledged message", TimeSpan.FromSeconds(60));
+            using var http = new HttpClient { BaseAddress = gateway2.Address };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", OperatorToken);
+            var listed = await http.Get($"/api/messages?recipient={bobName}&limit=500");
+            listed.Status.ShouldBe(System.Net.HttpStatusCode.OK);
+            var ids = listed.Json["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToHashSet();
+            acked.ShouldAllBe(id => ids.Contains(id));
+        }
+        catch (Exception) when (Report())
+        {
+            throw;
+        }
+        finally
+        {
+            await bob.DisposeAsync();
+        }
+    }
+
+    private ClusterProcess Track(ClusterProcess process)
+    {
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>Shows what the processes printed when the test fails (never swallows the failure).</summary>
+    private bool Report()
+    {
+        foreach (var process in _processes)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine(process.Output);
+        }
+        return false;
+    }
+
+    private static Func<JsonNode, bool> IsMessage(string id) => frame =>
+        frame["event"]!.GetValue<string>() == "message:received" && frame["data"]!["id"]!.GetValue<string>() == id;
+
+    /// <summary>Sends until acknowledged; an <c>internal</c> error (the silo died under the call) is retried.</summary>
+    private static async Task<string> Send(WsClient sender, string recipient, string content) =>
+        (await Acknowledged(sender, "message:send", new { recipients = new[] { recipient }, content }))["id"]!.GetValue<string>();
+
+    /// <summary>Creates a task only <paramref name="worker"/> can do, waits for its assignment, completes it.</summary>
+    private static async Task CreateAndComplete(WsClient creator, WsClient worker, string skill, string title)
+    {
+        var created = await Acknowledged(creator, "task:create", new { title, requirements = new { capabilities = new[] { skill } } });
+        var id = created["id"]!.GetValue<string>();
+        await worker.NextPush(frame => frame["event"]!.GetValue<string>() == "task:assigned" && frame["data"]!["id"]!.GetValue<string>() == id);
+        var completed = await Acknowledged(worker, "task:complete", new { task_id = id, result = new { ok = true } });
+        completed["status"]!.GetValue<string>().ShouldBe("completed");
+        await creator.NextPush(frame => frame["event"]!.GetValue<string>() == "task:updated"
+            && frame["data"]!["id"]!.GetValue<string>() == id && frame["data"]!["status"]!.GetValue<string>() == "completed");
+
+    }
+
+    private static async Task<JsonNode> Acknowledged(WsClient client, string eventName, object data)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var reply = await client.Request(eventName, data);
+            if (reply["event"]!.GetValue<string>() == "ack")
+            {
+                return reply["data"]!;
+            }
+            var code = reply["data"]!["code"]!.GetValue<string>();
+            (code == "internal" && DateTime.UtcNow < deadline).ShouldBeTrue(
+                string.Create(CultureInfo.InvariantCulture, $"{eventName} was refused: {reply.ToJsonString()}"));
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+}
