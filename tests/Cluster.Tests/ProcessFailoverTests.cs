@@ -77,19 +77,25 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             await CreateAndComplete(alice, bob, skill, "task before the kill");
 
             await siloA.KillAsync();
+            var sinceKill = System.Diagnostics.Stopwatch.StartNew();
 
             // After the kill: every send and create is eventually acknowledged (retried where the silo's death
             // failed it); bob gets live pushes again through gateway 2, and the tasks reach him and complete.
             var acked = new List<string> { first };
-            for (var i = 0; i < 10; i++)
+            acked.Add(await Send(alice, bobName, "after the kill 0"));
+            var firstAfterKill = sinceKill.Elapsed;
+            for (var i = 1; i < 10; i++)
             {
                 acked.Add(await Send(alice, bobName, $"after the kill {i}"));
             }
             await bob.NextPush(IsMessage(acked[^1]));
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"silo killed: first send acknowledged {firstAfterKill.TotalSeconds:F1} s later, ten sends and a live push {sinceKill.Elapsed.TotalSeconds:F1} s later");
             for (var i = 0; i < 3; i++)
             {
                 await CreateAndComplete(alice, bob, skill, $"task after the kill {i}");
             }
+            TestContext.Current.TestOutputHelper?.WriteLine($"three tasks created, assigned and completed {sinceKill.Elapsed.TotalSeconds:F1} s after the kill");
 
             // Nothing acknowledged is lost: bob, reconnecting through the other gateway and replaying his whole
             // inbox, gets every acknowledged message; the log lists them all too.
