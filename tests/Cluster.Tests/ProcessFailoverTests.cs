@@ -30,7 +30,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 180_000)]
     public async Task Agents_on_different_gateways_keep_exchanging_messages_and_tasks_when_a_silo_process_is_killed()
     {
         _database = await PostgresTestDatabase.Create();

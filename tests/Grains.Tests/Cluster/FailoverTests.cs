@@ -40,7 +40,7 @@ public sealed class FailoverTests : IAsyncDisposable
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 180_000)]
     public async Task Killing_a_silo_mid_traffic_loses_no_acknowledged_write_and_its_work_moves_to_the_survivors()
     {
         await Deploy();
