@@ -110,6 +110,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IMemoryIndex, PostgresMemoryIndex>();
         services.AddSingleton<IChannelIndex, PostgresChannelIndex>();
         services.AddSingleton<IInbox, PostgresInbox>();
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PostgresSchemaInitializer>();
 
         foreach (var name in new[] { AgentChannelStorage.Name, "PubSubStore" })

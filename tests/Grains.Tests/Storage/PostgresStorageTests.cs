@@ -21,7 +21,8 @@ public sealed class PostgresStorageTests : StorageContractTests
         var database = await Database();
         return new StoreUnderTest(
             new PostgresMessageLog(database), new PostgresAgentIndex(database), new PostgresTaskIndex(database),
-            new PostgresMemoryIndex(database), new PostgresChannelIndex(database), new PostgresInbox(database, TimeProvider.System));
+            new PostgresMemoryIndex(database), new PostgresChannelIndex(database), new PostgresInbox(database, TimeProvider.System),
+            new PostgresWebhookStore(database));
     }
 
     public override async ValueTask DisposeAsync()

@@ -6,12 +6,14 @@ using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.Webhooks;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
 /// <summary>The message log and query tables as grains use them: one store's worth of each interface.</summary>
 public sealed record StoreUnderTest(
-    IMessageLog Messages, IAgentIndex Agents, ITaskIndex Tasks, IMemoryIndex Memory, IChannelIndex Channels, IInbox Inbox);
+    IMessageLog Messages, IAgentIndex Agents, ITaskIndex Tasks, IMemoryIndex Memory, IChannelIndex Channels, IInbox Inbox,
+    IWebhookStore Webhooks);
 
 /// <summary>
 /// What every storage provider must do, run against each one (SQLite always, PostgreSQL when
@@ -320,6 +322,50 @@ public abstract class StorageContractTests : IAsyncDisposable
         (await store.Inbox.Read("dan", 0, 10)).Events.Select(e => e.Data.Text).ShouldBe(["""{"n":1}"""]);
         await store.Inbox.Append("dan", [(2, new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":2}""")))]);
         (await store.Inbox.LastSequence("dan")).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Webhooks_keep_their_secret_and_a_bounded_delivery_log_and_a_delete_removes_both()
+    {
+        var store = await Open();
+        var webhook = new WebhookInfo(Guid.NewGuid(), "https://example.test/hook", ["task:*"], "operator", Epoch);
+        await store.Webhooks.Upsert(new WebhookTarget(webhook, "secret-1"));
+        await store.Webhooks.Upsert(new WebhookTarget(webhook with { Url = "https://example.test/v2" }, "secret-2"));
+
+        var listed = (await store.Webhooks.List()).ShouldHaveSingleItem();
+        listed.Info.ShouldBe(webhook with { Url = "https://example.test/v2" }, new WebhookInfoComparer());
+        listed.Secret.ShouldBe("secret-2");
+
+        var deliveries = Enumerable.Range(0, 4).Select(i => new WebhookDelivery(
+            Guid.NewGuid(), webhook.Id, Guid.NewGuid(), "task:updated", WebhookDeliveryStatus.Pending, 0, null, null,
+            Epoch.AddSeconds(i), Epoch.AddSeconds(i))).ToList();
+        foreach (var delivery in deliveries)
+        {
+            await store.Webhooks.RecordDelivery(delivery, keepPerWebhook: 3);
+        }
+        await store.Webhooks.RecordDelivery(deliveries[3] with { Status = WebhookDeliveryStatus.Failed, Attempts = 2, LastStatusCode = 500, LastError = "boom" }, 3);
+
+        var log = await store.Webhooks.Deliveries(webhook.Id, 10);
+        log.Select(d => d.Id).ShouldBe([deliveries[3].Id, deliveries[2].Id, deliveries[1].Id]);
+        log[0].Status.ShouldBe(WebhookDeliveryStatus.Failed);
+        log[0].LastStatusCode.ShouldBe(500);
+        log[0].LastError.ShouldBe("boom");
+
+        await store.Webhooks.Delete(webhook.Id);
+        (await store.Webhooks.List()).ShouldBeEmpty();
+        (await store.Webhooks.Deliveries(webhook.Id, 10)).ShouldBeEmpty();
+        await store.Webhooks.RecordDelivery(deliveries[0] with { Id = Guid.NewGuid() }, 3);
+        (await store.Webhooks.Deliveries(webhook.Id, 10)).ShouldBeEmpty("no delivery is recorded for a deleted webhook");
+    }
+
+    /// <summary>Records with lists compare their lists by reference; this compares them by content.</summary>
+    private sealed class WebhookInfoComparer : IEqualityComparer<WebhookInfo>
+    {
+        public bool Equals(WebhookInfo? x, WebhookInfo? y) =>
+            x is not null && y is not null && x.Id == y.Id && x.Url == y.Url && x.Events.SequenceEqual(y.Events)
+            && x.CreatedBy == y.CreatedBy && x.CreatedAt == y.CreatedAt;
+
+        public int GetHashCode(WebhookInfo obj) => obj.Id.GetHashCode();
     }
 
     internal static MessageInfo Message(string content, string[] recipients) => new(
