@@ -88,9 +88,20 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             {
                 acked.Add(await Send(alice, bobName, $"after the kill {i}"));
             }
-            await bob.NextPush(IsMessage(acked[^1]));
+            // The live path recovers too: a message sent now arrives as a push through gateway 2. (Events that
+            // were queued in the dead silo's memory may be lost on the way; the inbox replay below covers them.)
+            var pushed = new HashSet<string>();
+            var live = 0;
+            await Poll.Until(async () =>
+            {
+                acked.Add(await Send(alice, bobName, $"live again {live++}"));
+                await Task.Delay(250, TestContext.Current.CancellationToken);
+                pushed.UnionWith(bob.Drain().Where(frame => frame["event"]!.GetValue<string>() == "message:received")
+                    .Select(frame => frame["data"]!["id"]!.GetValue<string>()));
+                return acked.Skip(1).Any(pushed.Contains);
+            }, "a message sent after the kill arrives live through gateway 2", TimeSpan.FromSeconds(60));
             TestContext.Current.TestOutputHelper?.WriteLine(
-                $"silo killed: first send acknowledged {firstAfterKill.TotalSeconds:F1} s later, ten sends and a live push {sinceKill.Elapsed.TotalSeconds:F1} s later");
+                $"silo killed: first send acknowledged {firstAfterKill.TotalSeconds:F1} s later, live pushes again {sinceKill.Elapsed.TotalSeconds:F1} s later");
             for (var i = 0; i < 3; i++)
             {
                 await CreateAndComplete(alice, bob, skill, $"task after the kill {i}");
@@ -115,6 +126,10 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             listed.Status.ShouldBe(System.Net.HttpStatusCode.OK);
             var ids = listed.Json["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ToHashSet();
             acked.ShouldAllBe(id => ids.Contains(id));
+            // Plugins run in the silos: a gateway reports none of its own rather than failing.
+            var plugins = await http.Get("/api/plugins");
+            plugins.Status.ShouldBe(System.Net.HttpStatusCode.OK);
+            plugins.Json["items"]!.AsArray().ShouldBeEmpty();
         }
         catch (Exception) when (Report())
         {

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Components;
 using Orleans.AgentChannel.WebFrontend.Identity;
@@ -40,6 +42,9 @@ public static class AgentChannelHost
             // Everything below talks to grains through IClusterClient/IGrainFactory, which the client provides
             // as the silo does; nothing here reaches into a silo's own services.
             builder.UseOrleansClient(client => client.UseAgentChannelCluster(builder.Configuration));
+            // Plugins run in the silos; this host has none, and says so on /api/plugins and the console's page.
+            builder.Services.AddOptions<PluginOptions>().Bind(builder.Configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations();
+            builder.Services.TryAddSingleton<PluginRuntime>();
         }
         else
         {
