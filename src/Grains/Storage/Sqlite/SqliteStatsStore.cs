@@ -64,7 +64,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    names[row] = new StatsTaskName(Guid.Parse(reader.GetString(0)), SqliteValues.Document<TaskInfo>(reader.GetString(1)).Title);
+                    names[row] = new StatsTaskName(Guid.Parse(reader.GetString(0)), StoredDocuments.Read<TaskInfo>(reader.GetString(1)).Title);
                 }
             }
             return names;
@@ -167,7 +167,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         {
             while (reader.Read())
             {
-                columns.Add((reader.GetInt64(0), TaskColumns(SqliteValues.Document<TaskInfo>(reader.GetString(1)))));
+                columns.Add((reader.GetInt64(0), TaskColumns(StoredDocuments.Read<TaskInfo>(reader.GetString(1)))));
             }
         }
         using var transaction = connection.BeginTransaction();
