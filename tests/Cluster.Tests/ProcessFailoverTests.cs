@@ -130,6 +130,10 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             var plugins = await http.Get("/api/plugins");
             plugins.Status.ShouldBe(System.Net.HttpStatusCode.OK);
             plugins.Json["items"]!.AsArray().ShouldBeEmpty();
+            // The reports read the same PostgreSQL store: every acknowledged delivery to bob is counted.
+            var stats = await http.Get($"/api/agents/{bobName}/stats");
+            stats.Status.ShouldBe(System.Net.HttpStatusCode.OK, stats.Body?.ToJsonString());
+            stats.Json["totals"]!["messages_received"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(acked.Count);
         }
         catch (Exception) when (Report())
         {

@@ -111,6 +111,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IChannelIndex, PostgresChannelIndex>();
         services.AddSingleton<IInbox, PostgresInbox>();
         services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
+        services.AddSingleton<IStatsStore, PostgresStatsStore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PostgresSchemaInitializer>();
 
         foreach (var name in new[] { AgentChannelStorage.Name, "PubSubStore" })

@@ -31,7 +31,8 @@ public sealed class SqliteStorageTests : StorageContractTests
     protected override Task<StoreUnderTest> Open() => Task.FromResult(new StoreUnderTest(
         new SqliteMessageLog(_database, _writes), new SqliteAgentIndex(_database, _writes), new SqliteTaskIndex(_database, _writes),
         new SqliteMemoryIndex(_database, _writes), new SqliteChannelIndex(_database, _writes),
-        new SqliteInbox(_database, _writes, TimeProvider.System), new SqliteWebhookStore(_database, _writes)));
+        new SqliteInbox(_database, _writes, TimeProvider.System), new SqliteWebhookStore(_database, _writes),
+        new SqliteStatsStore(_database)));
 
     public override async ValueTask DisposeAsync()
     {

@@ -5,6 +5,7 @@ using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Stats;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Webhooks;
 
@@ -13,7 +14,7 @@ namespace Orleans.AgentChannel.Grains.Tests;
 /// <summary>The message log and query tables as grains use them: one store's worth of each interface.</summary>
 public sealed record StoreUnderTest(
     IMessageLog Messages, IAgentIndex Agents, ITaskIndex Tasks, IMemoryIndex Memory, IChannelIndex Channels, IInbox Inbox,
-    IWebhookStore Webhooks);
+    IWebhookStore Webhooks, IStatsStore Stats);
 
 /// <summary>
 /// What every storage provider must do, run against each one (SQLite always, PostgreSQL when
@@ -366,6 +367,51 @@ public abstract class StorageContractTests : IAsyncDisposable
             && x.CreatedBy == y.CreatedBy && x.CreatedAt == y.CreatedAt;
 
         public int GetHashCode(WebhookInfo obj) => obj.Id.GetHashCode();
+    }
+
+    [Fact]
+    public async Task The_reports_read_task_times_and_the_activity_counters_the_writers_keep()
+    {
+        var store = await Open();
+        var hour = Epoch.ToUnixTimeMilliseconds();
+        var first = await store.Messages.Append(Message("one", ["bob"]), null);
+        var second = await store.Messages.Append(Message("two", ["bob"]), null);
+        await store.Inbox.Append("bob", [
+            (1, new InboxItem(EventNames.MessageReceived, RawJson.Null, first.Sequence)),
+            (2, new InboxItem(EventNames.MessageReceived, RawJson.Null, second.Sequence)),
+            (3, new InboxItem(EventNames.TaskAssigned, RawJson.EmptyObject))]);
+        await store.Memory.Upsert(MemoryAt("notes/stats", 1, AccessControl.Open), 10);
+        var assignedAt = Epoch.AddMinutes(5);
+        var task = TaskWith(AgentTaskStatus.Completed) with
+        {
+            AssignedTo = "Bob", CompletedAt = Epoch.AddMinutes(20),
+            Requirements = RawJson.Parse("""{"capabilities":["b","a"]}"""),
+            Assignments = [new TaskAssignment(Guid.NewGuid(), "carol", AssignmentStatus.Cancelled, assignedAt, assignedAt.AddMinutes(1), "engine"),
+                           new TaskAssignment(Guid.NewGuid(), "Bob", AssignmentStatus.Completed, assignedAt.AddMinutes(1), Epoch.AddMinutes(20), "engine")],
+        };
+        await store.Tasks.Upsert(task);
+
+        var created = (await store.Stats.TasksCreated(hour, hour + StatsWindow.HourMs, "alice")).ShouldHaveSingleItem();
+        created.Status.ShouldBe("completed");
+        created.Creator.ShouldBe("alice");
+        created.Assignee.ShouldBe("bob");
+        created.Capabilities.ShouldBe("""["a","b"]""");
+        created.CreatedAt.ShouldBe(hour);
+        created.FirstAssignedAt.ShouldBe(assignedAt.ToUnixTimeMilliseconds());
+        created.ClosedAt.ShouldBe(Epoch.AddMinutes(20).ToUnixTimeMilliseconds());
+        created.Assignments.ShouldBe(2);
+        (await store.Stats.TasksCreated(hour, hour + StatsWindow.HourMs, "bob")).ShouldBeEmpty();
+        (await store.Stats.TasksClosed(hour, hour + StatsWindow.HourMs, "bob")).ShouldHaveSingleItem().Row.ShouldBe(created.Row);
+        (await store.Stats.TasksClosed(hour + StatsWindow.HourMs, hour + 2 * StatsWindow.HourMs, null)).ShouldBeEmpty();
+        (await store.Stats.Names([created.Row]))[created.Row].ShouldBe(new StatsTaskName(task.Id, "t"));
+
+        // The inbox counts at its own write time; the log and memory at the record's time.
+        var activity = await store.Stats.Activity(hour, long.MaxValue - StatsWindow.HourMs, null);
+        var alice = activity.Where(row => row.Agent == "alice").ShouldHaveSingleItem();
+        alice.Hour.ShouldBe(hour);
+        (alice.MessagesSent, alice.MessagesReceived, alice.MemoryWrites).ShouldBe((2L, 0L, 1L));
+        activity.Where(row => row.Agent == "bob").Sum(row => row.MessagesReceived).ShouldBe(2);
+        (await store.Stats.Activity(hour, long.MaxValue - StatsWindow.HourMs, "bob")).ShouldAllBe(row => row.Agent == "bob");
     }
 
     internal static MessageInfo Message(string content, string[] recipients) => new(

@@ -7,6 +7,7 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
 {
     public Task Append(string agentKey, IReadOnlyList<(long Seq, InboxItem Item)> items) => database.Write(async transaction =>
     {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         // One statement for the whole batch: the rows arrive as parallel arrays.
         await using var insert = transaction.Command(
             """
@@ -14,12 +15,17 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
             SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at
             FROM unnest(@seqs, @events, @message_seqs, @datas) AS item(seq, event, message_seq, data)
             """,
-            ("agent", agentKey), ("created_at", clock.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("agent", agentKey), ("created_at", now),
             ("seqs", items.Select(item => item.Seq).ToArray()),
             ("events", items.Select(item => item.Item.Event).ToArray()),
             ("message_seqs", items.Select(item => item.Item.MessageLogSequence).ToArray()),
             ("datas", items.Select(item => item.Item.MessageLogSequence is null ? item.Item.Data.Text : null).ToArray()));
         await insert.ExecuteNonQueryAsync();
+        var received = items.Count(item => item.Item.Event == EventNames.MessageReceived);
+        if (received > 0)
+        {
+            await PostgresStatsStore.Count(transaction, now, agentKey, received: received);
+        }
     });
 
     public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(async connection =>

@@ -30,6 +30,7 @@ public sealed class PostgresMemoryIndex(PostgresDatabase database) : IMemoryInde
             ("oldest_dropped", entry.Version - historyVersions));
         command.Parameters["expires_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         await command.ExecuteNonQueryAsync();
+        await PostgresStatsStore.Count(transaction, entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
     });
 
     public Task Remove(string key) => database.Write(async transaction =>

@@ -42,6 +42,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
                 ("recipients", message.Recipients.Select(AgentNames.Key).ToArray()), ("seq", sequence));
             await rows.ExecuteNonQueryAsync();
         }
+        await PostgresStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
     });
 

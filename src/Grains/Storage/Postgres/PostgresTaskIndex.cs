@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Stats;
 using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.Storage.Postgres;
@@ -10,19 +11,28 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
 {
     public Task Upsert(TaskInfo task) => database.Write(async transaction =>
     {
+        var stats = StatsTaskColumns.Of(task);
         await using var upsert = transaction.Command(
             """
-            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document)
-            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document)
+            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
+                               capabilities, first_assigned_at, closed_at, assignments)
+            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document,
+                    @capabilities, @first_assigned_at, @closed_at, @assignments)
             ON CONFLICT (id) DO UPDATE SET
                 status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
-                document = excluded.document
+                document = excluded.document, capabilities = excluded.capabilities,
+                first_assigned_at = excluded.first_assigned_at, assignments = excluded.assignments,
+                closed_at = COALESCE(tasks.closed_at, excluded.closed_at)
             """,
             ("id", task.Id), ("status", AgentChannelJson.WireName(task.Status)), ("priority", task.Priority),
             ("creator", AgentNames.Key(task.Creator)), ("assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
             ("created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
-            ("document", JsonSerializer.Serialize(task, AgentChannelJson.Options)));
+            ("document", JsonSerializer.Serialize(task, AgentChannelJson.Options)),
+            ("capabilities", stats.Capabilities), ("first_assigned_at", stats.FirstAssignedAt), ("closed_at", stats.ClosedAt),
+            ("assignments", stats.Assignments));
         upsert.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        upsert.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        upsert.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         await upsert.ExecuteNonQueryAsync();
     });
 

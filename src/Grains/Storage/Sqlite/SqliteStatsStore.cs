@@ -149,25 +149,16 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         transaction.Commit();
     }
 
-    /// <summary>The columns the reports read, from a task as its grain stores it (written with every index write).</summary>
-    internal static (string Capabilities, long? FirstAssignedAt, long? ClosedAt, int Assignments) TaskColumns(TaskInfo task) => (
-        TaskRequirements.PoolKey(TaskRequirements.Capabilities(task.Requirements)),
-        task.Assignments.Count > 0 ? task.Assignments[0].AssignedAt.ToUnixTimeMilliseconds() : null,
-        task.Status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled
-            ? (task.CompletedAt ?? task.UpdatedAt).ToUnixTimeMilliseconds()
-            : null,
-        task.Assignments.Count);
-
     /// <summary>Tasks stored before the columns existed get them from their documents, once.</summary>
     private static void FillTaskColumns(SqliteConnection connection)
     {
-        var columns = new List<(long Row, (string Capabilities, long? FirstAssignedAt, long? ClosedAt, int Assignments) Values)>();
+        var columns = new List<(long Row, StatsTaskColumns Values)>();
         using (var read = connection.Command("SELECT row_id, document FROM tasks"))
         using (var reader = read.ExecuteReader())
         {
             while (reader.Read())
             {
-                columns.Add((reader.GetInt64(0), TaskColumns(StoredDocuments.Read<TaskInfo>(reader.GetString(1)))));
+                columns.Add((reader.GetInt64(0), StatsTaskColumns.Of(StoredDocuments.Read<TaskInfo>(reader.GetString(1)))));
             }
         }
         using var transaction = connection.BeginTransaction();

@@ -1,6 +1,7 @@
-using Orleans.AgentChannel.Json;
 using System.Text.Json;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Stats;
 using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.Storage.Sqlite;
@@ -9,7 +10,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
 {
     public Task Upsert(TaskInfo task) => writes.Enqueue(transaction =>
     {
-        var stats = SqliteStatsStore.TaskColumns(task);
+        var stats = StatsTaskColumns.Of(task);
         using var upsert = transaction.Command(
             """
             INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
