@@ -10,8 +10,6 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 /// </summary>
 public sealed class PostgresStatsStore(PostgresDatabase database) : IStatsStore
 {
-    private const string TaskColumnList = "row_id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
-
     public Task<IReadOnlyList<StatsTaskRow>> TasksCreated(long fromMs, long toMs, string? creatorKey) =>
         ReadTasks("created_at >= @from AND created_at < @to", "creator = @agent", fromMs, toMs, creatorKey);
 
@@ -53,14 +51,7 @@ public sealed class PostgresStatsStore(PostgresDatabase database) : IStatsStore
     internal static async Task Count(NpgsqlTransaction transaction, long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0)
     {
         await using var upsert = transaction.Command(
-            """
-            INSERT INTO agent_activity_hours (hour, agent_key, messages_sent, messages_received, memory_writes)
-            VALUES (@hour, @agent, @sent, @received, @memory_writes)
-            ON CONFLICT (hour, agent_key) DO UPDATE SET
-                messages_sent = agent_activity_hours.messages_sent + excluded.messages_sent,
-                messages_received = agent_activity_hours.messages_received + excluded.messages_received,
-                memory_writes = agent_activity_hours.memory_writes + excluded.memory_writes
-            """,
+            StatsSql.CountActivity,
             ("hour", StatsWindow.HourOf(atMs)), ("agent", agentKey), ("sent", sent), ("received", received), ("memory_writes", memoryWrites));
         await upsert.ExecuteNonQueryAsync();
     }
@@ -71,7 +62,7 @@ public sealed class PostgresStatsStore(PostgresDatabase database) : IStatsStore
             var conditions = new List<string> { window };
             var parameters = new List<(string, object?)> { ("from", fromMs), ("to", toMs) };
             conditions.AddFilter(parameters, agentCondition, "agent", agentKey);
-            await using var command = connection.Command($"SELECT {TaskColumnList} FROM tasks {conditions.Where()}", [.. parameters]);
+            await using var command = connection.Command($"SELECT {StatsSql.TaskColumns} FROM tasks {conditions.Where()}", [.. parameters]);
             await using var reader = await command.ExecuteReaderAsync();
             var rows = new List<StatsTaskRow>();
             while (await reader.ReadAsync())

@@ -12,13 +12,11 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
 {
-    private const string TaskColumnList = "row_id, status, creator, assignee, capabilities, created_at, first_assigned_at, closed_at, assignments";
-
     public Task<IReadOnlyList<StatsTaskRow>> TasksCreated(long fromMs, long toMs, string? creatorKey) => database.Read<IReadOnlyList<StatsTaskRow>>(connection =>
     {
         using var command = connection.Command(
             $"""
-             SELECT {TaskColumnList} FROM tasks
+             SELECT {StatsSql.TaskColumns} FROM tasks
              WHERE created_at >= @from AND created_at < @to AND (@agent IS NULL OR creator = @agent)
              """,
             ("@from", fromMs), ("@to", toMs), ("@agent", creatorKey));
@@ -29,7 +27,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
     {
         using var command = connection.Command(
             $"""
-             SELECT {TaskColumnList} FROM tasks
+             SELECT {StatsSql.TaskColumns} FROM tasks
              WHERE closed_at >= @from AND closed_at < @to AND (@agent IS NULL OR assignee = @agent)
              """,
             ("@from", fromMs), ("@to", toMs), ("@agent", assigneeKey));
@@ -74,14 +72,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
     internal static void Count(SqliteTransaction transaction, long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0)
     {
         using var upsert = transaction.Command(
-            """
-            INSERT INTO agent_activity_hours (hour, agent_key, messages_sent, messages_received, memory_writes)
-            VALUES (@hour, @agent, @sent, @received, @memory_writes)
-            ON CONFLICT (hour, agent_key) DO UPDATE SET
-                messages_sent = agent_activity_hours.messages_sent + excluded.messages_sent,
-                messages_received = agent_activity_hours.messages_received + excluded.messages_received,
-                memory_writes = agent_activity_hours.memory_writes + excluded.memory_writes
-            """,
+            StatsSql.CountActivity,
             ("@hour", StatsWindow.HourOf(atMs)), ("@agent", agentKey), ("@sent", sent), ("@received", received), ("@memory_writes", memoryWrites));
         upsert.ExecuteNonQuery();
     }
