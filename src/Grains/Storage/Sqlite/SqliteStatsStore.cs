@@ -47,7 +47,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
             var rows = new List<StatsActivityRow>();
             while (reader.Read())
             {
-                rows.Add(new StatsActivityRow(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+                rows.Add(StatsSql.ActivityRow(reader));
             }
             return rows;
         });
@@ -174,11 +174,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         var rows = new List<StatsTaskRow>();
         while (reader.Read())
         {
-            rows.Add(new StatsTaskRow(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                reader.GetInt32(8)));
+            rows.Add(StatsSql.TaskRow(reader));
         }
         return rows;
     }
