@@ -17,18 +17,21 @@ public static class RealtimeScenarios
     private static readonly object WorkRequirements = new { capabilities = new[] { "bench-work" } };
     private static readonly string[] AwayRecipient = ["away"];
     private static readonly TimeSpan Measure = TimeSpan.FromSeconds(10);
+    // Long enough for tiered JIT to settle: with 2 s the first run in a process measured half of the second.
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
 
     public static async Task Direct(string[] args)
     {
         var counts = Arguments.List(args, 0, [10, 100, 1000]);
+        var measure = TimeSpan.FromSeconds(Arguments.Number(args, 1, (int)Measure.TotalSeconds));
         await using var echo = await EchoBaseline.Start();
         Console.WriteLine("| connected agents | delivered msgs/s | latency p50 / p95 / p99 ms | echo round trips/s (same sockets, window, frame size) | ratio to echo |");
         Console.WriteLine("|---:|---:|---:|---:|---:|");
         foreach (var count in counts)
         {
             await using var server = await BenchServer.Start();
-            var (rate, latencies, frameBytes) = await DirectRate(server, count, Measure);
-            var echoRate = await echo.Rate(count, Window, frameBytes, Measure);
+            var (rate, latencies, frameBytes) = await DirectRate(server, count, measure);
+            var echoRate = await echo.Rate(count, Window, frameBytes, measure);
             Console.WriteLine($"| {count:N0} | {rate:N0} | {latencies.Format()} | {echoRate:N0} | {rate / echoRate:P0} |");
         }
     }
@@ -282,7 +285,7 @@ public static class RealtimeScenarios
         });
         var frameBytes = JsonSerializer.SerializeToUtf8Bytes(new { @event = "message:send", id = "12345",
             data = new { recipients = new[] { agents[0].Name }, content = Clock.Stamp() } }).Length;
-        var warmUpUntil = Clock.NowMs + 2000;
+        var warmUpUntil = Clock.NowMs + WarmUp.TotalMilliseconds;
         var stopAt = warmUpUntil + duration.TotalMilliseconds;
         var started = 0.0;
         var sending = Task.WhenAll(agents.Select((agent, index) => Pipelined(int.MaxValue, Window, _ =>

@@ -4,7 +4,9 @@ using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Agents;
 
-[StatelessWorker]
+// Stateless, so calls may interleave: without [Reentrant] each worker runs one call at a time and the silo's
+// few workers (one per core) serialise every caller behind their awaits (bench: ~1,700 sends/s on 2 cores).
+[StatelessWorker, Reentrant]
 public sealed class AgentDirectoryGrain(IAgentIndex index) : Grain, IAgentDirectoryGrain
 {
     public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => index.List(query);

@@ -10,7 +10,9 @@ using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Messages;
 
-[StatelessWorker]
+// Stateless, so calls may interleave: without [Reentrant] each worker runs one call at a time and the silo's
+// few workers (one per core) serialise every caller behind their awaits (bench: ~1,700 sends/s on 2 cores).
+[StatelessWorker, Reentrant]
 public sealed class MessagesGrain(IMessageLog log, MessageInterception interception, IOptions<LimitsOptions> limits, TimeProvider clock)
     : Grain, IMessagesGrain
 {

@@ -7,7 +7,9 @@ using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Tasks;
 
-[StatelessWorker]
+// Stateless, so calls may interleave: without [Reentrant] each worker runs one call at a time and the silo's
+// few workers (one per core) serialise every caller behind their awaits (bench: ~1,700 sends/s on 2 cores).
+[StatelessWorker, Reentrant]
 public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions> limits, TimeProvider clock) : Grain, ITaskDirectoryGrain
 {
     /// <summary>Waiting tasks a claim looks through, most urgent first.</summary>

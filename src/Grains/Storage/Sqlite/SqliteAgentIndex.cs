@@ -11,26 +11,22 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
     public Task Upsert(AgentInfo agent) => writes.Enqueue(transaction =>
     {
         var nameKey = AgentNames.Key(agent.Name);
-        using (var upsert = transaction.Command(
-                   """
-                   INSERT INTO agents (name_key, id, type, status, created_at, document)
-                   VALUES (@name_key, @id, @type, @status, @created_at, @document)
-                   ON CONFLICT (name_key) DO UPDATE SET
-                       type = excluded.type, status = excluded.status, document = excluded.document
-                   """,
-                   ("@name_key", nameKey), ("@id", agent.Id.ToString()), ("@type", agent.Type),
-                   ("@status", AgentChannelJson.WireName(agent.Status)), ("@created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
-                   ("@document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))))
-        {
-            upsert.ExecuteNonQuery();
-        }
-        using (var clear = transaction.Command("DELETE FROM agent_capabilities WHERE name_key = @name_key", ("@name_key", nameKey)))
-        {
-            clear.ExecuteNonQuery();
-        }
+        var upsert = transaction.Statement(
+            """
+            INSERT INTO agents (name_key, id, type, status, created_at, document)
+            VALUES (@name_key, @id, @type, @status, @created_at, @document)
+            ON CONFLICT (name_key) DO UPDATE SET
+                type = excluded.type, status = excluded.status, document = excluded.document
+            """,
+            ("@name_key", nameKey), ("@id", agent.Id.ToString()), ("@type", agent.Type),
+            ("@status", AgentChannelJson.WireName(agent.Status)), ("@created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
+            ("@document", JsonSerializer.Serialize(agent, AgentChannelJson.Options)));
+        upsert.ExecuteNonQuery();
+        var clear = transaction.Statement("DELETE FROM agent_capabilities WHERE name_key = @name_key", ("@name_key", nameKey));
+        clear.ExecuteNonQuery();
         foreach (var capability in agent.Capabilities)
         {
-            using var insert = transaction.Command(
+            var insert = transaction.Statement(
                 "INSERT OR IGNORE INTO agent_capabilities (capability, name_key) VALUES (@capability, @name_key)",
                 ("@capability", capability), ("@name_key", nameKey));
             insert.ExecuteNonQuery();

@@ -6,7 +6,7 @@ public sealed class SqliteChannelIndex(SqliteDatabase database, SqliteWriteQueue
 {
     public Task Upsert(ChannelInfo channel) => writes.Enqueue(transaction =>
     {
-        using var upsert = transaction.Command(
+        var upsert = transaction.Statement(
             """
             INSERT INTO channels (name_key, name, member_count, created_at)
             VALUES (@name_key, @name, @member_count, @created_at)

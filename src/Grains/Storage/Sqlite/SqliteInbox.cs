@@ -11,7 +11,7 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (seq, item) in items)
         {
-            using var insert = transaction.Command(
+            var insert = transaction.Statement(
                 "INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at) VALUES (@agent, @seq, @event, @message_seq, @data, @created_at)",
                 ("@agent", agentKey), ("@seq", seq), ("@event", item.Event), ("@message_seq", item.MessageLogSequence),
                 ("@data", item.MessageLogSequence is null ? item.Data.Text : null), ("@created_at", now));

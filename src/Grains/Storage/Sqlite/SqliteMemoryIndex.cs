@@ -7,34 +7,30 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
 {
     public Task Upsert(MemoryEntry entry, int historyVersions) => writes.Enqueue(transaction =>
     {
-        using (var upsert = transaction.Command(
-                   """
-                   INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
-                   VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
-                   ON CONFLICT (key) DO UPDATE SET
-                       version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
-                       updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
-                       expires_at = excluded.expires_at
-                   """,
-                   ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
-                   ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
-                   ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)),
-                   ("@expires_at", entry.ExpiresAt?.ToUnixTimeMilliseconds())))
-        {
-            upsert.ExecuteNonQuery();
-        }
-        using (var history = transaction.Command(
-                   """
-                   INSERT OR REPLACE INTO memory_history (key, version, value, updated_by, updated_at)
-                   VALUES (@key, @version, @value, @updated_by, @updated_at)
-                   """,
-                   ("@key", entry.Key), ("@version", entry.Version), ("@value", entry.Value.Text),
-                   ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds())))
-        {
-            history.ExecuteNonQuery();
-        }
+        var upsert = transaction.Statement(
+            """
+            INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
+            VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
+            ON CONFLICT (key) DO UPDATE SET
+                version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
+                updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
+                expires_at = excluded.expires_at
+            """,
+            ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
+            ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
+            ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)),
+            ("@expires_at", entry.ExpiresAt?.ToUnixTimeMilliseconds()));
+        upsert.ExecuteNonQuery();
+        var history = transaction.Statement(
+            """
+            INSERT OR REPLACE INTO memory_history (key, version, value, updated_by, updated_at)
+            VALUES (@key, @version, @value, @updated_by, @updated_at)
+            """,
+            ("@key", entry.Key), ("@version", entry.Version), ("@value", entry.Value.Text),
+            ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()));
+        history.ExecuteNonQuery();
         SqliteStatsStore.Count(transaction, entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
-        using var prune = transaction.Command(
+        var prune = transaction.Statement(
             "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
             ("@key", entry.Key), ("@oldest_dropped", entry.Version - historyVersions));
         prune.ExecuteNonQuery();
@@ -42,7 +38,7 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
 
     public Task Remove(string key) => writes.Enqueue(transaction =>
     {
-        using var delete = transaction.Command(
+        var delete = transaction.Statement(
             "DELETE FROM memory_keys WHERE key = @key; DELETE FROM memory_history WHERE key = @key;", ("@key", key));
         delete.ExecuteNonQuery();
     });

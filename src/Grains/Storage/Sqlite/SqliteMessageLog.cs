@@ -19,25 +19,22 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
 
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
     {
-        long sequence;
-        using (var insert = transaction.Command(
-                   """
-                   INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
-                   VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
-                   RETURNING seq
-                   """,
-                   ("@id", message.Id.ToString()), ("@sender", message.Sender),
-                   ("@channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("@channel_seq", channelSequence),
-                   ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
-                   ("@content", message.Content), ("@metadata", message.Metadata.Text),
-                   ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-                   ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds())))
-        {
-            sequence = (long)insert.ExecuteScalar()!;
-        }
+        var insert = transaction.Statement(
+            """
+            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
+            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
+            RETURNING seq
+            """,
+            ("@id", message.Id.ToString()), ("@sender", message.Sender),
+            ("@channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("@channel_seq", channelSequence),
+            ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
+            ("@content", message.Content), ("@metadata", message.Metadata.Text),
+            ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
+            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()));
+        var sequence = (long)insert.ExecuteScalar()!;
         foreach (var recipient in message.Recipients)
         {
-            using var row = transaction.Command(
+            var row = transaction.Statement(
                 "INSERT OR IGNORE INTO message_recipients (recipient, seq) VALUES (@recipient, @seq)",
                 ("@recipient", AgentNames.Key(recipient)), ("@seq", sequence));
             row.ExecuteNonQuery();

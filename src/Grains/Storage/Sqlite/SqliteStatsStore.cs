@@ -71,7 +71,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
     /// <summary>Adds to an agent's counters for the hour holding <paramref name="atMs"/>, inside the caller's transaction.</summary>
     internal static void Count(SqliteTransaction transaction, long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0)
     {
-        using var upsert = transaction.Command(
+        var upsert = transaction.Statement(
             StatsSql.CountActivity,
             ("@hour", StatsWindow.HourOf(atMs)), ("@agent", agentKey), ("@sent", sent), ("@received", received), ("@memory_writes", memoryWrites));
         upsert.ExecuteNonQuery();
@@ -99,31 +99,29 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
             counted = (long)exists.ExecuteScalar()! > 0;
         }
         using var transaction = connection.BeginTransaction();
-        using (var schema = transaction.Command(
-                   """
-                   -- Covering: a report reads index pages only, never the rows with their task documents.
-                   CREATE INDEX IF NOT EXISTS ix_tasks_stats_created ON tasks
-                       (created_at, status, creator, assignee, capabilities, first_assigned_at, closed_at, assignments);
-                   CREATE INDEX IF NOT EXISTS ix_tasks_stats_closed ON tasks
-                       (closed_at, status, creator, assignee, capabilities, created_at, first_assigned_at, assignments)
-                       WHERE closed_at IS NOT NULL;
-                   CREATE TABLE IF NOT EXISTS agent_activity_hours
-                   (
-                       hour              INTEGER NOT NULL,
-                       agent_key         TEXT    NOT NULL,
-                       messages_sent     INTEGER NOT NULL,
-                       messages_received INTEGER NOT NULL,
-                       memory_writes     INTEGER NOT NULL,
-                       PRIMARY KEY (hour, agent_key)
-                   ) WITHOUT ROWID;
-                   CREATE INDEX IF NOT EXISTS ix_agent_activity_agent ON agent_activity_hours (agent_key, hour);
-                   """))
-        {
-            schema.ExecuteNonQuery();
-        }
+        var schema = transaction.Statement(
+            """
+            -- Covering: a report reads index pages only, never the rows with their task documents.
+            CREATE INDEX IF NOT EXISTS ix_tasks_stats_created ON tasks
+                (created_at, status, creator, assignee, capabilities, first_assigned_at, closed_at, assignments);
+            CREATE INDEX IF NOT EXISTS ix_tasks_stats_closed ON tasks
+                (closed_at, status, creator, assignee, capabilities, created_at, first_assigned_at, assignments)
+                WHERE closed_at IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS agent_activity_hours
+            (
+                hour              INTEGER NOT NULL,
+                agent_key         TEXT    NOT NULL,
+                messages_sent     INTEGER NOT NULL,
+                messages_received INTEGER NOT NULL,
+                memory_writes     INTEGER NOT NULL,
+                PRIMARY KEY (hour, agent_key)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_agent_activity_agent ON agent_activity_hours (agent_key, hour);
+            """);
+        schema.ExecuteNonQuery();
         if (!counted)
         {
-            using var fill = transaction.Command(
+            var fill = transaction.Statement(
                 """
                 INSERT INTO agent_activity_hours (hour, agent_key, messages_sent, messages_received, memory_writes)
                 SELECT hour, agent_key, SUM(sent), SUM(received), SUM(writes) FROM (
@@ -155,7 +153,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         using var transaction = connection.BeginTransaction();
         foreach (var (row, values) in columns)
         {
-            using var update = transaction.Command(
+            var update = transaction.Statement(
                 """
                 UPDATE tasks SET capabilities = @capabilities, first_assigned_at = @first_assigned_at, closed_at = @closed_at,
                                  assignments = @assignments

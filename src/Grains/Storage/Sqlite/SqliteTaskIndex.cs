@@ -11,7 +11,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
     public Task Upsert(TaskInfo task) => writes.Enqueue(transaction =>
     {
         var stats = StatsTaskColumns.Of(task);
-        using var upsert = transaction.Command(
+        var upsert = transaction.Statement(
             """
             INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
                                capabilities, first_assigned_at, closed_at, assignments)

@@ -9,7 +9,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue
 {
     public Task Upsert(WebhookTarget webhook) => writes.Enqueue(transaction =>
     {
-        using var upsert = transaction.Command(
+        var upsert = transaction.Statement(
             """
             INSERT INTO webhooks (id, url, events, secret, created_by, created_at)
             VALUES (@id, @url, @events, @secret, @created_by, @created_at)
@@ -22,9 +22,9 @@ public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue
 
     public Task Delete(Guid id) => writes.Enqueue(transaction =>
     {
-        using var deliveries = transaction.Command("DELETE FROM webhook_deliveries WHERE webhook_id = @id", ("@id", id.ToString()));
+        var deliveries = transaction.Statement("DELETE FROM webhook_deliveries WHERE webhook_id = @id", ("@id", id.ToString()));
         deliveries.ExecuteNonQuery();
-        using var webhook = transaction.Command("DELETE FROM webhooks WHERE id = @id", ("@id", id.ToString()));
+        var webhook = transaction.Statement("DELETE FROM webhooks WHERE id = @id", ("@id", id.ToString()));
         webhook.ExecuteNonQuery();
     });
 
@@ -47,7 +47,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue
     public Task RecordDelivery(WebhookDelivery delivery, int keepPerWebhook) => writes.Enqueue(transaction =>
     {
         // Only for a webhook that still exists: a sender finishing after a delete leaves no orphan rows.
-        using var upsert = transaction.Command(
+        var upsert = transaction.Statement(
             """
             INSERT INTO webhook_deliveries (id, webhook_id, event_id, event, status, attempts, last_status_code, last_error, created_at, updated_at)
             SELECT @id, @webhook_id, @event_id, @event, @status, @attempts, @last_status_code, @last_error, @created_at, @updated_at
@@ -89,7 +89,7 @@ public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue
     /// <summary>Keeps the newest rows of one webhook's log, on each new delivery.</summary>
     private static void Prune(SqliteTransaction transaction, Guid webhookId, int keep)
     {
-        using var prune = transaction.Command(
+        var prune = transaction.Statement(
             """
             DELETE FROM webhook_deliveries WHERE webhook_id = @webhook_id AND seq <=
                 (SELECT seq FROM webhook_deliveries WHERE webhook_id = @webhook_id ORDER BY seq DESC LIMIT 1 OFFSET @keep)

@@ -88,17 +88,17 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         var succeeded = new List<PendingWrite>(batch.Count);
         foreach (var write in batch)
         {
-            transaction.Save("write");
+            transaction.Statement("SAVEPOINT write").ExecuteNonQuery();
             try
             {
                 write.Execute(transaction);
-                transaction.Release("write");
+                transaction.Statement("RELEASE write").ExecuteNonQuery();
                 succeeded.Add(write);
             }
             catch (Exception exception)
             {
-                transaction.Rollback("write");
-                transaction.Release("write");
+                transaction.Statement("ROLLBACK TO write").ExecuteNonQuery();
+                transaction.Statement("RELEASE write").ExecuteNonQuery();
                 write.Fail(exception);
             }
         }
@@ -143,6 +143,40 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
 internal static class SqliteCommands
 {
+    private const int MaxStatementsPerConnection = 64;
+
+    // Keyed weakly by connection: the cached commands go when their connection goes, and closing a connection
+    // finalizes the statements of every command made on it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Statements = new();
+
+    /// <summary>
+    /// A write inside <paramref name="transaction"/> through a command kept per connection and SQL text, so
+    /// its statement is parsed and planned once, not on every execution (a new command re-prepares; that was
+    /// most of a message's SQLite time). The command is shared: bind, execute and read it at once, never dispose it.
+    /// </summary>
+    public static SqliteCommand Statement(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var statements = Statements.GetOrCreateValue(transaction.Connection!);
+        if (!statements.TryGetValue(sql, out var command))
+        {
+            if (statements.Count >= MaxStatementsPerConnection)
+            {
+                foreach (var stale in statements.Values)
+                {
+                    stale.Dispose();
+                }
+                statements.Clear();
+            }
+            command = transaction.Connection!.CreateCommand();
+            command.CommandText = sql;
+            statements[sql] = command;
+        }
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        command.Bind(parameters);
+        return command;
+    }
+
     /// <summary>A command on the transaction's connection, enlisted in it, with named parameters bound.</summary>
     public static SqliteCommand Command(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
