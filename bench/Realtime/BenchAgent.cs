@@ -105,9 +105,27 @@ public sealed class BenchAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Frames that were not JSON; a run that saw any says so (the server must never send one).</summary>
+    public static long MalformedFrames => Interlocked.Read(ref _malformedFrames);
+
+    private static long _malformedFrames;
+
     private void Dispatch(ReadOnlyMemory<byte> frame)
     {
-        using var document = JsonDocument.Parse(frame);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(frame);
+        }
+        catch (JsonException error)
+        {
+            if (Interlocked.Increment(ref _malformedFrames) == 1)
+            {
+                Console.Error.WriteLine($"{Name}: a frame that is not JSON ({error.Message}): {System.Text.Encoding.UTF8.GetString(frame.Span[..Math.Min(frame.Length, 300)])}");
+            }
+            return;
+        }
+        using var _ = document;
         var root = document.RootElement;
         var eventName = root.GetProperty("event").GetString()!;
         if (eventName is "ack" or "error")

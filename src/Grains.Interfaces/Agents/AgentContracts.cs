@@ -19,7 +19,7 @@ public sealed record AgentRegistration(
     [property: Id(3)] RawJson? Metadata);
 
 /// <summary>An agent as everyone may see it (the token hash never leaves its grain).</summary>
-[GenerateSerializer, Alias("agent-info")]
+[GenerateSerializer, Immutable, Alias("agent-info")]
 public sealed record AgentInfo(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Name,
@@ -48,7 +48,7 @@ public sealed record AgentQuery(
     [property: Id(2)] string? Capability = null);
 
 /// <summary>An agent in a listing: its public fields plus how many open tasks it holds.</summary>
-[GenerateSerializer, Alias("agent-listing")]
+[GenerateSerializer, Immutable, Alias("agent-listing")]
 public sealed record AgentListing(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Name,

@@ -7,7 +7,7 @@ namespace Orleans.AgentChannel.Events;
 /// One event as agents receive it: the seed's event name, the per-agent inbox sequence when the event comes
 /// from the durable inbox, and the payload as the same JSON the REST API returns.
 /// </summary>
-[GenerateSerializer, Alias("agent-event")]
+[GenerateSerializer, Immutable, Alias("agent-event")]
 public sealed record AgentEvent(
     [property: Id(0)] string Event,
     [property: Id(1)] long? Seq,

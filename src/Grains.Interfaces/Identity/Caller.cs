@@ -4,7 +4,7 @@ namespace Orleans.AgentChannel.Identity;
 /// Who is acting. Front doors build it from a verified bearer token, never from a request body;
 /// grains decide what the caller may do.
 /// </summary>
-[GenerateSerializer, Alias("caller")]
+[GenerateSerializer, Immutable, Alias("caller")]
 public sealed record Caller([property: Id(0)] string Name, [property: Id(1)] bool IsOperator)
 {
     /// <summary>The name the operator acts under; no agent may register it.</summary>

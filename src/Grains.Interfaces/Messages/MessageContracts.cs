@@ -6,7 +6,7 @@ namespace Orleans.AgentChannel.Messages;
 /// A message as its sender writes it: to named agents, to a channel, or into a task's thread (a task_id
 /// alone reaches the task's creator and assignee). The sender is the caller, never a field.
 /// </summary>
-[GenerateSerializer, Alias("message-draft")]
+[GenerateSerializer, Immutable, Alias("message-draft")]
 public sealed record MessageDraft(
     [property: Id(0)] string Content,
     [property: Id(1)] IReadOnlyList<string>? Recipients = null,
@@ -16,7 +16,7 @@ public sealed record MessageDraft(
     [property: Id(5)] RawJson? Metadata = null);
 
 /// <summary>A stored message. <see cref="Sequence"/> is its position in the append-only log.</summary>
-[GenerateSerializer, Alias("message-info")]
+[GenerateSerializer, Immutable, Alias("message-info")]
 public sealed record MessageInfo(
     [property: Id(0)] Guid Id,
     [property: Id(1)] long Sequence,
