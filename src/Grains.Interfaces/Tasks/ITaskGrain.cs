@@ -95,4 +95,8 @@ public interface IAssignmentPoolGrain : IGrainWithStringKey
 {
     [OneWay, Alias("enqueue")]
     Task Enqueue(Guid taskId, int priority, DateTimeOffset createdAt);
+
+    /// <summary>An agent that can serve this queue let go of a task: hand out what waits now, not at the next retry tick.</summary>
+    [OneWay, Alias("slot-freed")]
+    Task SlotFreed();
 }

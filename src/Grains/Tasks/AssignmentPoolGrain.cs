@@ -44,6 +44,8 @@ public sealed partial class AssignmentPoolGrain(
         await Dispatch();
     }
 
+    public Task SlotFreed() => _queue.Count > 0 ? Dispatch() : Task.CompletedTask;
+
     private async Task Dispatch()
     {
         try

@@ -32,13 +32,14 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
     public async Task<(IReadOnlyList<AgentListing> Agents, bool ByPlugin)> Choose(
         Func<Task<TaskInfo>> loadTask, IReadOnlyList<string> pool, IReadOnlyList<AgentListing> candidates)
     {
-        if (plugins.Strategies.Count == 0 || candidates.Count == 0)
+        // The query table's counts lag the agents' own slots a little; the agent's grain still has the last word.
+        // Asking agents the table shows full would cost a refused slot call each, on every pass of a busy queue.
+        var free = candidates.Where(candidate => candidate.ActiveTaskCount < options.Value.MaxActivePerAgent).ToList();
+        if (plugins.Strategies.Count == 0 || free.Count == 0)
         {
             // The built-in strategy never looks at the task, so the engine does not load it just for this.
-            return (LeastLoadedAssignmentStrategy.Order(candidates), false);
+            return (LeastLoadedAssignmentStrategy.Order(free), false);
         }
-        // The query table's counts lag the agents' own slots a little; the agent's grain still has the last word.
-        var free = candidates.Where(candidate => candidate.ActiveTaskCount < options.Value.MaxActivePerAgent).ToList();
         var task = await loadTask();
         var request = new AssignmentRequest(task, pool, free);
         foreach (var strategy in plugins.Strategies)
@@ -50,7 +51,7 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
             }
             return (decision.Kind == AssignmentDecisionKind.Wait ? [] : Among(decision.Agents, free), true);
         }
-        return (LeastLoadedAssignmentStrategy.Order(candidates), false);
+        return (LeastLoadedAssignmentStrategy.Order(free), false);
     }
 
     private static List<AgentListing> Among(IReadOnlyList<string> chosen, IReadOnlyList<AgentListing> candidates) =>

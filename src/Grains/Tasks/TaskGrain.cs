@@ -609,6 +609,8 @@ public sealed class TaskGrain(
         if (previousAssignee is not null && !AgentNames.Equal(previousAssignee, Current.CurrentAssignment?.Agent ?? ""))
         {
             await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(previousAssignee)).ReleaseSlot(Id);
+            // The freed agent had what this queue needs; tasks waiting in other queues it serves get it at their next tick.
+            await Pool().SlotFreed();
         }
         if (Current.Status == AgentTaskStatus.Pending)
         {
@@ -624,9 +626,10 @@ public sealed class TaskGrain(
         await Notify(caller, info, previousAssignee);
     }
 
-    private Task Enqueue() =>
-        GrainFactory.GetGrain<IAssignmentPoolGrain>(TaskRequirements.PoolKey(TaskRequirements.Capabilities(Current.Requirements)))
-            .Enqueue(Id, Current.Priority, Current.CreatedAt);
+    private Task Enqueue() => Pool().Enqueue(Id, Current.Priority, Current.CreatedAt);
+
+    private IAssignmentPoolGrain Pool() =>
+        GrainFactory.GetGrain<IAssignmentPoolGrain>(TaskRequirements.PoolKey(TaskRequirements.Capabilities(Current.Requirements)));
 
     /// <summary>
     /// Into the inboxes, stored before the caller hears back: task:assigned to a new assignee (whoever
