@@ -48,7 +48,9 @@ public sealed partial class AgentClient : IAsyncDisposable
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private InboxDelivery? _delivery;
-    private StreamSubscriptionHandle<AgentEvent>? _agentSubscription;
+    // Held here: the cluster keeps only a weak reference to an observer object.
+    private InboxPush? _push;
+    private IInboxObserver? _observer;
     private StreamSubscriptionHandle<AgentEvent>? _activitySubscription;
     private Task _heartbeats = Task.CompletedTask;
     private Caller _caller;
@@ -176,7 +178,10 @@ public sealed partial class AgentClient : IAsyncDisposable
         await _subscribing.WaitAsync();
         try
         {
-            await Unsubscribe(_agentSubscription);
+            if (_observer is not null)
+            {
+                _cluster.DeleteObjectReference<IInboxObserver>(_observer);
+            }
             await Unsubscribe(_activitySubscription);
         }
         finally
@@ -211,15 +216,15 @@ public sealed partial class AgentClient : IAsyncDisposable
         _delivery = new InboxDelivery(_grain, _caller, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Subscribe before reading the inbox position: whatever is stored from here on also arrives live.
-        _agentSubscription = await Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)))
-            .SubscribeAsync(OnAgentEvent, OnStreamError);
+        _push = new InboxPush(_delivery);
+        _observer = _cluster.CreateObjectReference<IInboxObserver>(_push);
         if (_options.ReceivePresenceEvents)
         {
             await SubscribeToActivity();
         }
         cancellationToken.ThrowIfCancellationRequested();
-        _agent = await _grain.Connected(ConnectionId);
+        // Registered before the inbox position is read: whatever is stored from here on also arrives live.
+        _agent = await _grain.Connected(ConnectionId, _observer);
         _connected = true;
         _delivery.ResumeAfter(await _grain.GetInboxPosition());
         // The heartbeats live as long as the client, not as long as the connect call.
@@ -325,7 +330,8 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     private async Task Beat()
     {
-        await _grain.Connected(ConnectionId);
+        // Also registers the observer again with a grain that a restart or a failover re-activated.
+        await _grain.Connected(ConnectionId, _observer!);
         _agent = await _grain.Heartbeat(_caller, null);
         await KeepSubscribed();
         Delivery.InboxReaches((await _grain.GetInboxPosition()).LastSeq);
@@ -333,31 +339,25 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     /// <summary>
     /// Memory streams keep subscriptions in the silos' memory, so a restarted server has forgotten them and would
-    /// push nothing more (events would then come only through the inbox check, once per beat). When the agent
-    /// stream no longer lists this client's subscription, subscribe again, and to the activity stream if that one
-    /// was lost too.
+    /// push nothing more on the activity stream (presence, memory updates). When it no longer lists this
+    /// client's subscription, subscribe again. (The inbox push needs no such check: every beat registers it.)
     /// </summary>
     private async Task KeepSubscribed()
     {
-        var agentStream = Stream(AgentChannelStreams.ForAgent(AgentNames.Key(Name)));
-        if (await IsListed(agentStream, _agentSubscription))
+        var activityStream = Stream(AgentChannelStreams.Activity);
+        if (_activitySubscription is null || await IsListed(activityStream, _activitySubscription))
         {
             return;
         }
         await _subscribing.WaitAsync();
         try
         {
-            if (_closing.IsCancellationRequested || await IsListed(agentStream, _agentSubscription))
+            if (_closing.IsCancellationRequested || await IsListed(activityStream, _activitySubscription))
             {
                 return;
             }
             LogResubscribing(Name);
-            _agentSubscription = await agentStream.SubscribeAsync(OnAgentEvent, OnStreamError);
-            var activityStream = Stream(AgentChannelStreams.Activity);
-            if (_activitySubscription is not null && !await IsListed(activityStream, _activitySubscription))
-            {
-                _activitySubscription = await activityStream.SubscribeAsync(OnActivity, OnStreamError);
-            }
+            _activitySubscription = await activityStream.SubscribeAsync(OnActivity, OnStreamError);
         }
         finally
         {
@@ -369,10 +369,14 @@ public sealed partial class AgentClient : IAsyncDisposable
         subscription is not null
         && (await stream.GetAllSubscriptionHandles()).Any(handle => handle.HandleId == subscription.HandleId);
 
-    private Task OnAgentEvent(AgentEvent item, StreamSequenceToken? token)
+    /// <summary>The agent's grain pushing what it just stored in the inbox.</summary>
+    private sealed class InboxPush(InboxDelivery delivery) : IInboxObserver
     {
-        Delivery.Receive(item);
-        return Task.CompletedTask;
+        public Task Stored(AgentEvent item)
+        {
+            delivery.Receive(item);
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>The activity stream carries everyone's events: keep presence of others and memory this agent watches and may read.</summary>
@@ -514,7 +518,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     [LoggerMessage(LogLevel.Warning, "Heartbeat of {Agent} failed")]
     private partial void LogHeartbeatFailed(Exception exception, string agent);
 
-    [LoggerMessage(LogLevel.Warning, "The cluster no longer lists the stream subscription of {Agent} (a restarted server?); subscribing again")]
+    [LoggerMessage(LogLevel.Warning, "The cluster no longer lists the activity stream subscription of {Agent} (a restarted server?); subscribing again")]
     private partial void LogResubscribing(string agent);
 
     [LoggerMessage(LogLevel.Warning, "Stream error for {Agent}")]

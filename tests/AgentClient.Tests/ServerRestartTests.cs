@@ -39,9 +39,9 @@ public sealed class ServerRestartTests
         (await rest.Post("/api/messages", new { content = "after the restart", recipients = new[] { "csharp" } })).Status.ShouldBe(HttpStatusCode.Created);
         var message = await received.Next<MessageReceivedEvent>();
         (message.Seq, message.Message.Content).ShouldBe((2, "after the restart"));
-        var agentStream = agent.ClusterClient.GetStreamProvider(AgentChannelStreams.ProviderName)
-            .GetStream<AgentEvent>(AgentChannelStreams.ForAgent("csharp"));
-        await Poll.Until(async () => await Subscriptions(agentStream) == 1, "the agent to be subscribed again");
+        var activityStream = agent.ClusterClient.GetStreamProvider(AgentChannelStreams.ProviderName)
+            .GetStream<AgentEvent>(AgentChannelStreams.Activity);
+        await Poll.Until(async () => await Subscriptions(activityStream) == 1, "the agent to be subscribed to the activity stream again");
         // Memory updates are live only (no inbox behind them): this one arrives only if the activity stream was subscribed again.
         (await rest.Post("/api/memory", new { key = "plan", value = new { step = 2 } })).Status.ShouldBe(HttpStatusCode.Created);
         (await received.Next<MemoryUpdatedEvent>()).Update.UpdatedBy.ShouldBe("rest");

@@ -36,10 +36,6 @@ public sealed class AgentChannelServer : IAsyncDisposable
 
     public Realtime.RealtimeGateway Gateway => _app.Services.GetRequiredService<Realtime.RealtimeGateway>();
 
-    /// <summary>How many subscriptions Orleans holds on an agent's stream for this host.</summary>
-    public Task<int> AgentStreamSubscriptions(string agentName) =>
-        StreamSubscriptions(Events.AgentChannelStreams.ForAgent(Orleans.AgentChannel.Identity.AgentNames.Key(agentName)));
-
     /// <summary>Subscriptions Orleans holds on the activity stream for this host (the console's and the gateway's).</summary>
     public Task<int> ActivitySubscriptions() => StreamSubscriptions(Events.AgentChannelStreams.Activity);
 

@@ -119,7 +119,8 @@ public sealed class RealtimeLifecycleTests
             sent++;
         }
         (await lively.Collect("message:received", sent)).Count.ShouldBe(sent);
-        await Poll.Until(async () => await server.AgentStreamSubscriptions("slow") == 0, "the stalled client's subscription to go");
+        await Poll.Until(() => Task.FromResult(server.Gateway.ObserverCount == server.Gateway.Connections.Count(c => c.AgentName is not null)),
+            "the stalled client's inbox observer to go");
 
         await using var resumed = await WsClient.Connect(server);
         (await resumed.Register(new { token }))["replay_from"]!.GetValue<long>().ShouldBe(0);

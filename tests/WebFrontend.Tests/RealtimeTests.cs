@@ -241,8 +241,9 @@ public sealed class RealtimeTests(ServerFixture fixture)
             }
         }
 
-        await Poll.Until(async () => (await fixture.Server.AgentStreamSubscriptions(name)) == 0, "the agent's stream subscriptions to return to zero");
         await Poll.Until(() => Task.FromResult(gateway.Connections.All(c => c.AgentName != name)), "the gateway to forget the connections");
+        await Poll.Until(() => Task.FromResult(gateway.ObserverCount == gateway.Connections.Count(c => c.AgentName is not null)),
+            "every inbox observer the gateway made to belong to a registered connection");
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Stores events for this agent in its durable inbox under the next sequence numbers, then pushes them
-    /// on the agent's stream. Returns once they are stored.
+    /// to the observers of its live connections. Returns once they are stored.
     /// </summary>
     [Alias("deliver")]
     Task Deliver(IReadOnlyList<InboxItem> items);
@@ -45,9 +45,12 @@ public interface IAgentGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("inbox-position")]
     Task<InboxPosition> GetInboxPosition();
 
-    /// <summary>A live connection opened (or is still open: gateways renew it). Brings the agent online.</summary>
+    /// <summary>
+    /// A live connection opened (or is still open: gateways renew it). Brings the agent online; from now on
+    /// what the inbox stores is pushed to <paramref name="observer"/> too, until the connection is gone.
+    /// </summary>
     [Alias("connected")]
-    Task<AgentInfo> Connected(string connectionId);
+    Task<AgentInfo> Connected(string connectionId, IInboxObserver observer);
 
     [Alias("disconnected")]
     Task Disconnected(string connectionId);

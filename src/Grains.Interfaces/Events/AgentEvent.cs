@@ -45,9 +45,6 @@ public static class AgentChannelStreams
 {
     public const string ProviderName = "agentchannel";
 
-    /// <summary>What one agent must receive (inbox events).</summary>
-    public static StreamId ForAgent(string agentKey) => StreamId.Create("agent", agentKey);
-
     /// <summary>Everything posted in one channel.</summary>
     public static StreamId ForChannel(string channelKey) => StreamId.Create("channel", channelKey);
 

@@ -26,8 +26,8 @@ public sealed class AgentGrain(
     private const int MaxCapabilityChars = 64;
     private const int MaxInboxPage = 1000;
 
-    /// <summary>Live connections (by gateway connection id) and when their gateway last renewed them.</summary>
-    private readonly Dictionary<string, DateTimeOffset> _connections = new(StringComparer.Ordinal);
+    /// <summary>Live connections (by gateway connection id): where to push, and when their gateway last renewed them.</summary>
+    private readonly Dictionary<string, LiveConnection> _connections = new(StringComparer.Ordinal);
     private long _inboxSeq;
 
     /// <summary>Tasks occupying the agent's slots; rebuilt from the tasks table when the grain activates.</summary>
@@ -129,10 +129,17 @@ public sealed class AgentGrain(
         await inbox.Append(Key, numbered);
         _inboxSeq += numbered.Count;
 
-        // The inbox above is the guarantee; the stream only makes delivery immediate. Gateways drop what
-        // they already sent and fetch any gap from the inbox, so publish order does not matter.
-        var stream = this.Stream(AgentChannelStreams.ForAgent(Key));
-        await Task.WhenAll(numbered.Select(entry => stream.OnNextAsync(new AgentEvent(entry.Item.Event, entry.Seq, entry.Item.Data))));
+        // The inbox above is the guarantee; the push only makes delivery immediate. It is one-way (a slow or
+        // gone receiver never holds up the sender); receivers drop what they already sent and fetch any gap
+        // from the inbox. A grain observer, not a stream: one call instead of a queue, a poll and a pub-sub hop
+        // (DESIGN.md measured 10-100x less latency; the stream was ~15 % of a message's CPU here).
+        foreach (var connection in _connections.Values)
+        {
+            foreach (var (seq, item) in numbered)
+            {
+                _ = connection.Observer.Stored(new AgentEvent(item.Event, seq, item.Data));
+            }
+        }
     }
 
     public Task<bool> ReserveSlot(Guid taskId, bool force)
@@ -183,11 +190,11 @@ public sealed class AgentGrain(
         return Task.FromResult(Position());
     }
 
-    public async Task<AgentInfo> Connected(string connectionId)
+    public async Task<AgentInfo> Connected(string connectionId, IInboxObserver observer)
     {
         RequireRegistered();
         var now = clock.GetUtcNow();
-        _connections[connectionId] = now;
+        _connections[connectionId] = new LiveConnection(observer, now);
         Agent.LastSeen = now;
         await ChangeStatus(Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status);
         await KeepTasks();
@@ -295,7 +302,7 @@ public sealed class AgentGrain(
     {
         var now = clock.GetUtcNow();
         var timeout = presence.Value.OfflineAfter;
-        foreach (var stale in _connections.Where(connection => now - connection.Value > timeout).Select(c => c.Key).ToList())
+        foreach (var stale in _connections.Where(connection => now - connection.Value.Renewed > timeout).Select(c => c.Key).ToList())
         {
             // A gateway that stopped renewing its connection (it crashed) no longer keeps the agent present.
             _connections.Remove(stale);
@@ -334,3 +341,5 @@ public sealed class AgentGrain(
         return result;
     }
 }
+
+internal readonly record struct LiveConnection(IInboxObserver Observer, DateTimeOffset Renewed);

@@ -7,19 +7,18 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
-using Orleans.Streams;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
 
 /// <summary>
-/// One WebSocket: requests in, acks and pushes out. After agent:register it subscribes to the agent's
-/// stream, replays the inbox after the client's last sequence, then forwards live events in sequence
-/// order, filling any gap from the inbox (the stream is the fast path, the inbox the guarantee).
+/// One WebSocket: requests in, acks and pushes out. After agent:register it registers with the agent's grain
+/// as the agent's inbox observer, replays the inbox after the client's last sequence, then forwards live events
+/// in sequence order, filling any gap from the inbox (the push is the fast path, the inbox the guarantee).
 /// Everything bound for the client waits in a bounded queue; a client that lets it overflow is
 /// disconnected and resumes from its last ack.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "RunAsync owns the token sources and disposes them when the connection ends; a connection runs once.")]
-public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
+public sealed partial class AgentConnection : IInboxObserver
 {
     private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
@@ -37,7 +36,7 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
     private readonly Channel<byte[]> _frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true });
     private readonly HashSet<string> _watchedKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watchedPrefixes = new(StringComparer.Ordinal);
-    private StreamSubscriptionHandle<AgentEvent>? _subscription;
+    private IInboxObserver? _observer;
     private Task _pump = Task.CompletedTask;
     private Task _renewal = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
@@ -90,18 +89,10 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
     }
 
-    /// <summary>Stream callback: never blocks the stream; a full queue disconnects this client only.</summary>
-    public Task OnNextAsync(AgentEvent item, StreamSequenceToken? token = null)
+    /// <summary>The agent's grain pushing what it stored: never blocks the grain; a full queue disconnects this client only.</summary>
+    public Task Stored(AgentEvent item)
     {
         Push(item);
-        return Task.CompletedTask;
-    }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex, Id);
         return Task.CompletedTask;
     }
 
@@ -292,12 +283,11 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
 
         AgentName = agent.Name;
         var grain = _cluster.GetGrain<IAgentGrain>(AgentKey!);
-        // Subscribe before reading the inbox: whatever is stored from here on also arrives live.
-        _subscription = await _cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
-            .GetStream<AgentEvent>(AgentChannelStreams.ForAgent(AgentKey!)).SubscribeAsync(this);
-        _gateway.SubscriptionStarted();
+        // Register before reading the inbox: whatever is stored from here on also arrives live.
+        _observer = _cluster.CreateObjectReference<IInboxObserver>(this);
+        _gateway.ObserverCreated();
         _gateway.Track(this);
-        agent = await grain.Connected(Id);
+        agent = await grain.Connected(Id, _observer);
         var position = await grain.GetInboxPosition();
         var replayFrom = Math.Min(request.LastSeq ?? position.AckedSeq, position.LastSeq);
         return (new RegisterAck(agent, newToken, position, replayFrom), () =>
@@ -307,6 +297,11 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         });
     }
 
+    /// <summary>Not a frame: tells the pump the inbox holds events up to its seq.</summary>
+    private const string InboxCheckEvent = "";
+
+    private static AgentEvent InboxCheck(long lastSeq) => new(InboxCheckEvent, lastSeq, default);
+
     /// <summary>The one writer of pushes: inbox replay first, then live events in sequence order, no gap, no repeat.</summary>
     private async Task Pump(IAgentGrain grain, long replayFrom)
     {
@@ -315,7 +310,14 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
             var lastSent = await SendInboxAfter(grain, replayFrom);
             await foreach (var item in _events.Reader.ReadAllAsync(_closing.Token))
             {
-                if (item.Seq is not { } seq)
+                if (item.Event == InboxCheckEvent)
+                {
+                    if (item.Seq > lastSent)
+                    {
+                        lastSent = await SendInboxAfter(grain, lastSent);
+                    }
+                }
+                else if (item.Seq is not { } seq)
                 {
                     await Send(new ServerFrame(item.Event, null, null, item.Data));
                 }
@@ -366,15 +368,22 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         {
             while (await timer.WaitForNextTickAsync(_closing.Token))
             {
-                await grain.Connected(Id);
+                try
+                {
+                    await grain.Connected(Id, _observer!);
+                    // A push that never arrived (its grain moved, its silo died) with nothing after it to show the
+                    // gap: the pump fills up to this from the inbox.
+                    Push(InboxCheck((await grain.GetInboxPosition()).LastSeq));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // A silo failing over: the next renewal finds the grain again.
+                    LogRenewFailed(exception, Id);
+                }
             }
         }
         catch (OperationCanceledException)
         {
-        }
-        catch (Exception exception)
-        {
-            LogRenewFailed(exception, Id);
         }
     }
 
@@ -467,22 +476,10 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
         }
     }
 
-    /// <summary>Gives back what the connection held: its stream subscription, its place in the gateway, its presence.</summary>
+    /// <summary>Gives back what the connection held: its place in the gateway, its presence, its inbox observer.</summary>
     private async Task ReleaseAsync()
     {
         _gateway.Untrack(this);
-        if (_subscription is not null)
-        {
-            try
-            {
-                await _subscription.UnsubscribeAsync();
-            }
-            catch (Exception exception)
-            {
-                LogUnsubscribeFailed(exception, Id);
-            }
-            _gateway.SubscriptionEnded();
-        }
         await Task.WhenAll(_pump, _renewal);
         if (AgentKey is not null)
         {
@@ -494,6 +491,12 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
             {
                 LogDisconnectFailed(exception, Id);
             }
+        }
+        // After the grain let go of it, so no push is on its way to an observer that no longer exists.
+        if (_observer is not null)
+        {
+            _cluster.DeleteObjectReference<IInboxObserver>(_observer);
+            _gateway.ObserverDeleted();
         }
     }
 
@@ -511,12 +514,6 @@ public sealed partial class AgentConnection : IAsyncObserver<AgentEvent>
 
     [LoggerMessage(LogLevel.Warning, "Presence renewal for connection {ConnectionId} failed")]
     private partial void LogRenewFailed(Exception exception, string connectionId);
-
-    [LoggerMessage(LogLevel.Warning, "Stream error on connection {ConnectionId}")]
-    private partial void LogStreamError(Exception exception, string connectionId);
-
-    [LoggerMessage(LogLevel.Warning, "Unsubscribing connection {ConnectionId} failed")]
-    private partial void LogUnsubscribeFailed(Exception exception, string connectionId);
 
     [LoggerMessage(LogLevel.Warning, "Marking connection {ConnectionId} disconnected failed")]
     private partial void LogDisconnectFailed(Exception exception, string connectionId);

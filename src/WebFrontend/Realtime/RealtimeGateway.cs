@@ -27,15 +27,15 @@ public sealed partial class RealtimeGateway(
     private readonly ConcurrentDictionary<string, AgentConnection> _connections = new(StringComparer.Ordinal);
     private readonly Meter _meter = meters.Create(Hosting.AgentChannelMetrics.MeterName);
     private StreamSubscriptionHandle<AgentEvent>? _activity;
-    private int _subscriptions;
+    private int _observers;
 
     /// <summary>Registered connections right now.</summary>
     public int ConnectionCount => _connections.Count;
 
     public IEnumerable<AgentConnection> Connections => _connections.Values;
 
-    /// <summary>Per-agent stream subscriptions held right now (one per registered connection).</summary>
-    public int SubscriptionCount => Volatile.Read(ref _subscriptions);
+    /// <summary>Inbox observers this gateway holds right now (one per registered connection).</summary>
+    public int ObserverCount => Volatile.Read(ref _observers);
 
     public async Task Accept(HttpContext context)
     {
@@ -55,14 +55,14 @@ public sealed partial class RealtimeGateway(
 
     internal void Untrack(AgentConnection connection) => _connections.TryRemove(connection.Id, out _);
 
-    internal void SubscriptionStarted() => Interlocked.Increment(ref _subscriptions);
+    internal void ObserverCreated() => Interlocked.Increment(ref _observers);
 
-    internal void SubscriptionEnded() => Interlocked.Decrement(ref _subscriptions);
+    internal void ObserverDeleted() => Interlocked.Decrement(ref _observers);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _meter.CreateObservableGauge("agentchannel.realtime.connections", () => ConnectionCount, description: "Registered WebSocket connections");
-        _meter.CreateObservableGauge("agentchannel.realtime.subscriptions", () => SubscriptionCount, description: "Per-agent stream subscriptions");
+        _meter.CreateObservableGauge("agentchannel.realtime.observers", () => ObserverCount, description: "Inbox observers held for registered connections");
         _activity = await cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
             .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
         // On stopping, before the web server stops: it waits for open requests, and a socket stays open until
