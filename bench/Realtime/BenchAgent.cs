@@ -109,6 +109,10 @@ public sealed class BenchAgent : IAsyncDisposable
     public static long MalformedFrames => Interlocked.Read(ref _malformedFrames);
 
     private static long _malformedFrames;
+    private static double _lastPushAtMs;
+
+    /// <summary>Milliseconds since any agent of this process last received a push.</summary>
+    public static double SinceLastPushMs => Clock.NowMs - Volatile.Read(ref _lastPushAtMs);
 
     private void Dispatch(ReadOnlyMemory<byte> frame)
     {
@@ -144,6 +148,7 @@ public sealed class BenchAgent : IAsyncDisposable
             }
             return;
         }
+        Volatile.Write(ref _lastPushAtMs, Clock.NowMs);
         var seq = root.TryGetProperty("seq", out var seqElement) ? seqElement.GetInt64() : 0;
         if (seq > 0)
         {
@@ -159,7 +164,10 @@ public sealed class BenchAgent : IAsyncDisposable
             if (_socket.State == WebSocketState.Open)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                // Not CloseAsync: it reads until the server's close frame, concurrently with the read loop, and
+                // the two then split frames between them. The read loop takes the close frame and ends.
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                await _reading.WaitAsync(timeout.Token);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or WebSocketException)
@@ -208,4 +216,15 @@ public static class Clock
     public static string Stamp() => NowMs.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     public static double Since(string stamp) => NowMs - double.Parse(stamp, System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>This process's CPU use since it was made, as a share of all cores (server and generator share the process).</summary>
+public sealed class CpuMeter
+{
+    private readonly TimeSpan _cpuAtStart = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+    private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public double Share =>
+        (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart)
+        / (System.Diagnostics.Stopwatch.GetElapsedTime(_startedAt) * Environment.ProcessorCount);
 }
