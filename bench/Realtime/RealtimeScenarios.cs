@@ -327,6 +327,7 @@ public static class RealtimeScenarios
                 : Task.FromCanceled(new CancellationToken(true)))));
         await Task.Delay(TimeSpan.FromMilliseconds(warmUpUntil - Clock.NowMs));
         started = Clock.NowMs;
+        Console.Error.WriteLine("measuring");
         Volatile.Write(ref measuring, true);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
