@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Tests;
 
@@ -145,6 +148,32 @@ public sealed class RealtimeLifecycleTests
 
         (await first.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
         (await second.NextPush(p => p["event"]!.GetValue<string>() == "message:received"))["seq"]!.GetValue<long>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_event_stored_while_the_agents_grain_knew_no_connection_arrives_at_the_next_renewal()
+    {
+        using var database = new TempDatabase();
+        var path = database.Path;
+        // The connection renews every OfflineAfter / 3: about once a second.
+        await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
+        {
+            ["AgentChannel:Presence:OfflineAfterSeconds"] = "3",
+        });
+        await using var reader = await WsClient.Connect(server);
+        await reader.Register(new { name = "reader", type = "llm" });
+        await using var sender = await WsClient.Connect(server);
+        await sender.Register(new { name = "writer", type = "llm" });
+
+        // What a grain re-activated elsewhere (its silo died) knows of the connection until the connection renews:
+        // nothing, so the event below is stored but pushed to no one, and nothing comes after it to show a gap.
+        var connection = server.Gateway.Connections.Single(c => c.AgentName == "reader");
+        await server.Services.GetRequiredService<IClusterClient>()
+            .GetGrain<IAgentGrain>(AgentNames.Key("reader")).Disconnected(connection.Id);
+        await sender.Ack("message:send", new { content = "while forgotten", recipients = new[] { "reader" } });
+
+        var received = await reader.NextPush(p => p["event"]!.GetValue<string>() == "message:received");
+        (received["seq"]!.GetValue<long>(), received["data"]!["content"]!.GetValue<string>()).ShouldBe((1, "while forgotten"));
     }
 
     [Fact]
