@@ -5,6 +5,7 @@ using Orleans.AgentChannel.Bench.Realtime;
 var scenarios = new Dictionary<string, Func<string[], Task>>
 {
     ["direct"] = RealtimeScenarios.Direct,
+    ["client-direct"] = RealtimeScenarios.ClientDirect,
     ["paced"] = RealtimeScenarios.FixedRate,
     ["fanout"] = RealtimeScenarios.Fanout,
     ["tasks"] = RealtimeScenarios.Tasks,

@@ -18,14 +18,23 @@ public sealed class BenchServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private BenchServer(WebApplication app, Uri address, string directory)
+    private BenchServer(WebApplication app, Uri address, string directory, int gatewayPort, string clusterId)
     {
         _app = app;
         Address = address;
         _directory = directory;
+        GatewayPort = gatewayPort;
+        ClusterId = clusterId;
     }
 
     public Uri Address { get; }
+
+    /// <summary>Where Orleans clients (the C# AgentClient) reach the embedded silo.</summary>
+    public int GatewayPort { get; }
+
+    public string ClusterId { get; }
+
+    public string Directory => _directory;
 
     public string DatabasePath => Path.Combine(_directory, "bench.db");
 
@@ -34,15 +43,17 @@ public sealed class BenchServer : IAsyncDisposable
     public static async Task<BenchServer> Start(string? directory = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), $"agentchannel-bench-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(directory);
+        System.IO.Directory.CreateDirectory(directory);
+        var gatewayPort = FreePort();
+        var clusterId = $"bench-{Guid.NewGuid():N}";
         var settings = new Dictionary<string, string?>
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["AgentChannel:OperatorToken"] = OperatorToken,
             ["AgentChannel:Storage:SqlitePath"] = Path.Combine(directory, "bench.db"),
             ["AgentChannel:Silo:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["AgentChannel:Silo:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["AgentChannel:Silo:ClusterId"] = $"bench-{Guid.NewGuid():N}",
+            ["AgentChannel:Silo:GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AgentChannel:Silo:ClusterId"] = clusterId,
             // A burst to one agent must not trip the slow-reader guard: the generator reads as fast as it can.
             ["AgentChannel:Realtime:SendQueueCapacity"] = "200000",
             ["AgentChannel:Limits:MaxRecipients"] = "1000",
@@ -51,7 +62,7 @@ public sealed class BenchServer : IAsyncDisposable
         var app = AgentChannelHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new BenchServer(app, new Uri(address), directory);
+        return new BenchServer(app, new Uri(address), directory, gatewayPort, clusterId);
     }
 
     public async ValueTask DisposeAsync()
@@ -59,7 +70,7 @@ public sealed class BenchServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        System.IO.Directory.Delete(_directory, recursive: true);
     }
 
     public static int FreePort()

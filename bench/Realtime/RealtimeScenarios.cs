@@ -11,7 +11,7 @@ namespace Orleans.AgentChannel.Bench.Realtime;
 /// each beside a baseline from the same run: the bare Kestrel echo for transport, raw SQLite for storage.
 /// Client and server share this process and its cores, as they would on one machine.
 /// </summary>
-public static class RealtimeScenarios
+public static partial class RealtimeScenarios
 {
     private const int Window = 8;
     private static readonly object WorkRequirements = new { capabilities = new[] { "bench-work" } };
