@@ -223,7 +223,8 @@ public sealed class McpTests(ServerFixture fixture)
     public async Task A_token_acts_only_as_its_own_agent()
     {
         var alice = await RegisterBusy("mcp-alice");
-        var bob = await fixture.Register("mcp-bob");
+        var own = ServerFixture.OwnCapability();
+        var bob = await fixture.Register("mcp-bob", own);
         await using var asAlice = await McpAgent.Connect(fixture.Server, alice.Token);
         (await bob.Http.Post("/api/messages", new { content = "for alice", recipients = new[] { alice.Name } })).Status.ShouldBe(HttpStatusCode.Created);
         (await alice.Http.Post("/api/messages", new { content = "for bob", recipients = new[] { bob.Name } })).Status.ShouldBe(HttpStatusCode.Created);
@@ -234,7 +235,7 @@ public sealed class McpTests(ServerFixture fixture)
             ["sender"]!.GetValue<string>().ShouldBe(alice.Name);
         await asAlice.CallFailing("register_agent", new { name = bob.Name, type = "takeover" }, "conflict");
 
-        var bobsTask = await bob.Http.Post("/api/tasks", new { title = "bob's", assign_to = bob.Name });
+        var bobsTask = await bob.Http.Post("/api/tasks", new { title = "bob's", assign_to = bob.Name, requirements = new { capabilities = new[] { own } } });
         bobsTask.Status.ShouldBe(HttpStatusCode.Created, bobsTask.Body?.ToJsonString());
         var taskId = bobsTask.Json["id"]!.GetValue<string>();
         await asAlice.CallFailing("complete_task", new { task_id = taskId }, "forbidden");

@@ -38,9 +38,10 @@ public sealed class MessagesApiTests(ServerFixture fixture)
     public async Task Channel_and_task_thread_messages_are_filterable()
     {
         var poster = await fixture.Register("poster");
-        var worker = await fixture.Register("worker");
+        var own = ServerFixture.OwnCapability();
+        var worker = await fixture.Register("worker", own);
         var channel = $"room-{Guid.NewGuid():N}"[..13];
-        var task = await poster.Http.Post("/api/tasks", new { title = "threaded", assign_to = worker.Name });
+        var task = await poster.Http.Post("/api/tasks", new { title = "threaded", assign_to = worker.Name, requirements = new { capabilities = new[] { own } } });
         var taskId = task.Json["id"]!.GetValue<string>();
 
         (await poster.Http.Post("/api/messages", new { content = "hello room", channel })).Status.ShouldBe(HttpStatusCode.Created);

@@ -31,6 +31,14 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     /// <summary>Registers a uniquely named agent and returns its name, id and a client carrying its token.</summary>
+    /// <summary>
+    /// A capability no other agent has. Tests share this server, and a task without requirements that a test leaves
+    /// open goes back to the engine when its assignee goes offline, which hands it to any online agent: another
+    /// test's, whose inbox then holds an event that test did not expect. Give such tasks this as a requirement and
+    /// their agent this capability.
+    /// </summary>
+    public static string OwnCapability() => $"own-{Guid.NewGuid():N}";
+
     public async Task<TestAgent> Register(string prefix, params string[] capabilities)
     {
         var name = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

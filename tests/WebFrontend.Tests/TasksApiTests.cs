@@ -106,11 +106,12 @@ public sealed class TasksApiTests(ServerFixture fixture)
     public async Task List_filters_by_status_assignee_creator_priority_and_pages()
     {
         var creator = await fixture.Register("lister");
-        var worker = await fixture.Register("listed");
+        var own = ServerFixture.OwnCapability();
+        var worker = await fixture.Register("listed", own);
         for (var i = 0; i < 4; i++)
         {
             (await creator.Http.Post("/api/tasks", new { title = $"task {i}", priority = i < 2 ? 1 : 4, assign_to = i % 2 == 0 ? worker.Name : null,
-                    requirements = i % 2 == 0 ? null : Unassignable() }))
+                    requirements = i % 2 == 0 ? new { capabilities = new[] { own } } : Unassignable() }))
                 .Status.ShouldBe(HttpStatusCode.Created);
         }
 
