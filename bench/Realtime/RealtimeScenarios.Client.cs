@@ -1,8 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Orleans.AgentChannel.Client;
-using Orleans.Configuration;
 
 namespace Orleans.AgentChannel.Bench.Realtime;
 
@@ -10,7 +7,7 @@ public static partial class RealtimeScenarios
 {
     /// <summary>
     /// <c>direct</c> through the C# <see cref="AgentClient"/>: the agents join the cluster as Orleans clients (sharing
-    /// one client connection to the silo's gateway, as agents in one program would) instead of WebSockets.
+    /// one Orleans client connection to the silo's gateway, as agents in one program would) instead of WebSockets.
     /// </summary>
     public static async Task ClientDirect(string[] args)
     {
@@ -22,21 +19,21 @@ public static partial class RealtimeScenarios
         foreach (var count in counts)
         {
             await using var server = await BenchServer.Start();
-            using var clientHost = await StartClusterClient(server);
-            var cluster = clientHost.Services.GetRequiredService<IClusterClient>();
             var latencies = new Latencies();
             var delivered = 0L;
             var measuring = false;
             var agents = new AgentClient[count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, cancellation) =>
+            async Task<AgentClient> Connect(int index, IClusterClient? cluster)
             {
                 var agent = await AgentClient.ConnectAsync(new AgentClientOptions
                 {
-                    Name = $"cs-{i}",
+                    Name = $"cs-{index}",
+                    Gateways = [new IPEndPoint(IPAddress.Loopback, server.GatewayPort)],
+                    ClusterId = server.ClusterId,
                     ClusterClient = cluster,
-                    TokenFile = Path.Combine(server.Directory, "tokens", $"cs-{i}.token"),
+                    TokenFile = Path.Combine(server.Directory, "tokens", $"cs-{index}.token"),
                     ReceivePresenceEvents = false,
-                }, cancellation);
+                });
                 agent.OnMessage(message =>
                 {
                     if (Volatile.Read(ref measuring))
@@ -47,8 +44,12 @@ public static partial class RealtimeScenarios
                     return Task.CompletedTask;
                 });
                 agent.Start();
-                agents[i] = agent;
-            });
+                return agent;
+            }
+            // The first agent starts the Orleans client; the others join through it (AgentClientOptions.ClusterClient).
+            agents[0] = await Connect(0, null);
+            await Parallel.ForEachAsync(Enumerable.Range(1, count - 1), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+                async (i, _) => agents[i] = await Connect(i, agents[0].ClusterClient));
 
             var stopAt = Clock.NowMs + (WarmUp + measure).TotalMilliseconds;
             var sending = Task.WhenAll(agents.Select((agent, index) =>
@@ -64,28 +65,12 @@ public static partial class RealtimeScenarios
             Volatile.Write(ref measuring, false);
             var rate = Interlocked.Read(ref delivered) / ((Clock.NowMs - started) / 1000);
             await sending;
-            foreach (var agent in agents)
+            // The first one last: it owns the Orleans client the others use.
+            foreach (var agent in agents.Reverse())
             {
                 await agent.DisposeAsync();
             }
-            await clientHost.StopAsync();
             Console.WriteLine($"| {count:N0} | {rate:N0} | {latencies.Format()} |");
         }
-    }
-
-    private static async Task<IHost> StartClusterClient(BenchServer server)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.UseOrleansClient(client => client
-            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, server.GatewayPort))
-            .Configure<ClusterOptions>(options =>
-            {
-                options.ClusterId = server.ClusterId;
-                options.ServiceId = AgentClientOptions.DefaultClusterId;
-            })
-            .AddAgentChannelStreams());
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 }
