@@ -18,33 +18,15 @@ internal sealed partial class ClusterRecovery(
     ILocalSiloDetails localSilo,
     TaskRecovery tasks,
     PresenceRecovery presence,
-    ILogger<ClusterRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+    ILogger<ClusterRecovery> logger) : SiloBackgroundLoop
 {
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _watching = Task.CompletedTask;
-
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(ClusterRecovery), ServiceLifecycleStage.Active,
-            _ =>
-            {
-                _watching = Task.Run(Watch, CancellationToken.None);
-                return Task.CompletedTask;
-            },
-            async _ =>
-            {
-                await _stopping.CancelAsync();
-                await _watching;
-            });
-
-    public void Dispose() => _stopping.Dispose();
-
-    private async Task Watch()
+    protected override async Task RunAsync(CancellationToken stopping)
     {
         var known = new HashSet<SiloAddress>(
             membership.CurrentSnapshot.Members.Values.Where(member => member.Status == SiloStatus.Dead).Select(member => member.SiloAddress));
         try
         {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(_stopping.Token))
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
             {
                 var newlyDead = snapshot.Members.Values
                     .Where(member => member.Status == SiloStatus.Dead && !member.SiloAddress.Equals(localSilo.SiloAddress) && known.Add(member.SiloAddress))

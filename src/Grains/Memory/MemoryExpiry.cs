@@ -13,33 +13,16 @@ internal sealed partial class MemoryExpiry(
     IGrainFactory grains,
     IOptions<LimitsOptions> limits,
     TimeProvider clock,
-    ILogger<MemoryExpiry> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+    ILogger<MemoryExpiry> logger) : SiloBackgroundLoop
 {
     private const int BatchSize = 200;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _sweeping = Task.CompletedTask;
 
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(MemoryExpiry), ServiceLifecycleStage.Active,
-            _ =>
-            {
-                _sweeping = Task.Run(Sweep, CancellationToken.None);
-                return Task.CompletedTask;
-            },
-            async _ =>
-            {
-                await _stopping.CancelAsync();
-                await _sweeping;
-            });
-
-    public void Dispose() => _stopping.Dispose();
-
-    private async Task Sweep()
+    protected override async Task RunAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(limits.Value.MemoryExpirySweepSeconds), clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            while (await timer.WaitForNextTickAsync(stopping))
             {
                 try
                 {
