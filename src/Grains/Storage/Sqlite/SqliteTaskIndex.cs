@@ -12,17 +12,7 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
     {
         var stats = StatsTaskColumns.Of(task);
         var upsert = transaction.Statement(
-            """
-            INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
-                               capabilities, first_assigned_at, closed_at, assignments)
-            VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document,
-                    @capabilities, @first_assigned_at, @closed_at, @assignments)
-            ON CONFLICT (id) DO UPDATE SET
-                status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
-                document = excluded.document, capabilities = excluded.capabilities,
-                first_assigned_at = excluded.first_assigned_at, assignments = excluded.assignments,
-                closed_at = COALESCE(tasks.closed_at, excluded.closed_at)
-            """,
+            TaskIndexSql.Upsert,
             ("@id", task.Id.ToString()), ("@status", AgentChannelJson.WireName(task.Status)), ("@priority", task.Priority),
             ("@creator", AgentNames.Key(task.Creator)), ("@assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
             ("@created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
