@@ -133,11 +133,12 @@ public sealed class AgentGrain(
         // gone receiver never holds up the sender); receivers drop what they already sent and fetch any gap
         // from the inbox. A grain observer, not a stream: one call instead of a queue, a poll and a pub-sub hop
         // (DESIGN.md measured 10-100x less push latency; bench/README.md has what it did end to end).
-        foreach (var connection in _connections.Values)
+        foreach (var (seq, item) in numbered)
         {
-            foreach (var (seq, item) in numbered)
+            var stored = new AgentEvent(item.Event, seq, item.Data);
+            foreach (var connection in _connections.Values)
             {
-                _ = connection.Observer.Stored(new AgentEvent(item.Event, seq, item.Data));
+                _ = connection.Observer.Stored(stored);
             }
         }
     }
