@@ -481,6 +481,7 @@ public sealed partial class AgentClient : IAsyncDisposable
                 cluster.ServiceId = options.ServiceId;
             });
             client.AddAgentChannelStreams();
+            client.Services.AddGrainInterfaceTypeCache();
         });
         var host = builder.Build();
         try

@@ -102,6 +102,7 @@ public static class ClusterHosting
     public static IClientBuilder UseAgentChannelCluster(this IClientBuilder client, IConfiguration configuration)
     {
         var services = client.Services;
+        services.AddGrainInterfaceTypeCache();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -35,6 +35,7 @@ public static class SiloBuilderExtensions
         services.AddOptions<PluginOptions>().Bind(configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddGrainInterfaceTypeCache();
 
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddAgentChannelPlugins(configuration);
