@@ -58,6 +58,15 @@ public sealed class SqliteStorageTests : StorageContractTests
     public async Task A_failing_write_fails_alone_and_the_rest_of_its_batch_commits()
     {
         var log = new SqliteMessageLog(_database, _writes);
+        // Holds the writer in a batch of its own, so the three writes below queue up and share the next one.
+        var writerHeld = new TaskCompletionSource();
+        using var release = new ManualResetEventSlim();
+        var holding = _writes.Enqueue(_ =>
+        {
+            writerHeld.SetResult();
+            release.Wait(TestContext.Current.CancellationToken);
+        });
+        await writerHeld.Task;
         var before = log.Append(Message("before", ["carol"]), null);
         var failing = _writes.Enqueue(transaction =>
         {
@@ -66,6 +75,8 @@ public sealed class SqliteStorageTests : StorageContractTests
             throw new InvalidOperationException("refused on purpose");
         });
         var after = log.Append(Message("after", ["carol"]), null);
+        release.Set();
+        await holding;
 
         await Should.ThrowAsync<InvalidOperationException>(() => failing);
         await before;

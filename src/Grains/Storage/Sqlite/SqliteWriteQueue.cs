@@ -10,8 +10,8 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// Group commit for the message log and the query tables. SQLite has one writer, and a transaction per
 /// row tops out at a few thousand rows/s; here every write waiting when the writer comes round shares one
 /// transaction. Each caller's task completes only after the transaction that holds its write commits, so
-/// "returned" still means "stored". A write that throws is rolled back to its own savepoint and fails
-/// alone; the rest of its batch commits.
+/// "returned" still means "stored". A write that throws fails alone: its batch is rolled back and run again
+/// with a savepoint around each write, and the rest of it commits.
 /// </summary>
 public sealed partial class SqliteWriteQueue : IAsyncDisposable
 {
@@ -30,7 +30,10 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         _writer = Task.Run(WriteLoop);
     }
 
-    /// <summary>Runs <paramref name="write"/> inside the next batch's transaction; completes after commit.</summary>
+    /// <summary>
+    /// Runs <paramref name="write"/> inside the next batch's transaction; completes after commit. It may run a
+    /// second time (after its batch was rolled back for another write's failure), so it touches nothing but the transaction.
+    /// </summary>
     public Task<T> Enqueue<T>(Func<SqliteTransaction, T> write)
     {
         var pending = new PendingWrite<T>(write);
@@ -83,7 +86,52 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     private static void CommitBatch(SqliteConnection connection, List<PendingWrite> batch)
     {
+        if (!TryCommitTogether(connection, batch, out var failure))
+        {
+            if (batch.Count == 1)
+            {
+                batch[0].Fail(failure);
+            }
+            else
+            {
+                CommitEachInItsSavepoint(connection, batch);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The usual case: every write in one transaction, nothing around each (a savepoint and its release were two
+    /// of a message's five statements). If a write throws, nothing of the attempt is kept and the caller goes again
+    /// write by write.
+    /// </summary>
+    private static bool TryCommitTogether(SqliteConnection connection, List<PendingWrite> batch, out Exception failure)
+    {
         // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here, not mid-batch.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var write in batch)
+        {
+            try
+            {
+                write.Execute(transaction);
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+                return false; // disposing the transaction rolls it back
+            }
+        }
+        transaction.Commit();
+        foreach (var write in batch)
+        {
+            write.Succeed();
+        }
+        failure = null!;
+        return true;
+    }
+
+    /// <summary>A batch in which a write threw: each write in a savepoint of its own, so the one that throws fails alone.</summary>
+    private static void CommitEachInItsSavepoint(SqliteConnection connection, List<PendingWrite> batch)
+    {
         using var transaction = connection.BeginTransaction(deferred: false);
         var succeeded = new List<PendingWrite>(batch.Count);
         foreach (var write in batch)
