@@ -64,6 +64,39 @@ public sealed class RealtimeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Pipelined_sends_are_stored_and_delivered_in_order_and_a_refused_one_fails_alone()
+    {
+        await using var sender = await WsClient.Connect(fixture.Server);
+        await using var receiver = await WsClient.Connect(fixture.Server);
+        await sender.Register(new { name = UniqueName("pipe-snd"), type = "llm" });
+        var receiverName = (await receiver.Register(new { name = UniqueName("pipe-rcv"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        var room = UniqueName("pipe-room");
+        await sender.Ack("channel:join", new { channel = room });
+        var drafts = Enumerable.Range(0, 60).Select(i => i switch
+        {
+            10 => new { content = "to nobody", recipients = new[] { UniqueName("nobody") } },
+            20 => (object)new { content = 20, recipients = new[] { receiverName } },
+            30 => new { content = "into the room", channel = room },
+            _ => new { content = $"p{i}", recipients = new[] { receiverName } },
+        }).ToList();
+
+        var replies = await sender.Pipeline("message:send", drafts);
+
+        replies[10]["event"]!.GetValue<string>().ShouldBe("error");
+        replies[10]["data"]!["code"]!.GetValue<string>().ShouldBe("not_found");
+        replies[20]["event"]!.GetValue<string>().ShouldBe("error");
+        replies[20]["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        var acked = replies.Where((_, i) => i is not (10 or 20)).ToList();
+        acked.ShouldAllBe(reply => reply["event"]!.GetValue<string>() == "ack");
+        var sequences = acked.Select(reply => reply["data"]!["sequence"]!.GetValue<long>()).ToList();
+        sequences.ShouldBe(sequences.Order().ToList(), "stored in the order they were sent");
+        var expected = Enumerable.Range(0, 60).Where(i => i is not (10 or 20 or 30)).Select(i => $"p{i}").ToList();
+        var received = await receiver.Collect("message:received", expected.Count);
+        received.Select(push => push["data"]!["content"]!.GetValue<string>()).ShouldBe(expected);
+        received.Select(push => push["seq"]!.GetValue<long>()).ShouldBe(Enumerable.Range(1, expected.Count).Select(i => (long)i));
+    }
+
+    [Fact]
     public async Task An_offline_agent_gets_all_1000_messages_in_order_on_reconnect_and_nothing_again_after_acking()
     {
         var sender = await fixture.Register("bulk-sender");

@@ -91,6 +91,24 @@ public sealed class WsClient : IAsyncDisposable
         return await reply.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Sends the requests one after another without waiting for replies, then returns every reply, in request order.</summary>
+    public async Task<List<JsonNode>> Pipeline(string eventName, IReadOnlyList<object> datas)
+    {
+        var replies = new List<Task<JsonNode>>(datas.Count);
+        foreach (var data in datas)
+        {
+            var id = $"r{Interlocked.Increment(ref _nextId)}";
+            var reply = new TaskCompletionSource<JsonNode>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_pending)
+            {
+                _pending[id] = reply;
+            }
+            replies.Add(reply.Task);
+            await SendRaw(JsonSerializer.Serialize(new { @event = eventName, id, data }));
+        }
+        return [.. await Task.WhenAll(replies).WaitAsync(Deadline, TestContext.Current.CancellationToken)];
+    }
+
     /// <summary>Sends a request that must be acked and returns the ack's data.</summary>
     public async Task<JsonNode> Ack(string eventName, object? data = null)
     {

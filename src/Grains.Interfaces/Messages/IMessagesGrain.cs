@@ -12,6 +12,14 @@ public interface IMessagesGrain : IGrainWithIntegerKey
     [Alias("send")]
     Task<MessageInfo> Send(Caller caller, MessageDraft draft);
 
+    /// <summary>
+    /// Several drafts of one sender, stored in their order, each accepted or refused on its own (one refused
+    /// draft changes nothing for the others). The messages without a channel are stored in one write and reach
+    /// each recipient in one inbox append: a connection sends what queued up behind a send this way.
+    /// </summary>
+    [Alias("send-many")]
+    Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts);
+
     /// <summary>One message by id; throws not_found.</summary>
     [Alias("get")]
     Task<MessageInfo> Get(Guid id);

@@ -15,6 +15,12 @@ public sealed record MessageDraft(
     [property: Id(4)] string? MessageType = null,
     [property: Id(5)] RawJson? Metadata = null);
 
+/// <summary>What became of one draft of several sent together: the stored message, or why it was refused.</summary>
+[GenerateSerializer, Immutable, Alias("send-outcome")]
+public sealed record SendOutcome(
+    [property: Id(0)] MessageInfo? Message,
+    [property: Id(1)] Errors.AgentChannelException? Error);
+
 /// <summary>A stored message. <see cref="Sequence"/> is its position in the append-only log.</summary>
 [GenerateSerializer, Immutable, Alias("message-info")]
 public sealed record MessageInfo(

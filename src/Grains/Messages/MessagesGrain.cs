@@ -18,26 +18,64 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
 {
     public async Task<MessageInfo> Send(Caller caller, MessageDraft draft)
     {
-        var valid = MessageRules.Validate(draft, limits.Value);
-        TaskInfo? task = null;
-        if (valid.TaskId is { } taskId)
-        {
-            task = await GrainFactory.GetGrain<ITaskGrain>(taskId).Get();
-        }
-        if (valid.Channel is { } channel)
-        {
-            // The channel's grain validates and intercepts it itself: it is the one owner of channel posts.
-            return await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, draft);
-        }
+        var outcome = (await SendMany(caller, [draft]))[0];
+        return outcome.Message ?? throw outcome.Error!;
+    }
 
-        IReadOnlyList<string> recipients = valid.Recipients.Count > 0
-            ? await CanonicalRecipients(valid.Recipients)
-            : TaskParticipants(task!, caller);
-        valid = await interception.Apply(caller, valid, recipients);
-        var message = await log.Append(valid.ToMessage(caller.Name, recipients, clock.GetUtcNow()), channelSequence: null);
-        await GrainFactory.DeliverMessage(message, recipients);
-        await this.PublishActivity(EventNames.MessageReceived, message);
-        return message;
+    public async Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts)
+    {
+        var outcomes = new SendOutcome[drafts.Count];
+        // Accepted messages without a channel wait here to be stored and delivered together; a channel post
+        // first flushes them, so the log keeps the order the drafts came in.
+        var waiting = new List<(int Index, MessageInfo Message)>();
+        var canonicalNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var index = 0; index < drafts.Count; index++)
+        {
+            try
+            {
+                var valid = MessageRules.Validate(drafts[index], limits.Value);
+                TaskInfo? task = null;
+                if (valid.TaskId is { } taskId)
+                {
+                    task = await GrainFactory.GetGrain<ITaskGrain>(taskId).Get();
+                }
+                if (valid.Channel is { } channel)
+                {
+                    await StoreAndDeliver(waiting, outcomes);
+                    // The channel's grain validates and intercepts it itself: it is the one owner of channel posts.
+                    outcomes[index] = new SendOutcome(await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, drafts[index]), null);
+                    continue;
+                }
+                IReadOnlyList<string> recipients = valid.Recipients.Count > 0
+                    ? await CanonicalRecipients(valid.Recipients, canonicalNames)
+                    : TaskParticipants(task!, caller);
+                valid = await interception.Apply(caller, valid, recipients);
+                waiting.Add((index, valid.ToMessage(caller.Name, recipients, clock.GetUtcNow())));
+            }
+            catch (AgentChannelException refused)
+            {
+                outcomes[index] = new SendOutcome(null, refused);
+            }
+        }
+        await StoreAndDeliver(waiting, outcomes);
+        return outcomes;
+    }
+
+    /// <summary>One write for all of them, then one inbox append per recipient with its messages in order.</summary>
+    private async Task StoreAndDeliver(List<(int Index, MessageInfo Message)> waiting, SendOutcome[] outcomes)
+    {
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+        var stored = await log.AppendAll(waiting.Select(item => item.Message).ToList());
+        await GrainFactory.DeliverMessages(stored);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            outcomes[waiting[i].Index] = new SendOutcome(stored[i], null);
+            await this.PublishActivity(EventNames.MessageReceived, stored[i]);
+        }
+        waiting.Clear();
     }
 
     public async Task<MessageInfo> Get(Guid id) =>
@@ -46,16 +84,24 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
     public Task<MessagePage> List(MessageQuery query) =>
         log.List(query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) });
 
-    /// <summary>Every recipient must be registered; names come back as the agents spell them.</summary>
-    private async Task<IReadOnlyList<string>> CanonicalRecipients(IReadOnlyList<string> names)
+    /// <summary>
+    /// Every recipient must be registered; names come back as the agents spell them. <paramref name="known"/>
+    /// keeps the names already found for the drafts sent together.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> CanonicalRecipients(IReadOnlyList<string> names, Dictionary<string, string> known)
     {
-        var agents = await Task.WhenAll(names.Select(name => GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get()));
-        var missing = names.Where((_, index) => agents[index] is null).ToList();
+        var unknown = names.Where(name => !known.ContainsKey(name)).ToList();
+        var agents = await Task.WhenAll(unknown.Select(name => GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get()));
+        var missing = unknown.Where((_, index) => agents[index] is null).ToList();
         if (missing.Count > 0)
         {
             throw AgentChannelException.NotFound($"No agent named {string.Join(", ", missing.Select(name => $"'{name}'"))} (recipients).");
         }
-        return agents.Select(agent => agent!.Name).ToList();
+        for (var i = 0; i < unknown.Count; i++)
+        {
+            known[unknown[i]] = agents[i]!.Name;
+        }
+        return names.Select(name => known[name]).ToList();
     }
 
     /// <summary>A message in a task's thread reaches its creator and assignee, never echoing the sender.</summary>

@@ -7,6 +7,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
 
@@ -22,6 +23,9 @@ public sealed partial class AgentConnection : IInboxObserver
 {
     private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
+    /// <summary>Most message:send frames handled as one call.</summary>
+    private const int MaxSendBatch = 32;
+
     private readonly WebSocket _socket;
     private readonly IClusterClient _cluster;
     private readonly RealtimeGateway _gateway;
@@ -34,6 +38,11 @@ public sealed partial class AgentConnection : IInboxObserver
     private readonly CancellationTokenSource _abort = new();
     private readonly Channel<AgentEvent> _events;
     private readonly Channel<byte[]> _frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true });
+    // Frames read but not yet handled: the socket is read ahead of the handling, so sends that queue up behind
+    // one another can go to the grains together; full, it stops the reading (the client's socket backs up).
+    private readonly Channel<ReceivedFrame> _requests = Channel.CreateBounded<ReceivedFrame>(
+        new BoundedChannelOptions(MaxSendBatch * 2) { SingleReader = true, SingleWriter = true });
+    private Task _handling = Task.CompletedTask;
     private readonly HashSet<string> _watchedKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watchedPrefixes = new(StringComparer.Ordinal);
     private IInboxObserver? _observer;
@@ -68,6 +77,7 @@ public sealed partial class AgentConnection : IInboxObserver
     public async Task RunAsync()
     {
         _sending = SendLoop();
+        _handling = HandleLoop();
         var registerDeadline = CloseUnlessRegistered();
         try
         {
@@ -81,6 +91,8 @@ public sealed partial class AgentConnection : IInboxObserver
         {
             _receiveEnded.TrySetResult();
             Close(WebSocketCloseStatus.NormalClosure, "closing");
+            _requests.Writer.TryComplete();
+            await _handling;
             await ReleaseAsync();
             await Task.WhenAll(_sending, _closingHandshake, registerDeadline);
             _socket.Abort();
@@ -162,6 +174,9 @@ public sealed partial class AgentConnection : IInboxObserver
                 received = await _socket.ReceiveAsync(buffer.GetMemory(4096), _abort.Token);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
+                    // What the client sent before its close frame is still answered.
+                    _requests.Writer.TryComplete();
+                    await _handling;
                     Close(WebSocketCloseStatus.NormalClosure, "bye");
                     return;
                 }
@@ -182,32 +197,135 @@ public sealed partial class AgentConnection : IInboxObserver
             {
                 continue;
             }
-            if (received.MessageType == WebSocketMessageType.Binary)
-            {
-                await Reply(ServerFrame.Error, null, new WireError(ErrorKind.Invalid.ToWire(), "Frames are JSON text, not binary."));
-                continue;
-            }
-            await HandleFrame(buffer.WrittenMemory);
+            var frame = received.MessageType == WebSocketMessageType.Binary
+                ? new ReceivedFrame(null, new WireError(ErrorKind.Invalid.ToWire(), "Frames are JSON text, not binary."))
+                : Parse(buffer.WrittenSpan);
+            await _requests.Writer.WriteAsync(frame, _closing.Token);
         }
     }
 
-    private async Task HandleFrame(ReadOnlyMemory<byte> json)
+    /// <summary>A frame as read: the request, or what to answer instead when it is not one.</summary>
+    private readonly record struct ReceivedFrame(ClientFrame? Frame, WireError? Refusal)
+    {
+        public bool IsMessageSend => Frame?.Event == ClientEvents.MessageSend;
+    }
+
+    private static ReceivedFrame Parse(ReadOnlySpan<byte> json)
     {
         ClientFrame? frame;
         try
         {
-            frame = JsonSerializer.Deserialize<ClientFrame>(json.Span, AgentChannelJson.Options);
+            frame = JsonSerializer.Deserialize<ClientFrame>(json, AgentChannelJson.Options);
         }
         catch (JsonException)
         {
-            await Reply(ServerFrame.Error, null, new WireError(ErrorKind.Invalid.ToWire(), "A frame is a JSON object: {\"event\", \"id\", \"data\"}."));
-            return;
+            return new ReceivedFrame(null, new WireError(ErrorKind.Invalid.ToWire(), "A frame is a JSON object: {\"event\", \"id\", \"data\"}."));
         }
-        if (frame?.Event is not { Length: > 0 } eventName)
+        return frame?.Event is { Length: > 0 }
+            ? new ReceivedFrame(frame, null)
+            : new ReceivedFrame(frame, new WireError(ErrorKind.Invalid.ToWire(), "'event' is required.", "event"));
+    }
+
+    /// <summary>
+    /// Handles the frames in the order they came, one at a time, except that message:send frames waiting
+    /// behind each other go as one call: stored in their order in one write, each acked (or refused) on its own.
+    /// </summary>
+    private async Task HandleLoop()
+    {
+        try
         {
-            await Reply(ServerFrame.Error, frame?.Id, new WireError(ErrorKind.Invalid.ToWire(), "'event' is required.", "event"));
-            return;
+            ReceivedFrame? next = null;
+            while (next is not null || await _requests.Reader.WaitToReadAsync(_closing.Token))
+            {
+                var current = next ?? (_requests.Reader.TryRead(out var read) ? read : (ReceivedFrame?)null);
+                next = null;
+                if (current is not { } frame)
+                {
+                    continue;
+                }
+                if (frame.Refusal is { } refusal)
+                {
+                    await Reply(ServerFrame.Error, frame.Frame?.Id, refusal);
+                    continue;
+                }
+                if (!frame.IsMessageSend || AgentName is null)
+                {
+                    await HandleFrame(frame.Frame!);
+                    continue;
+                }
+                var sends = new List<ClientFrame> { frame.Frame! };
+                while (sends.Count < MaxSendBatch && _requests.Reader.TryRead(out var waiting))
+                {
+                    if (waiting.IsMessageSend && waiting.Refusal is null)
+                    {
+                        sends.Add(waiting.Frame!);
+                    }
+                    else
+                    {
+                        next = waiting;
+                        break;
+                    }
+                }
+                await (sends.Count == 1 ? HandleFrame(sends[0]) : HandleSends(sends));
+            }
         }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HandleSends(List<ClientFrame> frames)
+    {
+        var replies = new (string Event, object Data)?[frames.Count];
+        var drafts = new List<(int Index, MessageDraft Draft)>(frames.Count);
+        for (var index = 0; index < frames.Count; index++)
+        {
+            try
+            {
+                drafts.Add((index, RealtimeRequests.Body<MessageDraft>(frames[index].Data ?? default)));
+            }
+            catch (Exception error) when (error is JsonException or AgentChannelException)
+            {
+                replies[index] = (ServerFrame.Error, Refusal(error, ClientEvents.MessageSend));
+            }
+        }
+        try
+        {
+            var outcomes = await _cluster.GetGrain<IMessagesGrain>(0)
+                .SendMany(Caller.Agent(AgentName!), drafts.Select(draft => draft.Draft).ToList());
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                replies[drafts[i].Index] = outcomes[i].Message is { } stored
+                    ? (ServerFrame.Ack, stored)
+                    : (ServerFrame.Error, WireError.From(outcomes[i].Error!));
+            }
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogRequestFailed(error, ClientEvents.MessageSend, Id);
+            foreach (var (index, _) in drafts)
+            {
+                replies[index] = (ServerFrame.Error, error is AgentChannelException refused ? WireError.From(refused) : WireError.Internal);
+            }
+        }
+        for (var index = 0; index < frames.Count; index++)
+        {
+            await Reply(replies[index]!.Value.Event, frames[index].Id, replies[index]!.Value.Data);
+        }
+    }
+
+    /// <summary>What a client is told about a request it got wrong.</summary>
+    private static WireError Refusal(Exception error, string eventName) => error switch
+    {
+        AgentChannelException refused => WireError.From(refused),
+        JsonException json => new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {json.Message}",
+            string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.')),
+        _ => WireError.Internal,
+    };
+
+    private async Task HandleFrame(ClientFrame frame)
+    {
+        var eventName = frame.Event!;
         try
         {
             var data = frame.Data ?? default;
@@ -225,14 +343,9 @@ public sealed partial class AgentConnection : IInboxObserver
             var result = await RealtimeRequests.Handle(eventName, data, Caller.Agent(AgentName), _cluster, this);
             await Reply(ServerFrame.Ack, frame.Id, result);
         }
-        catch (AgentChannelException error)
+        catch (Exception error) when (error is AgentChannelException or JsonException)
         {
-            await Reply(ServerFrame.Error, frame.Id, WireError.From(error));
-        }
-        catch (JsonException error)
-        {
-            var field = string.IsNullOrEmpty(error.Path) || error.Path == "$" ? null : error.Path.TrimStart('$', '.');
-            await Reply(ServerFrame.Error, frame.Id, new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {error.Message}", field));
+            await Reply(ServerFrame.Error, frame.Id, Refusal(error, eventName));
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

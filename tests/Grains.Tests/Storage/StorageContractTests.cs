@@ -41,6 +41,22 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Messages_appended_together_are_stored_in_their_order_and_read_back_by_recipient()
+    {
+        var store = await Open();
+        var sent = Enumerable.Range(0, 20).Select(i => Message($"b{i}", i % 2 == 0 ? ["bob"] : ["bob", "carol"])).ToList();
+
+        var stored = await store.Messages.AppendAll(sent);
+
+        stored.Select(m => m.Id).ShouldBe(sent.Select(m => m.Id));
+        stored.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence).Order().Distinct());
+        var toBob = await store.Messages.List(new MessageQuery(Recipient: "bob", Ascending: true, Limit: 50));
+        toBob.Items.Select(m => m.Content).ShouldBe(sent.Select(m => m.Content));
+        toBob.Items.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence));
+        (await store.Messages.List(new MessageQuery(Recipient: "carol", Limit: 50))).Items.Count.ShouldBe(10);
+    }
+
+    [Fact]
     public async Task A_message_reads_back_exactly_as_appended()
     {
         var store = await Open();

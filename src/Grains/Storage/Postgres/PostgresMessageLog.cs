@@ -14,7 +14,20 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) =>
+        database.Write(transaction => Insert(transaction, message, channelSequence));
+
+    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
+    {
+        var stored = new List<MessageInfo>(messages.Count);
+        foreach (var message in messages)
+        {
+            stored.Add(await Insert(transaction, message, null));
+        }
+        return stored;
+    });
+
+    private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence)
     {
         long sequence;
         await using (var insert = transaction.Command(
@@ -44,7 +57,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         }
         await PostgresStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
-    });
+    }
 
     public Task<MessageInfo?> Get(Guid id) => database.Read(async connection =>
     {

@@ -17,7 +17,13 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) =>
+        writes.Enqueue(transaction => Insert(transaction, message, channelSequence));
+
+    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) =>
+        writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction => messages.Select(message => Insert(transaction, message, null)).ToList());
+
+    private static MessageInfo Insert(SqliteTransaction transaction, MessageInfo message, long? channelSequence)
     {
         var insert = transaction.Statement(
             """
@@ -41,7 +47,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         }
         SqliteStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
-    });
+    }
 
     public Task<MessageInfo?> Get(Guid id) => database.Read(connection =>
     {
