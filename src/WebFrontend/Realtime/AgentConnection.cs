@@ -200,7 +200,14 @@ public sealed partial class AgentConnection : IInboxObserver
             var frame = received.MessageType == WebSocketMessageType.Binary
                 ? new ReceivedFrame(null, new WireError(ErrorKind.Invalid.ToWire(), "Frames are JSON text, not binary."))
                 : Parse(buffer.WrittenSpan);
-            await _requests.Writer.WriteAsync(frame, _closing.Token);
+            try
+            {
+                await _requests.Writer.WriteAsync(frame, _closing.Token);
+            }
+            catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
+            {
+                // The server started closing while the queue was full: keep reading, and discarding, until the client closes.
+            }
         }
     }
 
@@ -271,6 +278,11 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (Exception exception)
+        {
+            LogHandlingFailed(exception, Id);
+            Close(WebSocketCloseStatus.InternalServerError, "request handling failed: reconnect and resume from your last acked seq");
         }
     }
 
@@ -621,6 +633,9 @@ public sealed partial class AgentConnection : IInboxObserver
 
     [LoggerMessage(LogLevel.Error, "{Event} on connection {ConnectionId} failed")]
     private partial void LogRequestFailed(Exception exception, string @event, string connectionId);
+
+    [LoggerMessage(LogLevel.Error, "Handling requests on connection {ConnectionId} failed")]
+    private partial void LogHandlingFailed(Exception exception, string connectionId);
 
     [LoggerMessage(LogLevel.Error, "Delivery to connection {ConnectionId} failed")]
     private partial void LogPumpFailed(Exception exception, string connectionId);
