@@ -67,37 +67,50 @@ public sealed class EchoBaseline : IAsyncDisposable
         long roundTrips = 0;
         var stopAt = Clock.NowMs + duration.TotalMilliseconds;
         var started = Clock.NowMs;
-        await Task.WhenAll(sockets.Select(socket => Task.WhenAll(
-            Task.Run(async () =>
+        await Task.WhenAll(sockets.Select(socket => Task.Run(async () =>
+        {
+            // Sender: keeps `window` frames in flight, like the product client's pipelined requests.
+            using var credits = new SemaphoreSlim(window);
+            using var allEchoed = new CancellationTokenSource();
+            var receiving = Task.Run(async () =>
             {
-                // Sender: keeps `window` frames in flight, like the product client's pipelined requests.
-                using var credits = new SemaphoreSlim(window);
-                var receiving = Task.Run(async () =>
+                var buffer = new byte[64 * 1024];
+                try
                 {
-                    var buffer = new byte[64 * 1024];
-                    while (Clock.NowMs < stopAt || credits.CurrentCount < window)
+                    while (true)
                     {
                         ValueWebSocketReceiveResult result;
                         do
                         {
-                            result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                            result = await socket.ReceiveAsync(buffer.AsMemory(), allEchoed.Token);
                         }
                         while (!result.EndOfMessage);
                         Interlocked.Increment(ref roundTrips);
                         credits.Release();
                     }
-                });
-                while (Clock.NowMs < stopAt)
-                {
-                    await credits.WaitAsync();
-                    await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                 }
-                await receiving;
-            }))));
+                catch (OperationCanceledException)
+                {
+                }
+            });
+            while (Clock.NowMs < stopAt)
+            {
+                await credits.WaitAsync();
+                await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+            // Every frame sent has come back once all credits are home; only then stop the receiver (which
+            // may be waiting for a frame that will never come: cancelling its read is what ends it).
+            for (var i = 0; i < window; i++)
+            {
+                await credits.WaitAsync();
+            }
+            await allEchoed.CancelAsync();
+            await receiving;
+        })));
         var rate = roundTrips / ((Clock.NowMs - started) / 1000);
         foreach (var socket in sockets)
         {
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+            // A cancelled read aborts a client socket: there is no close handshake left to make.
             socket.Dispose();
         }
         return rate;

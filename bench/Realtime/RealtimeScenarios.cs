@@ -18,7 +18,7 @@ public static partial class RealtimeScenarios
     private static readonly string[] AwayRecipient = ["away"];
     private static readonly TimeSpan Measure = TimeSpan.FromSeconds(10);
     // Not counted in a round: grain activations, the first inbox rows and the client windows filling up.
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan ProcessWarmUp = TimeSpan.FromSeconds(25);
     private static bool _warm;
 

@@ -73,8 +73,8 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
         for (var i = 0; i < stored.Count; i++)
         {
             outcomes[waiting[i].Index] = new SendOutcome(stored[i], null);
-            await this.PublishActivity(EventNames.MessageReceived, stored[i]);
         }
+        await this.PublishActivities(EventNames.MessageReceived, stored);
         waiting.Clear();
     }
 
