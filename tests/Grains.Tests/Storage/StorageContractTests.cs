@@ -57,6 +57,25 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Messages_appended_together_count_for_their_senders_in_their_hours()
+    {
+        var store = await Open();
+        var nextHour = Epoch.AddHours(1);
+        List<MessageInfo> sent =
+        [
+            Message("1", ["bob"]), Message("2", ["bob"]) with { Sender = "Dave" }, Message("3", ["bob"]),
+            Message("4", ["bob"]) with { CreatedAt = nextHour }, Message("5", ["bob"]) with { Sender = "dave" },
+        ];
+
+        await store.Messages.AppendAll(sent);
+
+        var hour = StatsWindow.HourOf(Epoch.ToUnixTimeMilliseconds());
+        var counted = (await store.Stats.Activity(hour, hour + 2 * StatsWindow.HourMs, null))
+            .Select(row => (row.Hour - hour, row.Agent, row.MessagesSent)).Order().ToList();
+        counted.ShouldBe([(0L, "alice", 2L), (0L, "dave", 2L), (StatsWindow.HourMs, "alice", 1L)]);
+    }
+
+    [Fact]
     public async Task A_message_reads_back_exactly_as_appended()
     {
         var store = await Open();

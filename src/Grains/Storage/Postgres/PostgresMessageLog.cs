@@ -3,6 +3,7 @@ using System.Text.Json;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Stats;
 
 namespace Orleans.AgentChannel.Storage.Postgres;
 
@@ -14,8 +15,12 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) =>
-        database.Write(transaction => Insert(transaction, message, channelSequence));
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
+    {
+        var stored = await Insert(transaction, message, channelSequence);
+        await PostgresStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
+        return stored;
+    });
 
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
     {
@@ -23,6 +28,10 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         foreach (var message in messages)
         {
             stored.Add(await Insert(transaction, message, null));
+        }
+        foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
+        {
+            await PostgresStatsStore.Count(transaction, hour, sender, sent: sent);
         }
         return stored;
     });
@@ -55,7 +64,6 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
                 ("recipients", message.Recipients.Select(AgentNames.Key).ToArray()), ("seq", sequence));
             await rows.ExecuteNonQueryAsync();
         }
-        await PostgresStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Stats;
 
 namespace Orleans.AgentChannel.Storage.Sqlite;
 
@@ -17,11 +18,22 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) =>
-        writes.Enqueue(transaction => Insert(transaction, message, channelSequence));
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
+    {
+        var stored = Insert(transaction, message, channelSequence);
+        SqliteStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
+        return stored;
+    });
 
-    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) =>
-        writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction => messages.Select(message => Insert(transaction, message, null)).ToList());
+    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
+    {
+        var stored = messages.Select(message => Insert(transaction, message, null)).ToList();
+        foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
+        {
+            SqliteStatsStore.Count(transaction, hour, sender, sent: sent);
+        }
+        return stored;
+    });
 
     private static MessageInfo Insert(SqliteTransaction transaction, MessageInfo message, long? channelSequence)
     {
@@ -45,7 +57,6 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 ("@recipient", AgentNames.Key(recipient)), ("@seq", sequence));
             row.ExecuteNonQuery();
         }
-        SqliteStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
         return message with { Sequence = sequence };
     }
 
