@@ -12,6 +12,20 @@ public sealed class MessagingTests(ClusterFixture fixture)
     private IMessagesGrain Messages => fixture.Grains.GetGrain<IMessagesGrain>(0);
 
     [Fact]
+    public async Task Too_many_messages_in_one_call_are_refused_and_none_is_stored()
+    {
+        var (_, _, senderCaller) = await fixture.RegisterAgent("bulk");
+        var (recipient, _, _) = await fixture.RegisterAgent("bulk-rcv");
+        var drafts = Enumerable.Range(0, 1001).Select(i => new MessageDraft($"m{i}", [recipient.Name])).ToList();
+
+        var error = await Should.ThrowAsync<AgentChannelException>(() => Messages.SendMany(senderCaller, drafts));
+
+        error.Code.ShouldBe(ErrorKind.TooLarge);
+        (await Messages.List(new MessageQuery(Recipient: recipient.Name))).Items.ShouldBeEmpty();
+        (await Messages.SendMany(senderCaller, drafts[..1000])).ShouldAllBe(outcome => outcome.Message != null);
+    }
+
+    [Fact]
     public async Task A_direct_message_is_stored_and_found_by_sender_recipient_and_id()
     {
         var (sender, _, senderCaller) = await fixture.RegisterAgent("sender");

@@ -16,6 +16,8 @@ namespace Orleans.AgentChannel.Messages;
 public sealed class MessagesGrain(IMessageLog log, MessageInterception interception, IOptions<LimitsOptions> limits, TimeProvider clock)
     : Grain, IMessagesGrain
 {
+    private const int MaxDraftsPerCall = 1000;
+
     public async Task<MessageInfo> Send(Caller caller, MessageDraft draft)
     {
         var outcome = (await SendMany(caller, [draft]))[0];
@@ -24,6 +26,11 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
 
     public async Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts)
     {
+        if (drafts.Count > MaxDraftsPerCall)
+        {
+            // They share one transaction: a bound keeps one caller from holding the writer for long.
+            throw AgentChannelException.TooLarge("drafts", $"At most {MaxDraftsPerCall} messages in one call.");
+        }
         var outcomes = new SendOutcome[drafts.Count];
         // Accepted messages without a channel wait here to be stored and delivered together; a channel post
         // first flushes them, so the log keeps the order the drafts came in.

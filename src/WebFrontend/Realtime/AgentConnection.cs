@@ -303,7 +303,7 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         try
         {
-            var outcomes = await _cluster.GetGrain<IMessagesGrain>(0)
+            var outcomes = drafts.Count == 0 ? [] : await _cluster.GetGrain<IMessagesGrain>(0)
                 .SendMany(Caller.Agent(AgentName!), drafts.Select(draft => draft.Draft).ToList());
             for (var i = 0; i < drafts.Count; i++)
             {
@@ -314,10 +314,13 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            LogRequestFailed(error, ClientEvents.MessageSend, Id);
+            if (error is not AgentChannelException)
+            {
+                LogRequestFailed(error, ClientEvents.MessageSend, Id);
+            }
             foreach (var (index, _) in drafts)
             {
-                replies[index] = (ServerFrame.Error, error is AgentChannelException refused ? WireError.From(refused) : WireError.Internal);
+                replies[index] = (ServerFrame.Error, Refusal(error, ClientEvents.MessageSend));
             }
         }
         for (var index = 0; index < frames.Count; index++)
