@@ -244,12 +244,11 @@ public sealed partial class AgentConnection : IInboxObserver
             ReceivedFrame? next = null;
             while (next is not null || await _requests.Reader.WaitToReadAsync(_closing.Token))
             {
-                var current = next ?? (_requests.Reader.TryRead(out var read) ? read : (ReceivedFrame?)null);
-                next = null;
-                if (current is not { } frame)
+                if (next is not { } frame && !_requests.Reader.TryRead(out frame))
                 {
                     continue;
                 }
+                next = null;
                 if (frame.Refusal is { } refusal)
                 {
                     await Reply(ServerFrame.Error, frame.Frame?.Id, refusal);

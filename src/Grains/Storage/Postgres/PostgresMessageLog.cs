@@ -18,7 +18,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
     {
         var stored = await Insert(transaction, message, channelSequence);
-        await PostgresStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
+        await CountSent(transaction, [message]);
         return stored;
     });
 
@@ -29,12 +29,17 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         {
             stored.Add(await Insert(transaction, message, null));
         }
+        await CountSent(transaction, messages);
+        return stored;
+    });
+
+    private static async Task CountSent(Npgsql.NpgsqlTransaction transaction, IEnumerable<MessageInfo> messages)
+    {
         foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
         {
             await PostgresStatsStore.Count(transaction, hour, sender, sent: sent);
         }
-        return stored;
-    });
+    }
 
     private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence)
     {

@@ -21,19 +21,24 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
     {
         var stored = Insert(transaction, message, channelSequence);
-        SqliteStatsStore.Count(transaction, message.CreatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(message.Sender), sent: 1);
+        CountSent(transaction, [message]);
         return stored;
     });
 
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
     {
         var stored = messages.Select(message => Insert(transaction, message, null)).ToList();
+        CountSent(transaction, messages);
+        return stored;
+    });
+
+    private static void CountSent(SqliteTransaction transaction, IEnumerable<MessageInfo> messages)
+    {
         foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
         {
             SqliteStatsStore.Count(transaction, hour, sender, sent: sent);
         }
-        return stored;
-    });
+    }
 
     private static MessageInfo Insert(SqliteTransaction transaction, MessageInfo message, long? channelSequence)
     {

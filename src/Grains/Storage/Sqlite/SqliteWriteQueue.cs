@@ -86,7 +86,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     private static void CommitBatch(SqliteConnection connection, List<PendingWrite> batch)
     {
-        if (!TryCommitTogether(connection, batch, out var failure))
+        if (TryCommitTogether(connection, batch) is { } failure)
         {
             if (batch.Count == 1)
             {
@@ -102,9 +102,9 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
     /// <summary>
     /// The usual case: every write in one transaction, nothing around each (a savepoint and its release were two
     /// of a message's five statements). If a write throws, nothing of the attempt is kept and the caller goes again
-    /// write by write.
+    /// write by write. Returns what a write threw, or null once the batch committed.
     /// </summary>
-    private static bool TryCommitTogether(SqliteConnection connection, List<PendingWrite> batch, out Exception failure)
+    private static Exception? TryCommitTogether(SqliteConnection connection, List<PendingWrite> batch)
     {
         // BEGIN IMMEDIATE: take the write lock up front, so a busy database fails here, not mid-batch.
         using var transaction = connection.BeginTransaction(deferred: false);
@@ -116,8 +116,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
             }
             catch (Exception exception)
             {
-                failure = exception;
-                return false; // disposing the transaction rolls it back
+                return exception; // disposing the transaction rolls it back
             }
         }
         transaction.Commit();
@@ -125,8 +124,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         {
             write.Succeed();
         }
-        failure = null!;
-        return true;
+        return null;
     }
 
     /// <summary>A batch in which a write threw: each write in a savepoint of its own, so the one that throws fails alone.</summary>
