@@ -79,7 +79,11 @@ public sealed class WsClient : IAsyncDisposable
     }
 
     /// <summary>Sends a request and returns the whole ack or error frame.</summary>
-    public async Task<JsonNode> Request(string eventName, object? data = null)
+    public async Task<JsonNode> Request(string eventName, object? data = null) =>
+        await (await Send(eventName, data)).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+
+    /// <summary>Sends a request and returns, once it is on the wire, the task of its reply.</summary>
+    private async Task<Task<JsonNode>> Send(string eventName, object? data)
     {
         var id = $"r{Interlocked.Increment(ref _nextId)}";
         var reply = new TaskCompletionSource<JsonNode>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -88,7 +92,7 @@ public sealed class WsClient : IAsyncDisposable
             _pending[id] = reply;
         }
         await SendRaw(JsonSerializer.Serialize(new { @event = eventName, id, data }));
-        return await reply.Task.WaitAsync(Deadline, TestContext.Current.CancellationToken);
+        return reply.Task;
     }
 
     /// <summary>Sends the requests one after another without waiting for replies, then returns every reply, in request order.</summary>
@@ -97,14 +101,7 @@ public sealed class WsClient : IAsyncDisposable
         var replies = new List<Task<JsonNode>>(datas.Count);
         foreach (var data in datas)
         {
-            var id = $"r{Interlocked.Increment(ref _nextId)}";
-            var reply = new TaskCompletionSource<JsonNode>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_pending)
-            {
-                _pending[id] = reply;
-            }
-            replies.Add(reply.Task);
-            await SendRaw(JsonSerializer.Serialize(new { @event = eventName, id, data }));
+            replies.Add(await Send(eventName, data));
         }
         return [.. await Task.WhenAll(replies).WaitAsync(Deadline, TestContext.Current.CancellationToken)];
     }
