@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Orleans.AgentChannel.WebFrontend.Components.Account;
@@ -25,6 +26,7 @@ public static class ConsoleHosting
 
         // Scoped = one per circuit (per open browser tab).
         builder.Services.AddScoped<ActivityFeed>();
+        builder.Services.AddScoped<CircuitHandler, ActivityFeedConnectionHandler>();
         builder.Services.AddScoped<ConsoleClock>();
         builder.Services.AddScoped<AgentOperations>();
         builder.Services.AddScoped<TaskOperations>();

@@ -9,13 +9,17 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 
 /// <summary>
 /// One circuit's view of the <c>activity</c> stream: subscribes on first use, turns each event into a typed C#
-/// event, and unsubscribes when the circuit ends. Handlers run on an Orleans thread, not the render thread:
+/// event, and unsubscribes when the circuit ends. While the tab's connection is down it holds no subscription
+/// (<see cref="ActivityFeedConnectionHandler"/>): a closed tab's circuit lingers for Blazor's retention period,
+/// and must not keep the silo pushing events to it. Handlers run on an Orleans thread, not the render thread:
 /// components must marshal with <c>InvokeAsync</c>.
 /// </summary>
 public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<ActivityFeed> logger) : IAsyncObserver<AgentEvent>, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private StreamSubscriptionHandle<AgentEvent>? _subscription;
+    private bool _started;
+    private bool _suspended;
     private bool _disposed;
 
     /// <summary>An agent joined, left or changed (status, profile, last seen).</summary>
@@ -27,21 +31,95 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
 
     public event Action<MemoryUpdated>? MemoryChanged;
 
+    /// <summary>
+    /// The feed is back after the tab's connection was down: events of that time were missed, so what a page
+    /// shows must be read again.
+    /// </summary>
+    public event Action? Resumed;
+
     /// <summary>Subscribes to the activity stream once per circuit; later calls return at once.</summary>
     public async Task StartAsync()
     {
         await _gate.WaitAsync();
         try
         {
-            if (_subscription is null && !_disposed)
+            _started = true;
+            if (!_suspended)
             {
-                _subscription = await cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
-                    .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
+                await SubscribeAsync();
             }
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>The tab's connection went down: let go of the subscription until it comes back.</summary>
+    public async Task SuspendAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _suspended = true;
+            await UnsubscribeAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The tab's connection is back: subscribe again if the feed was in use, then raise <see cref="Resumed"/>.</summary>
+    public async Task ResumeAsync()
+    {
+        bool resumed;
+        await _gate.WaitAsync();
+        try
+        {
+            resumed = _suspended && _started && !_disposed;
+            _suspended = false;
+            if (resumed)
+            {
+                await SubscribeAsync();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (resumed)
+        {
+            Resumed?.Invoke();
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        if (_subscription is null && !_disposed)
+        {
+            _subscription = await cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
+                .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
+        }
+    }
+
+    private async Task UnsubscribeAsync()
+    {
+        try
+        {
+            if (_subscription is not null)
+            {
+                await _subscription.UnsubscribeAsync();
+            }
+        }
+        catch (Exception exception)
+        {
+            // The host may be stopping; the subscription dies with it.
+            LogUnsubscribeFailed(exception);
+        }
+        finally
+        {
+            _subscription = null;
         }
     }
 
@@ -87,16 +165,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
         try
         {
             _disposed = true;
-            if (_subscription is not null)
-            {
-                await _subscription.UnsubscribeAsync();
-                _subscription = null;
-            }
-        }
-        catch (Exception exception)
-        {
-            // The host may be stopping; the subscription dies with it.
-            LogUnsubscribeFailed(exception);
+            await UnsubscribeAsync();
         }
         finally
         {
@@ -106,6 +175,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
         TaskChanged = null;
         MessagePosted = null;
         MemoryChanged = null;
+        Resumed = null;
     }
 
     private static T Read<T>(AgentEvent item) =>
