@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
-using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Plugins;
 
@@ -22,7 +20,7 @@ public sealed class LeastLoadedAssignmentStrategy : IAssignmentStrategy
 /// Asks the plugin strategies, in order, which candidates to offer a task to, and holds their answers to the
 /// engine's rules: only candidates can be chosen, and a strategy that fails counts as deferring.
 /// </summary>
-public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOptions> options)
+public sealed class AssignmentChooser(PluginRuntime plugins)
 {
     /// <summary>
     /// The agents to offer the task to, in order (empty: the task waits), and whether a plugin chose them
@@ -32,16 +30,13 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
     public async Task<(IReadOnlyList<AgentListing> Agents, bool ByPlugin)> Choose(
         Func<Task<TaskInfo>> loadTask, IReadOnlyList<string> pool, IReadOnlyList<AgentListing> candidates)
     {
-        // The query table's counts lag the agents' own slots a little; the agent's grain still has the last word.
-        // Asking agents the table shows full would cost a refused slot call each, on every pass of a busy queue.
-        var free = candidates.Where(candidate => candidate.ActiveTaskCount < options.Value.MaxActivePerAgent).ToList();
-        if (plugins.Strategies.Count == 0 || free.Count == 0)
+        if (plugins.Strategies.Count == 0 || candidates.Count == 0)
         {
             // The built-in strategy never looks at the task, so the engine does not load it just for this.
-            return (LeastLoadedAssignmentStrategy.Order(free), false);
+            return (LeastLoadedAssignmentStrategy.Order(candidates), false);
         }
         var task = await loadTask();
-        var request = new AssignmentRequest(task, pool, free);
+        var request = new AssignmentRequest(task, pool, candidates);
         foreach (var strategy in plugins.Strategies)
         {
             var (succeeded, decision) = await plugins.Run(strategy, (instance, token) => instance.ChooseAsync(request, token));
@@ -49,9 +44,9 @@ public sealed class AssignmentChooser(PluginRuntime plugins, IOptions<TaskOption
             {
                 continue;
             }
-            return (decision.Kind == AssignmentDecisionKind.Wait ? [] : Among(decision.Agents, free), true);
+            return (decision.Kind == AssignmentDecisionKind.Wait ? [] : Among(decision.Agents, candidates), true);
         }
-        return (LeastLoadedAssignmentStrategy.Order(free), false);
+        return (LeastLoadedAssignmentStrategy.Order(candidates), false);
     }
 
     private static List<AgentListing> Among(IReadOnlyList<string> chosen, IReadOnlyList<AgentListing> candidates) =>

@@ -182,7 +182,7 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Candidates_are_online_agents_with_every_capability_least_loaded_first()
+    public async Task Candidates_are_online_agents_with_every_capability_and_a_free_slot_least_loaded_first()
     {
         var store = await Open();
         await store.Agents.Upsert(Agent("busy-one", AgentStatus.Online, "llm", "python", "sql"));
@@ -190,9 +190,12 @@ public abstract class StorageContractTests : IAsyncDisposable
         await store.Agents.Upsert(Agent("half", AgentStatus.Online, "llm", "python"));
         await store.Agents.Upsert(Agent("away", AgentStatus.Offline, "llm", "python", "sql"));
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "busy-one" });
+        await store.Tasks.Upsert(TaskWith(AgentTaskStatus.InProgress) with { AssignedTo = "busy-one" });
+        await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Completed) with { AssignedTo = "half" });
 
-        (await store.Agents.Candidates(["python", "sql"])).Select(a => a.Name).ShouldBe(["idle-one", "busy-one"]);
-        (await store.Agents.Candidates([])).Select(a => a.Name).ShouldBe(["half", "idle-one", "busy-one"]);
+        (await store.Agents.Candidates(["python", "sql"], maxActive: 4)).Select(a => (a.Name, a.ActiveTaskCount)).ShouldBe([("idle-one", 0), ("busy-one", 2)]);
+        (await store.Agents.Candidates([], maxActive: 4)).Select(a => a.Name).ShouldBe(["half", "idle-one", "busy-one"]);
+        (await store.Agents.Candidates(["python", "sql"], maxActive: 2)).Select(a => a.Name).ShouldBe(["idle-one"]);
     }
 
     [Fact]

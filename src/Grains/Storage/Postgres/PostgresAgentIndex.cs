@@ -51,19 +51,21 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
         return await ReadListings(command);
     });
 
-    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities) =>
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive) =>
         database.Read<IReadOnlyList<AgentListing>>(async connection =>
         {
             await using var command = connection.Command(
                 $"""
-                 SELECT a.document, {ActiveTasks} AS active
-                 FROM agents a
-                 WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
-                   AND (SELECT COUNT(DISTINCT c.capability) FROM agent_capabilities c
-                        WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)
-                 ORDER BY active, a.name_key
+                 SELECT document, active FROM (
+                     SELECT a.document, a.name_key, {ActiveTasks} AS active
+                     FROM agents a
+                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                       AND (SELECT COUNT(DISTINCT c.capability) FROM agent_capabilities c
+                            WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)) candidates
+                 WHERE active < @max_active
+                 ORDER BY active, name_key
                  """,
-                ("capabilities", capabilities.Distinct().ToArray()));
+                ("capabilities", capabilities.Distinct().ToArray()), ("max_active", (long)maxActive));
             return await ReadListings(command);
         });
 

@@ -56,20 +56,24 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
         return agents;
     });
 
-    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities) =>
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive) =>
         database.Read<IReadOnlyList<AgentListing>>(connection =>
         {
             var required = string.Join(", ", capabilities.Select((_, i) => $"@cap{i}"));
+            // Full agents are left out here, not after reading: on a busy queue every pass would otherwise read and
+            // parse the document of every capable agent only to drop them all.
             using var command = connection.Command(
                 $"""
-                 SELECT a.document,
-                        (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}')) AS active
-                 FROM agents a
-                 WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
-                   AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")}
-                 ORDER BY active, a.name_key
+                 SELECT document, active FROM (
+                     SELECT a.document, a.name_key,
+                            (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}')) AS active
+                     FROM agents a
+                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                       AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")})
+                 WHERE active < @max_active
+                 ORDER BY active, name_key
                  """,
-                capabilities.Select((capability, i) => ($"@cap{i}", (object?)capability)).ToArray());
+                [.. capabilities.Select((capability, i) => ($"@cap{i}", (object?)capability)), ("@max_active", maxActive)]);
             using var reader = command.ExecuteReader();
             var agents = new List<AgentListing>();
             while (reader.Read())
