@@ -38,9 +38,11 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// <summary>
     /// The queue <paramref name="poolKey"/> offers the task to an agent whose slot it reserved. Unless the
     /// task takes it, the task gives the slot back itself (it alone knows whether that agent holds it).
+    /// <paramref name="decidedAt"/> is when the queue chose, the assignment's time: a queue's offers are made
+    /// together, and their times keep the order the queue handed the tasks out in.
     /// </summary>
     [Alias("offer")]
-    Task<EngineOffer> Offer(string agentName, string poolKey);
+    Task<EngineOffer> Offer(string agentName, string poolKey, DateTimeOffset decidedAt);
 
     /// <summary>Another task now depends on this one; it hears back when this one closes.</summary>
     [OneWay, Alias("add-dependent")]

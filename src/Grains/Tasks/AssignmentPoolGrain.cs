@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.Concurrency;
 using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
@@ -15,16 +16,31 @@ namespace Orleans.AgentChannel.Tasks;
 /// cancelled meanwhile is simply dropped). The queue lives in memory: tasks re-enqueue themselves when they
 /// activate, and a restart wakes every waiting task.
 /// </summary>
+/// <remarks>
+/// Reentrant, with one dispatch running at a time: an enqueue only records the task and asks for a pass, so
+/// tasks arriving while offers are out never wait in the grain's mailbox (a long mailbox costs Orleans a scan
+/// of it per request). A pass reserves agents' slots in queue order, one task after the other (a cheap call),
+/// and then makes its offers (each a stored change of a task) at once, each stamped with the time its slot was
+/// reserved, so tasks are still handed out in queue order.
+/// </remarks>
+[Reentrant]
 public sealed partial class AssignmentPoolGrain(
     IAgentIndex agents,
     AssignmentChooser chooser,
     IOptions<TaskOptions> options,
+    TimeProvider clock,
     ILogger<AssignmentPoolGrain> logger) : Grain, IAssignmentPoolGrain
 {
+    /// <summary>Most offers one pass makes; a longer queue takes further passes.</summary>
+    private const int MaxOffersPerPass = 64;
+
     private readonly SortedSet<(int Priority, DateTimeOffset CreatedAt, Guid TaskId)> _queue = [];
     private readonly Dictionary<Guid, (int Priority, DateTimeOffset CreatedAt, Guid TaskId)> _entries = [];
     private IReadOnlyList<string> _capabilities = [];
     private IGrainTimer? _retry;
+    private bool _dispatching;
+    private bool _passWanted;
+    private DateTimeOffset _lastDecision;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +48,7 @@ public sealed partial class AssignmentPoolGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Enqueue(Guid taskId, int priority, DateTimeOffset createdAt)
+    public Task Enqueue(Guid taskId, int priority, DateTimeOffset createdAt)
     {
         if (_entries.Remove(taskId, out var previous))
         {
@@ -41,33 +57,36 @@ public sealed partial class AssignmentPoolGrain(
         var entry = (priority, createdAt, taskId);
         _entries[taskId] = entry;
         _queue.Add(entry);
-        await Dispatch();
+        return Dispatch();
     }
 
     public Task SlotFreed() => _queue.Count > 0 ? Dispatch() : Task.CompletedTask;
 
+    /// <summary>Runs passes until one finds nothing new to do; asked again meanwhile, the running dispatch makes another pass.</summary>
     private async Task Dispatch()
     {
+        if (_dispatching)
+        {
+            _passWanted = true;
+            return;
+        }
+        _dispatching = true;
         try
         {
-            // In queue order; a task a plugin strategy holds back does not hold back the tasks behind it.
-            foreach (var next in _queue.ToList())
+            do
             {
-                var (outcome, byPlugin) = await OfferToBestAgent(next.TaskId);
-                if (outcome != EngineOffer.Refused)
-                {
-                    Remove(next);
-                }
-                else if (!byPlugin)
-                {
-                    // Nobody can take the most urgent task now; the ones behind it need the same agents.
-                    break;
-                }
+                _passWanted = false;
+                await Pass();
             }
+            while (_passWanted && _queue.Count > 0);
         }
         catch (Exception exception)
         {
             LogDispatchFailed(exception, this.GetPrimaryKeyString());
+        }
+        finally
+        {
+            _dispatching = false;
         }
         if (_queue.Count > 0)
         {
@@ -81,34 +100,88 @@ public sealed partial class AssignmentPoolGrain(
     }
 
     /// <summary>
-    /// Assigned or NotWaiting when the task left the queue; Refused when no agent could take it now. ByPlugin
-    /// says a plugin strategy, not the built-in one, chose whom to offer it to.
+    /// Reserves, in queue order, a slot for each waiting task while the candidates have room (counting the slots
+    /// this pass already took), then offers those tasks their agents together.
     /// </summary>
-    private async Task<(EngineOffer Outcome, bool ByPlugin)> OfferToBestAgent(Guid taskId)
+    private async Task Pass()
     {
-        var task = GrainFactory.GetGrain<ITaskGrain>(taskId);
-        var candidates = await agents.Candidates(_capabilities);
-        var (chosen, byPlugin) = await chooser.Choose(task.Get, _capabilities, candidates);
-        foreach (var candidate in chosen)
+        var candidates = await agents.Candidates(_capabilities, options.Value.MaxActivePerAgent);
+        var planned = candidates.ToDictionary(candidate => candidate.Name, candidate => candidate.ActiveTaskCount, StringComparer.OrdinalIgnoreCase);
+        var offers = new List<Task<((int, DateTimeOffset, Guid) Entry, EngineOffer Outcome)>>();
+        // In queue order; a task a plugin strategy holds back does not hold back the tasks behind it.
+        foreach (var next in _queue.ToList())
         {
-            var agent = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(candidate.Name));
-            if (!await agent.ReserveSlot(taskId, force: false))
+            if (offers.Count == MaxOffersPerPass)
             {
-                continue;
+                _passWanted = true;
+                break;
             }
-            var outcome = await task.Offer(candidate.Name, this.GetPrimaryKeyString());
+            var free = candidates
+                .Where(candidate => planned[candidate.Name] < options.Value.MaxActivePerAgent)
+                .Select(candidate => candidate with { ActiveTaskCount = planned[candidate.Name] })
+                .OrderBy(candidate => candidate.ActiveTaskCount)
+                .ToList();
+            if (free.Count == 0)
+            {
+                break;
+            }
+            var task = GrainFactory.GetGrain<ITaskGrain>(next.TaskId);
+            var (chosen, byPlugin) = await chooser.Choose(task.Get, _capabilities, free);
+            if (await ReserveFirstFree(next.TaskId, chosen) is not { } agent)
+            {
+                if (byPlugin)
+                {
+                    continue;
+                }
+                // Nobody can take the most urgent task now; the ones behind it need the same agents.
+                break;
+            }
+            planned[agent]++;
+            offers.Add(Offer(next, task, agent, Decided()));
+        }
+        foreach (var (entry, outcome) in await Task.WhenAll(offers))
+        {
             if (outcome != EngineOffer.Refused)
             {
-                return (outcome, byPlugin);
+                Remove(entry);
             }
         }
-        return (EngineOffer.Refused, byPlugin);
     }
 
+    /// <summary>A decision time later than the one before, so decisions made in one pass keep their order.</summary>
+    private DateTimeOffset Decided()
+    {
+        var now = clock.GetUtcNow();
+        _lastDecision = now > _lastDecision ? now : _lastDecision.AddTicks(1);
+        return _lastDecision;
+    }
+
+    /// <summary>The first of the chosen agents whose grain grants the task a slot, if any does.</summary>
+    private async Task<string?> ReserveFirstFree(Guid taskId, IReadOnlyList<AgentListing> chosen)
+    {
+        foreach (var candidate in chosen)
+        {
+            if (await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(candidate.Name)).ReserveSlot(taskId, force: false))
+            {
+                return candidate.Name;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Offers the task to the agent whose slot it holds; the task gives the slot back unless it takes it.</summary>
+    private async Task<((int, DateTimeOffset, Guid) Entry, EngineOffer Outcome)> Offer(
+        (int, DateTimeOffset, Guid) entry, ITaskGrain task, string agent, DateTimeOffset decidedAt) =>
+        (entry, await task.Offer(agent, this.GetPrimaryKeyString(), decidedAt));
+
+    /// <summary>Takes the task out, unless it was queued again (say, with a new priority) while its offer was out.</summary>
     private void Remove((int Priority, DateTimeOffset CreatedAt, Guid TaskId) entry)
     {
-        _queue.Remove(entry);
-        _entries.Remove(entry.TaskId);
+        if (_entries.TryGetValue(entry.TaskId, out var current) && current == entry)
+        {
+            _queue.Remove(entry);
+            _entries.Remove(entry.TaskId);
+        }
     }
 
     /// <summary>While tasks wait, look again now and then: agents come online and finish work.</summary>

@@ -287,7 +287,7 @@ public sealed class TaskGrain(
         return info;
     }
 
-    public async Task<EngineOffer> Offer(string agentName, string poolKey)
+    public async Task<EngineOffer> Offer(string agentName, string poolKey, DateTimeOffset decidedAt)
     {
         var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(agentName));
         var required = Current.Created ? TaskRequirements.Capabilities(Current.Requirements) : [];
@@ -306,9 +306,8 @@ public sealed class TaskGrain(
             await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
         }
-        var now = clock.GetUtcNow();
-        AddAssignment(agent.Name, "engine", now);
-        Current.UpdatedAt = now;
+        AddAssignment(agent.Name, "engine", decidedAt);
+        Current.UpdatedAt = clock.GetUtcNow();
         var info = await SaveAsync();
         await Notify(Caller.Operator, info, previousAssignee: null);
         return EngineOffer.Assigned;
