@@ -97,6 +97,35 @@ public sealed class RealtimeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Pipelined_task_creates_are_each_answered_for_their_own_task_and_a_refused_one_fails_alone()
+    {
+        await using var creator = await WsClient.Connect(fixture.Server);
+        var name = (await creator.Register(new { name = UniqueName("pipe-creator"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        var requests = Enumerable.Range(0, 40).Select(i => i switch
+        {
+            7 => new { title = "", requirements = (object?)null, depends_on = (Guid[]?)null },
+            13 => new { title = $"c{i}", requirements = (object?)null, depends_on = (Guid[]?)[Guid.NewGuid()] },
+            _ => new { title = $"c{i}", requirements = (object?)new { capabilities = new[] { UniqueName("nobody-can") } }, depends_on = (Guid[]?)null },
+        }).Cast<object>().ToList();
+
+        var replies = await creator.Pipeline("task:create", requests);
+
+        replies[7]["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        replies[13]["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        replies[13]["data"]!["field"]!.GetValue<string>().ShouldBe("depends_on");
+        var acked = Enumerable.Range(0, 40).Where(i => i is not (7 or 13)).ToList();
+        foreach (var i in acked)
+        {
+            replies[i]["event"]!.GetValue<string>().ShouldBe("ack", replies[i].ToJsonString());
+            replies[i]["data"]!["title"]!.GetValue<string>().ShouldBe($"c{i}");
+        }
+        acked.Select(i => replies[i]["data"]!["id"]!.GetValue<string>()).Distinct().Count().ShouldBe(acked.Count);
+        var stored = await fixture.Operator.Get($"/api/tasks?creator={name}&limit=100");
+        stored.Json["items"]!.AsArray().Select(task => task!["title"]!.GetValue<string>()).Order()
+            .ShouldBe(acked.Select(i => $"c{i}").Order());
+    }
+
+    [Fact]
     public async Task An_offline_agent_gets_all_1000_messages_in_order_on_reconnect_and_nothing_again_after_acking()
     {
         var sender = await fixture.Register("bulk-sender");

@@ -23,8 +23,8 @@ public sealed partial class AgentConnection : IInboxObserver
 {
     private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
-    /// <summary>Most message:send frames handled as one call.</summary>
-    private const int MaxSendBatch = 32;
+    /// <summary>Most frames handled together (see <see cref="Grouping"/>).</summary>
+    private const int MaxRun = 32;
 
     private readonly WebSocket _socket;
     private readonly IClusterClient _cluster;
@@ -41,7 +41,7 @@ public sealed partial class AgentConnection : IInboxObserver
     // Frames read but not yet handled: the socket is read ahead of the handling, so sends that queue up behind
     // one another can go to the grains together; full, it stops the reading (the client's socket backs up).
     private readonly Channel<ReceivedFrame> _requests = Channel.CreateBounded<ReceivedFrame>(
-        new BoundedChannelOptions(MaxSendBatch * 2) { SingleReader = true, SingleWriter = true });
+        new BoundedChannelOptions(MaxRun * 2) { SingleReader = true, SingleWriter = true });
     private Task _handling = Task.CompletedTask;
     private readonly HashSet<string> _watchedKeys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _watchedPrefixes = new(StringComparer.Ordinal);
@@ -214,7 +214,28 @@ public sealed partial class AgentConnection : IInboxObserver
     /// <summary>A frame as read: the request, or what to answer instead when it is not one.</summary>
     private readonly record struct ReceivedFrame(ClientFrame? Frame, WireError? Refusal)
     {
-        public bool IsMessageSend => Frame?.Event == ClientEvents.MessageSend;
+        public Grouping Grouping => Refusal is not null ? Grouping.Alone : Frame!.Event switch
+        {
+            ClientEvents.MessageSend => Grouping.StoredTogether,
+            ClientEvents.TaskCreate => Grouping.Concurrently,
+            _ => Grouping.Alone,
+        };
+    }
+
+    /// <summary>How a request may go with requests of its kind queued right behind it.</summary>
+    private enum Grouping
+    {
+        /// <summary>Waits for the request before it.</summary>
+        Alone,
+
+        /// <summary>message:send: stored in one write, in their order (a recipient receives them in that order).</summary>
+        StoredTogether,
+
+        /// <summary>
+        /// task:create: each creates a task of its own and none can name another (their ids come in the acks), so
+        /// they run at once; a single creator is not held to one storage round trip per task.
+        /// </summary>
+        Concurrently,
     }
 
     private static ReceivedFrame Parse(ReadOnlySpan<byte> json)
@@ -234,8 +255,9 @@ public sealed partial class AgentConnection : IInboxObserver
     }
 
     /// <summary>
-    /// Handles the frames in the order they came, one at a time, except that message:send frames waiting
-    /// behind each other go as one call: stored in their order in one write, each acked (or refused) on its own.
+    /// Handles the frames in the order they came, one at a time, except that a run of message:send or of
+    /// task:create frames waiting behind each other goes together (<see cref="Grouping"/>); every request is
+    /// answered on its own, in the order the requests came.
     /// </summary>
     private async Task HandleLoop()
     {
@@ -254,17 +276,18 @@ public sealed partial class AgentConnection : IInboxObserver
                     await Reply(ServerFrame.Error, frame.Frame?.Id, refusal);
                     continue;
                 }
-                if (!frame.IsMessageSend || AgentName is null)
+                var grouping = AgentName is null ? Grouping.Alone : frame.Grouping;
+                if (grouping == Grouping.Alone)
                 {
                     await HandleFrame(frame.Frame!);
                     continue;
                 }
-                var sends = new List<ClientFrame> { frame.Frame! };
-                while (sends.Count < MaxSendBatch && _requests.Reader.TryRead(out var waiting))
+                var run = new List<ClientFrame> { frame.Frame! };
+                while (run.Count < MaxRun && _requests.Reader.TryRead(out var waiting))
                 {
-                    if (waiting.IsMessageSend && waiting.Refusal is null)
+                    if (waiting.Grouping == grouping)
                     {
-                        sends.Add(waiting.Frame!);
+                        run.Add(waiting.Frame!);
                     }
                     else
                     {
@@ -272,7 +295,9 @@ public sealed partial class AgentConnection : IInboxObserver
                         break;
                     }
                 }
-                await (sends.Count == 1 ? HandleFrame(sends[0]) : HandleSends(sends));
+                await (run.Count == 1 ? HandleFrame(run[0])
+                    : grouping == Grouping.StoredTogether ? HandleSends(run)
+                    : HandleConcurrently(run));
             }
         }
         catch (OperationCanceledException)
@@ -282,6 +307,15 @@ public sealed partial class AgentConnection : IInboxObserver
         {
             LogHandlingFailed(exception, Id);
             Close(WebSocketCloseStatus.InternalServerError, "request handling failed: reconnect and resume from your last acked seq");
+        }
+    }
+
+    private async Task HandleConcurrently(List<ClientFrame> frames)
+    {
+        var answers = await Task.WhenAll(frames.Select(Answer));
+        for (var index = 0; index < frames.Count; index++)
+        {
+            await Reply(answers[index].Event, frames[index].Id, answers[index].Data);
         }
     }
 
@@ -313,13 +347,10 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            if (error is not AgentChannelException)
-            {
-                LogRequestFailed(error, ClientEvents.MessageSend, Id);
-            }
+            var refusal = Refusal(error, ClientEvents.MessageSend);
             foreach (var (index, _) in drafts)
             {
-                replies[index] = (ServerFrame.Error, Refusal(error, ClientEvents.MessageSend));
+                replies[index] = (ServerFrame.Error, refusal);
             }
         }
         for (var index = 0; index < frames.Count; index++)
@@ -328,43 +359,65 @@ public sealed partial class AgentConnection : IInboxObserver
         }
     }
 
-    /// <summary>What a client is told about a request it got wrong.</summary>
-    private static WireError Refusal(Exception error, string eventName) => error switch
+    /// <summary>
+    /// What a client is told about a request that failed: what it got wrong, or (logged as the server's failure)
+    /// that something unexpected happened.
+    /// </summary>
+    private WireError Refusal(Exception error, string eventName)
     {
-        AgentChannelException refused => WireError.From(refused),
-        JsonException json => new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {json.Message}",
-            string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.')),
-        _ => WireError.Internal,
-    };
+        switch (error)
+        {
+            case AgentChannelException refused:
+                return WireError.From(refused);
+            case JsonException json:
+                return new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {json.Message}",
+                    string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.'));
+            default:
+                LogRequestFailed(error, eventName, Id);
+                return WireError.Internal;
+        }
+    }
 
     private async Task HandleFrame(ClientFrame frame)
+    {
+        if (frame.Event == ClientEvents.Register)
+        {
+            await HandleRegister(frame);
+            return;
+        }
+        var (eventName, data) = await Answer(frame);
+        await Reply(eventName, frame.Id, data);
+    }
+
+    private async Task HandleRegister(ClientFrame frame)
+    {
+        try
+        {
+            var (ack, startStreaming) = await Register(RealtimeRequests.Body<RegisterRequest>(frame.Data ?? default));
+            await Reply(ServerFrame.Ack, frame.Id, ack);
+            startStreaming();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            await Reply(ServerFrame.Error, frame.Id, Refusal(error, frame.Event!));
+        }
+    }
+
+    /// <summary>The reply to a request of a registered agent (or the refusal to an unregistered one): ack or error.</summary>
+    private async Task<(string Event, object Data)> Answer(ClientFrame frame)
     {
         var eventName = frame.Event!;
         try
         {
-            var data = frame.Data ?? default;
-            if (eventName == ClientEvents.Register)
-            {
-                var (ack, startStreaming) = await Register(RealtimeRequests.Body<RegisterRequest>(data));
-                await Reply(ServerFrame.Ack, frame.Id, ack);
-                startStreaming();
-                return;
-            }
             if (AgentName is null)
             {
                 throw new AgentChannelException(ErrorKind.Unauthorized, $"Send {ClientEvents.Register} first.");
             }
-            var result = await RealtimeRequests.Handle(eventName, data, Caller.Agent(AgentName), _cluster, this);
-            await Reply(ServerFrame.Ack, frame.Id, result);
-        }
-        catch (Exception error) when (error is AgentChannelException or JsonException)
-        {
-            await Reply(ServerFrame.Error, frame.Id, Refusal(error, eventName));
+            return (ServerFrame.Ack, await RealtimeRequests.Handle(eventName, frame.Data ?? default, Caller.Agent(AgentName), _cluster, this));
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            LogRequestFailed(error, eventName, Id);
-            await Reply(ServerFrame.Error, frame.Id, WireError.Internal);
+            return (ServerFrame.Error, Refusal(error, eventName));
         }
     }
 
