@@ -87,7 +87,7 @@ public static class SiloBuilderExtensions
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
             {
                 options.Invariant = "System.Data.SQLite";
-                options.ConnectionString = database.ConnectionString;
+                options.DataSource = database.DataSource;
                 // Orleans' own serializer keyed by [Alias]: renaming or moving a state class keeps old rows readable.
                 options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
             }));

@@ -101,6 +101,32 @@ public sealed class SqliteStorageTests : StorageContractTests
         (await log.List(new MessageQuery(Recipient: "dave"))).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
     }
 
+    [Fact]
+    public async Task A_write_waits_out_a_lock_held_within_the_busy_timeout_and_then_commits()
+    {
+        var log = new SqliteMessageLog(_database, _writes);
+        Task<MessageInfo> waiting;
+        using (HoldWriteLock(_database))
+        {
+            waiting = log.Append(Message("waited", ["erin"]), null);
+            // The other transaction runs this long (the busy timeout here is 1 s).
+            await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+            waiting.IsCompleted.ShouldBeFalse("the write is waiting for the lock");
+        }
+
+        (await waiting).Content.ShouldBe("waited");
+        (await log.List(new MessageQuery(Recipient: "erin"))).Items.Select(m => m.Content).ShouldBe(["waited"]);
+    }
+
+    [Fact]
+    public void Orleans_connections_come_from_the_data_source_set_up_like_ours()
+    {
+        using var connection = _database.DataSource.OpenConnection();
+        using var synchronous = connection.CreateCommand();
+        synchronous.CommandText = "PRAGMA synchronous";
+        synchronous.ExecuteScalar().ShouldBe(1L); // NORMAL, the default setting; SQLite's own default is FULL (2)
+    }
+
     /// <summary>Another connection takes SQLite's single write lock and keeps it until disposed.</summary>
     internal static IDisposable HoldWriteLock(SqliteDatabase database)
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ public sealed partial class SqliteDatabase
             DefaultTimeout = _options.BusyTimeoutSeconds,
         }.ToString();
         _synchronous = _options.SqliteSynchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL";
+        DataSource = new PreparedDataSource(this);
     }
 
     public string FilePath { get; }
@@ -41,10 +43,35 @@ public sealed partial class SqliteDatabase
     {
         var connection = new SqliteConnection(ConnectionString);
         connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {_options.BusyTimeoutSeconds * 1000};";
-        pragma.ExecuteNonQuery();
+        Prepare(connection);
         return connection;
+    }
+
+    /// <summary>Connections for Orleans' ADO.NET providers, opened the way ours are.</summary>
+    public DbDataSource DataSource { get; }
+
+    private void Prepare(SqliteConnection connection)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA synchronous = {_synchronous};";
+        pragma.ExecuteNonQuery();
+        SqliteBusyWait.Install(connection, TimeSpan.FromSeconds(_options.BusyTimeoutSeconds));
+    }
+
+    private sealed class PreparedDataSource(SqliteDatabase database) : DbDataSource
+    {
+        public override string ConnectionString => database.ConnectionString;
+
+        protected override DbConnection CreateDbConnection() => new PreparedConnection(database);
+    }
+
+    private sealed class PreparedConnection(SqliteDatabase database) : SqliteConnection(database.ConnectionString)
+    {
+        public override void Open()
+        {
+            base.Open();
+            database.Prepare(this);
+        }
     }
 
     /// <summary>
@@ -77,7 +104,7 @@ public sealed partial class SqliteDatabase
             using var transaction = connection.BeginTransaction();
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = ReadScript(assembly, script).Replace("{{SYNCHRONOUS}}", _synchronous, StringComparison.Ordinal);
+            command.CommandText = ReadScript(assembly, script);
             command.ExecuteNonQuery();
             transaction.Commit();
         }

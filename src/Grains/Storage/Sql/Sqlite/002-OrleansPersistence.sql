@@ -5,8 +5,8 @@
 --
 -- Each write is ONE statement (an upsert), so it is atomic without an explicit transaction: a
 -- "database is locked" timeout can never leave a pooled connection inside a half-done transaction.
--- Orleans opens its own connections and Microsoft.Data.Sqlite has no connection-string keyword for
--- `synchronous`, so the writes set it themselves ({{SYNCHRONOUS}} is AgentChannel:Storage:SqliteSynchronous).
+-- Orleans opens its connections through SqliteDatabase.DataSource, which sets `synchronous` and the wait for
+-- the write lock as on every other connection to the file.
 CREATE TABLE IF NOT EXISTS OrleansStorage
 (
     GrainIdHash            INTEGER NOT NULL,
@@ -32,7 +32,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS UX_OrleansStorage_Grain ON OrleansStorage
 -- caller's (optimistic concurrency); a caller with a version never re-creates a row that is gone. The new version comes back when a row changed; the old one when
 -- nothing matched, which the provider reports as an inconsistent-state error.
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('WriteToStorageKey', '
-PRAGMA synchronous = {{SYNCHRONOUS}};
 INSERT INTO OrleansStorage
     (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId,
      PayloadBinary, ModifiedOn, Version)
@@ -67,7 +66,6 @@ LIMIT 1;
 ');
 
 INSERT OR REPLACE INTO OrleansQuery (QueryKey, QueryText) VALUES ('ClearStorageKey', '
-PRAGMA synchronous = {{SYNCHRONOUS}};
 UPDATE OrleansStorage
 SET PayloadBinary = NULL,
     ModifiedOn = strftime(''%Y-%m-%dT%H:%M:%fZ'', ''now''),
