@@ -20,8 +20,9 @@ namespace Orleans.AgentChannel.Tasks;
 /// Reentrant, with one dispatch running at a time: an enqueue only records the task and asks for a pass, so
 /// tasks arriving while offers are out never wait in the grain's mailbox (a long mailbox costs Orleans a scan
 /// of it per request). A pass reserves agents' slots in queue order, one task after the other (a cheap call),
-/// and then makes its offers (each a stored change of a task) at once, each stamped with the time its slot was
-/// reserved, so tasks are still handed out in queue order.
+/// and sends each offer (a stored change of the task) as soon as its slot is held, stamped with the time of the
+/// reservation, so tasks are still handed out in queue order; the next pass starts once this pass's offers are
+/// answered.
 /// </remarks>
 [Reentrant]
 public sealed partial class AssignmentPoolGrain(
@@ -101,7 +102,7 @@ public sealed partial class AssignmentPoolGrain(
 
     /// <summary>
     /// Reserves, in queue order, a slot for each waiting task while the candidates have room (counting the slots
-    /// this pass already took), then offers those tasks their agents together.
+    /// this pass already took), offering each task its agent as soon as the slot is held.
     /// </summary>
     private async Task Pass()
     {
