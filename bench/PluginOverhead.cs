@@ -47,7 +47,10 @@ public static class PluginOverhead
         {
             ["AgentChannel:Storage:SqlitePath"] = Path.Combine(directory, "bench.db"),
             ["Logging:LogLevel:Default"] = "Warning",
+            [OperatorToken.Setting] = Realtime.BenchServer.OperatorToken,
         }));
+        // The bench drives grains as a front end does: through a client presenting the operator token.
+        builder.ConfigureClient(client => client.PresentOperatorToken(Realtime.BenchServer.OperatorToken));
         builder.ConfigureSilo((_, silo) =>
         {
             plugins(silo);

@@ -29,7 +29,10 @@ public static class TaskEngineThroughput
             ["AgentChannel:Tasks:MaxActivePerAgent"] = "4",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "20",
             ["Logging:LogLevel:Default"] = "Warning",
+            [OperatorToken.Setting] = Realtime.BenchServer.OperatorToken,
         }));
+        // The bench drives grains as a front end does: through a client presenting the operator token.
+        builder.ConfigureClient(client => client.PresentOperatorToken(Realtime.BenchServer.OperatorToken));
         builder.ConfigureSilo((_, silo) => silo.AddAgentChannel(silo.Configuration));
         var cluster = builder.Build();
         await cluster.DeployAsync();

@@ -201,6 +201,7 @@ public sealed partial class AgentClient
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         cancellationToken.ThrowIfCancellationRequested();
+        using var presented = ClusterCredential.Present(Token);
         try
         {
             return await call().WaitAsync(cancellationToken);

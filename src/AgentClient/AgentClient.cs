@@ -175,6 +175,7 @@ public sealed partial class AgentClient : IAsyncDisposable
             await _delivery.StopAsync();
         }
         await _heartbeats;
+        using var presented = Token.Length > 0 ? ClusterCredential.Present(Token) : default;
         await _subscribing.WaitAsync();
         try
         {
@@ -213,7 +214,9 @@ public sealed partial class AgentClient : IAsyncDisposable
         TokenFile = _options.TokenFile ?? TokenStore.DefaultPath(ClusterName(), _options.Name);
         _agent = await Authenticate();
         _caller = Caller.Agent(_agent.Name);
-        _delivery = new InboxDelivery(_grain, _caller, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
+        // Every call from here on carries the token; the heartbeats started below inherit it with this flow.
+        using var presented = ClusterCredential.Present(Token);
+        _delivery = new InboxDelivery(_grain, _caller, Token, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
         _push = new InboxPush(_delivery);

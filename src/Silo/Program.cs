@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
 
 // A silo without the web front: the same grains and storage as the embedded mode. With the SQLite provider it
 // is the one silo of one machine (localhost clustering); with PostgreSQL it joins the cluster of every silo
@@ -24,6 +25,15 @@ if (args.Contains("--init-db"))
         Console.Error.WriteLine($"Configuration error: {exception.Message}");
         return 2;
     }
+}
+
+// Front ends in client mode and operator tools present this token with their calls; without one shared setting no
+// cluster client could act as the operator.
+if (string.IsNullOrWhiteSpace(builder.Configuration[OperatorToken.Setting]))
+{
+    Console.Error.WriteLine($"Configuration error: {OperatorToken.Setting} is required (environment variable AgentChannel__OperatorToken): " +
+                            "the token front ends in client mode and operator tools present to this cluster.");
+    return 2;
 }
 
 builder.UseOrleans(orleans =>

@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Tests;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
@@ -41,7 +42,11 @@ public sealed class ServerRestartTests
         (message.Seq, message.Message.Content).ShouldBe((2, "after the restart"));
         var activityStream = agent.ClusterClient.GetStreamProvider(AgentChannelStreams.ProviderName)
             .GetStream<AgentEvent>(AgentChannelStreams.Activity);
-        await Poll.Until(async () => await Subscriptions(activityStream) == 1, "the agent to be subscribed to the activity stream again");
+        // The test's own look at the subscriptions passes the silo's boundary with the agent's token.
+        using (ClusterCredential.Present(agent.Token))
+        {
+            await Poll.Until(async () => await Subscriptions(activityStream) == 1, "the agent to be subscribed to the activity stream again");
+        }
         // Memory updates are live only (no inbox behind them): this one arrives only if the activity stream was subscribed again.
         (await rest.Post("/api/memory", new { key = "plan", value = new { step = 2 } })).Status.ShouldBe(HttpStatusCode.Created);
         (await received.Next<MemoryUpdatedEvent>()).Update.UpdatedBy.ShouldBe("rest");

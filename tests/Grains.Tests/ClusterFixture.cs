@@ -22,7 +22,7 @@ public class ClusterFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(1).ClientActsAsFrontEnd();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(
             new Dictionary<string, string?>(Settings) { ["AgentChannel:Storage:SqlitePath"] = DatabasePath }));
         builder.ConfigureSilo((_, silo) => silo.AddAgentChannel(silo.Configuration));

@@ -12,14 +12,17 @@ public interface IAgentGrain : IGrainWithStringKey
     /// Creates the agent and returns its token, or, when <paramref name="presentedToken"/> is the agent's
     /// own token, updates its profile. A taken name without its token is a conflict.
     /// </summary>
+    [AgentAccess(AgentAccess.Anonymous)]
     [Alias("register")]
     Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken);
 
     /// <summary>The agent, or null when no agent has this name.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [AlwaysInterleave, Alias("get")]
     Task<AgentInfo?> Get();
 
     /// <summary>The agent when <paramref name="token"/> is its token; null otherwise.</summary>
+    [AgentAccess(AgentAccess.Anonymous)]
     [AlwaysInterleave, Alias("authenticate")]
     Task<AgentInfo?> Authenticate(string token);
 
@@ -35,6 +38,7 @@ public interface IAgentGrain : IGrainWithStringKey
     Task Deliver(IReadOnlyList<InboxItem> items);
 
     /// <summary>Inbox events after <paramref name="afterSeq"/>, oldest first.</summary>
+    [AgentAccess(AgentAccess.OwnGrain)]
     [AlwaysInterleave, Alias("read-inbox")]
     Task<InboxPage> ReadInbox(long afterSeq, int limit);
 
@@ -42,6 +46,7 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("ack")]
     Task<InboxPosition> Ack(Caller caller, long seq);
 
+    [AgentAccess(AgentAccess.OwnGrain)]
     [AlwaysInterleave, Alias("inbox-position")]
     Task<InboxPosition> GetInboxPosition();
 
@@ -49,9 +54,11 @@ public interface IAgentGrain : IGrainWithStringKey
     /// A live connection opened (or is still open: gateways renew it). Brings the agent online; from now on
     /// what the inbox stores is pushed to <paramref name="observer"/> too, until the connection is gone.
     /// </summary>
+    [AgentAccess(AgentAccess.OwnGrain)]
     [Alias("connected")]
     Task<AgentInfo> Connected(string connectionId, IInboxObserver observer);
 
+    [AgentAccess(AgentAccess.OwnGrain)]
     [Alias("disconnected")]
     Task Disconnected(string connectionId);
 
@@ -75,10 +82,12 @@ public interface IAgentGrain : IGrainWithStringKey
 [Alias("agentchannel.agent-directory")]
 public interface IAgentDirectoryGrain : IGrainWithIntegerKey
 {
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("list")]
     Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
 
     /// <summary>Finds an agent by its id (a Guid) or its name; throws not_found.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("resolve")]
     Task<AgentInfo> Resolve(string idOrName);
 }

@@ -16,6 +16,7 @@ public interface IChannelGrain : IGrainWithStringKey
     Task<ChannelInfo> Leave(Caller caller);
 
     /// <summary>The channel; throws not_found when nobody ever joined or posted.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [AlwaysInterleave, Alias("get")]
     Task<ChannelInfo> Get();
 
@@ -27,6 +28,7 @@ public interface IChannelGrain : IGrainWithStringKey
 [Alias("agentchannel.channel-directory")]
 public interface IChannelDirectoryGrain : IGrainWithIntegerKey
 {
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("list")]
     Task<IReadOnlyList<ChannelSummary>> List();
 }

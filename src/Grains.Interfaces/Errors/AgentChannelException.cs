@@ -33,6 +33,8 @@ public sealed class AgentChannelException : Exception
     public static AgentChannelException Conflict(string message, long? currentVersion = null) =>
         new(ErrorKind.Conflict, message, currentVersion: currentVersion);
 
+    public static AgentChannelException Unauthorized(string message) => new(ErrorKind.Unauthorized, message);
+
     public static AgentChannelException Forbidden(string message) => new(ErrorKind.Forbidden, message);
 
     public static AgentChannelException Rejected(string message) => new(ErrorKind.Rejected, message);

@@ -21,9 +21,11 @@ public interface IMessagesGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts);
 
     /// <summary>One message by id; throws not_found.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("get")]
     Task<MessageInfo> Get(Guid id);
 
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("list")]
     Task<MessagePage> List(MessageQuery query);
 }

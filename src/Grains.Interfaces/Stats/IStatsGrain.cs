@@ -1,3 +1,5 @@
+using Orleans.AgentChannel.Identity;
+
 namespace Orleans.AgentChannel.Stats;
 
 /// <summary>Read-only reports over the stored history (a stateless worker: any silo answers).</summary>
@@ -5,6 +7,7 @@ namespace Orleans.AgentChannel.Stats;
 public interface IStatsGrain : IGrainWithIntegerKey
 {
     /// <summary>The figures of a window, whole and by hour, agent and capability; 400 on a bad window.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("report")]
     Task<StatsReport> Report(StatsQuery query);
 }

@@ -13,6 +13,7 @@ public interface ITaskGrain : IGrainWithGuidKey
     Task<TaskInfo> Create(Caller caller, NewTask task);
 
     /// <summary>The task; throws not_found when it was never created.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [AlwaysInterleave, Alias("get")]
     Task<TaskInfo> Get();
 
@@ -72,10 +73,12 @@ public interface ITaskGrain : IGrainWithGuidKey
 [Alias("agentchannel.task-directory")]
 public interface ITaskDirectoryGrain : IGrainWithIntegerKey
 {
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("list")]
     Task<TaskPage> List(TaskQuery query);
 
     /// <summary>How many tasks are in each status; a status with no tasks is left out.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
     [Alias("count-by-status")]
     Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Storage.Postgres;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.Configuration;
@@ -109,6 +110,14 @@ public static class ClusterHosting
         services.AddOptions<ClusterClientOptions>().Bind(configuration.GetSection(ClusterClientOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
+        var operatorToken = configuration[OperatorToken.Setting];
+        if (string.IsNullOrWhiteSpace(operatorToken))
+        {
+            throw new OptionsValidationException(OperatorToken.Setting, typeof(string),
+                [$"{OperatorToken.Setting} is required in client mode: set it to the operator token the silos are configured with (they accept a front end's calls only with it)."]);
+        }
+        client.PresentOperatorToken(operatorToken);
+
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         var clientOptions = configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -134,6 +143,21 @@ public static class ClusterHosting
                     MaxPoolSize = configured.Value.PostgresMaxPoolSize,
                 }.ConnectionString;
             }));
+    }
+
+    /// <summary>
+    /// Presents the operator token with every grain call of this client: a front end acting for the agents it
+    /// authenticated, or a tool acting as the operator. Silos refuse a client's calls without a valid token.
+    /// </summary>
+    public static IClientBuilder PresentOperatorToken(this IClientBuilder client, string operatorToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(operatorToken);
+        return client.AddOutgoingGrainCallFilter(async context =>
+        {
+            // Set inside this async lambda: the caller's context is left as it was.
+            using var presented = ClusterCredential.Present(operatorToken);
+            await context.Invoke();
+        });
     }
 
     /// <summary>

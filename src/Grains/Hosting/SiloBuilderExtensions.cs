@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Plugins;
@@ -36,6 +37,8 @@ public static class SiloBuilderExtensions
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddGrainInterfaceTypeCache();
+        services.TryAddSingleton<OperatorToken>();
+        silo.AddIncomingGrainCallFilter<ClientCallVerification>();
 
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddAgentChannelPlugins(configuration);

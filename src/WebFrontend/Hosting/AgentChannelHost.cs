@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.WebFrontend.Api;
@@ -64,7 +65,7 @@ public static class AgentChannelHost
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Bad JSON must reach ProblemExceptionHandler (which names the field) instead of a bare 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddSingleton<OperatorToken>();
+        builder.Services.TryAddSingleton<OperatorToken>();
         builder.Services.AddOptions<RealtimeOptions>().Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RealtimeGateway>();

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -78,25 +76,4 @@ public sealed class AgentTokenAuthenticationHandler(
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
-}
-
-/// <summary>The operator's token, from configuration or made at start.</summary>
-public sealed class OperatorToken
-{
-    private readonly byte[] _hash;
-
-    public OperatorToken(IOptions<Hosting.FrontendOptions> options)
-    {
-        var configured = options.Value.OperatorToken;
-        IsGenerated = string.IsNullOrWhiteSpace(configured);
-        Value = IsGenerated ? "op_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)) : configured!;
-        _hash = SHA256.HashData(Encoding.UTF8.GetBytes(Value));
-    }
-
-    public string Value { get; }
-
-    public bool IsGenerated { get; }
-
-    public bool Matches(string token) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), _hash);
 }

@@ -184,7 +184,7 @@ public sealed class FailoverTests : IAsyncDisposable
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "100",
             ["AgentChannel:Presence:OfflineAfterSeconds"] = "3",
         };
-        var builder = new InProcessTestClusterBuilder(3);
+        var builder = new InProcessTestClusterBuilder(3).ClientActsAsFrontEnd();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
         builder.ConfigureSilo((_, silo) =>
         {

@@ -158,7 +158,7 @@ public sealed class GrainStorageLockTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(1).ClientActsAsFrontEnd();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["AgentChannel:Storage:SqlitePath"] = _path,
