@@ -236,6 +236,33 @@ public sealed class RealtimeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_name_with_a_trailing_newline_is_refused_with_the_request_id_and_creates_nothing()
+    {
+        var name = UniqueName("ws-nl");
+        await using var client = await WsClient.Connect(fixture.Server);
+
+        foreach (var refusedName in new[] { "operator\n", name + "\n" })
+        {
+            var refused = await client.Request("agent:register", new { name = refusedName, type = "llm" });
+            refused["event"]!.GetValue<string>().ShouldBe("error", refused.ToJsonString());
+            refused["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+            refused["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+            refused["data"]!["field"]!.GetValue<string>().ShouldBe("name");
+        }
+        (await fixture.Operator.Get($"/api/agents/{name}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+
+        await client.Register(new { name, type = "llm" });
+        var room = UniqueName("ws-nl-room");
+        var join = await client.Request("channel:join", new { channel = room + "\n" });
+        join["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        join["data"]!["field"]!.GetValue<string>().ShouldBe("channel");
+        var send = await client.Request("message:send", new { content = "x", recipients = new[] { name + "\n" } });
+        send["data"]!["field"]!.GetValue<string>().ShouldBe("recipients");
+        (await fixture.Operator.Get($"/api/channels/{room}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await fixture.Operator.Get($"/api/messages?sender={name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Malformed_frames_get_errors_with_the_request_id_and_the_server_keeps_serving()
     {
         await using var client = await WsClient.Connect(fixture.Server);
