@@ -89,6 +89,7 @@ public sealed class TasksApiTests(ServerFixture fixture)
         (await creator.Http.Post("/api/tasks", new { title = "t", due_date = "tomorrow" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "due_date");
         (await creator.Http.Get($"/api/tasks/{Guid.NewGuid()}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await creator.Http.Get("/api/tasks/xyz")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Get("/api/tasks?cursor=AAAAAAAAAAA")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
         (await creator.Http.Put($"/api/tasks/{Guid.NewGuid()}", new { title = "x" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await creator.Http.Post($"/api/tasks/{id}/assign", new { })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "agent");
         (await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = "ghost-worker" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
