@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -89,7 +91,10 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExcept
                 await problems.Write(httpContext, ErrorKind.TooLarge, "The request body is too large.");
                 return true;
             case BadHttpRequestException { InnerException: JsonException json }:
-                await problems.Write(httpContext, ErrorKind.Invalid, $"The request body is not valid JSON for this endpoint: {json.Message}", FieldOf(json));
+                // The handler runs with the endpoint cleared; the feature keeps the one that failed.
+                await problems.Write(httpContext, JsonBodyErrors.Invalid(json,
+                    httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType,
+                    httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
                 return true;
             case BadHttpRequestException bad:
                 await problems.Write(httpContext, ErrorKind.Invalid, bad.Message);
@@ -100,8 +105,4 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExcept
     }
 
     public static bool IsClientError(Exception exception) => exception is AgentChannelException or BadHttpRequestException;
-
-    /// <summary>"$.assign_to" → "assign_to".</summary>
-    private static string? FieldOf(JsonException json) =>
-        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.');
 }
