@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,32 +9,32 @@ using Orleans.AgentChannel.Hosting;
 // sharing the database, cluster id and service id (Orleans' ADO.NET clustering, grain storage and reminders).
 // `--init-db` applies the schema scripts to the configured database and exits.
 var builder = Host.CreateApplicationBuilder(args.Where(arg => arg != "--init-db").ToArray());
-if (args.Contains("--init-db"))
+try
 {
-    using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole());
-    try
+    if (args.Contains("--init-db"))
     {
+        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole());
         var applied = await ClusterHosting.ApplySchema(builder.Configuration, loggers);
         Console.WriteLine($"Schema applied: {applied}");
         return 0;
     }
-    catch (OptionsValidationException exception)
-    {
-        Console.Error.WriteLine($"Configuration error: {exception.Message}");
-        return 2;
-    }
-}
 
-builder.UseOrleans(orleans =>
+    builder.UseOrleans(orleans =>
+    {
+        orleans.UseAgentChannelClustering(builder.Configuration);
+        orleans.AddAgentChannel(builder.Configuration);
+    });
+    var host = builder.Build();
+    await host.StartAsync();
+    var silo = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+    var storage = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+    // Scripts and operators wait for this line: the silo is active in its cluster and its gateway accepts clients.
+    Console.WriteLine($"Silo active: cluster {silo.ClusterId}, service {silo.ServiceId}, silo port {silo.SiloPort}, gateway port {silo.GatewayPort}, storage {storage.Provider}");
+    await host.WaitForShutdownAsync();
+    return 0;
+}
+catch (Exception error) when (StartupRefusedException.Explain(error) is { } reason)
 {
-    orleans.UseAgentChannelClustering(builder.Configuration);
-    orleans.AddAgentChannel(builder.Configuration);
-});
-var host = builder.Build();
-await host.StartAsync();
-var silo = host.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
-var storage = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
-// Scripts and operators wait for this line: the silo is active in its cluster and its gateway accepts clients.
-Console.WriteLine($"Silo active: cluster {silo.ClusterId}, service {silo.ServiceId}, silo port {silo.SiloPort}, gateway port {silo.GatewayPort}, storage {storage.Provider}");
-await host.WaitForShutdownAsync();
-return 0;
+    Console.Error.WriteLine($"Cannot start: {reason}");
+    return 2;
+}
