@@ -8,7 +8,12 @@ using Orleans.AgentChannel.Hosting;
 // is the one silo of one machine (localhost clustering); with PostgreSQL it joins the cluster of every silo
 // sharing the database, cluster id and service id (Orleans' ADO.NET clustering, grain storage and reminders).
 // `--init-db` applies the schema scripts to the configured database and exits.
-var builder = Host.CreateApplicationBuilder(args.Where(arg => arg != "--init-db").ToArray());
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args.Where(arg => arg != "--init-db").ToArray(),
+    // Settings (appsettings.json) are read from beside the program, whatever directory it is started from.
+    ContentRootPath = AppContext.BaseDirectory,
+});
 try
 {
     if (args.Contains("--init-db"))

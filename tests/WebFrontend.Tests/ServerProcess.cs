@@ -28,11 +28,19 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The directory holding the SQLite file.</summary>
     public string DataDirectory => Path.GetDirectoryName(_database.Path)!;
 
-    public static async Task<ServerProcess> StartAsync()
+    /// <param name="workingDirectory">Where the process runs (default: beside the program).</param>
+    /// <param name="environment">Extra environment variables.</param>
+    public static async Task<ServerProcess> StartAsync(string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var database = new TempDatabase();
         var port = AgentChannelServer.FreePort();
-        var process = Process.Start(StartInfo(database.Path, port))!;
+        var start = StartInfo(database.Path, port);
+        start.WorkingDirectory = workingDirectory ?? start.WorkingDirectory;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        var process = Process.Start(start)!;
         // Drained so a chatty child never blocks on a full pipe.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
