@@ -52,6 +52,7 @@ public static class Cursors
                 return key;
             }
         }
+        // Not base64, or not UTF-8 (the strict decoder's DecoderFallbackException is an ArgumentException).
         catch (Exception error) when (error is FormatException or ArgumentException)
         {
         }

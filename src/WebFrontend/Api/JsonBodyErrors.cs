@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
 
@@ -74,7 +73,6 @@ public static partial class JsonBodyErrors
             TypeCode.Single or TypeCode.Double or TypeCode.Decimal => "a number",
             _ when type == typeof(Guid) => "a GUID",
             _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "an ISO 8601 time, such as 2030-01-01T00:00:00Z",
-            _ when type == typeof(RawJson) => "JSON",
             _ => "a JSON object",
         };
     }

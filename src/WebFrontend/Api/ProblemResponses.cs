@@ -78,7 +78,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
 }
 
 /// <summary>Turns exceptions that escape an endpoint into problem details; bad input never becomes a 500.</summary>
-public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(ProblemResponses problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -90,11 +90,11 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExcept
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 await problems.Write(httpContext, ErrorKind.TooLarge, "The request body is too large.");
                 return true;
-            case BadHttpRequestException { InnerException: JsonException json }:
+            case BadHttpRequestException { InnerException: JsonException unbound }:
                 // The handler runs with the endpoint cleared; the feature keeps the one that failed.
-                await problems.Write(httpContext, JsonBodyErrors.Invalid(json,
+                await problems.Write(httpContext, JsonBodyErrors.Invalid(unbound,
                     httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType,
-                    httpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
+                    json.Value.SerializerOptions));
                 return true;
             case BadHttpRequestException bad:
                 await problems.Write(httpContext, ErrorKind.Invalid, bad.Message);
