@@ -1,3 +1,13 @@
+using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.WebFrontend.Hosting;
 
-await AgentChannelHost.Build(args).RunAsync();
+try
+{
+    await AgentChannelHost.Build(args).RunAsync();
+    return 0;
+}
+catch (Exception error) when (StartupRefusedException.Explain(error) is { } reason)
+{
+    Console.Error.WriteLine($"Cannot start: {reason}");
+    return 2;
+}

@@ -8,8 +8,8 @@ namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
 /// One product process (a <c>Silo</c> or a <c>WebFrontend</c> gateway) started from its apphost beside the
-/// tests, configured by environment variables only (its working directory is an empty temporary one, so no
-/// appsettings.json applies), killed by its pid.
+/// tests in an empty temporary working directory, configured by environment variables (over the appsettings.json
+/// beside the program), killed by its pid.
 /// </summary>
 public sealed class ClusterProcess : IAsyncDisposable
 {
@@ -48,7 +48,8 @@ public sealed class ClusterProcess : IAsyncDisposable
             Address = new Uri($"http://127.0.0.1:{httpPort}"),
         };
 
-    private static string SiloDirectory { get; } = typeof(ClusterProcess).Assembly
+    /// <summary>The Silo's own build output, where it runs from.</summary>
+    public static string SiloDirectory { get; } = typeof(ClusterProcess).Assembly
         .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>()
         .Single(attribute => attribute.Key == "SiloDirectory").Value!;
 

@@ -1,5 +1,11 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.AgentChannel.WebFrontend.Components.Account;
+using AgentChannelServer = Orleans.AgentChannel.WebFrontend.Tests.AgentChannelServer;
+using TempDatabase = Orleans.AgentChannel.WebFrontend.Tests.TempDatabase;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -77,6 +83,78 @@ public sealed partial class SignInTests(ConsoleFixture fixture)
         cookies.GetAllCookies().ShouldNotContain(cookie => cookie.Name == "agentchannel-console");
         (await http.GetAsync("/console", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
     }
+
+    [Fact]
+    public async Task Repeated_wrong_tokens_lock_the_address_out_for_longer_each_time_and_other_addresses_are_not_slowed()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" },
+            services => services.AddSingleton(new SignInThrottle(clock)));
+        using var guesser = ClientFrom(server.Address, "127.0.0.1");
+        using var neighbour = ClientFrom(server.Address, "127.0.0.2");
+        const string token = AgentChannelServer.OperatorToken;
+
+        for (var attempt = 0; attempt < SignInThrottle.FreeFailures; attempt++)
+        {
+            await ShouldBeRefused(await PostSignIn(guesser, $"guess-{attempt}", returnUrl: null));
+        }
+        // Locked out for 1 s: not even the right token is checked.
+        var lockedOut = await PostSignIn(guesser, token, returnUrl: null);
+        await ShouldBeLockedOut(lockedOut, seconds: 1);
+        await ShouldBeRefused(await PostSignIn(neighbour, "neighbour-guess", returnUrl: null));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await ShouldBeRefused(await PostSignIn(guesser, "guess-after-a-second", returnUrl: null));
+        await ShouldBeLockedOut(await PostSignIn(guesser, token, returnUrl: null), seconds: 2);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await ShouldBeLockedOut(await PostSignIn(guesser, token, returnUrl: null), seconds: 1);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var signedIn = await PostSignIn(guesser, token, returnUrl: null);
+        signedIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        signedIn.Headers.GetValues("Set-Cookie").ShouldContain(cookie => cookie.StartsWith("agentchannel-console=", StringComparison.Ordinal));
+        // The right token clears the record: the next wrong one is free again.
+        await ShouldBeRefused(await PostSignIn(guesser, "one-more-guess", returnUrl: null));
+    }
+
+    private static async Task ShouldBeRefused(HttpResponseMessage response)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("That is not the operator token.");
+    }
+
+    private static async Task ShouldBeLockedOut(HttpResponseMessage response, int seconds)
+    {
+        response.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(seconds));
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))
+            .ShouldContain($"Too many wrong tokens from this address. Try again in {seconds} s.");
+        response.Headers.TryGetValues("Set-Cookie", out var cookies).ShouldBeFalse(string.Join("; ", cookies ?? []));
+    }
+
+    /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127.x address is this machine).</summary>
+    private static HttpClient ClientFrom(Uri server, string localAddress) => new(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        CookieContainer = new CookieContainer(),
+        ConnectCallback = async (context, cancel) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    { BaseAddress = server };
 
     /// <summary>Submits the sign-in form as a browser would: its antiforgery token, the form name, the token field.</summary>
     private static async Task<HttpResponseMessage> PostSignIn(HttpClient http, string token, string? returnUrl)

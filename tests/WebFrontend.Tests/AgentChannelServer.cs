@@ -71,7 +71,15 @@ public sealed class AgentChannelServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(configuration);
             services?.Invoke(builder.Services);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         // Bound to every interface (as a server reachable from other machines is): talk to it over loopback.
         var address = bound.Host is "0.0.0.0" or "[::]" ? new UriBuilder(bound) { Host = "127.0.0.1" }.Uri : bound;

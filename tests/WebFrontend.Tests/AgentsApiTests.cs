@@ -55,6 +55,32 @@ public sealed class AgentsApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_name_with_a_trailing_newline_is_refused_wherever_names_are_checked_and_creates_nothing()
+    {
+        var type = $"newline-{Guid.NewGuid():N}";
+        var alice = await fixture.Register("alice");
+
+        (await fixture.Anonymous.Post("/api/agents/register", new { name = "operator\n", type }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "name");
+        (await fixture.Anonymous.Post("/api/agents/register", new { name = alice.Name + "\n", type }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "name");
+        (await alice.Http.Post("/api/messages", new { content = "x", recipients = new[] { alice.Name + "\n" } }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "recipients");
+        (await alice.Http.Post("/api/messages", new { content = "x", channel = "room\n" }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "channel");
+        (await alice.Http.Post("/api/messages", new { content = "x", recipients = new[] { alice.Name }, message_type = "text\n" }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "message_type");
+        (await alice.Http.Post($"/api/channels/{Uri.EscapeDataString("room\n")}/join"))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "channel");
+        (await alice.Http.Post("/api/memory", new { key = $"newline/{type}", value = 1, access_control = new { read = new[] { alice.Name + "\n" } } }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "access_control.read");
+
+        (await fixture.Operator.Get($"/api/agents?type={type}")).Json["items"]!.AsArray().ShouldBeEmpty();
+        (await fixture.Operator.Get($"/api/memory/newline/{type}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await alice.Http.Get($"/api/messages?sender={alice.Name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task List_filters_by_status_type_and_capability()
     {
         var coder = await fixture.Register("coder", "code", "review");

@@ -58,6 +58,17 @@ public sealed class MemoryApiTests(ServerFixture fixture)
         (await agent.Http.Get($"/api/memory/{key}")).Json["value"]!.GetValue<int>().ShouldBe(3);
     }
 
+    [Theory]
+    [InlineData("AAAA")] // three NUL characters: no key, so never the end of a page
+    [InlineData("/w==")] // not UTF-8
+    [InlineData("a2V=")] // "ke" spelled with bits the server never sets (it issues "a2U=")
+    [InlineData("Lw==")] // "/": not a valid key
+    public async Task A_memory_cursor_the_server_never_issued_is_400(string cursor)
+    {
+        var reader = await fixture.Register("cursor");
+        (await reader.Http.Get($"/api/memory?cursor={Uri.EscapeDataString(cursor)}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
+    }
+
     [Fact]
     public async Task Access_control_is_403_for_others_and_the_listing_hides_unreadable_keys()
     {

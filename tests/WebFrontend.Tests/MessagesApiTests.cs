@@ -101,6 +101,9 @@ public sealed class MessagesApiTests(ServerFixture fixture)
         (await sender.Http.Get($"/api/messages/{Guid.NewGuid()}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await sender.Http.Get("/api/messages/not-a-guid")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await sender.Http.Get("/api/messages?cursor=@@@")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
+        // Position 0 (sequences start at 1), and position 1 spelled with bits the server never sets.
+        (await sender.Http.Get("/api/messages?cursor=AAAAAAAAAAA")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
+        (await sender.Http.Get("/api/messages?cursor=AQAAAAAAAAB")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
         (await sender.Http.Get("/api/messages?limit=100000")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "limit");
         (await sender.Http.Get("/api/messages?order=sideways")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "order");
     }

@@ -236,6 +236,61 @@ public sealed class RealtimeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_name_with_a_trailing_newline_is_refused_with_the_request_id_and_creates_nothing()
+    {
+        var name = UniqueName("ws-nl");
+        await using var client = await WsClient.Connect(fixture.Server);
+
+        foreach (var refusedName in new[] { "operator\n", name + "\n" })
+        {
+            var refused = await client.Request("agent:register", new { name = refusedName, type = "llm" });
+            refused["event"]!.GetValue<string>().ShouldBe("error", refused.ToJsonString());
+            refused["id"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+            refused["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+            refused["data"]!["field"]!.GetValue<string>().ShouldBe("name");
+        }
+        (await fixture.Operator.Get($"/api/agents/{name}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+
+        await client.Register(new { name, type = "llm" });
+        var room = UniqueName("ws-nl-room");
+        var join = await client.Request("channel:join", new { channel = room + "\n" });
+        join["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        join["data"]!["field"]!.GetValue<string>().ShouldBe("channel");
+        var send = await client.Request("message:send", new { content = "x", recipients = new[] { name + "\n" } });
+        send["data"]!["field"]!.GetValue<string>().ShouldBe("recipients");
+        (await fixture.Operator.Get($"/api/channels/{room}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await fixture.Operator.Get($"/api/messages?sender={name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("task:create", """{"title": "t", "priority": "2"}""", "priority", "'priority' must be an integer.")]
+    [InlineData("task:create", """{"title": "t", "priority": null}""", "priority", "'priority' must be an integer.")]
+    [InlineData("memory:set", """{"key": "ws-types", "value": 1, "ttl_seconds": "10"}""", "ttl_seconds", "'ttl_seconds' must be a number.")]
+    [InlineData("memory:set", """{"key": "ws-types", "value": 1, "expected_version": "0"}""", "expected_version", "'expected_version' must be an integer.")]
+    [InlineData("agent:heartbeat", """{"status": "BUSY"}""", "status", "'status' must be one of: online, busy, offline.")]
+    [InlineData("message:send", """{"content": 5, "channel": "ws-types"}""", "content", "'content' must be a string.")]
+    public async Task Data_of_another_type_than_documented_is_refused_naming_the_field_and_changes_nothing(
+        string eventName, string data, string field, string message)
+    {
+        await using var client = await WsClient.Connect(fixture.Server);
+        var name = UniqueName("ws-types");
+        await client.Register(new { name, type = "llm" });
+
+        await client.SendRaw($$"""{"event": "{{eventName}}", "id": "typed", "data": {{data}}}""");
+        var refused = await client.NextUnmatchedReply();
+
+        refused["event"]!.GetValue<string>().ShouldBe("error", refused.ToJsonString());
+        refused["id"]!.GetValue<string>().ShouldBe("typed");
+        refused["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        refused["data"]!["field"]!.GetValue<string>().ShouldBe(field);
+        refused["data"]!["message"]!.GetValue<string>().ShouldBe(message);
+        (await fixture.Operator.Get($"/api/tasks?creator={name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+        (await fixture.Operator.Get($"/api/messages?sender={name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+        (await fixture.Operator.Get($"/api/agents/{name}")).Json["status"]!.GetValue<string>().ShouldBe("online");
+        (await fixture.Operator.Get("/api/memory/ws-types")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+    }
+
+    [Fact]
     public async Task Malformed_frames_get_errors_with_the_request_id_and_the_server_keeps_serving()
     {
         await using var client = await WsClient.Connect(fixture.Server);

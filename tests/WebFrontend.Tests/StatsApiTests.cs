@@ -148,6 +148,8 @@ public sealed class StatsApiTests(StatsHistoryFixture history) : IClassFixture<S
     [InlineData("from=2026-03-02T11:00:00Z&to=2026-03-02T09:00:00Z", "from")]
     [InlineData("from=2026-03-02T10:00:00Z&to=2026-03-02T10:00:00Z", "from")]
     [InlineData("from=2026-01-01T00:00:00Z&to=2026-03-02T00:00:00Z", "to")]
+    [InlineData("to=9999-12-31T23:30:00Z", "to")]
+    [InlineData("to=0001-01-01T00:00:00Z", "to")]
     public async Task Bad_window_is_refused_naming_the_field(string query, string field)
     {
         (await history.Operator.Get($"/api/stats?{query}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", field);
@@ -181,4 +183,17 @@ public sealed class StatsApiTests(StatsHistoryFixture history) : IClassFixture<S
     private static long[] Durations(JsonNode durations) =>
         [durations["count"]!.GetValue<int>(), durations["p50_ms"]!.GetValue<long>(), durations["p90_ms"]!.GetValue<long>(),
          durations["mean_ms"]!.GetValue<long>(), durations["max_ms"]!.GetValue<long>()];
+}
+
+/// <summary>The console's CSV files come from the same reports: a bad window is the same 400, not a 500.</summary>
+public sealed class ReportCsvTests(ServerFixture fixture)
+{
+    [Theory]
+    [InlineData("to=9999-12-31T23:30:00Z")]
+    [InlineData("to=0001-01-01T00:00:00Z")]
+    public async Task A_window_beyond_the_calendar_is_refused_naming_the_field(string query)
+    {
+        // The fixture's host listens on loopback only, so this machine opens the console without signing in.
+        (await fixture.Anonymous.Get($"/console/reports/hours.csv?{query}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "to");
+    }
 }

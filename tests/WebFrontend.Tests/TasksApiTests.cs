@@ -89,6 +89,7 @@ public sealed class TasksApiTests(ServerFixture fixture)
         (await creator.Http.Post("/api/tasks", new { title = "t", due_date = "tomorrow" })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "due_date");
         (await creator.Http.Get($"/api/tasks/{Guid.NewGuid()}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await creator.Http.Get("/api/tasks/xyz")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        (await creator.Http.Get("/api/tasks?cursor=AAAAAAAAAAA")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "cursor");
         (await creator.Http.Put($"/api/tasks/{Guid.NewGuid()}", new { title = "x" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
         (await creator.Http.Post($"/api/tasks/{id}/assign", new { })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "agent");
         (await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = "ghost-worker" })).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
@@ -100,6 +101,42 @@ public sealed class TasksApiTests(ServerFixture fixture)
         var unchanged = await creator.Http.Get($"/api/tasks/{id}");
         unchanged.Json["status"]!.GetValue<string>().ShouldBe("pending");
         (await creator.Http.Get($"/api/tasks?creator={creator.Name}")).Json["items"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Values_of_another_type_than_documented_are_400_naming_the_field_and_change_nothing()
+    {
+        var agent = await fixture.Register("types");
+        var id = (await agent.Http.Post("/api/tasks", new { title = "t", priority = 2, requirements = Unassignable() })).Json["id"]!.GetValue<string>();
+        var key = $"types-{Guid.NewGuid():N}";
+        (await agent.Http.Post("/api/memory", new { key, value = 1 })).Status.ShouldBe(HttpStatusCode.Created);
+
+        var numberAsString = await agent.Http.Post("/api/tasks", """{"title": "t", "priority": "2"}""");
+        numberAsString.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
+        numberAsString.Json["detail"]!.GetValue<string>().ShouldBe("'priority' must be an integer.");
+        (await agent.Http.Post("/api/tasks", """{"title": "t", "priority": null}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
+        (await agent.Http.Put($"/api/tasks/{id}", """{"priority": "1"}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "priority");
+        (await agent.Http.Put($"/api/tasks/{id}", """{"status": "IN_PROGRESS"}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "status");
+        (await agent.Http.Put($"/api/memory/{key}", """{"value": 2, "ttl_seconds": "10"}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "ttl_seconds");
+        (await agent.Http.Put($"/api/memory/{key}", """{"value": 2, "expected_version": "1"}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "expected_version");
+        (await agent.Http.Put($"/api/memory/{key}", """{"value": 2, "expected_version": null}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "expected_version");
+        var shouted = await agent.Http.Put($"/api/agents/{agent.Name}/status", """{"status": "OFFLINE"}""");
+        shouted.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "status");
+        shouted.Json["detail"]!.GetValue<string>().ShouldBe("'status' must be one of: online, busy, offline.");
+        (await agent.Http.Post($"/api/agents/{agent.Name}/heartbeat", """{"status": "Busy"}""")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "status");
+
+        var task = (await agent.Http.Get($"/api/tasks/{id}")).Json;
+        task["priority"]!.GetValue<int>().ShouldBe(2);
+        task["status"]!.GetValue<string>().ShouldBe("pending");
+        (await agent.Http.Get($"/api/tasks?creator={agent.Name}")).Json["items"]!.AsArray().Count.ShouldBe(1);
+        var entry = (await agent.Http.Get($"/api/memory/{key}")).Json;
+        entry["version"]!.GetValue<long>().ShouldBe(1);
+        entry["expires_at"].ShouldBeNull();
+        (await agent.Http.Get($"/api/agents/{agent.Name}")).Json["status"]!.GetValue<string>().ShouldBe("online");
+
+        // The documented lower-case values and numbers still work.
+        (await agent.Http.Put($"/api/tasks/{id}", new { priority = 1 })).Json["priority"]!.GetValue<int>().ShouldBe(1);
+        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "busy" })).Json["status"]!.GetValue<string>().ShouldBe("busy");
     }
 
     [Fact]

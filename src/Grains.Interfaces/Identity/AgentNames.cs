@@ -8,7 +8,8 @@ public static partial class AgentNames
 {
     public const int MaxLength = 64;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$", RegexOptions.CultureInvariant)]
+    // \z, not $: "$" also matches before a final newline, which let "alice\n" in beside "alice".
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex ValidName();
 
     public static string Key(string name) => name.ToLowerInvariant();

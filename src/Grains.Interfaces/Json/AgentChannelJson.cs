@@ -14,7 +14,9 @@ public static class AgentChannelJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // The web defaults read "2" as 2; the API documents numbers, and a string where one belongs is an error.
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Converters.Add(new WireEnumConverter());
         return options;
     }
 

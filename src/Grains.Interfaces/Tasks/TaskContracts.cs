@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Tasks;
@@ -37,7 +38,7 @@ public enum AssignmentStatus
 public sealed record NewTask(
     [property: Id(0)] string Title,
     [property: Id(1)] string? Description = null,
-    [property: Id(2)] int? Priority = null,
+    [property: Id(2), JsonConverter(typeof(NotNullConverter<int>))] int? Priority = null,
     [property: Id(3)] DateTimeOffset? DueDate = null,
     [property: Id(4)] RawJson? Requirements = null,
     [property: Id(5)] string? AssignTo = null,
@@ -49,7 +50,7 @@ public sealed record NewTask(
 public sealed record TaskUpdate(
     [property: Id(0)] string? Title = null,
     [property: Id(1)] string? Description = null,
-    [property: Id(2)] int? Priority = null,
+    [property: Id(2), JsonConverter(typeof(NotNullConverter<int>))] int? Priority = null,
     [property: Id(3)] DateTimeOffset? DueDate = null,
     [property: Id(4)] RawJson? Requirements = null,
     [property: Id(5)] AgentTaskStatus? Status = null,

@@ -36,6 +36,22 @@ public sealed class SiloOptions
     public string? AdvertisedAddress { get; set; }
 }
 
+/// <summary>
+/// A silo on SQLite is alone in its cluster (localhost clustering): an address for other silos to reach it at
+/// asks for a cluster it will never join, so it is refused with the setting to change.
+/// </summary>
+public sealed class SiloOptionsValidator(IOptions<StorageOptions> storage) : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options) =>
+        storage.Value.Provider == StorageProvider.Sqlite && !string.IsNullOrWhiteSpace(options.AdvertisedAddress)
+            && !(IPAddress.TryParse(options.AdvertisedAddress, out var address) && IPAddress.IsLoopback(address))
+            ? ValidateOptionsResult.Fail(
+                $"{SiloOptions.Section}:AdvertisedAddress is {options.AdvertisedAddress}, an address for other silos to join this one at, " +
+                $"but {StorageOptions.Section}:Provider is Sqlite: a SQLite silo holds one silo's data and is alone in its cluster. " +
+                $"Several silos need {StorageOptions.Section}:Provider=PostgreSQL (docs/deployment.md); for one silo, leave AdvertisedAddress empty.")
+            : ValidateOptionsResult.Success;
+}
+
 /// <summary>How a front end in client mode talks to the cluster (<c>AgentChannel:Client</c>).</summary>
 public sealed class ClusterClientOptions
 {
@@ -66,6 +82,7 @@ public static class ClusterHosting
     public static ISiloBuilder UseAgentChannelClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider != StorageProvider.PostgreSQL)
@@ -180,7 +197,10 @@ public static class ClusterHosting
             return $"PostgreSQL {parsed.Host}:{parsed.Port}/{parsed.Database}";
         }
         var sqlite = new SqliteDatabase(Options.Create(storage), loggers.CreateLogger<SqliteDatabase>());
-        sqlite.ApplySchema();
+        using (DataDirectoryLock.Acquire(sqlite.FilePath))
+        {
+            sqlite.ApplySchema();
+        }
         return $"SQLite {sqlite.FilePath}";
     }
 }

@@ -50,7 +50,7 @@ public static class SiloBuilderExtensions
         }
         else
         {
-            silo.AddSqliteStorage();
+            silo.AddSqliteStorage(storage);
         }
         services.AddSingleton<PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
@@ -71,9 +71,12 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>One machine: the SQLite file holds grain state and the query tables; subscriptions live in memory.</summary>
-    private static void AddSqliteStorage(this ISiloBuilder silo)
+    private static void AddSqliteStorage(this ISiloBuilder silo, StorageOptions configured)
     {
         var services = silo.Services;
+        // One process per data directory, settled while the host is put together: a second one stops here, before
+        // it has started anything or touched the database.
+        var dataDirectory = DataDirectoryLock.Acquire(configured.SqlitePath);
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<SqliteWriteQueue>();
         services.AddSingleton<IAgentIndex, SqliteAgentIndex>();
@@ -84,7 +87,10 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IInbox, SqliteInbox>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IStatsStore, SqliteStatsStore>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaInitializer>();
+        // Made by the container, so the container disposes it (and the lock) with the host.
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider =>
+            new SqliteSchemaInitializer(provider.GetRequiredService<SqliteDatabase>(), dataDirectory));
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSingleSilo>();
 
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
@@ -173,13 +179,41 @@ internal static class PluginHosting
     }
 }
 
-/// <summary>Applies the SQLite schema before any storage provider (Orleans' or ours) touches the file.</summary>
-internal sealed class SqliteSchemaInitializer(SqliteDatabase database) : ILifecycleParticipant<ISiloLifecycle>
+/// <summary>
+/// Applies the SQLite schema before any storage provider (Orleans' or ours) touches the file. It holds the data
+/// directory's lock, taken when the host was put together, and lets go of it when the host is disposed.
+/// </summary>
+internal sealed class SqliteSchemaInitializer(SqliteDatabase database, DataDirectoryLock dataDirectory) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(SqliteSchemaInitializer), ServiceLifecycleStage.RuntimeInitialize, _ =>
         {
             database.ApplySchema();
             return Task.CompletedTask;
+        });
+
+    public void Dispose() => dataDirectory.Dispose();
+}
+
+/// <summary>
+/// A SQLite silo is the only silo of its cluster: its file holds the service's whole state, which no other silo
+/// can read. Clustering configured in code (anything but localhost clustering) could still make it join others,
+/// so it refuses to join a membership that lists another silo.
+/// </summary>
+internal sealed class SqliteSingleSilo(IClusterMembershipService membership, ILocalSiloDetails self) : ILifecycleParticipant<ISiloLifecycle>
+{
+    public void Participate(ISiloLifecycle lifecycle) =>
+        // After the silo has read the membership table, before it writes itself into it as joining.
+        lifecycle.Subscribe(nameof(SqliteSingleSilo), ServiceLifecycleStage.RuntimeGrainServices + 1, _ =>
+        {
+            var others = membership.CurrentSnapshot.Members.Values
+                .Where(member => member.SiloAddress != self.SiloAddress && member.Status is SiloStatus.Active or SiloStatus.Joining)
+                .Select(member => member.SiloAddress.ToString()).ToList();
+            return others.Count == 0
+                ? Task.CompletedTask
+                : throw new StartupRefusedException(
+                    $"{StorageOptions.Section}:Provider is Sqlite, whose file holds one silo's data, but this silo was about to join " +
+                    $"a cluster with {string.Join(", ", others)}. Several silos need {StorageOptions.Section}:Provider=PostgreSQL " +
+                    "(docs/deployment.md); one silo uses localhost clustering.");
         });
 }

@@ -202,13 +202,16 @@ public sealed class MemoryGrain(
             Names(requested.Write, current.Write, "access_control.write"));
     }
 
+    // Keys are URL paths on the REST API: '.', '..' and empty segments would be rewritten on the way and
+    // leave the key unreachable, so they are refused.
+    internal static bool IsValidKey(string key) =>
+        key.Length is > 0 and <= MemoryKeys.MaxLength && !key.Any(char.IsControl) && key.Trim() == key
+        && !key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal)
+        && !key.Split('/').Any(segment => segment is "" or "." or "..");
+
     internal static void RequireValidKey(string key)
     {
-        // Keys are URL paths on the REST API: '.', '..' and empty segments would be rewritten on the way and
-        // leave the key unreachable, so they are refused here.
-        if (key.Length is 0 or > MemoryKeys.MaxLength || key.Any(char.IsControl) || key.Trim() != key
-            || key.EndsWith(MemoryKeys.HistorySuffix, StringComparison.Ordinal)
-            || key.Split('/').Any(segment => segment is "" or "." or ".."))
+        if (!IsValidKey(key))
         {
             throw AgentChannelException.Invalid("key",
                 $"'key' must be 1-{MemoryKeys.MaxLength} characters without control characters or surrounding spaces, " +

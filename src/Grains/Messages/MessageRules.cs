@@ -9,7 +9,8 @@ namespace Orleans.AgentChannel.Messages;
 /// <summary>What makes a draft a message, checked once before anything is routed or stored.</summary>
 internal static partial class MessageRules
 {
-    [GeneratedRegex("^[a-z][a-z0-9_.:-]{0,63}$", RegexOptions.CultureInvariant)]
+    // \z, not $: "$" also matches before a final newline.
+    [GeneratedRegex(@"^[a-z][a-z0-9_.:-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex MessageTypePattern();
 
     public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata)

@@ -35,10 +35,19 @@ public sealed class StatsReporter(IStatsStore store)
     /// <summary>How many tasks the slowest and most re-assigned lists name.</summary>
     public const int TopTasks = 10;
 
+    /// <summary>
+    /// The earliest and latest times a window may name: the default window reaches a day back from its end, and
+    /// the end is widened up to the next whole hour; both must stay within the calendar .NET can represent.
+    /// </summary>
+    public static readonly DateTimeOffset Earliest = DateTimeOffset.MinValue + DefaultWindow;
+
+    /// <inheritdoc cref="Earliest"/>
+    public static readonly DateTimeOffset Latest = new(9999, 12, 31, 23, 0, 0, TimeSpan.Zero);
+
     public async Task<StatsReport> Report(StatsQuery query, DateTimeOffset now)
     {
-        var to = query.To ?? now;
-        var from = query.From ?? to - DefaultWindow;
+        var to = WithinCalendar(query.To, "to") ?? now;
+        var from = WithinCalendar(query.From, "from") ?? to - DefaultWindow;
         if (from >= to)
         {
             throw AgentChannelException.Invalid("from", "'from' must be before 'to'.");
@@ -75,6 +84,11 @@ public sealed class StatsReporter(IStatsStore store)
             [.. slowest.Select(task => StatsAggregation.Describe(task, names))],
             [.. reassigned.Select(task => StatsAggregation.Describe(task, names))]);
     }
+
+    private static DateTimeOffset? WithinCalendar(DateTimeOffset? time, string field) =>
+        time is null || (time >= Earliest && time <= Latest)
+            ? time
+            : throw AgentChannelException.Invalid(field, $"'{field}' must be between {Earliest:yyyy-MM-ddTHH:mm:ssZ} and {Latest:yyyy-MM-ddTHH:mm:ssZ}.");
 }
 
 public static class StatsWindow

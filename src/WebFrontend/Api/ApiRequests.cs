@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
@@ -14,6 +15,11 @@ public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result);
 
-public sealed record SetMemoryRequest(string? Key, RawJson? Value, AccessControl? AccessControl, long? ExpectedVersion, double? TtlSeconds);
+public sealed record SetMemoryRequest(
+    string? Key,
+    RawJson? Value,
+    AccessControl? AccessControl,
+    [property: JsonConverter(typeof(NotNullConverter<long>))] long? ExpectedVersion,
+    [property: JsonConverter(typeof(NotNullConverter<double>))] double? TtlSeconds);
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

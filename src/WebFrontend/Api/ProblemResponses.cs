@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -76,7 +78,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
 }
 
 /// <summary>Turns exceptions that escape an endpoint into problem details; bad input never becomes a 500.</summary>
-public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(ProblemResponses problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -88,8 +90,11 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExcept
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                 await problems.Write(httpContext, ErrorKind.TooLarge, "The request body is too large.");
                 return true;
-            case BadHttpRequestException { InnerException: JsonException json }:
-                await problems.Write(httpContext, ErrorKind.Invalid, $"The request body is not valid JSON for this endpoint: {json.Message}", FieldOf(json));
+            case BadHttpRequestException { InnerException: JsonException unbound }:
+                // The handler runs with the endpoint cleared; the feature keeps the one that failed.
+                await problems.Write(httpContext, JsonBodyErrors.Invalid(unbound,
+                    httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType,
+                    json.Value.SerializerOptions));
                 return true;
             case BadHttpRequestException bad:
                 await problems.Write(httpContext, ErrorKind.Invalid, bad.Message);
@@ -100,8 +105,4 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems) : IExcept
     }
 
     public static bool IsClientError(Exception exception) => exception is AgentChannelException or BadHttpRequestException;
-
-    /// <summary>"$.assign_to" → "assign_to".</summary>
-    private static string? FieldOf(JsonException json) =>
-        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.');
 }

@@ -26,11 +26,13 @@ public static class AgentChannelHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // The application is this assembly even when a test assembly is the entry point, so the console's
-        // static files (found by application name) are served in tests too.
+        // static files (found by application name) are served in tests too. Settings (appsettings.json) are read
+        // from beside the program, whatever directory it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
             ApplicationName = typeof(AgentChannelHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -20,8 +21,19 @@ public static class McpEndpoint
     public const string Path = "/mcp";
     private const string Policy = "mcp-caller";
 
-    /// <summary>The one JSON shape (snake_case), with the resolver the SDK needs to build tool schemas from it.</summary>
-    private static readonly JsonSerializerOptions ToolJson = new(AgentChannelJson.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+    /// <summary>
+    /// The one JSON shape (snake_case), with the resolver the SDK needs to build tool schemas from it, and
+    /// System.Text.Json's own enum converter: a schema lists an enum's values only for that one.
+    /// </summary>
+    private static readonly JsonSerializerOptions ToolJson = ToolOptions();
+
+    private static JsonSerializerOptions ToolOptions()
+    {
+        var options = new JsonSerializerOptions(AgentChannelJson.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        options.Converters.Remove(options.Converters.OfType<WireEnumConverter>().Single());
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return options;
+    }
 
     public static IServiceCollection AddAgentChannelMcp(this IServiceCollection services)
     {

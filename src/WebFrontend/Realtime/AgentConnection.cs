@@ -329,9 +329,9 @@ public sealed partial class AgentConnection : IInboxObserver
             {
                 drafts.Add((index, RealtimeRequests.Body<MessageDraft>(frames[index].Data ?? default)));
             }
-            catch (Exception error) when (error is JsonException or AgentChannelException)
+            catch (AgentChannelException error)
             {
-                replies[index] = (ServerFrame.Error, Refusal(error, ClientEvents.MessageSend));
+                replies[index] = (ServerFrame.Error, WireError.From(error));
             }
         }
         try
@@ -369,9 +369,6 @@ public sealed partial class AgentConnection : IInboxObserver
         {
             case AgentChannelException refused:
                 return WireError.From(refused);
-            case JsonException json:
-                return new WireError(ErrorKind.Invalid.ToWire(), $"'data' does not fit {eventName}: {json.Message}",
-                    string.IsNullOrEmpty(json.Path) || json.Path == "$" ? null : json.Path.TrimStart('$', '.'));
             default:
                 LogRequestFailed(error, eventName, Id);
                 return WireError.Internal;

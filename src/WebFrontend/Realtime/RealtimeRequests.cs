@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
@@ -13,7 +14,8 @@ namespace Orleans.AgentChannel.WebFrontend.Realtime;
 
 // WebSocket request bodies that are not grain contracts already.
 public sealed record RegisterRequest(
-    string? Name, string? Type, IReadOnlyList<string>? Capabilities, RawJson? Metadata, string? Token, long? LastSeq);
+    string? Name, string? Type, IReadOnlyList<string>? Capabilities, RawJson? Metadata, string? Token,
+    [property: JsonConverter(typeof(NotNullConverter<long>))] long? LastSeq);
 
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
@@ -21,7 +23,7 @@ public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
 
 public sealed record KeyRequest(string? Key);
 
-public sealed record DeleteMemoryRequest(string? Key, long? ExpectedVersion);
+public sealed record DeleteMemoryRequest(string? Key, [property: JsonConverter(typeof(NotNullConverter<long>))] long? ExpectedVersion);
 
 /// <summary>task:claim's ack: the task now held by the caller, or null when nothing suitable was waiting.</summary>
 public sealed record ClaimAck(TaskInfo? Task);
@@ -101,10 +103,19 @@ public static class RealtimeRequests
         }
     }
 
-    /// <summary>The request's data as a contract; a missing data object is an empty one.</summary>
-    public static T Body<T>(JsonElement data) where T : class =>
-        (data.ValueKind == JsonValueKind.Undefined ? null : data.Deserialize<T>(AgentChannelJson.Options))
-        ?? JsonSerializer.Deserialize<T>("{}", AgentChannelJson.Options)!;
+    /// <summary>The request's data as a contract; a missing data object is an empty one; data that does not bind is invalid, naming the field.</summary>
+    public static T Body<T>(JsonElement data) where T : class
+    {
+        try
+        {
+            return (data.ValueKind == JsonValueKind.Undefined ? null : data.Deserialize<T>(AgentChannelJson.Options))
+                   ?? JsonSerializer.Deserialize<T>("{}", AgentChannelJson.Options)!;
+        }
+        catch (JsonException error)
+        {
+            throw JsonBodyErrors.Invalid(error, typeof(T), AgentChannelJson.Options);
+        }
+    }
 
     private static ITaskGrain Task(IGrainFactory grains, TaskRequest request) =>
         grains.GetGrain<ITaskGrain>(request.TaskId ?? throw AgentChannelException.Invalid("task_id", "'task_id' is required."));

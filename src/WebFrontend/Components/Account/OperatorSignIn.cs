@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Identity;
 
@@ -47,6 +48,7 @@ public static class OperatorSignIn
             cookie.Events.OnValidatePrincipal = RejectCookiesOfAnotherToken;
         });
         services.AddSingleton<LoopbackConsoleAccess>();
+        services.TryAddSingleton<SignInThrottle>();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, LoopbackConsoleAuthenticationHandler>(
             LoopbackConsoleAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
@@ -56,19 +58,30 @@ public static class OperatorSignIn
         return services;
     }
 
-    /// <summary>Signs the browser in when <paramref name="presented"/> is the operator token.</summary>
-    public static async Task<bool> TrySignIn(HttpContext context, string? presented)
+    /// <summary>
+    /// Signs the browser in when <paramref name="presented"/> is the operator token, unless its address is locked out
+    /// for wrong tokens before (<see cref="SignInThrottle"/>): then the token is not even checked.
+    /// </summary>
+    public static async Task<SignInAttempt> TrySignIn(HttpContext context, string? presented)
     {
+        var throttle = context.RequestServices.GetRequiredService<SignInThrottle>();
+        var client = context.Connection.RemoteIpAddress;
+        if (throttle.LockedOutFor(client) is { } wait)
+        {
+            return new SignInAttempt(SignInOutcome.LockedOut, wait);
+        }
         var token = context.RequestServices.GetRequiredService<OperatorToken>();
         if (string.IsNullOrEmpty(presented) || !token.Matches(presented))
         {
-            return false;
+            throttle.Failed(client);
+            return new SignInAttempt(SignInOutcome.WrongToken);
         }
+        throttle.Succeeded(client);
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, Caller.OperatorName), new Claim(OperatorClaim, Fingerprint(token))], Scheme);
         // Not persistent: the cookie ends with the browser session (and after 8 idle hours at most).
         await context.SignInAsync(Scheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = false });
-        return true;
+        return new SignInAttempt(SignInOutcome.SignedIn);
     }
 
     public static Task SignOut(HttpContext context) => context.SignOutAsync(Scheme);
@@ -98,3 +111,14 @@ public static class OperatorSignIn
     private static string Fingerprint(OperatorToken token) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("agentchannel-console:" + token.Value)));
 }
+
+public enum SignInOutcome
+{
+    SignedIn,
+    WrongToken,
+
+    /// <summary>Too many wrong tokens from this address lately: try again after <see cref="SignInAttempt.RetryAfter"/>.</summary>
+    LockedOut,
+}
+
+public readonly record struct SignInAttempt(SignInOutcome Outcome, TimeSpan RetryAfter = default);
