@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelContextProtocol;
 
 namespace Orleans.AgentChannel.WebFrontend.Tests;
@@ -29,7 +30,13 @@ public sealed class McpTests(ServerFixture fixture)
             tool.Description.ShouldNotBeNullOrWhiteSpace(tool.Name);
             tool.JsonSchema.GetProperty("type").GetString().ShouldBe("object", tool.Name);
             tool.ProtocolTool.OutputSchema.ShouldNotBeNull(tool.Name);
+            BooleanSubSchemas(tool.JsonSchema, $"{tool.Name}.inputSchema").ShouldBeEmpty();
+            BooleanSubSchemas(tool.ProtocolTool.OutputSchema!.Value, $"{tool.Name}.outputSchema").ShouldBeEmpty();
         }
+        // Free-form JSON is described as an empty schema (anything), not as the boolean schema true.
+        var taskOutput = tools.Single(t => t.Name == "create_task").ProtocolTool.OutputSchema!.Value.GetProperty("properties");
+        taskOutput.GetProperty("result").ValueKind.ShouldBe(JsonValueKind.Object);
+        taskOutput.GetProperty("requirements").EnumerateObject().ShouldBeEmpty();
         var schemas = tools.ToDictionary(t => t.Name, t => t.JsonSchema);
         Required(schemas["register_agent"]).ShouldBe(["name", "type"], ignoreOrder: true);
         Required(schemas["set_memory"]).ShouldBe(["key", "value"], ignoreOrder: true);
@@ -310,7 +317,7 @@ public sealed class McpTests(ServerFixture fixture)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        var reply = System.Text.Json.Nodes.JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
+        var reply = JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
         reply["result"]!["structuredContent"]!["version"]!.GetValue<long>().ShouldBe(1);
         var stream = await http.Send(HttpMethod.Get, "/mcp", configure: get => get.Headers.Accept.ParseAdd("text/event-stream"));
         stream.ShouldBeProblem(HttpStatusCode.MethodNotAllowed, "invalid");
@@ -329,13 +336,44 @@ public sealed class McpTests(ServerFixture fixture)
         return agent;
     }
 
+    /// <summary>Where a schema holds <c>true</c> or <c>false</c> in place of a sub-schema (the official TypeScript SDK rejects those).</summary>
+    private static IEnumerable<string> BooleanSubSchemas(JsonElement schema, string path)
+    {
+        if (schema.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            yield return path;
+            yield break;
+        }
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            yield break;
+        }
+        foreach (var keyword in schema.EnumerateObject())
+        {
+            var children = keyword.Name switch
+            {
+                "properties" or "$defs" => keyword.Value.EnumerateObject().Select(p => (p.Value, $"{path}.{p.Name}")),
+                "items" or "additionalProperties" or "not" => [(keyword.Value, $"{path}.{keyword.Name}")],
+                "anyOf" or "oneOf" or "allOf" => keyword.Value.EnumerateArray().Select((s, i) => (s, $"{path}.{keyword.Name}[{i}]")),
+                _ => [],
+            };
+            foreach (var (child, childPath) in children)
+            {
+                foreach (var found in BooleanSubSchemas(child, childPath))
+                {
+                    yield return found;
+                }
+            }
+        }
+    }
+
     private static List<string> Required(JsonElement schema) =>
         [.. schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!)];
 
     /// <summary>The inbox's messages (a task the engine handed the agent before it turned busy would sit beside them).</summary>
-    private static List<System.Text.Json.Nodes.JsonNode> Messages(System.Text.Json.Nodes.JsonNode inbox) =>
+    private static List<JsonNode> Messages(JsonNode inbox) =>
         [.. inbox["events"]!.AsArray().Select(e => e!).Where(e => e["event"]!.GetValue<string>() == "message:received")];
 
-    private static List<string> Contents(System.Text.Json.Nodes.JsonNode inbox) =>
+    private static List<string> Contents(JsonNode inbox) =>
         [.. Messages(inbox).Select(e => e["data"]!["content"]!.GetValue<string>())];
 }

@@ -72,6 +72,7 @@ public static class McpEndpoint
                     }
                 });
             });
+        services.PostConfigure<McpServerOptions>(options => McpSchemas.NormalizeAll(options.ToolCollection ?? []));
         return services;
     }
 
