@@ -227,6 +227,18 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_unknown_tool_is_the_protocols_invalid_params_error_not_a_server_fault()
+    {
+        var agent = await fixture.Register("mcp-unknown");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+
+        var error = await Should.ThrowAsync<McpProtocolException>(() => mcp.Invoke("no_such_tool", new { key = "k" }));
+
+        error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        error.Message.ShouldContain("no_such_tool");
+    }
+
+    [Fact]
     public async Task A_token_acts_only_as_its_own_agent()
     {
         var alice = await RegisterBusy("mcp-alice");
