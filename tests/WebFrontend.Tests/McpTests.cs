@@ -239,6 +239,48 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_request_from_a_foreign_origin_is_refused_and_changes_nothing()
+    {
+        var name = UniqueName("mcp-origin");
+        var register = new
+        {
+            jsonrpc = "2.0", id = 1, method = "tools/call",
+            @params = new { name = "register_agent", arguments = new { name, type = "llm" } },
+        };
+        var own = fixture.Server.Address.GetLeftPart(UriPartial.Authority);
+
+        (await PostMcp(register, origin: "http://evil.example")).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        // A page that re-points its own name at this loopback-only server sends that name as Host and Origin alike.
+        var rebound = $"evil.example:{fixture.Server.Address.Port}";
+        (await PostMcp(register, origin: $"http://{rebound}", host: rebound)).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await PostMcp(register, origin: "null")).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await fixture.Operator.Get($"/api/agents/{name}")).Status.ShouldBe(HttpStatusCode.NotFound);
+
+        (await PostMcp(register, origin: own)).Status.ShouldBe(HttpStatusCode.OK);
+        (await fixture.Operator.Get($"/api/agents/{name}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await PostMcp(new { jsonrpc = "2.0", id = 2, method = "tools/list" }, origin: null)).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>One JSON-RPC message posted as is; a success answers as an event stream, so only a refusal's body is read.</summary>
+    private async Task<ApiResponse> PostMcp(object message, string? origin, string? host = null)
+    {
+        using var http = fixture.Server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = JsonContent.Create(message) };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = response.IsSuccessStatusCode ? null : JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return new ApiResponse(response.StatusCode, body, response);
+    }
+
+    [Fact]
     public async Task A_token_acts_only_as_its_own_agent()
     {
         var alice = await RegisterBusy("mcp-alice");
