@@ -14,6 +14,8 @@ public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result);
 
+public sealed record AckRequest(long? Seq);
+
 public sealed record SetMemoryRequest(string? Key, RawJson? Value, AccessControl? AccessControl, long? ExpectedVersion, double? TtlSeconds);
 
 public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);
