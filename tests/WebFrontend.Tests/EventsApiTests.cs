@@ -11,7 +11,7 @@ public sealed class EventsApiTests(ServerFixture fixture)
     [Fact]
     public async Task The_stream_replays_the_inbox_then_delivers_live_each_event_with_its_seq_as_id()
     {
-        var (reader, sender) = (await RegisterQuiet("sse-reader"), await fixture.Register("sse-sender"));
+        var (reader, sender) = (await fixture.RegisterBusy("sse-reader"), await fixture.Register("sse-sender"));
         await Send(sender, reader, "one", "two");
 
         await using var stream = await EventStream.Open(fixture.Server, reader.Token);
@@ -32,7 +32,7 @@ public sealed class EventsApiTests(ServerFixture fixture)
     [Fact]
     public async Task A_dropped_stream_resumes_from_Last_Event_ID_with_no_gap_and_no_duplicate_and_acked_events_stay_behind()
     {
-        var (reader, sender) = (await RegisterQuiet("sse-resume"), await fixture.Register("sse-resume-from"));
+        var (reader, sender) = (await fixture.RegisterBusy("sse-resume"), await fixture.Register("sse-resume-from"));
         await Send(sender, reader, "m1", "m2", "m3");
 
         long lastSeen;
@@ -68,7 +68,7 @@ public sealed class EventsApiTests(ServerFixture fixture)
     [Fact]
     public async Task A_long_poll_answers_at_once_when_events_wait_and_otherwise_as_soon_as_one_is_stored()
     {
-        var (reader, sender) = (await RegisterQuiet("poll-reader"), await fixture.Register("poll-sender"));
+        var (reader, sender) = (await fixture.RegisterBusy("poll-reader"), await fixture.Register("poll-sender"));
         await Send(sender, reader, "waiting");
 
         var ready = await reader.Http.Get("/api/events/poll?wait_seconds=0");
@@ -115,14 +115,6 @@ public sealed class EventsApiTests(ServerFixture fixture)
         (await agent.Http.Get($"/api/agents/{agent.Name}")).Json["status"]!.GetValue<string>().ShouldBe("offline");
         var position = await agent.Http.Post("/api/events/ack", new { seq = 0 });
         position.Json["acked_seq"]!.GetValue<long>().ShouldBe(0);
-    }
-
-    /// <summary>Busy: the engine hands it none of the tasks other tests create, so its inbox holds only what a test sends.</summary>
-    private async Task<TestAgent> RegisterQuiet(string prefix)
-    {
-        var agent = await fixture.Register(prefix);
-        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
-        return agent;
     }
 
     private static async Task Send(TestAgent sender, TestAgent recipient, params string[] contents)

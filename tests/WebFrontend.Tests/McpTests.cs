@@ -89,7 +89,7 @@ public sealed class McpTests(ServerFixture fixture)
     [Fact]
     public async Task An_mcp_agent_and_a_websocket_agent_exchange_messages_both_ways()
     {
-        var mcpAgent = await RegisterBusy("mcp-talk");
+        var mcpAgent = await fixture.RegisterBusy("mcp-talk");
         await using var mcp = await McpAgent.Connect(fixture.Server, mcpAgent.Token);
         await using var ws = await WsClient.Connect(fixture.Server);
         var wsName = (await ws.Register(new { name = UniqueName("ws-talk"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
@@ -110,7 +110,7 @@ public sealed class McpTests(ServerFixture fixture)
     [Fact]
     public async Task Read_inbox_is_a_peek_and_only_ack_inbox_moves_past_events()
     {
-        var reader = await RegisterBusy("mcp-peek");
+        var reader = await fixture.RegisterBusy("mcp-peek");
         var sender = await fixture.Register("peek-sender");
         await using var mcp = await McpAgent.Connect(fixture.Server, reader.Token);
         foreach (var text in new[] { "one", "two", "three" })
@@ -283,7 +283,7 @@ public sealed class McpTests(ServerFixture fixture)
     [Fact]
     public async Task A_token_acts_only_as_its_own_agent()
     {
-        var alice = await RegisterBusy("mcp-alice");
+        var alice = await fixture.RegisterBusy("mcp-alice");
         var own = ServerFixture.OwnCapability();
         var bob = await fixture.Register("mcp-bob", own);
         await using var asAlice = await McpAgent.Connect(fixture.Server, alice.Token);
@@ -377,17 +377,6 @@ public sealed class McpTests(ServerFixture fixture)
         stream.ShouldBeProblem(HttpStatusCode.MethodNotAllowed, "invalid");
         stream.Raw.Content.Headers.Allow.ShouldBe(["POST"]);
         (await fixture.Operator.Get($"/api/memory/lone/{agent.Name}")).Json["created_by"]!.GetValue<string>().ShouldBe(agent.Name);
-    }
-
-    /// <summary>
-    /// An agent whose inbox holds only what a test sends it: busy, so the engine hands it none of the tasks
-    /// other tests create (its own tool calls, as heartbeats, keep it busy).
-    /// </summary>
-    private async Task<TestAgent> RegisterBusy(string prefix)
-    {
-        var agent = await fixture.Register(prefix);
-        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
-        return agent;
     }
 
     /// <summary>Where a schema holds <c>true</c> or <c>false</c> in place of a sub-schema (the official TypeScript SDK rejects those).</summary>

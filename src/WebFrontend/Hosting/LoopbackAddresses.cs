@@ -4,19 +4,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Orleans.AgentChannel.WebFrontend.Hosting;
 
-/// <summary>Whether the server can be reached from this machine only, and whether a host name is this machine's.</summary>
-public static class LoopbackAddresses
+/// <summary>Whether this server can be reached from this machine only, and whether a host name is this machine's.</summary>
+public sealed class LoopbackAddresses(IServer server)
 {
-    /// <summary>True when every address the server is bound to is a loopback one (false before it has bound any).</summary>
-    public static bool ListensOnLoopbackOnly(IServer server)
-    {
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
-        if (addresses is null || addresses.Count == 0)
-        {
-            return false;
-        }
-        return addresses.All(address => BindingAddress.Parse(address) is var binding && IsLoopbackHost(binding.Host));
-    }
+    // Read once asked: the server knows its addresses only after it started.
+    private readonly Lazy<bool> _listensOnLoopbackOnly = new(() =>
+        server.Features.Get<IServerAddressesFeature>()?.Addresses is { Count: > 0 } addresses
+        && addresses.All(address => BindingAddress.Parse(address) is var binding && IsLoopbackHost(binding.Host)));
+
+    /// <summary>True when every address the server is bound to is a loopback one.</summary>
+    public bool ListensOnLoopbackOnly => _listensOnLoopbackOnly.Value;
 
     public static bool IsLoopbackHost(string host)
     {

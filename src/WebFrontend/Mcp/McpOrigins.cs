@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Orleans.AgentChannel.Errors;
@@ -12,10 +11,8 @@ namespace Orleans.AgentChannel.WebFrontend.Mcp;
 /// visitor's browser call the channel: a request with an Origin other than the server's own or a configured
 /// one is refused with 403. Tools that are not browsers send no Origin and pass.
 /// </summary>
-public sealed class McpOrigins(IServer server, IOptions<McpOptions> options)
+public sealed class McpOrigins(LoopbackAddresses loopback, IOptions<McpOptions> options)
 {
-    private readonly Lazy<bool> _listensOnLoopbackOnly = new(() => LoopbackAddresses.ListensOnLoopbackOnly(server));
-
     public bool Admits(HttpRequest request)
     {
         if (!request.Headers.TryGetValue(HeaderNames.Origin, out var header))
@@ -33,7 +30,7 @@ public sealed class McpOrigins(IServer server, IOptions<McpOptions> options)
         return Uri.TryCreate($"{request.Scheme}://{request.Host}", UriKind.Absolute, out var own) && SameOrigin(own, origin)
             // A page elsewhere that re-points its own name at 127.0.0.1 (DNS rebinding) is "same-origin" by its Host
             // header: a server only this machine can reach is its own origin only under a loopback name.
-            && (!_listensOnLoopbackOnly.Value || LoopbackAddresses.IsLoopbackHost(origin.Host));
+            && (!loopback.ListensOnLoopbackOnly || LoopbackAddresses.IsLoopbackHost(origin.Host));
     }
 
     /// <summary>Wraps an endpoint so that a refused Origin gets 403 problem details and never reaches MCP.</summary>

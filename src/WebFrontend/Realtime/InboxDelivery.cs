@@ -12,8 +12,6 @@ namespace Orleans.AgentChannel.WebFrontend.Realtime;
 public static class InboxDelivery
 {
     /// <summary>Not an event to send: tells <see cref="Pump"/> the inbox holds events up to its seq.</summary>
-    public static AgentEvent InboxCheck(long lastSeq) => new(InboxCheckEvent, lastSeq, default);
-
     private const string InboxCheckEvent = "";
 
     /// <summary>
@@ -67,7 +65,7 @@ public static class InboxDelivery
                 try
                 {
                     await grain.Connected(connectionId, observer);
-                    push(InboxCheck((await grain.GetInboxPosition()).LastSeq));
+                    push(new AgentEvent(InboxCheckEvent, (await grain.GetInboxPosition()).LastSeq, default));
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Hosting;
@@ -13,12 +12,10 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Account;
 /// Whether the console opens without the operator token: only when the host listens on loopback addresses
 /// alone (a local run), and then only for a request that plainly comes from this machine.
 /// </summary>
-public sealed class LoopbackConsoleAccess(IServer server, IOptions<FrontendOptions> options)
+public sealed class LoopbackConsoleAccess(LoopbackAddresses loopback, IOptions<FrontendOptions> options)
 {
-    private readonly Lazy<bool> _listensOnLoopbackOnly = new(() => LoopbackAddresses.ListensOnLoopbackOnly(server));
-
     /// <summary>On when configured and every address the server is bound to is a loopback one.</summary>
-    public bool IsOpen => options.Value.ConsoleOpenOnLoopback && _listensOnLoopbackOnly.Value;
+    public bool IsOpen => options.Value.ConsoleOpenOnLoopback && loopback.ListensOnLoopbackOnly;
 
     public bool Admits(HttpContext context) =>
         IsOpen
