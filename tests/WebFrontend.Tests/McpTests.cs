@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelContextProtocol;
 
 namespace Orleans.AgentChannel.WebFrontend.Tests;
@@ -29,7 +30,13 @@ public sealed class McpTests(ServerFixture fixture)
             tool.Description.ShouldNotBeNullOrWhiteSpace(tool.Name);
             tool.JsonSchema.GetProperty("type").GetString().ShouldBe("object", tool.Name);
             tool.ProtocolTool.OutputSchema.ShouldNotBeNull(tool.Name);
+            BooleanSubSchemas(tool.JsonSchema, $"{tool.Name}.inputSchema").ShouldBeEmpty();
+            BooleanSubSchemas(tool.ProtocolTool.OutputSchema!.Value, $"{tool.Name}.outputSchema").ShouldBeEmpty();
         }
+        // Free-form JSON is described as an empty schema (anything), not as the boolean schema true.
+        var taskOutput = tools.Single(t => t.Name == "create_task").ProtocolTool.OutputSchema!.Value.GetProperty("properties");
+        taskOutput.GetProperty("result").ValueKind.ShouldBe(JsonValueKind.Object);
+        taskOutput.GetProperty("requirements").EnumerateObject().ShouldBeEmpty();
         var schemas = tools.ToDictionary(t => t.Name, t => t.JsonSchema);
         Required(schemas["register_agent"]).ShouldBe(["name", "type"], ignoreOrder: true);
         Required(schemas["set_memory"]).ShouldBe(["key", "value"], ignoreOrder: true);
@@ -82,7 +89,7 @@ public sealed class McpTests(ServerFixture fixture)
     [Fact]
     public async Task An_mcp_agent_and_a_websocket_agent_exchange_messages_both_ways()
     {
-        var mcpAgent = await RegisterBusy("mcp-talk");
+        var mcpAgent = await fixture.RegisterBusy("mcp-talk");
         await using var mcp = await McpAgent.Connect(fixture.Server, mcpAgent.Token);
         await using var ws = await WsClient.Connect(fixture.Server);
         var wsName = (await ws.Register(new { name = UniqueName("ws-talk"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
@@ -103,7 +110,7 @@ public sealed class McpTests(ServerFixture fixture)
     [Fact]
     public async Task Read_inbox_is_a_peek_and_only_ack_inbox_moves_past_events()
     {
-        var reader = await RegisterBusy("mcp-peek");
+        var reader = await fixture.RegisterBusy("mcp-peek");
         var sender = await fixture.Register("peek-sender");
         await using var mcp = await McpAgent.Connect(fixture.Server, reader.Token);
         foreach (var text in new[] { "one", "two", "three" })
@@ -220,9 +227,63 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_unknown_tool_is_the_protocols_invalid_params_error_not_a_server_fault()
+    {
+        var agent = await fixture.Register("mcp-unknown");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+
+        var error = await Should.ThrowAsync<McpProtocolException>(() => mcp.Invoke("no_such_tool", new { key = "k" }));
+
+        error.ErrorCode.ShouldBe(McpErrorCode.InvalidParams);
+        error.Message.ShouldContain("no_such_tool");
+    }
+
+    [Fact]
+    public async Task A_request_from_a_foreign_origin_is_refused_and_changes_nothing()
+    {
+        var name = UniqueName("mcp-origin");
+        var register = new
+        {
+            jsonrpc = "2.0", id = 1, method = "tools/call",
+            @params = new { name = "register_agent", arguments = new { name, type = "llm" } },
+        };
+        var own = fixture.Server.Address.GetLeftPart(UriPartial.Authority);
+
+        (await PostMcp(register, origin: "http://evil.example")).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        // A page that re-points its own name at this loopback-only server sends that name as Host and Origin alike.
+        var rebound = $"evil.example:{fixture.Server.Address.Port}";
+        (await PostMcp(register, origin: $"http://{rebound}", host: rebound)).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await PostMcp(register, origin: "null")).ShouldBeProblem(HttpStatusCode.Forbidden, "forbidden");
+        (await fixture.Operator.Get($"/api/agents/{name}")).Status.ShouldBe(HttpStatusCode.NotFound);
+
+        (await PostMcp(register, origin: own)).Status.ShouldBe(HttpStatusCode.OK);
+        (await fixture.Operator.Get($"/api/agents/{name}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await PostMcp(new { jsonrpc = "2.0", id = 2, method = "tools/list" }, origin: null)).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    /// <summary>One JSON-RPC message posted as is; a success answers as an event stream, so only a refusal's body is read.</summary>
+    private async Task<ApiResponse> PostMcp(object message, string? origin, string? host = null)
+    {
+        using var http = fixture.Server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = JsonContent.Create(message) };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+        if (host is not null)
+        {
+            request.Headers.Host = host;
+        }
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = response.IsSuccessStatusCode ? null : JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return new ApiResponse(response.StatusCode, body, response);
+    }
+
+    [Fact]
     public async Task A_token_acts_only_as_its_own_agent()
     {
-        var alice = await RegisterBusy("mcp-alice");
+        var alice = await fixture.RegisterBusy("mcp-alice");
         var own = ServerFixture.OwnCapability();
         var bob = await fixture.Register("mcp-bob", own);
         await using var asAlice = await McpAgent.Connect(fixture.Server, alice.Token);
@@ -310,7 +371,7 @@ public sealed class McpTests(ServerFixture fixture)
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.Headers.Contains("Mcp-Session-Id").ShouldBeFalse();
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        var reply = System.Text.Json.Nodes.JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
+        var reply = JsonNode.Parse(body.Split('\n').Single(line => line.StartsWith("data:", StringComparison.Ordinal))[5..])!;
         reply["result"]!["structuredContent"]!["version"]!.GetValue<long>().ShouldBe(1);
         var stream = await http.Send(HttpMethod.Get, "/mcp", configure: get => get.Headers.Accept.ParseAdd("text/event-stream"));
         stream.ShouldBeProblem(HttpStatusCode.MethodNotAllowed, "invalid");
@@ -318,24 +379,44 @@ public sealed class McpTests(ServerFixture fixture)
         (await fixture.Operator.Get($"/api/memory/lone/{agent.Name}")).Json["created_by"]!.GetValue<string>().ShouldBe(agent.Name);
     }
 
-    /// <summary>
-    /// An agent whose inbox holds only what a test sends it: busy, so the engine hands it none of the tasks
-    /// other tests create (its own tool calls, as heartbeats, keep it busy).
-    /// </summary>
-    private async Task<TestAgent> RegisterBusy(string prefix)
+    /// <summary>Where a schema holds <c>true</c> or <c>false</c> in place of a sub-schema (the official TypeScript SDK rejects those).</summary>
+    private static IEnumerable<string> BooleanSubSchemas(JsonElement schema, string path)
     {
-        var agent = await fixture.Register(prefix);
-        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
-        return agent;
+        if (schema.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            yield return path;
+            yield break;
+        }
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            yield break;
+        }
+        foreach (var keyword in schema.EnumerateObject())
+        {
+            var children = keyword.Name switch
+            {
+                "properties" or "$defs" => keyword.Value.EnumerateObject().Select(p => (p.Value, $"{path}.{p.Name}")),
+                "items" or "additionalProperties" or "not" => [(keyword.Value, $"{path}.{keyword.Name}")],
+                "anyOf" or "oneOf" or "allOf" => keyword.Value.EnumerateArray().Select((s, i) => (s, $"{path}.{keyword.Name}[{i}]")),
+                _ => [],
+            };
+            foreach (var (child, childPath) in children)
+            {
+                foreach (var found in BooleanSubSchemas(child, childPath))
+                {
+                    yield return found;
+                }
+            }
+        }
     }
 
     private static List<string> Required(JsonElement schema) =>
         [.. schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!)];
 
     /// <summary>The inbox's messages (a task the engine handed the agent before it turned busy would sit beside them).</summary>
-    private static List<System.Text.Json.Nodes.JsonNode> Messages(System.Text.Json.Nodes.JsonNode inbox) =>
+    private static List<JsonNode> Messages(JsonNode inbox) =>
         [.. inbox["events"]!.AsArray().Select(e => e!).Where(e => e["event"]!.GetValue<string>() == "message:received")];
 
-    private static List<string> Contents(System.Text.Json.Nodes.JsonNode inbox) =>
+    private static List<string> Contents(JsonNode inbox) =>
         [.. Messages(inbox).Select(e => e["data"]!["content"]!.GetValue<string>())];
 }

@@ -47,6 +47,17 @@ public sealed class ServerFixture : IAsyncLifetime
         var token = response.Json["token"]!.GetValue<string>();
         return new TestAgent(name, Guid.Parse(response.Json["agent"]!["id"]!.GetValue<string>()), token, Server.Client(token));
     }
+
+    /// <summary>
+    /// An agent whose inbox holds only what a test sends it: busy, so the engine hands it none of the tasks other
+    /// tests create (its heartbeats and connections keep it busy).
+    /// </summary>
+    public async Task<TestAgent> RegisterBusy(string prefix)
+    {
+        var agent = await Register(prefix);
+        (await agent.Http.Put($"/api/agents/{agent.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
+        return agent;
+    }
 }
 
 public sealed record TestAgent(string Name, Guid Id, string Token, HttpClient Http);

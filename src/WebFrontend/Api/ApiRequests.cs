@@ -15,6 +15,8 @@ public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result);
 
+public sealed record AckRequest(long? Seq);
+
 public sealed record SetMemoryRequest(
     string? Key,
     RawJson? Value,

@@ -19,6 +19,7 @@ public static class Endpoints
         api.MapPlugins();
         api.MapWebhooks();
         api.MapStats();
+        api.MapEvents();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         return app;
     }

@@ -68,6 +68,7 @@ public static class AgentChannelHost
         // Bad JSON must reach ProblemExceptionHandler (which names the field) instead of a bare 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.TryAddSingleton<OperatorToken>();
+        builder.Services.AddSingleton<LoopbackAddresses>();
         builder.Services.AddOptions<RealtimeOptions>().Bind(builder.Configuration.GetSection(RealtimeOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RealtimeGateway>();

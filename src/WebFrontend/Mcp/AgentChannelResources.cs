@@ -23,7 +23,7 @@ public sealed class AgentChannelResources(IGrainFactory grains)
     [McpServerResource(UriTemplate = InboxTemplate, Name = "inbox", Title = "Your inbox", MimeType = "application/json")]
     [Description("Your inbox events after since_seq (default: after your last ack), as read_inbox returns them. Reading consumes nothing.")]
     public async Task<string> Inbox(long? since_seq = null, ClaimsPrincipal? user = null) =>
-        Serialize(await McpInbox.Read(grains, McpCaller.Of(user), since_seq, null));
+        Serialize(await InboxView.Read(grains, McpCaller.Of(user), since_seq, null));
 
     [McpServerResource(UriTemplate = TaskTemplate, Name = "task", Title = "A task", MimeType = "application/json")]
     [Description("One task: its fields, status, assignee, result and assignment history.")]

@@ -72,7 +72,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("Return events with seq greater than this; default: your acked_seq.")] long? since_seq = null,
         [Description("At most this many events (1-1000, default 100).")] int? limit = null,
         ClaimsPrincipal? user = null) =>
-        McpInbox.Read(grains, McpCaller.Of(user), since_seq, limit);
+        InboxView.Read(grains, McpCaller.Of(user), since_seq, limit);
 
     [McpServerTool(Name = "ack_inbox", Title = "Acknowledge inbox events", UseStructuredContent = true, Idempotent = true, OpenWorld = false)]
     [Description("Marks your inbox processed up to and including seq: read_inbox without since_seq, and WebSocket " +
@@ -82,7 +82,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
-        return grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Ack(caller, seq);
+        return InboxView.Of(grains, caller).Ack(caller, seq);
     }
 
     [McpServerTool(Name = "create_task", Title = "Create a task", UseStructuredContent = true, OpenWorld = false)]

@@ -38,6 +38,11 @@ public static class McpEndpoint
     public static IServiceCollection AddAgentChannelMcp(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
+        services.AddOptions<McpOptions>().BindConfiguration(McpOptions.Section)
+            .Validate(options => options.AllowedOrigins.All(McpOrigins.IsOrigin),
+                $"{McpOptions.Section}:AllowedOrigins holds origins such as 'http://localhost:6274': scheme, host and port, no path.")
+            .ValidateOnStart();
+        services.AddSingleton<McpOrigins>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy.RequireAssertion(context =>
             context.User.Identity?.IsAuthenticated == true
             || (context.Resource is HttpContext http && http.Request.Headers.Authorization.Count == 0)));
@@ -84,6 +89,7 @@ public static class McpEndpoint
                     }
                 });
             });
+        services.PostConfigure<McpServerOptions>(options => McpSchemas.NormalizeAll(options.ToolCollection ?? []));
         return services;
     }
 
@@ -102,7 +108,7 @@ public static class McpEndpoint
 
     public static IEndpointRouteBuilder MapAgentChannelMcp(this IEndpointRouteBuilder app)
     {
-        app.MapMcp(Path).RequireAuthorization(Policy).ExcludeFromDescription();
+        app.MapMcp(Path).RequireAuthorization(Policy).ExcludeFromDescription().RefusingForeignOrigins();
         // Stateless: there is no GET event stream. The spec's answer for that is 405 (clients then carry on
         // without one); left unmapped, GET would be a 404, which to an MCP client means "session gone".
         app.MapGet(Path, (HttpContext context) =>
@@ -111,7 +117,13 @@ public static class McpEndpoint
             return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed,
                 detail: "This MCP endpoint is stateless and offers no event stream: send requests with POST.",
                 extensions: new Dictionary<string, object?> { ["code"] = ProblemResponses.CodeOf(StatusCodes.Status405MethodNotAllowed) });
-        }).ExcludeFromDescription();
+        }).ExcludeFromDescription().RefusingForeignOrigins();
         return app;
+    }
+
+    private static TBuilder RefusingForeignOrigins<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(endpoint => endpoint.RequestDelegate = McpOrigins.Guard(endpoint.RequestDelegate!));
+        return builder;
     }
 }

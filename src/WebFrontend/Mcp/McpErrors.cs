@@ -22,14 +22,15 @@ public static partial class McpErrors
         Content = [new TextContentBlock { Text = JsonSerializer.Serialize(error, AgentChannelJson.Options) }],
     };
 
-    /// <summary>The wire error for what a tool call threw; null leaves it to the SDK (cancellation).</summary>
+    /// <summary>The wire error for what a tool call threw; null leaves it to the SDK (cancellation, protocol errors).</summary>
     public static WireError? ToWire(Exception exception, RequestContext<CallToolRequestParams> context)
     {
         switch (exception)
         {
             case AgentChannelException error:
                 return WireError.From(error);
-            case OperationCanceledException:
+            // The SDK's own refusals (an unknown tool: -32602) stay JSON-RPC errors, as the protocol defines them.
+            case OperationCanceledException or McpProtocolException:
                 return null;
             // The SDK could not bind the arguments to the tool's parameters.
             case JsonException or ArgumentException { ParamName: "arguments" } or ArgumentException { InnerException: JsonException }:

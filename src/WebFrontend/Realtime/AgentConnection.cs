@@ -461,54 +461,27 @@ public sealed partial class AgentConnection : IInboxObserver
         AgentName = agent.Name;
         var grain = _cluster.GetGrain<IAgentGrain>(AgentKey!);
         // Register before reading the inbox: whatever is stored from here on also arrives live.
-        _observer = _cluster.CreateObjectReference<IInboxObserver>(this);
+        var observer = _observer = _cluster.CreateObjectReference<IInboxObserver>(this);
         _gateway.ObserverCreated();
         _gateway.Track(this);
-        agent = await grain.Connected(Id, _observer);
+        agent = await grain.Connected(Id, observer);
         var position = await grain.GetInboxPosition();
         var replayFrom = Math.Min(request.LastSeq ?? position.AckedSeq, position.LastSeq);
         return (new RegisterAck(agent, newToken, position, replayFrom), () =>
         {
             _pump = Task.Run(() => Pump(grain, replayFrom));
-            _renewal = Task.Run(() => RenewPresence(grain));
+            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, Id, observer, Push, _renewEvery,
+                exception => LogRenewFailed(exception, Id), _closing.Token));
         });
     }
-
-    /// <summary>Not a frame: tells the pump the inbox holds events up to its seq.</summary>
-    private const string InboxCheckEvent = "";
-
-    private static AgentEvent InboxCheck(long lastSeq) => new(InboxCheckEvent, lastSeq, default);
 
     /// <summary>The one writer of pushes: inbox replay first, then live events in sequence order, no gap, no repeat.</summary>
     private async Task Pump(IAgentGrain grain, long replayFrom)
     {
         try
         {
-            var lastSent = await SendInboxAfter(grain, replayFrom);
-            await foreach (var item in _events.Reader.ReadAllAsync(_closing.Token))
-            {
-                if (item.Event == InboxCheckEvent)
-                {
-                    if (item.Seq > lastSent)
-                    {
-                        lastSent = await SendInboxAfter(grain, lastSent);
-                    }
-                }
-                else if (item.Seq is not { } seq)
-                {
-                    await Send(new ServerFrame(item.Event, null, null, item.Data));
-                }
-                else if (seq == lastSent + 1)
-                {
-                    await Send(new ServerFrame(item.Event, null, seq, item.Data));
-                    lastSent = seq;
-                }
-                else if (seq > lastSent)
-                {
-                    // A live event overtook one still on its way (or lost): the inbox has them all, in order.
-                    lastSent = await SendInboxAfter(grain, lastSent);
-                }
-            }
+            await InboxDelivery.Pump(grain, replayFrom, _events.Reader,
+                item => Send(new ServerFrame(item.Event, null, item.Seq, item.Data)), _options.ReplayPageSize, _closing.Token);
         }
         catch (OperationCanceledException)
         {
@@ -517,50 +490,6 @@ public sealed partial class AgentConnection : IInboxObserver
         {
             LogPumpFailed(exception, Id);
             Close(WebSocketCloseStatus.InternalServerError, "delivery failed: reconnect and resume from your last acked seq");
-        }
-    }
-
-    private async Task<long> SendInboxAfter(IAgentGrain grain, long afterSeq)
-    {
-        var lastSent = afterSeq;
-        InboxPage page;
-        do
-        {
-            page = await grain.ReadInbox(lastSent, _options.ReplayPageSize);
-            foreach (var item in page.Events)
-            {
-                await Send(new ServerFrame(item.Event, null, item.Seq, item.Data));
-                lastSent = item.Seq!.Value;
-            }
-        }
-        while (page.HasMore);
-        return lastSent;
-    }
-
-    /// <summary>While the socket is open the agent counts as connected: renew before the presence timeout.</summary>
-    private async Task RenewPresence(IAgentGrain grain)
-    {
-        using var timer = new PeriodicTimer(_renewEvery);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_closing.Token))
-            {
-                try
-                {
-                    await grain.Connected(Id, _observer!);
-                    // A push that never arrived (its grain moved, its silo died) with nothing after it to show the
-                    // gap: the pump fills up to this from the inbox.
-                    Push(InboxCheck((await grain.GetInboxPosition()).LastSeq));
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    // A silo failing over: the next renewal finds the grain again.
-                    LogRenewFailed(exception, Id);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

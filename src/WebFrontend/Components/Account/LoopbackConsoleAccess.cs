@@ -2,8 +2,6 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Hosting;
@@ -14,39 +12,19 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Account;
 /// Whether the console opens without the operator token: only when the host listens on loopback addresses
 /// alone (a local run), and then only for a request that plainly comes from this machine.
 /// </summary>
-public sealed class LoopbackConsoleAccess(IServer server, IOptions<FrontendOptions> options)
+public sealed class LoopbackConsoleAccess(LoopbackAddresses loopback, IOptions<FrontendOptions> options)
 {
-    private readonly Lazy<bool> _listensOnLoopbackOnly = new(() => ListensOnLoopbackOnly(server));
-
     /// <summary>On when configured and every address the server is bound to is a loopback one.</summary>
-    public bool IsOpen => options.Value.ConsoleOpenOnLoopback && _listensOnLoopbackOnly.Value;
+    public bool IsOpen => options.Value.ConsoleOpenOnLoopback && loopback.ListensOnLoopbackOnly;
 
     public bool Admits(HttpContext context) =>
         IsOpen
         && context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)
         // A page elsewhere that re-points its own host name at 127.0.0.1 (DNS rebinding) still sends its name.
-        && IsLoopbackHost(context.Request.Host.Host)
+        && LoopbackAddresses.IsLoopbackHost(context.Request.Host.Host)
         // A reverse proxy on this machine connects from loopback on behalf of someone else.
         && !context.Request.Headers.ContainsKey("Forwarded")
         && !context.Request.Headers.ContainsKey("X-Forwarded-For");
-
-    private static bool ListensOnLoopbackOnly(IServer server)
-    {
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses;
-        if (addresses is null || addresses.Count == 0)
-        {
-            return false;
-        }
-        return addresses.All(address =>
-            BindingAddress.Parse(address) is var binding && IsLoopbackHost(binding.Host));
-    }
-
-    private static bool IsLoopbackHost(string host)
-    {
-        var bare = host.TrimStart('[').TrimEnd(']');
-        return string.Equals(bare, "localhost", StringComparison.OrdinalIgnoreCase)
-               || (IPAddress.TryParse(bare, out var address) && IPAddress.IsLoopback(address));
-    }
 }
 
 /// <summary>Signs in, as the operator, the requests <see cref="LoopbackConsoleAccess"/> admits; no one else.</summary>

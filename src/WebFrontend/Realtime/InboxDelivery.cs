@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Events;
+
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+/// <summary>
+/// How a live connection (a WebSocket, an SSE stream) hands an agent its inbox: replay after the client's last
+/// sequence, then the grain's pushes in sequence order, each gap filled from the inbox, nothing sent twice. The
+/// push is the fast path, the inbox the guarantee.
+/// </summary>
+public static class InboxDelivery
+{
+    /// <summary>Not an event to send: tells <see cref="Pump"/> the inbox holds events up to its seq.</summary>
+    private const string InboxCheckEvent = "";
+
+    /// <summary>
+    /// Sends the inbox after <paramref name="replayFrom"/>, then what arrives on <paramref name="live"/>: inbox
+    /// events in sequence order with no gap and no repeat, events without a seq as they come. Runs until
+    /// <paramref name="live"/> completes or <paramref name="cancellation"/> fires.
+    /// </summary>
+    public static async Task Pump(IAgentGrain grain, long replayFrom, ChannelReader<AgentEvent> live,
+        Func<AgentEvent, Task> send, int pageSize, CancellationToken cancellation)
+    {
+        var lastSent = await SendInboxAfter(grain, replayFrom, send, pageSize);
+        await foreach (var item in live.ReadAllAsync(cancellation))
+        {
+            if (item.Event == InboxCheckEvent)
+            {
+                if (item.Seq > lastSent)
+                {
+                    lastSent = await SendInboxAfter(grain, lastSent, send, pageSize);
+                }
+            }
+            else if (item.Seq is not { } seq)
+            {
+                await send(item);
+            }
+            else if (seq == lastSent + 1)
+            {
+                await send(item);
+                lastSent = seq;
+            }
+            else if (seq > lastSent)
+            {
+                // A live event overtook one still on its way (or lost): the inbox has them all, in order.
+                lastSent = await SendInboxAfter(grain, lastSent, send, pageSize);
+            }
+        }
+    }
+
+    /// <summary>
+    /// While the connection is open the agent counts as connected: renews it with the grain before the presence
+    /// timeout, and asks <paramref name="push"/> to check the inbox, which finds a push that never arrived (its
+    /// grain moved, its silo died) with nothing after it to show the gap.
+    /// </summary>
+    public static async Task RenewPresence(IAgentGrain grain, string connectionId, IInboxObserver observer,
+        Action<AgentEvent> push, TimeSpan every, Action<Exception> renewFailed, CancellationToken cancellation)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellation))
+            {
+                try
+                {
+                    await grain.Connected(connectionId, observer);
+                    push(new AgentEvent(InboxCheckEvent, (await grain.GetInboxPosition()).LastSeq, default));
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // A silo failing over: the next renewal finds the grain again.
+                    renewFailed(exception);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task<long> SendInboxAfter(IAgentGrain grain, long afterSeq, Func<AgentEvent, Task> send, int pageSize)
+    {
+        var lastSent = afterSeq;
+        InboxPage page;
+        do
+        {
+            page = await grain.ReadInbox(lastSent, pageSize);
+            foreach (var item in page.Events)
+            {
+                await send(item);
+                lastSent = item.Seq!.Value;
+            }
+        }
+        while (page.HasMore);
+        return lastSent;
+    }
+}
