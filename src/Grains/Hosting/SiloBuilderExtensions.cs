@@ -52,6 +52,7 @@ public static class SiloBuilderExtensions
         {
             silo.AddSqliteStorage(storage);
         }
+        services.AddKeyedSingleton<IGrainStorage, TaskStateStorage>(TaskStateStorage.Name);
         services.AddSingleton<PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();

@@ -3,17 +3,28 @@ namespace Orleans.AgentChannel.Storage;
 /// <summary>The task index SQL that reads the same on SQLite and PostgreSQL.</summary>
 internal static class TaskIndexSql
 {
-    /// <summary>A task's row with its report columns; closed_at, once set, is kept.</summary>
-    public const string Upsert =
+    /// <summary>
+    /// A task's grain state and its row with the report columns, in one statement, only over the version the
+    /// writer read (a row written before the state moved here has none: version 0). closed_at, once set, is kept.
+    /// No row changed means another write won.
+    /// </summary>
+    public const string Save =
         """
         INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
-                           capabilities, first_assigned_at, closed_at, assignments)
+                           capabilities, first_assigned_at, closed_at, assignments, state, state_version)
         VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document,
-                @capabilities, @first_assigned_at, @closed_at, @assignments)
+                @capabilities, @first_assigned_at, @closed_at, @assignments, @state, @expected_version + 1)
         ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
             document = excluded.document, capabilities = excluded.capabilities,
             first_assigned_at = excluded.first_assigned_at, assignments = excluded.assignments,
-            closed_at = COALESCE(tasks.closed_at, excluded.closed_at)
+            closed_at = COALESCE(tasks.closed_at, excluded.closed_at),
+            state = excluded.state, state_version = excluded.state_version
+        WHERE COALESCE(tasks.state_version, 0) = @expected_version
         """;
+
+    public const string ReadState = "SELECT state, state_version FROM tasks WHERE id = @id AND state IS NOT NULL";
+
+    public static Orleans.Storage.InconsistentStateException VersionConflict(Guid id, long expectedVersion) =>
+        new($"Task {id} was written by someone else since version {expectedVersion} was read.", "unknown", expectedVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

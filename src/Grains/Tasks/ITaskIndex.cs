@@ -1,9 +1,20 @@
 namespace Orleans.AgentChannel.Tasks;
 
-/// <summary>The tasks query table: written by each task grain, read by listings and load counts.</summary>
+/// <summary>
+/// The tasks table: each row holds a task grain's state together with the columns listings, load counts and
+/// reports read, so a task's state and what lists show are one write (<see cref="TaskStateStorage"/>).
+/// </summary>
 public interface ITaskIndex
 {
-    Task Upsert(TaskInfo task);
+    /// <summary>
+    /// Stores the task's serialized grain state and its row (<paramref name="row"/>) in one statement, if the stored
+    /// state is still at <paramref name="expectedVersion"/> (0: none stored here yet). Returns the new version;
+    /// throws <see cref="Orleans.Storage.InconsistentStateException"/> when another write got there first.
+    /// </summary>
+    Task<long> Save(TaskInfo row, byte[] state, long expectedVersion);
+
+    /// <summary>The task's stored grain state and its version, or null when none is stored here.</summary>
+    Task<StoredTaskState?> ReadState(Guid id);
 
     Task<TaskPage> List(TaskQuery query);
 
@@ -19,3 +30,6 @@ public interface ITaskIndex
     /// <summary>Ids of tasks in any of the given states (for recovery after a restart).</summary>
     Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses);
 }
+
+/// <summary>A task grain's serialized state as stored in its row, with the version writes are checked against.</summary>
+public sealed record StoredTaskState(byte[] State, long Version);

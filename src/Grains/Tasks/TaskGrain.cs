@@ -17,8 +17,7 @@ namespace Orleans.AgentChannel.Tasks;
 /// goes back to the queue, and after too many attempts it fails.
 /// </summary>
 public sealed class TaskGrain(
-    [PersistentState("task", AgentChannelStorage.Name)] IPersistentState<TaskState> state,
-    ITaskIndex index,
+    [PersistentState("task", TaskStateStorage.Name)] IPersistentState<TaskState> state,
     IOptions<LimitsOptions> limits,
     IOptions<TaskOptions> options,
     TimeProvider clock) : Grain, ITaskGrain
@@ -318,7 +317,7 @@ public sealed class TaskGrain(
         if (!Current.Dependents.Contains(dependent))
         {
             Current.Dependents.Add(dependent);
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
         if (Current.IsClosed)
         {
@@ -676,11 +675,29 @@ public sealed class TaskGrain(
 
     private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
 
+    /// <summary>
+    /// Stores the state and the task's row together (<see cref="TaskStateStorage"/>). A write that fails leaves
+    /// nothing stored, so the changes made in memory are dropped too: the grain reads the stored state back, or,
+    /// if even that fails, deactivates, and the caller's error is the whole answer.
+    /// </summary>
     private async Task<TaskInfo> SaveAsync()
     {
-        await state.WriteStateAsync();
-        var info = Current.ToInfo(Id, clock.GetUtcNow());
-        await index.Upsert(info);
-        return info;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            try
+            {
+                await state.ReadStateAsync();
+            }
+            catch
+            {
+                DeactivateOnIdle();
+            }
+            throw;
+        }
+        return Current.ToInfo(Id, clock.GetUtcNow());
     }
 }

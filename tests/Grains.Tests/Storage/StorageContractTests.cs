@@ -243,6 +243,46 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_task_save_over_a_version_another_write_replaced_is_refused_and_changes_nothing()
+    {
+        var store = await Open();
+        var task = TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "bob" };
+        (await store.Tasks.Save(task, [1], expectedVersion: 0)).ShouldBe(1);
+
+        await Should.ThrowAsync<Orleans.Storage.InconsistentStateException>(
+            () => store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 0));
+
+        var stored = (await store.Tasks.ReadState(task.Id)).ShouldNotBeNull();
+        stored.State.ShouldBe([1]);
+        stored.Version.ShouldBe(1);
+        (await store.Tasks.List(new TaskQuery())).Items.ShouldHaveSingleItem().Status.ShouldBe(AgentTaskStatus.Assigned);
+        (await store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 1)).ShouldBe(2);
+        (await store.Tasks.List(new TaskQuery())).Items.ShouldHaveSingleItem().Status.ShouldBe(AgentTaskStatus.Completed);
+    }
+
+    [Fact]
+    public async Task Concurrent_saves_of_one_version_have_one_winner_and_the_other_tasks_written_with_them_commit()
+    {
+        var store = await Open();
+        var contested = TaskWith(AgentTaskStatus.Pending);
+        var others = Enumerable.Range(0, 20).Select(_ => TaskWith(AgentTaskStatus.Pending)).ToList();
+
+        var contestedSaves = Enumerable.Range(0, 20)
+            .Select(i => store.Tasks.Save(contested with { Title = $"writer {i}" }, [(byte)i], expectedVersion: 0)).ToList();
+        var otherSaves = others.Select(task => store.Tasks.Save(task, [7], expectedVersion: 0)).ToList();
+        await Task.WhenAll(contestedSaves.Concat(otherSaves).Select(save => save.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var winners = contestedSaves.Where(save => save.IsCompletedSuccessfully).ToList();
+        winners.Count.ShouldBe(1);
+        contestedSaves.Where(save => !save.IsCompletedSuccessfully)
+            .ShouldAllBe(save => save.Exception!.InnerException is Orleans.Storage.InconsistentStateException);
+        otherSaves.ShouldAllBe(save => save.IsCompletedSuccessfully && save.Result == 1);
+        var winner = contestedSaves.IndexOf(winners[0]);
+        (await store.Tasks.ReadState(contested.Id))!.State.ShouldBe([(byte)winner]);
+        (await store.Tasks.List(new TaskQuery(Limit: 100))).Items.Single(task => task.Id == contested.Id).Title.ShouldBe($"writer {winner}");
+    }
+
+    [Fact]
     public async Task Task_counts_by_status_come_from_the_tasks_table()
     {
         var store = await Open();
@@ -470,4 +510,11 @@ public abstract class StorageContractTests : IAsyncDisposable
     private static IEnumerable<string> Titles(TaskPage page) => page.Items.Select(t => t.Title);
 
     private static IEnumerable<string> Keys(MemoryKeyPage page) => page.Items.Select(k => k.Key);
+}
+
+/// <summary>Index rows for tests about what lists read: each save over the version stored, with a stand-in state.</summary>
+internal static class TaskRows
+{
+    public static async Task Upsert(this ITaskIndex tasks, TaskInfo row) =>
+        await tasks.Save(row, [0], (await tasks.ReadState(row.Id))?.Version ?? 0);
 }

@@ -9,21 +9,28 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 
 public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
 {
-    public Task Upsert(TaskInfo task) => database.Write(async transaction =>
+    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion) => database.Write(async transaction =>
     {
-        var stats = StatsTaskColumns.Of(task);
-        await using var upsert = transaction.Command(
-            TaskIndexSql.Upsert,
-            ("id", task.Id), ("status", AgentChannelJson.WireName(task.Status)), ("priority", task.Priority),
-            ("creator", AgentNames.Key(task.Creator)), ("assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
-            ("created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
-            ("document", JsonSerializer.Serialize(task, AgentChannelJson.Options)),
+        var stats = StatsTaskColumns.Of(row);
+        await using var save = transaction.Command(
+            TaskIndexSql.Save,
+            ("id", row.Id), ("status", AgentChannelJson.WireName(row.Status)), ("priority", row.Priority),
+            ("creator", AgentNames.Key(row.Creator)), ("assignee", row.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
+            ("created_at", row.CreatedAt.ToUnixTimeMilliseconds()),
+            ("document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("capabilities", stats.Capabilities), ("first_assigned_at", stats.FirstAssignedAt), ("closed_at", stats.ClosedAt),
-            ("assignments", stats.Assignments));
-        upsert.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-        upsert.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-        upsert.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-        await upsert.ExecuteNonQueryAsync();
+            ("assignments", stats.Assignments), ("state", state), ("expected_version", expectedVersion));
+        save.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
+        save.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        save.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        return await save.ExecuteNonQueryAsync() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+    });
+
+    public Task<StoredTaskState?> ReadState(Guid id) => database.Read(async connection =>
+    {
+        await using var command = connection.Command(TaskIndexSql.ReadState, ("id", id));
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new StoredTaskState((byte[])reader.GetValue(0), reader.GetInt64(1)) : null;
     });
 
     public Task<TaskPage> List(TaskQuery query) => database.Read(async connection =>

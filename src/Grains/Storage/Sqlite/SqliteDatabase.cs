@@ -109,6 +109,9 @@ public sealed partial class SqliteDatabase
             transaction.Commit();
         }
         AddColumnIfMissing(connection, "memory_keys", "expires_at", "INTEGER NULL");
+        // A task grain's state, in its row (TaskStateStorage); rows from before have none until the task's next write.
+        AddColumnIfMissing(connection, "tasks", "state", "BLOB NULL");
+        AddColumnIfMissing(connection, "tasks", "state_version", "INTEGER NULL");
         using (var index = connection.CreateCommand())
         {
             index.CommandText = "CREATE INDEX IF NOT EXISTS ix_memory_keys_expires ON memory_keys (expires_at) WHERE expires_at IS NOT NULL";

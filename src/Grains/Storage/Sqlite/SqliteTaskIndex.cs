@@ -8,18 +8,25 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue writes) : ITaskIndex
 {
-    public Task Upsert(TaskInfo task) => writes.Enqueue(transaction =>
+    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion) => writes.Enqueue(transaction =>
     {
-        var stats = StatsTaskColumns.Of(task);
-        var upsert = transaction.Statement(
-            TaskIndexSql.Upsert,
-            ("@id", task.Id.ToString()), ("@status", AgentChannelJson.WireName(task.Status)), ("@priority", task.Priority),
-            ("@creator", AgentNames.Key(task.Creator)), ("@assignee", task.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
-            ("@created_at", task.CreatedAt.ToUnixTimeMilliseconds()),
-            ("@document", JsonSerializer.Serialize(task, AgentChannelJson.Options)),
+        var stats = StatsTaskColumns.Of(row);
+        var save = transaction.Statement(
+            TaskIndexSql.Save,
+            ("@id", row.Id.ToString()), ("@status", AgentChannelJson.WireName(row.Status)), ("@priority", row.Priority),
+            ("@creator", AgentNames.Key(row.Creator)), ("@assignee", row.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
+            ("@created_at", row.CreatedAt.ToUnixTimeMilliseconds()),
+            ("@document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("@capabilities", stats.Capabilities), ("@first_assigned_at", stats.FirstAssignedAt), ("@closed_at", stats.ClosedAt),
-            ("@assignments", stats.Assignments));
-        upsert.ExecuteNonQuery();
+            ("@assignments", stats.Assignments), ("@state", state), ("@expected_version", expectedVersion));
+        return save.ExecuteNonQuery() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+    });
+
+    public Task<StoredTaskState?> ReadState(Guid id) => database.Read(connection =>
+    {
+        using var command = connection.Command(TaskIndexSql.ReadState, ("@id", id.ToString()));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StoredTaskState((byte[])reader.GetValue(0), reader.GetInt64(1)) : null;
     });
 
     public Task<TaskPage> List(TaskQuery query) => database.Read(connection =>
