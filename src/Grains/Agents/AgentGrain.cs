@@ -121,6 +121,12 @@ public sealed class AgentGrain(
     public async Task Deliver(IReadOnlyList<InboxItem> items)
     {
         RequireRegistered();
+        if (items.Any(item => item.DeliveryKey is not null))
+        {
+            // A retried delivery (a task's notice after a failure or a restart) is stored once.
+            var delivered = await inbox.Delivered(Key, [.. items.Select(item => item.DeliveryKey).OfType<string>()]);
+            items = [.. items.Where(item => item.DeliveryKey is null || !delivered.Contains(item.DeliveryKey))];
+        }
         if (items.Count == 0)
         {
             return;

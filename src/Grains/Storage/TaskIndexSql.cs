@@ -11,17 +11,19 @@ internal static class TaskIndexSql
     public const string Save =
         """
         INSERT INTO tasks (id, status, priority, creator, assignee, created_at, document,
-                           capabilities, first_assigned_at, closed_at, assignments, state, state_version)
+                           capabilities, first_assigned_at, closed_at, assignments, state, state_version, owes_notices)
         VALUES (@id, @status, @priority, @creator, @assignee, @created_at, @document,
-                @capabilities, @first_assigned_at, @closed_at, @assignments, @state, @expected_version + 1)
+                @capabilities, @first_assigned_at, @closed_at, @assignments, @state, @expected_version + 1, @owes_notices)
         ON CONFLICT (id) DO UPDATE SET
             status = excluded.status, priority = excluded.priority, assignee = excluded.assignee,
             document = excluded.document, capabilities = excluded.capabilities,
             first_assigned_at = excluded.first_assigned_at, assignments = excluded.assignments,
             closed_at = COALESCE(tasks.closed_at, excluded.closed_at),
-            state = excluded.state, state_version = excluded.state_version
+            state = excluded.state, state_version = excluded.state_version, owes_notices = excluded.owes_notices
         WHERE COALESCE(tasks.state_version, 0) = @expected_version
         """;
+
+    public const string OwingNotices = "SELECT id FROM tasks WHERE owes_notices = 1";
 
     public const string ReadState = "SELECT state, state_version FROM tasks WHERE id = @id AND state IS NOT NULL";
 

@@ -10,8 +10,12 @@ public interface ITaskIndex
     /// Stores the task's serialized grain state and its row (<paramref name="row"/>) in one statement, if the stored
     /// state is still at <paramref name="expectedVersion"/> (0: none stored here yet). Returns the new version;
     /// throws <see cref="Orleans.Storage.InconsistentStateException"/> when another write got there first.
+    /// <paramref name="owesNotices"/> marks a task whose state holds inbox events still to deliver.
     /// </summary>
-    Task<long> Save(TaskInfo row, byte[] state, long expectedVersion);
+    Task<long> Save(TaskInfo row, byte[] state, long expectedVersion, bool owesNotices);
+
+    /// <summary>Ids of tasks whose stored state holds inbox events still to deliver (for recovery after a restart).</summary>
+    Task<IReadOnlyList<Guid>> OwingNotices();
 
     /// <summary>The task's stored grain state and its version, or null when none is stored here.</summary>
     Task<StoredTaskState?> ReadState(Guid id);

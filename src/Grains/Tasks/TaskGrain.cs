@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
@@ -16,16 +17,20 @@ namespace Orleans.AgentChannel.Tasks;
 /// the assignee's heartbeats and progress extend; when it runs out, or the agent goes offline, the task
 /// goes back to the queue, and after too many attempts it fails.
 /// </summary>
-public sealed class TaskGrain(
+public sealed partial class TaskGrain(
     [PersistentState("task", TaskStateStorage.Name)] IPersistentState<TaskState> state,
     IOptions<LimitsOptions> limits,
     IOptions<TaskOptions> options,
-    TimeProvider clock) : Grain, ITaskGrain
+    TimeProvider clock,
+    ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
     /// <summary>Most tasks a dependency check walks before it gives up looking for a cycle.</summary>
     private const int MaxDependencyWalk = 10_000;
 
+    private static readonly TimeSpan NoticeRetryInterval = TimeSpan.FromSeconds(1);
+
     private IGrainTimer? _leaseTimer;
+    private IGrainTimer? _noticeTimer;
 
     private TaskState Current => state.State;
 
@@ -35,6 +40,11 @@ public sealed class TaskGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (Current.Notices.Count > 0)
+        {
+            // Owed by a change stored before a failure or a restart: delivered once the activation is done.
+            RetryNoticesSoon(TimeSpan.Zero);
+        }
         if (!Current.Created || Current.IsClosed)
         {
             return;
@@ -90,7 +100,7 @@ public sealed class TaskGrain(
         try
         {
             await Advance(caller, save: false);
-            info = await SaveAsync();
+            info = await SaveWithNotices(caller, previousAssignee: null);
         }
         catch
         {
@@ -102,7 +112,7 @@ public sealed class TaskGrain(
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
         }
-        await Notify(caller, info, previousAssignee: null);
+        await Tell(info);
         return info;
     }
 
@@ -189,7 +199,7 @@ public sealed class TaskGrain(
         {
             await Advance(caller, save: false);
         }
-        var info = await SaveAsync();
+        var info = await SaveWithNotices(caller, previousAssignee);
         foreach (var dependency in newDependencies)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
@@ -231,7 +241,7 @@ public sealed class TaskGrain(
             AddAssignment(assignee.Name, caller.Name, now);
         }
         Current.UpdatedAt = now;
-        var info = await SaveAsync();
+        var info = await SaveWithNotices(caller, previousAssignee);
         await AfterChange(caller, info, previousAssignee);
         return info;
     }
@@ -255,7 +265,7 @@ public sealed class TaskGrain(
         Current.Result = validResult ?? Current.Result;
         MoveTo(AgentTaskStatus.Completed, now);
         Current.UpdatedAt = now;
-        var info = await SaveAsync();
+        var info = await SaveWithNotices(caller, previousAssignee);
         await AfterChange(caller, info, previousAssignee);
         return info;
     }
@@ -281,8 +291,8 @@ public sealed class TaskGrain(
         var now = clock.GetUtcNow();
         AddAssignment(agent.Name, agent.Name, now);
         Current.UpdatedAt = now;
-        var info = await SaveAsync();
-        await Notify(caller, info, previousAssignee: null);
+        var info = await SaveWithNotices(caller, previousAssignee: null);
+        await Tell(info);
         return info;
     }
 
@@ -307,8 +317,8 @@ public sealed class TaskGrain(
         }
         AddAssignment(agent.Name, "engine", decidedAt);
         Current.UpdatedAt = clock.GetUtcNow();
-        var info = await SaveAsync();
-        await Notify(Caller.Operator, info, previousAssignee: null);
+        var info = await SaveWithNotices(Caller.Operator, previousAssignee: null);
+        await Tell(info);
         return EngineOffer.Assigned;
     }
 
@@ -330,11 +340,14 @@ public sealed class TaskGrain(
         if (Current.Created && Current.Status == AgentTaskStatus.Blocked)
         {
             var before = Current.Status;
-            await Advance();
-            if (Current.Status != before)
+            await Advance(save: false);
+            if (Current.Status == before)
             {
-                await AfterChange(Caller.Operator, Current.ToInfo(Id, clock.GetUtcNow()), previousAssignee: null);
+                await SaveAsync();
+                return;
             }
+            var info = await SaveWithNotices(Caller.Operator, previousAssignee: null);
+            await AfterChange(Caller.Operator, info, previousAssignee: null);
         }
     }
 
@@ -371,6 +384,10 @@ public sealed class TaskGrain(
         if (Current.Created && Current.Status == AgentTaskStatus.Pending)
         {
             await Enqueue();
+        }
+        if (Current.Notices.Count > 0)
+        {
+            RetryNoticesSoon(TimeSpan.Zero);
         }
     }
 
@@ -549,7 +566,7 @@ public sealed class TaskGrain(
             Current.StatusReason = $"queued again because {reason}";
         }
         Current.UpdatedAt = now;
-        var info = await SaveAsync();
+        var info = await SaveWithNotices(Caller.Operator, previousAssignee);
         await AfterChange(Caller.Operator, info, previousAssignee);
     }
 
@@ -621,7 +638,7 @@ public sealed class TaskGrain(
                 await GrainFactory.GetGrain<ITaskGrain>(dependent).DependencyClosed(Id);
             }
         }
-        await Notify(caller, info, previousAssignee);
+        await Tell(info);
     }
 
     private Task Enqueue() => Pool().Enqueue(Id, Current.Priority, Current.CreatedAt);
@@ -630,29 +647,108 @@ public sealed class TaskGrain(
         GrainFactory.GetGrain<IAssignmentPoolGrain>(TaskRequirements.PoolKey(TaskRequirements.Capabilities(Current.Requirements)));
 
     /// <summary>
-    /// Into the inboxes, stored before the caller hears back: task:assigned to a new assignee (whoever
-    /// assigned it), task:updated to the creator and the assignee before the change, never to the caller.
+    /// Stores the change together with the inbox events it owes (one write): task:assigned to a new assignee
+    /// (whoever assigned it), task:updated to the creator and the assignee before the change, never to the caller.
     /// </summary>
-    private async Task Notify(Caller caller, TaskInfo info, string? previousAssignee)
+    private async Task<TaskInfo> SaveWithNotices(Caller caller, string? previousAssignee)
     {
+        var info = Current.ToInfo(Id, clock.GetUtcNow());
         var data = RawJson.Serialize(info, AgentChannelJson.Options);
         var newAssignee = info.Status == AgentTaskStatus.Assigned && info.Assignments.Count > 0
                           && info.Assignments[^1].Status == AssignmentStatus.Assigned
                           && !AgentNames.Equal(info.Assignments[^1].Agent, previousAssignee ?? "")
             ? info.Assignments[^1].Agent
             : null;
-        var deliveries = new List<Task>();
         if (newAssignee is not null)
         {
-            deliveries.Add(GrainFactory.Deliver(new InboxItem(EventNames.TaskAssigned, data), [newAssignee]));
+            Owe(EventNames.TaskAssigned, data, [newAssignee]);
         }
         var watchers = new[] { info.Creator, previousAssignee }
             .OfType<string>()
-            .Where(name => !caller.Is(name) && !AgentNames.Equal(name, newAssignee ?? ""));
-        deliveries.Add(GrainFactory.Deliver(new InboxItem(EventNames.TaskUpdated, data), watchers));
-        await Task.WhenAll(deliveries);
+            // The operator has no inbox.
+            .Where(name => !caller.Is(name) && !AgentNames.Equal(name, newAssignee ?? "") && !AgentNames.Equal(name, Caller.OperatorName))
+            .ToList();
+        if (watchers.Count > 0)
+        {
+            Owe(EventNames.TaskUpdated, data, watchers);
+        }
+        return await SaveAsync();
+    }
+
+    private void Owe(string eventName, RawJson data, IReadOnlyList<string> recipients) =>
+        Current.Notices.Add(new TaskNotice($"task/{Id}/{++Current.NoticesMade}", eventName, data, recipients));
+
+    /// <summary>
+    /// Delivers what the stored change owes, stored in the inboxes before the caller hears back; what cannot be
+    /// delivered now is retried every second (the change is stored either way, so the caller hears it succeeded).
+    /// </summary>
+    private async Task Tell(TaskInfo info)
+    {
+        await DeliverNotices();
         await this.PublishActivity(EventNames.TaskUpdated, info);
     }
+
+    /// <summary>Delivers the notices owed; true when none is left. Delivered ones leave the state at its next write.</summary>
+    private async Task<bool> DeliverNotices()
+    {
+        var owed = Current.Notices.ToList();
+        var deliveries = owed.Select(Deliver).ToList();
+        try
+        {
+            await Task.WhenAll(deliveries);
+        }
+        catch (Exception exception)
+        {
+            LogNoticesNotDelivered(exception, Id, deliveries.Count(delivery => !delivery.IsCompletedSuccessfully));
+        }
+        for (var i = 0; i < owed.Count; i++)
+        {
+            if (deliveries[i].IsCompletedSuccessfully)
+            {
+                Current.Notices.Remove(owed[i]);
+            }
+        }
+        if (Current.Notices.Count > 0)
+        {
+            RetryNoticesSoon(NoticeRetryInterval);
+            return false;
+        }
+        return true;
+    }
+
+    private Task Deliver(TaskNotice notice)
+    {
+        var item = new InboxItem(notice.Event, notice.Data, DeliveryKey: notice.Key);
+        return Task.WhenAll(notice.Recipients.Select(async recipient =>
+        {
+            try
+            {
+                await GrainFactory.Deliver(item, [recipient]);
+            }
+            catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
+            {
+                // A recipient that is not (or no longer) an agent has no inbox; retrying would not change that.
+            }
+        }));
+    }
+
+    private void RetryNoticesSoon(TimeSpan dueTime) =>
+        _noticeTimer ??= this.RegisterGrainTimer(RetryNotices, new GrainTimerCreationOptions(dueTime, NoticeRetryInterval) { KeepAlive = true });
+
+    /// <summary>Once every notice is delivered, the emptied list is stored so that no later activation delivers them again.</summary>
+    private async Task RetryNotices(CancellationToken cancellationToken)
+    {
+        if (!await DeliverNotices())
+        {
+            return;
+        }
+        _noticeTimer?.Dispose();
+        _noticeTimer = null;
+        await SaveAsync();
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId}: {Count} inbox notices could not be delivered yet; retrying every second")]
+    private partial void LogNoticesNotDelivered(Exception exception, Guid taskId, int count);
 
     private async Task<AgentInfo> RequireAgent(string name, string field)
     {

@@ -25,7 +25,8 @@ internal sealed partial class TaskRecovery(ITaskIndex index, IGrainFactory grain
     {
         try
         {
-            var open = await index.WithStatus(Open);
+            // Closed tasks too when they still owe an inbox event (a completion whose task:updated was not delivered).
+            var open = (await index.WithStatus(Open)).Union(await index.OwingNotices()).ToList();
             foreach (var id in open)
             {
                 await grains.GetGrain<ITaskGrain>(id).Wake();

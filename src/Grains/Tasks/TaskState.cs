@@ -34,6 +34,15 @@ public sealed class TaskState
     /// <summary>Who the creator named (assign_to) while the task still waits for its dependencies.</summary>
     [Id(18)] public string? IntendedAssignee { get; set; }
 
+    /// <summary>
+    /// Inbox events this task's changes owe agents, stored with the change that caused them and delivered after it
+    /// (again after a failure or a restart, each stored once per inbox by its key) until delivered.
+    /// </summary>
+    [Id(19)] public List<TaskNotice> Notices { get; set; } = [];
+
+    /// <summary>Notices made so far: each gets the next number in its key.</summary>
+    [Id(20)] public long NoticesMade { get; set; }
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]

@@ -42,7 +42,8 @@ public sealed class TaskStateStorage(
             throw new NotSupportedException($"{nameof(TaskStateStorage)} stores {nameof(TaskState)} only, not {typeof(T).Name}.");
         }
         var expectedVersion = grainState.ETag is { } etag ? long.Parse(etag, CultureInfo.InvariantCulture) : 0;
-        var version = await tasks.Save(state.ToInfo(grainId.GetGuidKey(), clock.GetUtcNow()), serializer.SerializeToArray(state), expectedVersion);
+        var version = await tasks.Save(state.ToInfo(grainId.GetGuidKey(), clock.GetUtcNow()), serializer.SerializeToArray(state), expectedVersion,
+            owesNotices: state.Notices.Count > 0);
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
     }

@@ -19,6 +19,9 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     /// <summary>Completing any task, or storing one whose title says "doomed", fails while the trigger is in place.</summary>
     protected abstract Task FailTaskWrites(bool fail);
 
+    /// <summary>Storing a task:assigned in any inbox fails while the trigger is in place.</summary>
+    protected abstract Task FailAssignedEvents(bool fail);
+
     protected abstract Task<IReadOnlyDictionary<string, string?>> StorageSettings();
 
     private InProcessTestCluster _cluster = null!;
@@ -83,6 +86,55 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         await ShowsEverywhere(task, AgentTaskStatus.Pending);
     }
 
+    [Fact]
+    public async Task An_assignment_whose_task_assigned_cannot_be_stored_is_delivered_later_once_even_across_a_reactivation()
+    {
+        var worker = await Register("worker");
+        // Busy: the engine offers the waiting task to nobody, so only the assignment below gives it out.
+        await Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker)).SetStatus(Caller.Agent(worker), AgentStatus.Busy);
+        var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
+        await task.Create(Caller.Operator, new NewTask("owed"));
+
+        await FailAssignedEvents(true);
+        // Stored, so answered as stored: the event it owes is kept with it and delivered when it can be.
+        (await task.Assign(Caller.Operator, worker)).Status.ShouldBe(AgentTaskStatus.Assigned);
+        (await AssignedEvents(worker, task)).ShouldBe(0);
+
+        // As if the silo died: the activation and its retry timer are gone, the owed event is in storage.
+        await Reactivate();
+        await FailAssignedEvents(false);
+        (await task.Get()).Status.ShouldBe(AgentTaskStatus.Assigned);
+        await Poll(async () => await AssignedEvents(worker, task) == 1, "the owed task:assigned to reach the worker's inbox");
+
+        // A later activation whose stored state still lists a delivered notice delivers it again: stored once.
+        // (The operator's task owed nothing at creation, so its task:assigned is the task's first notice.)
+        var inbox = Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker));
+        var again = new Events.InboxItem(Events.EventNames.TaskAssigned, RawJson.Serialize(await task.Get(), AgentChannelJson.Options), DeliveryKey: $"task/{task.GetPrimaryKey()}/1");
+        await inbox.Deliver([again]);
+        await inbox.Deliver([again]);
+        (await AssignedEvents(worker, task)).ShouldBe(1);
+    }
+
+    private async Task<int> AssignedEvents(string agent, ITaskGrain task)
+    {
+        var id = task.GetPrimaryKey().ToString();
+        var page = await Grains.GetGrain<IAgentGrain>(AgentNames.Key(agent)).ReadInbox(0, 100);
+        return page.Events.Count(item => item.Event == Events.EventNames.TaskAssigned && item.Data.Text.Contains(id, StringComparison.Ordinal));
+    }
+
+    private static async Task Poll(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
     private async Task ShowsEverywhere(ITaskGrain task, AgentTaskStatus status)
     {
         var info = await task.Get();
@@ -126,6 +178,18 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
+    protected override Task FailAssignedEvents(bool fail)
+    {
+        using var connection = new SqliteConnection($"Data Source={_path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = fail
+            ? "CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox WHEN NEW.event = 'task:assigned' BEGIN SELECT RAISE(ABORT, 'injected inbox failure'); END;"
+            : "DROP TRIGGER fail_assigned_event;";
+        command.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
     protected override ValueTask DisposeStorage()
     {
         TempDatabase.Delete(_path);
@@ -164,6 +228,25 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               CREATE TRIGGER fail_task_write BEFORE INSERT OR UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION fail_task_write();
               """
             : "DROP TRIGGER fail_task_write ON tasks; DROP FUNCTION fail_task_write();", connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    protected override async Task FailAssignedEvents(bool fail)
+    {
+        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(fail
+            ? """
+              CREATE FUNCTION fail_assigned_event() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN
+                  IF NEW.event = 'task:assigned' THEN
+                      RAISE EXCEPTION 'injected inbox failure';
+                  END IF;
+                  RETURN NEW;
+              END $$;
+              CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION fail_assigned_event();
+              """
+            : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();", connection);
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 

@@ -247,16 +247,16 @@ public abstract class StorageContractTests : IAsyncDisposable
     {
         var store = await Open();
         var task = TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "bob" };
-        (await store.Tasks.Save(task, [1], expectedVersion: 0)).ShouldBe(1);
+        (await store.Tasks.Save(task, [1], expectedVersion: 0, owesNotices: false)).ShouldBe(1);
 
         await Should.ThrowAsync<Orleans.Storage.InconsistentStateException>(
-            () => store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 0));
+            () => store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 0, owesNotices: false));
 
         var stored = (await store.Tasks.ReadState(task.Id)).ShouldNotBeNull();
         stored.State.ShouldBe([1]);
         stored.Version.ShouldBe(1);
         (await store.Tasks.List(new TaskQuery())).Items.ShouldHaveSingleItem().Status.ShouldBe(AgentTaskStatus.Assigned);
-        (await store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 1)).ShouldBe(2);
+        (await store.Tasks.Save(task with { Status = AgentTaskStatus.Completed }, [2], expectedVersion: 1, owesNotices: false)).ShouldBe(2);
         (await store.Tasks.List(new TaskQuery())).Items.ShouldHaveSingleItem().Status.ShouldBe(AgentTaskStatus.Completed);
     }
 
@@ -268,8 +268,8 @@ public abstract class StorageContractTests : IAsyncDisposable
         var others = Enumerable.Range(0, 20).Select(_ => TaskWith(AgentTaskStatus.Pending)).ToList();
 
         var contestedSaves = Enumerable.Range(0, 20)
-            .Select(i => store.Tasks.Save(contested with { Title = $"writer {i}" }, [(byte)i], expectedVersion: 0)).ToList();
-        var otherSaves = others.Select(task => store.Tasks.Save(task, [7], expectedVersion: 0)).ToList();
+            .Select(i => store.Tasks.Save(contested with { Title = $"writer {i}" }, [(byte)i], expectedVersion: 0, owesNotices: false)).ToList();
+        var otherSaves = others.Select(task => store.Tasks.Save(task, [7], expectedVersion: 0, owesNotices: false)).ToList();
         await Task.WhenAll(contestedSaves.Concat(otherSaves).Select(save => save.ContinueWith(_ => { }, TaskScheduler.Default)));
 
         var winners = contestedSaves.Where(save => save.IsCompletedSuccessfully).ToList();
@@ -404,6 +404,34 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_delivery_key_is_stored_once_per_inbox_and_found_again()
+    {
+        var store = await Open();
+        var keyed = new InboxItem(EventNames.TaskAssigned, RawJson.Parse("""{"n":1}"""), DeliveryKey: "task/x/1");
+        await store.Inbox.Append("erin", [(1, keyed)]);
+        await store.Inbox.Append("frank", [(1, keyed)]);
+
+        (await store.Inbox.Delivered("erin", ["task/x/1", "task/x/2"])).ShouldBe(["task/x/1"]);
+        (await store.Inbox.Delivered("gina", ["task/x/1"])).ShouldBeEmpty();
+        await Should.ThrowAsync<Exception>(() => store.Inbox.Append("erin", [(2, keyed)]));
+        (await store.Inbox.LastSequence("erin")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Tasks_owing_notices_are_found_until_a_save_says_they_owe_none()
+    {
+        var store = await Open();
+        var owing = TaskWith(AgentTaskStatus.Completed);
+        var settled = TaskWith(AgentTaskStatus.Completed);
+        await store.Tasks.Save(owing, [1], expectedVersion: 0, owesNotices: true);
+        await store.Tasks.Save(settled, [1], expectedVersion: 0, owesNotices: false);
+
+        (await store.Tasks.OwingNotices()).ShouldBe([owing.Id]);
+        await store.Tasks.Save(owing, [2], expectedVersion: 1, owesNotices: false);
+        (await store.Tasks.OwingNotices()).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Webhooks_keep_their_secret_and_a_bounded_delivery_log_and_a_delete_removes_both()
     {
         var store = await Open();
@@ -516,5 +544,5 @@ public abstract class StorageContractTests : IAsyncDisposable
 internal static class TaskRows
 {
     public static async Task Upsert(this ITaskIndex tasks, TaskInfo row) =>
-        await tasks.Save(row, [0], (await tasks.ReadState(row.Id))?.Version ?? 0);
+        await tasks.Save(row, [0], (await tasks.ReadState(row.Id))?.Version ?? 0, owesNotices: false);
 }

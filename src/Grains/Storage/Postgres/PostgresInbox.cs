@@ -11,21 +11,36 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
         // One statement for the whole batch: the rows arrive as parallel arrays.
         await using var insert = transaction.Command(
             """
-            INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at)
-            SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at
-            FROM unnest(@seqs, @events, @message_seqs, @datas) AS item(seq, event, message_seq, data)
+            INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at, delivery_key)
+            SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at, item.delivery_key
+            FROM unnest(@seqs, @events, @message_seqs, @datas, @delivery_keys) AS item(seq, event, message_seq, data, delivery_key)
             """,
             ("agent", agentKey), ("created_at", now),
             ("seqs", items.Select(item => item.Seq).ToArray()),
             ("events", items.Select(item => item.Item.Event).ToArray()),
             ("message_seqs", items.Select(item => item.Item.MessageLogSequence).ToArray()),
-            ("datas", items.Select(item => item.Item.MessageLogSequence is null ? item.Item.Data.Text : null).ToArray()));
+            ("datas", items.Select(item => item.Item.MessageLogSequence is null ? item.Item.Data.Text : null).ToArray()),
+            ("delivery_keys", items.Select(item => item.Item.DeliveryKey).ToArray()));
         await insert.ExecuteNonQueryAsync();
         var received = items.Count(item => item.Item.Event == EventNames.MessageReceived);
         if (received > 0)
         {
             await PostgresStatsStore.Count(transaction, now, agentKey, received: received);
         }
+    });
+
+    public Task<IReadOnlySet<string>> Delivered(string agentKey, IReadOnlyList<string> deliveryKeys) => database.Read<IReadOnlySet<string>>(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT delivery_key FROM inbox WHERE agent_key = @agent AND delivery_key = ANY(@keys)",
+            ("agent", agentKey), ("keys", deliveryKeys.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync();
+        var delivered = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            delivered.Add(reader.GetString(0));
+        }
+        return delivered;
     });
 
     public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(async connection =>

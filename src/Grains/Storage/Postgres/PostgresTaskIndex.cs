@@ -9,7 +9,7 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 
 public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
 {
-    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion) => database.Write(async transaction =>
+    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion, bool owesNotices) => database.Write(async transaction =>
     {
         var stats = StatsTaskColumns.Of(row);
         await using var save = transaction.Command(
@@ -19,11 +19,24 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
             ("created_at", row.CreatedAt.ToUnixTimeMilliseconds()),
             ("document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("capabilities", stats.Capabilities), ("first_assigned_at", stats.FirstAssignedAt), ("closed_at", stats.ClosedAt),
-            ("assignments", stats.Assignments), ("state", state), ("expected_version", expectedVersion));
+            ("assignments", stats.Assignments), ("state", state), ("expected_version", expectedVersion),
+            ("owes_notices", owesNotices ? 1 : 0));
         save.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
         save.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         save.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         return await save.ExecuteNonQueryAsync() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+    });
+
+    public Task<IReadOnlyList<Guid>> OwingNotices() => database.Read<IReadOnlyList<Guid>>(async connection =>
+    {
+        await using var command = connection.Command(TaskIndexSql.OwingNotices);
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+        return ids;
     });
 
     public Task<StoredTaskState?> ReadState(Guid id) => database.Read(async connection =>

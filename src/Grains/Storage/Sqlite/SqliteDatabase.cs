@@ -109,16 +109,24 @@ public sealed partial class SqliteDatabase
             transaction.Commit();
         }
         AddColumnIfMissing(connection, "memory_keys", "expires_at", "INTEGER NULL");
+        Execute(connection, "CREATE INDEX IF NOT EXISTS ix_memory_keys_expires ON memory_keys (expires_at) WHERE expires_at IS NOT NULL");
         // A task grain's state, in its row (TaskStateStorage); rows from before have none until the task's next write.
         AddColumnIfMissing(connection, "tasks", "state", "BLOB NULL");
         AddColumnIfMissing(connection, "tasks", "state_version", "INTEGER NULL");
-        using (var index = connection.CreateCommand())
-        {
-            index.CommandText = "CREATE INDEX IF NOT EXISTS ix_memory_keys_expires ON memory_keys (expires_at) WHERE expires_at IS NOT NULL";
-            index.ExecuteNonQuery();
-        }
+        AddColumnIfMissing(connection, "tasks", "owes_notices", "INTEGER NOT NULL DEFAULT 0");
+        Execute(connection, "CREATE INDEX IF NOT EXISTS ix_tasks_owes_notices ON tasks (id) WHERE owes_notices = 1");
+        // A retried delivery of a task's inbox event is stored once per inbox.
+        AddColumnIfMissing(connection, "inbox", "delivery_key", "TEXT NULL");
+        Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_delivery_key ON inbox (agent_key, delivery_key) WHERE delivery_key IS NOT NULL");
         SqliteStatsStore.ApplySchema(connection);
         LogSchemaApplied(FilePath);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     /// <summary>SQLite has no ADD COLUMN IF NOT EXISTS: columns added after a table first shipped go here.</summary>

@@ -12,9 +12,9 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         foreach (var (seq, item) in items)
         {
             var insert = transaction.Statement(
-                "INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at) VALUES (@agent, @seq, @event, @message_seq, @data, @created_at)",
+                "INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at, delivery_key) VALUES (@agent, @seq, @event, @message_seq, @data, @created_at, @delivery_key)",
                 ("@agent", agentKey), ("@seq", seq), ("@event", item.Event), ("@message_seq", item.MessageLogSequence),
-                ("@data", item.MessageLogSequence is null ? item.Data.Text : null), ("@created_at", now));
+                ("@data", item.MessageLogSequence is null ? item.Data.Text : null), ("@created_at", now), ("@delivery_key", item.DeliveryKey));
             insert.ExecuteNonQuery();
         }
         var received = items.Count(item => item.Item.Event == EventNames.MessageReceived);
@@ -22,6 +22,21 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         {
             SqliteStatsStore.Count(transaction, now, agentKey, received: received);
         }
+    });
+
+    public Task<IReadOnlySet<string>> Delivered(string agentKey, IReadOnlyList<string> deliveryKeys) => database.Read<IReadOnlySet<string>>(connection =>
+    {
+        var names = string.Join(", ", deliveryKeys.Select((_, i) => $"@k{i}"));
+        using var command = connection.Command(
+            $"SELECT delivery_key FROM inbox WHERE agent_key = @agent AND delivery_key IN ({names})",
+            [("@agent", (object?)agentKey), .. deliveryKeys.Select((key, i) => ($"@k{i}", (object?)key))]);
+        using var reader = command.ExecuteReader();
+        var delivered = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            delivered.Add(reader.GetString(0));
+        }
+        return delivered;
     });
 
     public Task<InboxPage> Read(string agentKey, long afterSeq, int limit) => database.Read(connection =>

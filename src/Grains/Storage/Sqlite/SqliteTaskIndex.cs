@@ -8,7 +8,7 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue writes) : ITaskIndex
 {
-    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion) => writes.Enqueue(transaction =>
+    public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion, bool owesNotices) => writes.Enqueue(transaction =>
     {
         var stats = StatsTaskColumns.Of(row);
         var save = transaction.Statement(
@@ -18,8 +18,15 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             ("@created_at", row.CreatedAt.ToUnixTimeMilliseconds()),
             ("@document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("@capabilities", stats.Capabilities), ("@first_assigned_at", stats.FirstAssignedAt), ("@closed_at", stats.ClosedAt),
-            ("@assignments", stats.Assignments), ("@state", state), ("@expected_version", expectedVersion));
+            ("@assignments", stats.Assignments), ("@state", state), ("@expected_version", expectedVersion),
+            ("@owes_notices", owesNotices ? 1 : 0));
         return save.ExecuteNonQuery() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+    });
+
+    public Task<IReadOnlyList<Guid>> OwingNotices() => database.Read<IReadOnlyList<Guid>>(connection =>
+    {
+        using var command = connection.Command(TaskIndexSql.OwingNotices);
+        return ReadIds(command);
     });
 
     public Task<StoredTaskState?> ReadState(Guid id) => database.Read(connection =>
