@@ -150,9 +150,18 @@ public static partial class ClusterTls
         else
         {
             origin = $"{section}:CertificateThumbprint ({options.CertificateThumbprint})";
-            using var store = new X509Store(options.CertificateStoreName, options.CertificateStoreLocation);
-            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
-            var found = store.Certificates.Find(X509FindType.FindByThumbprint, NormalizeThumbprint(options.CertificateThumbprint!), validOnly: false);
+            X509Certificate2Collection found;
+            try
+            {
+                using var store = new X509Store(options.CertificateStoreName, options.CertificateStoreLocation);
+                store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+                found = store.Certificates.Find(X509FindType.FindByThumbprint, NormalizeThumbprint(options.CertificateThumbprint!), validOnly: false);
+            }
+            catch (CryptographicException error)
+            {
+                failures.Add($"{origin}: the {options.CertificateStoreLocation}/{options.CertificateStoreName} store cannot be opened ({error.Message}).");
+                return null;
+            }
             if (found.Count == 0)
             {
                 failures.Add($"{origin}: no such certificate in the {options.CertificateStoreLocation}/{options.CertificateStoreName} store.");

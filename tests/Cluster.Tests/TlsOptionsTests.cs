@@ -1,6 +1,8 @@
+using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Tls;
+using Orleans.AgentChannel.WebFrontend.Tests;
 
 namespace Orleans.AgentChannel.Cluster.Tests;
 
@@ -76,6 +78,29 @@ public sealed class TlsOptionsTests : IDisposable
         var exited = await Should.ThrowAsync<InvalidOperationException>(silo.StartAsync());
         exited.Message.ShouldContain("Cannot start: ");
         exited.Message.ShouldContain("the AgentChannel:Tls:CertificatePassword is wrong");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_TLS_client_at_a_plaintext_silo_is_refused_and_the_silo_says_TLS_is_off_there()
+    {
+        var gatewayPort = ClusterProcess.FreePort();
+        await using var silo = ClusterProcess.Silo("plaintext silo", new Dictionary<string, string>
+        {
+            ["AgentChannel__OperatorToken"] = "tls-options-operator-token",
+            ["AgentChannel__Silo__ClusterId"] = $"plaintext-{Guid.NewGuid():N}",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }, ClusterProcess.FreePort(), gatewayPort);
+        await silo.StartAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort))
+            .UseClusterTls(Trusting(new ClusterTlsOptions { Enabled = true, CertificatePath = _certificates.ClientPfx, CertificatePassword = TestCertificates.Password }))
+            // One attempt: Orleans retries for minutes by default.
+            .UseConnectionRetryFilter((_, _) => Task.FromResult(false)));
+        using var host = builder.Build();
+        var refusal = await Should.ThrowAsync<Exception>(host.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        refusal.ShouldNotBeOfType<TimeoutException>("the client neither joined nor failed within 30 s");
+        await Poll.Until(() => Task.FromResult(silo.HasPrinted("Refused a TLS connection on the gateway port")), "the silo logs why it refused the TLS client");
     }
 
     private ClusterTlsOptions Trusting(ClusterTlsOptions options)
