@@ -13,6 +13,7 @@ using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.Tls;
 using Orleans.Configuration;
 using Orleans.Streams;
 
@@ -483,6 +484,10 @@ public sealed partial class AgentClient : IAsyncDisposable
                 cluster.ClusterId = options.ClusterId;
                 cluster.ServiceId = options.ServiceId;
             });
+            if (options.Tls is { } tls)
+            {
+                client.UseClusterTls(tls);
+            }
             client.AddAgentChannelStreams();
             client.Services.AddGrainInterfaceTypeCache();
         });

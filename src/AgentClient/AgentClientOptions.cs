@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Tls;
 using Orleans.Hosting;
 
 namespace Orleans.AgentChannel.Client;
@@ -57,6 +58,13 @@ public sealed class AgentClientOptions
     /// <see cref="ServiceId"/> still apply.
     /// </summary>
     public Action<IClientBuilder>? ConfigureClustering { get; set; }
+
+    /// <summary>
+    /// TLS to the gateways when the agent starts its own client: set it when the cluster runs with
+    /// <c>AgentChannel:Tls:Enabled</c> (docs/deployment.md), with this agent's certificate when the gateways require
+    /// client certificates. Null (the default): plaintext, as the one-machine server expects.
+    /// </summary>
+    public ClusterTlsOptions? Tls { get; set; }
 
     public string ClusterId { get; set; } = DefaultClusterId;
 

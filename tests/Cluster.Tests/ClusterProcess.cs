@@ -61,6 +61,9 @@ public sealed class ClusterProcess : IAsyncDisposable
     /// <summary>What the process printed, for a failing test's message.</summary>
     public string Output => $"--- {_name} ---{Environment.NewLine}{string.Join(Environment.NewLine, _output.TakeLast(60))}";
 
+    /// <summary>Whether a line the process printed (among its last 500) contains <paramref name="text"/>.</summary>
+    public bool HasPrinted(string text) => _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+
     /// <summary>Starts the process and returns once it prints that it is ready.</summary>
     public async Task StartAsync()
     {

@@ -9,6 +9,7 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Storage.Postgres;
 using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.AgentChannel.Tls;
 using Orleans.Configuration;
 
 namespace Orleans.AgentChannel.Hosting;
@@ -134,6 +135,7 @@ public static class ClusterHosting
                 [$"{OperatorToken.Setting} is required in client mode: set it to the operator token the silos are configured with (they accept a front end's calls only with it)."]);
         }
         client.PresentOperatorToken(operatorToken);
+        client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         var clientOptions = configuration.GetSection(ClusterClientOptions.Section).Get<ClusterClientOptions>() ?? new ClusterClientOptions();

@@ -13,6 +13,7 @@ using Orleans.AgentChannel.Stats;
 using Orleans.AgentChannel.Storage.Postgres;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.Tls;
 using Orleans.AgentChannel.Webhooks;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -39,6 +40,8 @@ public static class SiloBuilderExtensions
         services.AddGrainInterfaceTypeCache();
         services.TryAddSingleton<OperatorToken>();
         silo.AddIncomingGrainCallFilter<ClientCallVerification>();
+        // Here rather than with clustering: every silo, embedded or standalone, takes its transport from the same settings.
+        silo.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddAgentChannelPlugins(configuration);
