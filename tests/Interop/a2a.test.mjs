@@ -199,6 +199,12 @@ describe('A2A with the official JavaScript SDK', () => {
       [{ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: { parts: [{ text: 'x' }], metadata: { priority: 'high' } } } }, -32602],
       [{ jsonrpc: '2.0', id: 1, method: 'GetTask', params: {} }, -32602],
     ];
+    const legacy = await fetch(new URL('/a2a', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'A2A-Version': '0.3' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'GetTask', params: { id: randomUUID() } }),
+    });
+    assert.deepEqual(await legacy.json().then((json) => [json.id, json.error.code]), [7, -32009], 'a 0.3 client is told the version');
     for (const [body, code] of cases) {
       const { status, json } = await rpc(body, token);
       assert.equal(status, 200, JSON.stringify(body));

@@ -140,4 +140,5 @@ public static class JsonRpcCodes
     public const int TaskNotFound = -32001;
     public const int TaskNotCancelable = -32002;
     public const int UnsupportedOperation = -32004;
+    public const int VersionNotSupported = -32009;
 }

@@ -21,6 +21,7 @@ public static partial class A2AEndpoint
     public const string Path = "/a2a";
     public const string CardPath = "/.well-known/agent-card.json";
     public const string ProtocolVersion = "1.0";
+    public const string VersionHeader = "A2A-Version";
     private const string BearerScheme = "agent_token";
 
     /// <summary>ProtoJSON as A2A writes it: camelCase, unset fields left out; unknown fields of a request ignored.</summary>
@@ -90,6 +91,7 @@ public static partial class A2AEndpoint
         {
             JsonElement parameters;
             (id, method, parameters) = await ReadRequest(context.Request, ending.Token);
+            RequireSupportedVersion(context.Request, id);
             switch (method)
             {
                 case A2AMethods.SendMessage:
@@ -192,6 +194,20 @@ public static partial class A2AEndpoint
         return (id, method.GetString()!, parameters);
     }
 
+    /// <summary>
+    /// A2A clients name the version they speak in a header (the 1.0 SDK sends 1.0); a request without it, as from
+    /// curl, is taken as 1.0.
+    /// </summary>
+    private static void RequireSupportedVersion(HttpRequest request, JsonElement? id)
+    {
+        var version = request.Headers[VersionHeader].ToString();
+        if (version.Length > 0 && version != ProtocolVersion)
+        {
+            throw new RpcException(JsonRpcCodes.VersionNotSupported,
+                $"A2A version {version} is not supported: this server speaks {ProtocolVersion} ({VersionHeader}: {ProtocolVersion}).", id);
+        }
+    }
+
     private static T Params<T>(JsonElement parameters) where T : class
     {
         try
@@ -221,10 +237,7 @@ public static partial class A2AEndpoint
         {
             return;
         }
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        // Proxies such as nginx would otherwise hold events back to fill their buffers.
-        context.Response.Headers["X-Accel-Buffering"] = "no";
+        EventsEndpoints.StartEventStream(context.Response);
         do
         {
             await WriteEvent(context, JsonRpcResponse.Success(id, items.Current), cancellation);
