@@ -50,10 +50,7 @@ public static partial class EventsEndpoints
         var position = await grain.GetInboxPosition();
         var replayFrom = Math.Min(lastEventId ?? position.AckedSeq, position.LastSeq);
 
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        // Proxies such as nginx would otherwise hold events back to fill their buffers.
-        context.Response.Headers["X-Accel-Buffering"] = "no";
+        StartEventStream(context.Response);
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         using var stream = new EventStreamWriter(context.Response, ending.Token);
         var renewal = Task.CompletedTask;
@@ -126,6 +123,15 @@ public static partial class EventsEndpoints
                 return page;
             }
         }
+    }
+
+    /// <summary>The headers of a Server-Sent Events response (also A2A's streams).</summary>
+    internal static void StartEventStream(HttpResponse response)
+    {
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        // Proxies such as nginx would otherwise hold events back to fill their buffers.
+        response.Headers["X-Accel-Buffering"] = "no";
     }
 
     private static long? LastEventId(HttpRequest request)

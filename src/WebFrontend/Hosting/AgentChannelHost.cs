@@ -6,6 +6,7 @@ using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Plugins;
+using Orleans.AgentChannel.WebFrontend.A2A;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Components;
 using Orleans.AgentChannel.WebFrontend.Identity;
@@ -102,6 +103,7 @@ public static class AgentChannelHost
         app.MapScalarApiReference().AllowAnonymous();
         app.MapAgentChannelApi();
         app.MapAgentChannelMcp();
+        app.MapAgentChannelA2A();
         app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
         app.MapOperatorConsole();
         app.MapAgentChannelMetrics();
