@@ -167,27 +167,28 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
 
     protected override Task FailTaskWrites(bool fail)
     {
-        using var connection = new SqliteConnection($"Data Source={_path}");
-        connection.Open();
-        using var command = connection.CreateCommand();
         const string failing = "WHEN NEW.status = 'completed' OR NEW.document LIKE '%doomed%' BEGIN SELECT RAISE(ABORT, 'injected task write failure'); END";
-        command.CommandText = fail
+        Execute(fail
             ? $"CREATE TRIGGER fail_task_insert BEFORE INSERT ON tasks {failing}; CREATE TRIGGER fail_task_update BEFORE UPDATE ON tasks {failing};"
-            : "DROP TRIGGER fail_task_insert; DROP TRIGGER fail_task_update;";
-        command.ExecuteNonQuery();
+            : "DROP TRIGGER fail_task_insert; DROP TRIGGER fail_task_update;");
         return Task.CompletedTask;
     }
 
     protected override Task FailAssignedEvents(bool fail)
     {
+        Execute(fail
+            ? "CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox WHEN NEW.event = 'task:assigned' BEGIN SELECT RAISE(ABORT, 'injected inbox failure'); END;"
+            : "DROP TRIGGER fail_assigned_event;");
+        return Task.CompletedTask;
+    }
+
+    private void Execute(string sql)
+    {
         using var connection = new SqliteConnection($"Data Source={_path}");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = fail
-            ? "CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox WHEN NEW.event = 'task:assigned' BEGIN SELECT RAISE(ABORT, 'injected inbox failure'); END;"
-            : "DROP TRIGGER fail_assigned_event;";
+        command.CommandText = sql;
         command.ExecuteNonQuery();
-        return Task.CompletedTask;
     }
 
     protected override ValueTask DisposeStorage()
@@ -214,9 +215,7 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
 
     protected override async Task FailTaskWrites(bool fail)
     {
-        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(fail
+        await Execute(fail
             ? """
               CREATE FUNCTION fail_task_write() RETURNS trigger LANGUAGE plpgsql AS $$
               BEGIN
@@ -227,15 +226,12 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               END $$;
               CREATE TRIGGER fail_task_write BEFORE INSERT OR UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION fail_task_write();
               """
-            : "DROP TRIGGER fail_task_write ON tasks; DROP FUNCTION fail_task_write();", connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            : "DROP TRIGGER fail_task_write ON tasks; DROP FUNCTION fail_task_write();");
     }
 
     protected override async Task FailAssignedEvents(bool fail)
     {
-        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(fail
+        await Execute(fail
             ? """
               CREATE FUNCTION fail_assigned_event() RETURNS trigger LANGUAGE plpgsql AS $$
               BEGIN
@@ -246,7 +242,14 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               END $$;
               CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION fail_assigned_event();
               """
-            : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();", connection);
+            : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();");
+    }
+
+    private async Task Execute(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
