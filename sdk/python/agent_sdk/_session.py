@@ -1,17 +1,21 @@
-"""The engine under :class:`~agent_sdk.AgentClient`: one agent's reconnecting WebSocket session.
+"""The engine under :class:`~agent_sdk.AgentClient`: one agent's reconnecting session.
 
-It registers (or authenticates) on every connection, reconnects with exponential backoff, dispatches
+A connection is a WebSocket (:mod:`agent_sdk._transport`), or without one an event stream or long poll over
+plain HTTP with requests over REST (:mod:`agent_sdk._http_transport`); the rules below are the same for all.
+The session registers (or authenticates) on every connection, reconnects with exponential backoff, dispatches
 pushed events to handlers one at a time, acknowledges processed inbox sequences, and resumes after a
 drop from the last processed sequence. The rules it keeps:
 
 * An inbox event (one with ``seq``) is *processed* once all its handlers returned or raised. A handler
   that raises is logged and the event still counts as processed; the one exception is a handler that
-  failed because the WebSocket dropped under it (:class:`AgentConnectionError` from this session): that
+  failed because the connection dropped under it (:class:`AgentConnectionError` from this session): that
   event is delivered again after the reconnection.
-* On reconnection the session sends ``last_seq`` = the processed sequence, so the server replays
-  everything after it; pushes at or below it are skipped. No gap, no duplicate.
-* Processed sequences are acknowledged with ``inbox:ack`` at most one round trip at a time, gathered
-  for ``ack_delay`` seconds, and flushed on close, so the next run starts after them.
+* On reconnection the session sends ``last_seq`` = the processed sequence (over HTTP as ``Last-Event-ID``
+  or ``since_seq``), so the server replays everything after it; pushes at or below it are skipped. No gap,
+  no duplicate.
+* Processed sequences are acknowledged with ``inbox:ack`` (over HTTP ``POST /api/events/ack``) at most one
+  round trip at a time, gathered for ``ack_delay`` seconds, and flushed on close, so the next run starts
+  after them.
 * Dispatch starts on the next loop turn after the first handler is registered while connected (or at
   connect when handlers exist, or in ``run_forever``). Until then pushes wait in the queue.
 * Every handler call (skills included) runs through the middleware chain, outermost first.
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Union
 
 from . import _tokens
+from ._http_transport import EventStream, HttpConnection, LongPoll
 from ._rest import RestClient
 from ._transport import Connection
 from .errors import (
@@ -51,6 +56,12 @@ TASK_UPDATED = "task:updated"
 MEMORY_UPDATED = "memory:updated"
 AGENT_JOINED = "agent:joined"
 AGENT_LEFT = "agent:left"
+
+#: How a client gets its events: one WebSocket for everything, or over plain HTTP (see AgentClient).
+TRANSPORTS = ("websocket", "sse", "poll")
+
+#: Events the server pushes to a WebSocket only: they are live, not stored in the inbox that HTTP reads.
+_WEBSOCKET_ONLY_EVENTS = frozenset({"memory:updated", "agent:joined", "agent:left"})
 
 _PARSERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
     MESSAGE_RECEIVED: Message.from_dict,
@@ -114,6 +125,14 @@ class SessionConfig:
     ack_delay: float
     max_frame_bytes: int
     user_agent: str
+    transport: str = "websocket"
+
+    @property
+    def events_url(self) -> str:
+        """Where the events come from, for messages."""
+        if self.transport == "websocket":
+            return self.ws_url
+        return f"{self.http_url}/api/events" + ("/poll" if self.transport == "poll" else "")
 
 
 @dataclass
@@ -148,7 +167,7 @@ class Session:
 
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._queue: Optional["asyncio.Queue[_Push]"] = None
-        self._conn: Optional[Connection] = None
+        self._conn: Optional[Union[Connection, HttpConnection]] = None
         self._generation = 0
         self._redeliver_generation = 0
         self._current_seq: Optional[int] = None
@@ -191,9 +210,9 @@ class Session:
             except AgentChannelError:
                 raise
             except (OSError, asyncio.TimeoutError) as error:
-                raise AgentConnectionError(f"Cannot reach {self.config.ws_url}: {error!r}") from error
+                raise AgentConnectionError(f"Cannot reach {self.config.events_url}: {error!r}") from error
             except Exception as error:  # websockets handshake errors
-                raise AgentConnectionError(f"Cannot open {self.config.ws_url}: {error!r}") from error
+                raise AgentConnectionError(f"Cannot open {self.config.events_url}: {error!r}") from error
             self._started = True
             self._set_connected(conn)
             loop = asyncio.get_running_loop()
@@ -263,16 +282,29 @@ class Session:
     async def rest(self, method: str, path: str, **kwargs: Any) -> Any:
         if self._closing:
             raise AgentConnectionError("The client is closed.")
+        if self._rest_client is None and self.token is None:
+            self.token = _tokens.read_token(self.config.token_file)
+            self._token_source = "file" if self.token else None
+        return await self._http().request(method, path, **kwargs)
+
+    def require_websocket(self, what: str) -> None:
+        """Refuses what only a WebSocket carries on a client that reads its events over plain HTTP."""
+        if self.config.transport != "websocket":
+            raise RuntimeError(
+                f"{what} need the WebSocket: this client reads its events over plain HTTP "
+                f"(transport={self.config.transport!r}), which carries only its inbox: message:received, "
+                "task:assigned, task:updated."
+            )
+
+    def _http(self) -> RestClient:
+        """The one HTTP client, shared by REST calls and, without a WebSocket, the connection's requests and events."""
         if self._rest_client is None:
-            if self.token is None:
-                self.token = _tokens.read_token(self.config.token_file)
-                self._token_source = "file" if self.token else None
             self._rest_client = RestClient(
                 self.config.http_url, lambda: self.token, self.config.request_timeout, self.config.user_agent
             )
-        return await self._rest_client.request(method, path, **kwargs)
+        return self._rest_client
 
-    async def _connection(self) -> Connection:
+    async def _connection(self) -> Union[Connection, HttpConnection]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.request_timeout
         while True:
@@ -324,20 +356,30 @@ class Session:
             data["last_seq"] = self.processed_seq
         return data
 
-    async def _register(self, conn: Connection) -> None:
+    async def _register(self, conn: Union[Connection, HttpConnection]) -> None:
         await conn.request("agent:register", self._register_data(), self.config.request_timeout, self._on_registered)
 
-    async def _open_connection(self, *, initial: bool) -> Connection:
-        """Opens a WebSocket and registers on it; on reconnection also restores memory watches."""
+    async def _new_connection(self) -> Union[Connection, HttpConnection]:
+        """A WebSocket, open; or an HTTP connection, which starts reading events once registered."""
         config = self.config
-        conn = await Connection.open(
-            config.ws_url,
-            generation=self._generation + 1,
-            on_push=self._on_push,
-            open_timeout=config.request_timeout,
-            max_frame_bytes=config.max_frame_bytes,
-            headers={"User-Agent": config.user_agent},
-        )
+        generation = self._generation + 1
+        if config.transport == "websocket":
+            return await Connection.open(
+                config.ws_url,
+                generation=generation,
+                on_push=self._on_push,
+                open_timeout=config.request_timeout,
+                max_frame_bytes=config.max_frame_bytes,
+                headers={"User-Agent": config.user_agent},
+            )
+        kind = EventStream if config.transport == "sse" else LongPoll
+        return kind(self._http(), agent=config.name, generation=generation, on_push=self._on_push,
+                    request_timeout=config.request_timeout)
+
+    async def _open_connection(self, *, initial: bool) -> Union[Connection, HttpConnection]:
+        """Opens a connection and registers on it; on reconnection also restores memory watches."""
+        config = self.config
+        conn = await self._new_connection()
         try:
             try:
                 await self._register(conn)
@@ -400,7 +442,7 @@ class Session:
             self.processed_seq = replay_from
         self.acked_seq = self.inbox.acked_seq
 
-    def _set_connected(self, conn: Connection) -> None:
+    def _set_connected(self, conn: Union[Connection, HttpConnection]) -> None:
         self._conn = conn
         self._generation = conn.generation
         self.connection_count += 1
@@ -499,6 +541,8 @@ class Session:
     def add_handler(self, event: str, handler: Handler) -> None:
         if not callable(handler):
             raise TypeError("a handler must be callable")
+        if event in _WEBSOCKET_ONLY_EVENTS:
+            self.require_websocket(f"{event} handlers")
         self.handlers.setdefault(event, []).append(handler)
         self._schedule_dispatch()
 
@@ -513,7 +557,7 @@ class Session:
         self._dispatch_scheduled = True
         self._loop.call_soon(self.start_dispatch)
 
-    def _on_push(self, conn: Connection, event: str, seq: Optional[int], data: Any) -> None:
+    def _on_push(self, conn: Union[Connection, HttpConnection], event: str, seq: Optional[int], data: Any) -> None:
         assert self._queue is not None
         if seq is not None and (self.received_seq is None or seq > self.received_seq):
             self.received_seq = seq

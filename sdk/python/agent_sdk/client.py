@@ -1,9 +1,11 @@
 """``AgentClient``: one agent on an Orleans.AgentChannel server.
 
 Requests go over the WebSocket (``/ws``) where the protocol has them, and over REST for listings and the
-few operations the WebSocket does not carry. Pushed events are handed to the handlers registered with the
-``on_*`` decorators, one at a time, in the order the server sent them. Connection handling, reconnection,
-acknowledgement and dispatch live in :mod:`agent_sdk._session`; its docstring states the delivery rules.
+few operations the WebSocket does not carry. An agent that cannot keep a WebSocket (``transport="sse"`` or
+``"poll"``) sends them all over REST and reads its inbox from ``GET /api/events``. Pushed events are handed
+to the handlers registered with the ``on_*`` decorators, one at a time, in the order the server sent them.
+Connection handling, reconnection, acknowledgement and dispatch live in :mod:`agent_sdk._session`; its
+docstring states the delivery rules.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, TypeVar, Union
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _tokens
@@ -23,6 +25,7 @@ from ._session import (
     MESSAGE_RECEIVED,
     TASK_ASSIGNED,
     TASK_UPDATED,
+    TRANSPORTS,
     Handler,
     HandlerContext,
     Middleware,
@@ -127,6 +130,13 @@ class AgentClient:
         ack_delay: how long processed sequences are gathered before one ``inbox:ack`` is sent.
         max_frame_bytes: the server's frame limit; a larger request raises :class:`TooLargeError`
             instead of getting the connection closed.
+        transport: how the agent reaches the server. ``"websocket"`` (default): one WebSocket carries
+            requests and events. For an agent that cannot keep a WebSocket, ``"sse"``: events come as
+            Server-Sent Events from ``GET /api/events``, resumed after the processed seq with
+            ``Last-Event-ID``, and requests go over REST; ``"poll"``: the same with the long poll
+            ``GET /api/events/poll``, for networks that hold streamed responses back. Over plain HTTP only
+            the inbox's events arrive (``message:received``, ``task:assigned``, ``task:updated``): memory
+            watches and presence events need the WebSocket.
     """
 
     def __init__(
@@ -145,9 +155,12 @@ class AgentClient:
         reconnect_max_delay: float = 30.0,
         ack_delay: float = 0.05,
         max_frame_bytes: int = 1024 * 1024,
+        transport: Literal["websocket", "sse", "poll"] = "websocket",
     ) -> None:
         if not name:
             raise ValueError("name is required")
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
         http_url = _http_url(server_url.rstrip("/"))
         self._session = Session(
             SessionConfig(
@@ -165,6 +178,7 @@ class AgentClient:
                 ack_delay=ack_delay,
                 max_frame_bytes=max_frame_bytes,
                 user_agent=f"agent_sdk-python/{__version__}",
+                transport=transport,
             ),
             token,
         )
@@ -189,6 +203,11 @@ class AgentClient:
         return self._session.config.http_url
 
     @property
+    def transport(self) -> str:
+        """``"websocket"``, ``"sse"`` or ``"poll"``: how events reach the agent (see the class)."""
+        return self._session.config.transport
+
+    @property
     def token_file(self) -> Path:
         """Where the token is read from and saved to."""
         return self._session.config.token_file
@@ -210,7 +229,7 @@ class AgentClient:
 
     @property
     def connected(self) -> bool:
-        """True while a registered WebSocket connection is open."""
+        """True while a registered connection is open (the WebSocket, or the event stream or poll)."""
         return self._session.connected
 
     @property
@@ -236,7 +255,7 @@ class AgentClient:
     # ------------------------------------------------------------------ lifecycle
 
     async def connect(self) -> Agent:
-        """Opens the WebSocket and registers (first run) or authenticates (with the token).
+        """Opens the connection and registers (first run) or authenticates (with the token).
 
         Returns the agent's record. Raises :class:`ConflictError` when the name belongs to another agent
         (and no valid token is known), :class:`AuthenticationError` for a rejected ``token=``, and
@@ -311,17 +330,20 @@ class AgentClient:
         return handler
 
     def on_memory_updated(self, handler: H) -> H:
-        """``memory:updated`` for keys watched with :meth:`watch_memory`; gets a :class:`MemoryUpdate`."""
+        """``memory:updated`` for keys watched with :meth:`watch_memory`; gets a :class:`MemoryUpdate`.
+        WebSocket only (``RuntimeError`` on an HTTP transport)."""
         self._session.add_handler(MEMORY_UPDATED, handler)
         return handler
 
     def on_agent_joined(self, handler: H) -> H:
-        """``agent:joined``: another agent came online; the handler gets its :class:`Agent`."""
+        """``agent:joined``: another agent came online; the handler gets its :class:`Agent`.
+        WebSocket only (``RuntimeError`` on an HTTP transport)."""
         self._session.add_handler(AGENT_JOINED, handler)
         return handler
 
     def on_agent_left(self, handler: H) -> H:
-        """``agent:left``: another agent went offline; the handler gets its :class:`Agent`."""
+        """``agent:left``: another agent went offline; the handler gets its :class:`Agent`.
+        WebSocket only (``RuntimeError`` on an HTTP transport)."""
         self._session.add_handler(AGENT_LEFT, handler)
         return handler
 
@@ -639,7 +661,9 @@ class AgentClient:
 
         Watches belong to the connection; the client sends them again after every reconnection.
         Updates made while disconnected are not replayed: re-read keys that matter after a reconnect.
+        WebSocket only: on an HTTP transport this raises ``RuntimeError``.
         """
+        self._session.require_websocket("memory watches")
         data = _watch_data(key, prefix)
         watching = Watching.from_dict(await self._session.request("memory:watch", data))
         self._watches(key).add(key if key is not None else prefix)  # type: ignore[arg-type]
@@ -647,6 +671,7 @@ class AgentClient:
 
     async def unwatch_memory(self, key: Optional[str] = None, *, prefix: Optional[str] = None) -> Watching:
         """Stops a watch started with :meth:`watch_memory`."""
+        self._session.require_websocket("memory watches")
         data = _watch_data(key, prefix)
         self._watches(key).discard(key if key is not None else prefix)  # type: ignore[arg-type]
         return Watching.from_dict(await self._session.request("memory:unwatch", data))
@@ -690,8 +715,8 @@ class AgentClient:
         return Agent.from_dict(await self._session.rest("GET", f"/api/agents/{path_segment(name_or_id)}"))
 
     async def set_status(self, status: Union[AgentStatus, str]) -> Agent:
-        """Sets this agent's presence: ``online`` or ``busy`` (over the WebSocket, as a heartbeat), or
-        ``offline`` (REST). Note that the server brings a connected agent back online by itself."""
+        """Sets this agent's presence: ``online`` or ``busy`` (as a heartbeat), or ``offline`` (REST). Note
+        that the server brings a connected agent back online by itself."""
         value = status.value if isinstance(status, AgentStatus) else str(status)
         if value == AgentStatus.OFFLINE.value:
             data = await self._session.rest("PUT", f"/api/agents/{path_segment(self.name)}/status", json={"status": value})

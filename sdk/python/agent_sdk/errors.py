@@ -119,8 +119,8 @@ class ServerError(AgentChannelError):
 
 
 class AgentConnectionError(AgentChannelError, ConnectionError):
-    """The WebSocket is not available: the request could not be sent, or the connection dropped
-    before its answer arrived (so the server may or may not have carried it out).
+    """The connection (the WebSocket, or over plain HTTP the server) is not available: the request could
+    not be sent, or no answer arrived (so the server may or may not have carried it out).
 
     It is also a built-in :class:`ConnectionError`, so ``except ConnectionError`` catches it.
     """
@@ -129,7 +129,7 @@ class AgentConnectionError(AgentChannelError, ConnectionError):
 
     def __init__(self, message: str, *, generation: Optional[int] = None) -> None:
         super().__init__(message)
-        #: Which WebSocket connection (counted from 1) the request was on; ``None`` for REST calls.
+        #: Which connection (counted from 1) the request was on; ``None`` for REST calls outside it.
         self.generation = generation
 
 
