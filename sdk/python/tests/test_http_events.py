@@ -207,3 +207,29 @@ async def test_what_only_the_websocket_carries_is_refused_over_http() -> None:
     agent.on("task:updated")(lambda task: None)  # inbox events are fine, by name too
     with pytest.raises(ValueError, match="transport"):
         AgentClient(unique("nowhere"), transport="carrier-pigeon")  # type: ignore[arg-type]
+
+
+def test_the_event_stream_reader_takes_any_chunking_crlf_comments_and_multi_line_data() -> None:
+    from agent_sdk._http_transport import _EventFields, _Lines
+
+    stream = (
+        ": inbox of reader after seq 0\n\n"
+        'id: 1\nevent: message:received\ndata: {"content": "h\xe9llo \u2028 there",\ndata:  "n": 1}\n\n'
+        ": keep-alive\r\n\r\n"
+        "id: 2\r\nevent: task:assigned\r\nretry: 10\r\ndata:{}\r\n\r\n"
+        "event: no-data\n\n"
+        "id: 3\ndata: [1]\n"  # not ended by a blank line yet: not an event
+    ).encode("utf-8")
+    expected = [
+        ("message:received", "1", '{"content": "h\xe9llo \u2028 there",\n "n": 1}'),
+        ("task:assigned", "2", "{}"),
+    ]
+    for size in range(1, len(stream) + 1):  # every chunk size, so lines and UTF-8 characters split anywhere
+        lines, fields = _Lines(), _EventFields()
+        events = []
+        for start in range(0, len(stream), size):
+            for line in lines.feed(stream[start:start + size]):
+                complete = fields.add(line)
+                if complete is not None:
+                    events.append(complete)
+        assert events == expected, f"chunks of {size} bytes"
