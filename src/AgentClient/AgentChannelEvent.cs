@@ -8,7 +8,7 @@ namespace Orleans.AgentChannel.Client;
 
 /// <summary>
 /// An event delivered to the agent, typed by its name. <see cref="Seq"/> is the agent's inbox sequence for
-/// message:received, task:assigned and task:updated; memory and presence events are live only and have none.
+/// message:received, task:assigned, task:updated and task:lease_lost; memory and presence events are live only and have none.
 /// </summary>
 public abstract record AgentChannelEvent(string Name, long? Seq)
 {
@@ -18,6 +18,7 @@ public abstract record AgentChannelEvent(string Name, long? Seq)
         EventNames.MessageReceived => new MessageReceivedEvent(item.Seq, Read<MessageInfo>(item.Data)),
         EventNames.TaskAssigned => new TaskAssignedEvent(item.Seq, Read<TaskInfo>(item.Data)),
         EventNames.TaskUpdated => new TaskUpdatedEvent(item.Seq, Read<TaskInfo>(item.Data)),
+        EventNames.TaskLeaseLost => new TaskLeaseLostEvent(item.Seq, Read<TaskLeaseLost>(item.Data)),
         EventNames.MemoryUpdated => new MemoryUpdatedEvent(Read<MemoryUpdated>(item.Data)),
         EventNames.AgentJoined => new AgentJoinedEvent(Read<AgentInfo>(item.Data)),
         EventNames.AgentLeft => new AgentLeftEvent(Read<AgentInfo>(item.Data)),
@@ -36,6 +37,13 @@ public sealed record TaskAssignedEvent(long? Seq, TaskInfo Task) : AgentChannelE
 
 /// <summary>A task this agent created, or held before the change, was changed by someone else.</summary>
 public sealed record TaskUpdatedEvent(long? Seq, TaskInfo Task) : AgentChannelEvent(EventNames.TaskUpdated, Seq);
+
+/// <summary>
+/// This agent's assignment of a task was ended by someone else (its lease expired, it was taken back, handed to another
+/// agent, cancelled, or closed by the operator): stop working on it; completing or updating it under that assignment
+/// is refused with <see cref="LeaseLostException"/>.
+/// </summary>
+public sealed record TaskLeaseLostEvent(long? Seq, TaskLeaseLost LeaseLost) : AgentChannelEvent(EventNames.TaskLeaseLost, Seq);
 
 /// <summary>A watched memory key that this agent may read changed, was deleted or expired.</summary>
 public sealed record MemoryUpdatedEvent(MemoryUpdated Update) : AgentChannelEvent(EventNames.MemoryUpdated, null);

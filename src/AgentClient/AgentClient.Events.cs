@@ -33,6 +33,16 @@ public sealed partial class AgentClient
 
     public IDisposable OnTaskUpdated(Func<TaskInfo, Task> handler) => OnTaskUpdated((task, _) => handler(task));
 
+    /// <summary>
+    /// task:lease_lost: someone else ended this agent's assignment of a task (lease expired, taken back because the agent
+    /// went offline, handed to another agent, cancelled, or closed by the operator). Stop working on it: the client no
+    /// longer completes it under that assignment, and the cluster would refuse it with <see cref="LeaseLostException"/>.
+    /// </summary>
+    public IDisposable OnTaskLeaseLost(Func<TaskLeaseLost, CancellationToken, Task> handler) =>
+        On<TaskLeaseLostEvent>(EventNames.TaskLeaseLost, (item, token) => handler(item.LeaseLost, token));
+
+    public IDisposable OnTaskLeaseLost(Func<TaskLeaseLost, Task> handler) => OnTaskLeaseLost((lost, _) => handler(lost));
+
     /// <summary>memory:updated for the keys and prefixes watched with <see cref="WatchMemoryAsync"/> that this agent may read.</summary>
     public IDisposable OnMemoryUpdated(Func<MemoryUpdated, CancellationToken, Task> handler) =>
         On<MemoryUpdatedEvent>(EventNames.MemoryUpdated, (item, token) => handler(item.Update, token));

@@ -47,34 +47,77 @@ public sealed partial class AgentClient
         CreateTaskAsync(new NewTask(title, description, priority, dueDate, JsonValues.From(requirements, _options.JsonOptions), assignTo, dependsOn),
             cancellationToken);
 
-    public Task<TaskInfo> CreateTaskAsync(NewTask task, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(_caller, task), cancellationToken);
+    public async Task<TaskInfo> CreateTaskAsync(NewTask task, CancellationToken cancellationToken = default) =>
+        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(_caller, task), cancellationToken))!;
 
     /// <summary>
     /// Takes the most urgent waiting task this agent has the capabilities for, or returns null when none waits.
     /// The agent also gets it as task:assigned. A <see cref="ConflictException"/> when it holds its limit of tasks.
     /// </summary>
-    public Task<TaskInfo?> ClaimTaskAsync(CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskDirectoryGrain>(0).Claim(_caller), cancellationToken);
+    public async Task<TaskInfo?> ClaimTaskAsync(CancellationToken cancellationToken = default) =>
+        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskDirectoryGrain>(0).Claim(_caller), cancellationToken));
 
     /// <summary>Takes this waiting task; null when it no longer waits (someone got it first).</summary>
-    public Task<TaskInfo?> ClaimTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Claim(_caller), cancellationToken);
+    public async Task<TaskInfo?> ClaimTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
+        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Claim(_caller), cancellationToken));
 
-    /// <summary>Completes a task this agent holds, with a result (any JSON); without one the previous result stays.</summary>
+    /// <summary>
+    /// Completes a task this agent holds, with a result (any JSON); without one the previous result stays. For a task
+    /// this client received (task:assigned, a claim) the call carries that assignment's id by itself: once the
+    /// assignment is over (lease expired, taken back, handed on) it is refused with <see cref="LeaseLostException"/>
+    /// and changes nothing.
+    /// </summary>
     public Task<TaskInfo> CompleteTaskAsync(Guid taskId, object? result = null, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, JsonValues.From(result, _options.JsonOptions)), cancellationToken);
+        Complete(taskId, result, _assignments.Of(taskId), cancellationToken);
+
+    /// <summary>Completes a task under the assignment <paramref name="assignmentId"/> (<see cref="TaskInfo.AssignmentId"/>).</summary>
+    public Task<TaskInfo> CompleteTaskAsync(Guid taskId, object? result, Guid assignmentId, CancellationToken cancellationToken = default) =>
+        Complete(taskId, result, assignmentId, cancellationToken);
 
     /// <summary>
     /// Changes a task; only the fields set change. The assignee reports progress (<c>Status = InProgress</c>, a
-    /// partial result) or failure; the creator edits the fields or cancels it.
+    /// partial result) or failure; the creator edits the fields or cancels it. An update that only does an assignee's
+    /// work (status in_progress, completed or failed, a result) on a task this client received carries that
+    /// assignment's id by itself unless <see cref="TaskUpdate.AssignmentId"/> is set: see <see cref="CompleteTaskAsync(Guid, object?, CancellationToken)"/>.
     /// </summary>
-    public Task<TaskInfo> UpdateTaskAsync(Guid taskId, TaskUpdate update, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Update(_caller, update), cancellationToken);
+    public async Task<TaskInfo> UpdateTaskAsync(Guid taskId, TaskUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.AssignmentId is null && IsAssigneeWork(update) && _assignments.Of(taskId) is { } held)
+        {
+            update = update with { AssignmentId = held };
+        }
+        var updated = await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Update(_caller, update), cancellationToken);
+        if (updated.AssignmentId != update.AssignmentId)
+        {
+            // This agent closed it: nothing left to fence.
+            _assignments.Forget(taskId, update.AssignmentId);
+        }
+        return updated;
+    }
 
     /// <summary>Assigns (or hands on) a task to a registered agent.</summary>
-    public Task<TaskInfo> AssignTaskAsync(Guid taskId, string agentName, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName), cancellationToken);
+    public async Task<TaskInfo> AssignTaskAsync(Guid taskId, string agentName, CancellationToken cancellationToken = default) =>
+        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName), cancellationToken))!;
+
+    /// <summary>
+    /// The assignment under which this client holds a task, as its completions and updates send it; null when it got
+    /// the task before this client started, or does not hold it.
+    /// </summary>
+    public Guid? HeldAssignment(Guid taskId) => _assignments.Of(taskId);
+
+    private async Task<TaskInfo> Complete(Guid taskId, object? result, Guid? assignmentId, CancellationToken cancellationToken)
+    {
+        var completed = await Call(() => _cluster.GetGrain<ITaskGrain>(taskId)
+            .Complete(_caller, JsonValues.From(result, _options.JsonOptions), assignmentId), cancellationToken);
+        _assignments.Forget(taskId, assignmentId);
+        return completed;
+    }
+
+    /// <summary>Only what an assignee does (progress, completion, failure, a result): the creator's edits and cancels are not fenced.</summary>
+    private static bool IsAssigneeWork(TaskUpdate update) =>
+        update.Title is null && update.Description is null && update.Priority is null && update.DueDate is null
+        && update.Requirements is null && update.DependsOn is null && update.Status is not AgentTaskStatus.Cancelled;
 
     public Task<TaskInfo> GetTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
         Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Get(), cancellationToken);

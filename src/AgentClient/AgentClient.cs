@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Client.Delivery;
 using Orleans.AgentChannel.Client.Memory;
+using Orleans.AgentChannel.Client.Tasks;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
@@ -45,6 +46,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly EventDispatcher _dispatcher;
     private readonly MemoryWatchList _watches = new();
+    private readonly HeldAssignments _assignments;
     /// <summary>Held while subscriptions change (activity on first watch, both after a server restart, both at dispose).</summary>
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,7 +69,8 @@ public sealed partial class AgentClient : IAsyncDisposable
         _grain = cluster.GetGrain<IAgentGrain>(AgentNames.Key(options.Name));
         _caller = Caller.Agent(options.Name);
         _logger = loggers.CreateLogger<AgentClient>();
-        _dispatcher = new EventDispatcher(_logger);
+        _assignments = new HeldAssignments(() => _caller.Name);
+        _dispatcher = new EventDispatcher(_logger, _assignments.Observe);
     }
 
     /// <summary>The agent's name as registered.</summary>

@@ -43,6 +43,7 @@ public abstract class AgentRequestException : Exception
             ErrorKind.Conflict => new ConflictException(message, currentVersion, inner),
             ErrorKind.TooLarge => new TooLargeException(message, field, inner),
             ErrorKind.Rejected => new RejectedException(message, inner),
+            ErrorKind.LeaseLost => new LeaseLostException(message, inner),
             _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
         };
 }
@@ -63,9 +64,29 @@ public sealed class ForbiddenException(string message, Exception? inner = null)
 public sealed class NotFoundException(string message, Exception? inner = null)
     : AgentRequestException(ErrorKind.NotFound, message, null, null, inner);
 
-/// <summary><c>conflict</c> (HTTP 409): name taken, illegal status move, closed task, stale memory version.</summary>
-public sealed class ConflictException(string message, long? currentVersion = null, Exception? inner = null)
-    : AgentRequestException(ErrorKind.Conflict, message, null, currentVersion, inner);
+/// <summary>
+/// <c>conflict</c> (HTTP 409): name taken, illegal status move, closed task, stale memory version. Also the base of
+/// <see cref="LeaseLostException"/>, so catching this catches a lost lease too.
+/// </summary>
+public class ConflictException : AgentRequestException
+{
+    public ConflictException(string message, long? currentVersion = null, Exception? inner = null)
+        : base(ErrorKind.Conflict, message, null, currentVersion, inner)
+    {
+    }
+
+    private protected ConflictException(ErrorKind code, string message, string? field, Exception? inner)
+        : base(code, message, field, null, inner)
+    {
+    }
+}
+
+/// <summary>
+/// <c>lease_lost</c> (HTTP 409): the update or completion named an assignment of the task that is over (its lease
+/// expired, it was taken back, handed to another agent or the task closed). Nothing changed; stop working on the task.
+/// </summary>
+public sealed class LeaseLostException(string message, Exception? inner = null)
+    : ConflictException(ErrorKind.LeaseLost, message, "assignment_id", inner);
 
 /// <summary><c>too_large</c> (HTTP 413): a field is over its limit; <see cref="AgentRequestException.Field"/> names it.</summary>
 public sealed class TooLargeException(string message, string? field = null, Exception? inner = null)

@@ -176,6 +176,33 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_mcp_agent_passes_the_assignment_id_it_claimed_under_and_a_stale_one_is_a_lease_lost_tool_error()
+    {
+        var skill = $"mcp-fence-{Guid.NewGuid():N}";
+        var creator = await fixture.Register("mcp-fboss");
+        var worker = await fixture.Register("mcp-fworker", skill);
+        var other = await fixture.RegisterBusy("mcp-fother");
+        (await worker.Http.Put($"/api/agents/{worker.Name}/status", new { status = "busy" })).Status.ShouldBe(HttpStatusCode.OK);
+        await using var mcp = await McpAgent.Connect(fixture.Server, worker.Token);
+        var taskId = (await creator.Http.Post("/api/tasks", new { title = "fenced over mcp", requirements = new { capabilities = new[] { skill } } }))
+            .Json["id"]!.GetValue<string>();
+        var claimed = (await mcp.Call("claim_task"))["task"]!;
+        claimed["id"]!.GetValue<string>().ShouldBe(taskId);
+        var assignment = claimed["assignment_id"]!.GetValue<string>();
+        (await mcp.Call("update_task", new { task_id = taskId, status = "in_progress", assignment_id = assignment }))["status"]!
+            .GetValue<string>().ShouldBe("in_progress");
+
+        (await fixture.Operator.Post($"/api/tasks/{taskId}/assign", new { agent = other.Name })).Status.ShouldBe(HttpStatusCode.OK);
+
+        await mcp.CallFailing("complete_task", new { task_id = taskId, result = "late", assignment_id = assignment }, "lease_lost", "assignment_id");
+        await mcp.CallFailing("update_task", new { task_id = taskId, result = "late", assignment_id = assignment }, "lease_lost", "assignment_id");
+        await mcp.CallFailing("complete_task", new { task_id = taskId, assignment_id = "not-a-guid" }, "invalid", "assignment_id");
+        var task = (await fixture.Operator.Get($"/api/tasks/{taskId}")).Json;
+        task["assigned_to"]!.GetValue<string>().ShouldBe(other.Name);
+        task["result"].ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Set_memory_with_a_stale_expected_version_is_a_conflict_tool_error_that_changes_nothing()
     {
         var agent = await fixture.Register("mcp-cas");

@@ -379,4 +379,43 @@ public sealed class RealtimeTests(ServerFixture fixture)
         updated["agent"]!["type"]!.GetValue<string>().ShouldBe("llm");
         updated["agent"]!["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["a", "b"]);
     }
+
+    [Fact]
+    public async Task A_stale_assignment_id_gets_a_lease_lost_error_frame_and_the_worker_a_lease_lost_push()
+    {
+        await using var boss = await WsClient.Connect(fixture.Server);
+        await using var first = await WsClient.Connect(fixture.Server);
+        await using var second = await WsClient.Connect(fixture.Server);
+        await boss.Register(new { name = UniqueName("ws-boss"), type = "llm" });
+        var firstName = (await first.Register(new { name = UniqueName("ws-first"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        var secondName = (await second.Register(new { name = UniqueName("ws-second"), type = "llm" }))["agent"]!["name"]!.GetValue<string>();
+        // Busy: the engine hands them none of the other tests' tasks; explicit assignments still reach them.
+        await first.Ack("agent:heartbeat", new { status = "busy" });
+        await second.Ack("agent:heartbeat", new { status = "busy" });
+
+        var taskId = (await boss.Ack("task:create", new { title = "ws fenced", assign_to = firstName }))["id"]!.GetValue<string>();
+        bool About(JsonNode push, string eventName) =>
+            push["event"]!.GetValue<string>() == eventName && push["data"]!.ToJsonString().Contains(taskId, StringComparison.Ordinal);
+        var assigned = await first.NextPush(p => About(p, "task:assigned"));
+        var firstAssignment = assigned["data"]!["assignment_id"]!.GetValue<string>();
+        await boss.Ack("task:assign", new { task_id = taskId, agent = secondName });
+
+        var lost = await first.NextPush(p => About(p, "task:lease_lost"));
+        lost["seq"]!.GetValue<long>().ShouldBeGreaterThan(assigned["seq"]!.GetValue<long>());
+        lost["data"]!["task_id"]!.GetValue<string>().ShouldBe(taskId);
+        lost["data"]!["assignment_id"]!.GetValue<string>().ShouldBe(firstAssignment);
+        lost["data"]!["reason"]!.GetValue<string>().ShouldBe("reassigned");
+        var refused = await first.Request("task:complete", new { task_id = taskId, result = 1, assignment_id = firstAssignment });
+        refused["event"]!.GetValue<string>().ShouldBe("error");
+        refused["id"]!.GetValue<string>().ShouldStartWith("r");
+        refused["data"]!["code"]!.GetValue<string>().ShouldBe("lease_lost");
+        refused["data"]!["field"]!.GetValue<string>().ShouldBe("assignment_id");
+        (await first.Request("task:update", new { task_id = taskId, status = "in_progress", assignment_id = firstAssignment }))["data"]!["code"]!
+            .GetValue<string>().ShouldBe("lease_lost");
+
+        var secondAssignment = (await second.NextPush(p => About(p, "task:assigned")))["data"]!["assignment_id"]!.GetValue<string>();
+        var done = await second.Ack("task:complete", new { task_id = taskId, result = 2, assignment_id = secondAssignment });
+        done["status"]!.GetValue<string>().ShouldBe("completed");
+        done["result"]!.GetValue<int>().ShouldBe(2);
+    }
 }

@@ -205,4 +205,46 @@ public sealed class TasksApiTests(ServerFixture fixture)
         (await creator.Http.Put($"/api/tasks/{late.Json["id"]}", new { status = "cancelled" })).Json["overdue"]!.GetValue<bool>().ShouldBeFalse();
         timely.Json["overdue"]!.GetValue<bool>().ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task A_stale_assignment_id_is_409_lease_lost_over_http_and_changes_nothing()
+    {
+        var creator = await fixture.Register("fence-boss");
+        var first = await fixture.RegisterBusy("fence-a");
+        var second = await fixture.RegisterBusy("fence-b");
+        var created = await creator.Http.Post("/api/tasks", new { title = "fenced", assign_to = first.Name });
+        var id = created.Json["id"]!.GetValue<string>();
+        var firstAssignment = created.Json["assignment_id"]!.GetValue<string>();
+        created.Json["assignments"]![0]!["id"]!.GetValue<string>().ShouldBe(firstAssignment);
+        (await first.Http.Put($"/api/tasks/{id}", new { status = "in_progress", assignment_id = firstAssignment })).Status.ShouldBe(HttpStatusCode.OK);
+
+        var handedOn = await creator.Http.Post($"/api/tasks/{id}/assign", new { agent = second.Name });
+        var secondAssignment = handedOn.Json["assignment_id"]!.GetValue<string>();
+        secondAssignment.ShouldNotBe(firstAssignment);
+
+        var refused = (await first.Http.Post($"/api/tasks/{id}/complete", new { result = "late", assignment_id = firstAssignment }))
+            .ShouldBeProblem(HttpStatusCode.Conflict, "lease_lost", "assignment_id");
+        refused.Json["type"]!.GetValue<string>().ShouldBe("https://agentchannel.dev/errors/lease_lost");
+        refused.Json["detail"]!.GetValue<string>().ShouldContain(firstAssignment);
+        (await first.Http.Put($"/api/tasks/{id}", new { status = "failed", result = "late", assignment_id = firstAssignment }))
+            .ShouldBeProblem(HttpStatusCode.Conflict, "lease_lost", "assignment_id");
+        var unchanged = (await creator.Http.Get($"/api/tasks/{id}")).Json;
+        unchanged["status"]!.GetValue<string>().ShouldBe("assigned");
+        unchanged["result"].ShouldBeNull();
+        unchanged["assignment_id"]!.GetValue<string>().ShouldBe(secondAssignment);
+        unchanged["updated_at"]!.GetValue<DateTimeOffset>().ShouldBe(handedOn.Json["updated_at"]!.GetValue<DateTimeOffset>());
+
+        // The first worker's inbox says why, over plain HTTP too.
+        var events = (await first.Http.Get("/api/events/poll?wait_seconds=0&limit=1000")).Json["events"]!.AsArray();
+        var lost = events.Single(e => e!["event"]!.GetValue<string>() == "task:lease_lost")!;
+        lost["data"]!["task_id"]!.GetValue<string>().ShouldBe(id);
+        lost["data"]!["assignment_id"]!.GetValue<string>().ShouldBe(firstAssignment);
+        lost["data"]!["reason"]!.GetValue<string>().ShouldBe("reassigned");
+        lost["data"]!["agent"]!.GetValue<string>().ShouldBe(first.Name);
+
+        var done = await second.Http.Post($"/api/tasks/{id}/complete", new { result = "ok", assignment_id = secondAssignment });
+        done.Status.ShouldBe(HttpStatusCode.OK);
+        done.Json["status"]!.GetValue<string>().ShouldBe("completed");
+        done.Json["assignment_id"].ShouldBeNull();
+    }
 }

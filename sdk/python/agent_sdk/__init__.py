@@ -18,6 +18,7 @@ from .client import (
     MEMORY_UPDATED,
     MESSAGE_RECEIVED,
     TASK_ASSIGNED,
+    TASK_LEASE_LOST,
     TASK_UPDATED,
     UNSET,
     AgentClient,
@@ -36,6 +37,7 @@ from .errors import (
     ServerError,
     TooLargeError,
     RejectedError,
+    LeaseLostError,
 )
 from .models import (
     AccessControl,
@@ -50,6 +52,7 @@ from .models import (
     Page,
     Task,
     TaskAssignment,
+    TaskLeaseLost,
     TaskStatus,
     Watching,
 )
@@ -64,6 +67,7 @@ __all__ = [
     "MESSAGE_RECEIVED",
     "TASK_ASSIGNED",
     "TASK_UPDATED",
+    "TASK_LEASE_LOST",
     "MEMORY_UPDATED",
     "AGENT_JOINED",
     "AGENT_LEFT",
@@ -77,6 +81,7 @@ __all__ = [
     "ServerError",
     "TooLargeError",
     "RejectedError",
+    "LeaseLostError",
     "AccessControl",
     "Agent",
     "AgentStatus",
@@ -89,6 +94,7 @@ __all__ = [
     "Page",
     "Task",
     "TaskAssignment",
+    "TaskLeaseLost",
     "TaskStatus",
     "Watching",
 ]

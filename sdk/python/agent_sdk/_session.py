@@ -19,6 +19,10 @@ drop from the last processed sequence. The rules it keeps:
 * Dispatch starts on the next loop turn after the first handler is registered while connected (or at
   connect when handlers exist, or in ``run_forever``). Until then pushes wait in the queue.
 * Every handler call (skills included) runs through the middleware chain, outermost first.
+* Fencing: as each ``task:assigned`` for this agent is dispatched (before its handlers), the task's
+  ``assignment_id`` is remembered in :attr:`Session.assignments`, and dropped when that assignment's
+  ``task:lease_lost`` is dispatched; the client sends it with the agent's own completions and updates. Being
+  taken in dispatch order, a handler still busy with an old assignment completes under that one.
 """
 
 from __future__ import annotations
@@ -46,13 +50,14 @@ from .errors import (
     NotFoundError,
     TooLargeError,
 )
-from .models import Agent, InboxPosition, MemoryUpdate, Message, Task
+from .models import Agent, InboxPosition, MemoryUpdate, Message, Task, TaskLeaseLost
 
 logger = logging.getLogger("agent_sdk")
 
 MESSAGE_RECEIVED = "message:received"
 TASK_ASSIGNED = "task:assigned"
 TASK_UPDATED = "task:updated"
+TASK_LEASE_LOST = "task:lease_lost"
 MEMORY_UPDATED = "memory:updated"
 AGENT_JOINED = "agent:joined"
 AGENT_LEFT = "agent:left"
@@ -67,6 +72,7 @@ _PARSERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
     MESSAGE_RECEIVED: Message.from_dict,
     TASK_ASSIGNED: Task.from_dict,
     TASK_UPDATED: Task.from_dict,
+    TASK_LEASE_LOST: TaskLeaseLost.from_dict,
     MEMORY_UPDATED: MemoryUpdate.from_dict,
     AGENT_JOINED: Agent.from_dict,
     AGENT_LEFT: Agent.from_dict,
@@ -156,6 +162,8 @@ class Session:
         self.owner: Any = None
         #: Given an event and its payload, the one handler that takes it alone (a skill's task), if any.
         self.exclusive: Optional[Callable[[str, Any], Optional[Handler]]] = None
+        #: task id -> the assignment id this agent got the task under (its fencing value); see the module docstring.
+        self.assignments: Dict[str, str] = {}
         self.watched_keys: Set[str] = set()
         self.watched_prefixes: Set[str] = set()
         self.info: Optional[Agent] = None
@@ -588,6 +596,11 @@ class Session:
             if self.processed_seq is not None and seq != self.processed_seq + 1:
                 logger.warning("%s got seq %s after %s: the server skipped some", self.config.name, seq,
                                self.processed_seq)
+        if isinstance(push.data, dict):
+            if push.event == TASK_ASSIGNED:
+                self.learn_assignment(push.data)
+            elif push.event == TASK_LEASE_LOST:
+                self.forget_assignment(push.data.get("task_id"), push.data.get("assignment_id"))
         handlers = list(self.handlers.get(push.event, ()))
         payload: Any = push.data
         parser = _PARSERS.get(push.event)
@@ -631,6 +644,21 @@ class Session:
             if self._ack_wanted is not None:
                 self._ack_wanted.set()
 
+
+    # ------------------------------------------------------------------ fencing
+
+    def learn_assignment(self, task: Any) -> None:
+        """Remembers the assignment of a task (its JSON) that is now this agent's."""
+        if not isinstance(task, Mapping):
+            return
+        task_id, assignment, assignee = task.get("id"), task.get("assignment_id"), task.get("assigned_to")
+        if task_id and assignment and isinstance(assignee, str) and assignee.lower() == self.config.name.lower():
+            self.assignments[str(task_id)] = str(assignment)
+
+    def forget_assignment(self, task_id: Any, assignment_id: Any) -> None:
+        """Forgets a task's assignment, if it is still the one remembered."""
+        if task_id and assignment_id and self.assignments.get(str(task_id)) == str(assignment_id):
+            del self.assignments[str(task_id)]
 
     async def invoke(self, context: HandlerContext, handler: Handler, payload: Any) -> Any:
         """Calls ``handler(payload)`` (awaiting it if it is async) inside the middleware chain."""

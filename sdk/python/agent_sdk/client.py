@@ -24,6 +24,7 @@ from ._session import (
     MEMORY_UPDATED,
     MESSAGE_RECEIVED,
     TASK_ASSIGNED,
+    TASK_LEASE_LOST,
     TASK_UPDATED,
     TRANSPORTS,
     Handler,
@@ -58,6 +59,7 @@ __all__ = [
     "MESSAGE_RECEIVED",
     "TASK_ASSIGNED",
     "TASK_UPDATED",
+    "TASK_LEASE_LOST",
     "MEMORY_UPDATED",
     "AGENT_JOINED",
     "AGENT_LEFT",
@@ -329,6 +331,14 @@ class AgentClient:
         self._session.add_handler(TASK_UPDATED, handler)
         return handler
 
+    def on_task_lease_lost(self, handler: H) -> H:
+        """``task:lease_lost``: someone else ended this agent's assignment of a task (its lease ran out, it was
+        taken back, handed to another agent, cancelled, or closed by the operator); the handler gets a
+        :class:`TaskLeaseLost`. Stop working on the task: completing it under that assignment is refused with
+        :class:`LeaseLostError`."""
+        self._session.add_handler(TASK_LEASE_LOST, handler)
+        return handler
+
     def on_memory_updated(self, handler: H) -> H:
         """``memory:updated`` for keys watched with :meth:`watch_memory`; gets a :class:`MemoryUpdate`.
         WebSocket only (``RuntimeError`` on an HTTP transport)."""
@@ -531,18 +541,24 @@ class AgentClient:
         _put(data, "assign_to", assign_to)
         if depends_on is not None:
             data["depends_on"] = list(depends_on)
-        return Task.from_dict(await self._session.request("task:create", data))
+        return self._held(await self._session.request("task:create", data))
 
     async def claim_task(self) -> Optional[Task]:
         """Takes the most urgent waiting task this agent is capable of, atomically; ``None`` when nothing
         suitable is waiting. Raises ``ConflictError`` when the agent already holds its limit of tasks."""
         ack = await self._session.request("task:claim", {})
         task = ack.get("task") if isinstance(ack, dict) else None
-        return Task.from_dict(task) if isinstance(task, dict) else None
+        return self._held(task) if isinstance(task, dict) else None
 
     async def assign_task(self, task_id: str, agent: str) -> Task:
         """Assigns (or hands on) a task to a registered agent."""
-        return Task.from_dict(await self._session.request("task:assign", {"task_id": task_id, "agent": agent}))
+        return self._held(await self._session.request("task:assign", {"task_id": task_id, "agent": agent}))
+
+    def held_assignment(self, task_id: str) -> Optional[str]:
+        """The assignment id this client sends with its completions and updates of ``task_id``: the one it got
+        the task under (``task:assigned``, a claim). ``None`` when it does not hold the task, or got it before
+        this client started (those calls go unfenced)."""
+        return self._session.assignments.get(task_id)
 
     async def update_task(
         self,
@@ -555,6 +571,7 @@ class AgentClient:
         priority: Optional[int] = None,
         due_date: Optional[Union[datetime, str]] = None,
         requirements: Optional[Mapping[str, Any]] = None,
+        assignment_id: Optional[str] = None,
     ) -> Task:
         """Changes a task; only the given fields change.
 
@@ -562,6 +579,11 @@ class AgentClient:
         partial ``result`` (any JSON), and ends it with ``"completed"`` or ``"failed"``. The creator may
         edit ``title``, ``description``, ``priority``, ``due_date`` and ``requirements``, or cancel it
         with ``status="cancelled"``.
+
+        An update that does only an assignee's work (status, result; not ``cancelled``) carries the
+        assignment this agent got the task under by itself (:meth:`held_assignment`), unless
+        ``assignment_id`` is given: once that assignment is over it raises :class:`LeaseLostError` and
+        changes nothing.
         """
         data: Dict[str, Any] = {"task_id": task_id}
         _put(data, "status", status)
@@ -572,15 +594,30 @@ class AgentClient:
         _put(data, "priority", priority)
         _put(data, "due_date", due_date)
         _put(data, "requirements", requirements)
-        return Task.from_dict(await self._session.request("task:update", data))
+        edits = any(key in data for key in ("title", "description", "priority", "due_date", "requirements"))
+        if assignment_id is None and not edits and status != TaskStatus.CANCELLED:
+            assignment_id = self.held_assignment(task_id)  # the creator's edits and cancels are not fenced
+        _put(data, "assignment_id", assignment_id)
+        updated = Task.from_dict(await self._session.request("task:update", data))
+        if data.get("assignment_id") and updated.assignment_id != data["assignment_id"]:
+            self._session.forget_assignment(task_id, data["assignment_id"])  # this agent closed it
+        return updated
 
-    async def complete_task(self, task_id: str, result: Any = UNSET) -> Task:
+    async def complete_task(self, task_id: str, result: Any = UNSET, *, assignment_id: Optional[str] = None) -> Task:
         """Completes a task assigned to this agent with a ``result`` (any JSON value); without a result
-        the previous one is kept."""
+        the previous one is kept.
+
+        For a task this agent received (``task:assigned``, a claim) the call carries that assignment's id by
+        itself (``assignment_id`` overrides it): if the assignment is over (the lease ran out, the task was
+        taken back, handed on or closed), it raises :class:`LeaseLostError` and changes nothing, even when
+        the task has come back to this agent under a new assignment."""
         data: Dict[str, Any] = {"task_id": task_id}
         if result is not UNSET:
             data["result"] = result
-        return Task.from_dict(await self._session.request("task:complete", data))
+        _put(data, "assignment_id", assignment_id or self.held_assignment(task_id))
+        completed = Task.from_dict(await self._session.request("task:complete", data))
+        self._session.forget_assignment(task_id, data.get("assignment_id"))
+        return completed
 
     async def get_task(self, task_id: str) -> Task:
         """One task by id (REST)."""
@@ -724,6 +761,11 @@ class AgentClient:
             data = await self._session.request("agent:heartbeat", {"status": value})
         self._session.info = Agent.from_dict(data)
         return self._session.info
+
+    def _held(self, data: Any) -> Task:
+        """A task one of this agent's own calls returned; remembered for fencing when it is now this agent's."""
+        self._session.learn_assignment(data)
+        return Task.from_dict(data)
 
     def _watches(self, key: Optional[str]) -> "set[str]":
         return self._session.watched_keys if key is not None else self._session.watched_prefixes

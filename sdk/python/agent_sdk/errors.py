@@ -23,6 +23,7 @@ __all__ = [
     "ConflictError",
     "TooLargeError",
     "RejectedError",
+    "LeaseLostError",
     "ServerError",
     "AgentConnectionError",
     "error_from_code",
@@ -34,7 +35,8 @@ class AgentChannelError(Exception):
 
     Attributes:
         code: the server's error code (``invalid``, ``unauthorized``, ``forbidden``, ``not_found``,
-            ``conflict``, ``too_large``, ``rejected``, ``internal``) or ``connection`` for :class:`AgentConnectionError`.
+            ``conflict``, ``too_large``, ``rejected``, ``lease_lost``, ``internal``) or ``connection`` for
+            :class:`AgentConnectionError`.
         message: the server's explanation.
         field: the request field at fault, when the server names one (e.g. ``"priority"``).
         current_version: for memory version conflicts, the key's version at that moment.
@@ -112,6 +114,14 @@ class RejectedError(AgentChannelError):
     code = "rejected"
 
 
+class LeaseLostError(ConflictError):
+    """``lease_lost`` (HTTP 409): a task update or completion named an assignment that is over (its lease ran
+    out, it was taken back, the task was handed on or closed). Nothing changed; stop working on the task. It is
+    a :class:`ConflictError`, so ``except ConflictError`` catches it too."""
+
+    code = "lease_lost"
+
+
 class ServerError(AgentChannelError):
     """``internal`` (HTTP 5xx) or an answer the SDK could not understand. The request may be retried."""
 
@@ -141,6 +151,7 @@ _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "conflict": ConflictError,
     "too_large": TooLargeError,
     "rejected": RejectedError,
+    "lease_lost": LeaseLostError,
     "internal": ServerError,
 }
 

@@ -21,6 +21,7 @@ __all__ = [
     "Message",
     "TaskAssignment",
     "Task",
+    "TaskLeaseLost",
     "AccessControl",
     "MemoryEntry",
     "MemoryKey",
@@ -225,6 +226,9 @@ class Task:
     lease_expires_at: Optional[datetime] = None
     status_reason: Optional[str] = None
     overdue: bool = False
+    #: The current assignment's id (``None`` when nobody holds the task): the assignee's fencing value, which
+    #: :meth:`AgentClient.complete_task` and :meth:`AgentClient.update_task` send by themselves.
+    assignment_id: Optional[str] = None
     raw: Dict[str, Any] = _raw()
 
     @property
@@ -257,6 +261,35 @@ class Task:
             lease_expires_at=parse_datetime(data.get("lease_expires_at")),
             status_reason=_opt_str(data, "status_reason"),
             overdue=bool(data.get("overdue", False)),
+            assignment_id=_opt_str(data, "assignment_id"),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class TaskLeaseLost:
+    """The payload of ``task:lease_lost``: someone else ended this agent's assignment ``assignment_id`` of task
+    ``task_id``. ``reason`` is ``lease_expired``, ``released`` (taken back, e.g. the agent went offline),
+    ``reassigned``, ``cancelled``, ``completed`` or ``failed`` (the operator closed it); ``detail`` says it in words.
+    Calls under that assignment are refused with :class:`~agent_sdk.LeaseLostError` from now on."""
+
+    task_id: str
+    assignment_id: str
+    agent: str
+    reason: str
+    detail: str = ""
+    lost_at: Optional[datetime] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TaskLeaseLost":
+        return cls(
+            task_id=_str(data, "task_id"),
+            assignment_id=_str(data, "assignment_id"),
+            agent=_str(data, "agent"),
+            reason=_str(data, "reason"),
+            detail=_str(data, "detail"),
+            lost_at=parse_datetime(data.get("lost_at")),
             raw=dict(data),
         )
 

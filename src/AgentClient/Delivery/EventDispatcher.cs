@@ -6,8 +6,9 @@ namespace Orleans.AgentChannel.Client.Delivery;
 /// <summary>
 /// Hands each event to the registered handlers, then to every running enumeration that wants it, one after the
 /// other. It returns once all of them are done with the event, so an inbox event counts as processed only then.
+/// <paramref name="observe"/> sees each event first (the client's own bookkeeping), in the same order.
 /// </summary>
-internal sealed partial class EventDispatcher(ILogger logger)
+internal sealed partial class EventDispatcher(ILogger logger, Action<AgentChannelEvent>? observe = null)
 {
     private ImmutableList<Registration> _handlers = [];
     private ImmutableList<EventSubscription> _subscriptions = [];
@@ -30,6 +31,7 @@ internal sealed partial class EventDispatcher(ILogger logger)
     /// </summary>
     public async Task Dispatch(AgentChannelEvent item, CancellationToken closing)
     {
+        observe?.Invoke(item);
         foreach (var registration in _handlers)
         {
             if (registration.EventName is not null && registration.EventName != item.Name)

@@ -18,7 +18,7 @@ public sealed class AgentChannelException : Exception
     /// <summary>What kind of failure this is.</summary>
     [Id(0)] public ErrorKind Code { get; }
 
-    /// <summary>The request field at fault, for <see cref="ErrorKind.Invalid"/> and <see cref="ErrorKind.TooLarge"/>.</summary>
+    /// <summary>The request field at fault, for <see cref="ErrorKind.Invalid"/>, <see cref="ErrorKind.TooLarge"/> and <see cref="ErrorKind.LeaseLost"/>.</summary>
     [Id(1)] public string? Field { get; }
 
     /// <summary>For version conflicts: the version the entity has now.</summary>
@@ -38,4 +38,7 @@ public sealed class AgentChannelException : Exception
     public static AgentChannelException Forbidden(string message) => new(ErrorKind.Forbidden, message);
 
     public static AgentChannelException Rejected(string message) => new(ErrorKind.Rejected, message);
+
+    /// <summary>The assignment named by <c>assignment_id</c> is not the task's current one.</summary>
+    public static AgentChannelException LeaseLost(string message) => new(ErrorKind.LeaseLost, message, "assignment_id");
 }

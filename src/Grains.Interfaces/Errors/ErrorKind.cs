@@ -12,6 +12,12 @@ public enum ErrorKind
 
     /// <summary>A message interceptor (a server plugin) refused the message: it was neither stored nor delivered.</summary>
     Rejected,
+
+    /// <summary>
+    /// The call named an assignment (its fencing value) that is no longer the task's current one: the lease ran out,
+    /// the task was taken back, handed to another agent, or closed. A conflict: HTTP 409.
+    /// </summary>
+    LeaseLost,
 }
 
 public static class ErrorKinds
@@ -25,6 +31,7 @@ public static class ErrorKinds
         ErrorKind.Conflict => "conflict",
         ErrorKind.TooLarge => "too_large",
         ErrorKind.Rejected => "rejected",
+        ErrorKind.LeaseLost => "lease_lost",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

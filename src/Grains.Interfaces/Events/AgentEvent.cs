@@ -29,6 +29,12 @@ public static class EventNames
     public const string MessageReceived = "message:received";
     public const string TaskAssigned = "task:assigned";
     public const string TaskUpdated = "task:updated";
+
+    /// <summary>
+    /// To an agent whose assignment someone else ended (lease expired, taken back, reassigned, cancelled, closed by the
+    /// operator): its calls naming that assignment are refused with lease_lost from now on. Data: <c>TaskLeaseLost</c>.
+    /// </summary>
+    public const string TaskLeaseLost = "task:lease_lost";
     public const string MemoryUpdated = "memory:updated";
     public const string AgentJoined = "agent:joined";
     public const string AgentLeft = "agent:left";

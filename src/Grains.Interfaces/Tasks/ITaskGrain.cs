@@ -17,7 +17,10 @@ public interface ITaskGrain : IGrainWithGuidKey
     [AlwaysInterleave, Alias("get")]
     Task<TaskInfo> Get();
 
-    /// <summary>Changes fields or status; the creator, the assignee or the operator may.</summary>
+    /// <summary>
+    /// Changes fields or status; the creator, the assignee or the operator may. With <see cref="TaskUpdate.AssignmentId"/>
+    /// set, refused with lease_lost (changing nothing) unless that is the current assignment.
+    /// </summary>
     [Alias("update")]
     Task<TaskInfo> Update(Caller caller, TaskUpdate update);
 
@@ -25,9 +28,13 @@ public interface ITaskGrain : IGrainWithGuidKey
     [Alias("assign")]
     Task<TaskInfo> Assign(Caller caller, string agentName);
 
-    /// <summary>Marks the task completed with a result; only its assignee (or the operator) may.</summary>
+    /// <summary>
+    /// Marks the task completed with a result; only its assignee (or the operator) may. With
+    /// <paramref name="assignmentId"/> (the fencing value the assignee got with the task), refused with lease_lost
+    /// (changing nothing) unless that is still the current assignment.
+    /// </summary>
     [Alias("complete")]
-    Task<TaskInfo> Complete(Caller caller, RawJson? result);
+    Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null);
 
     /// <summary>
     /// The caller takes this waiting task; null when it is no longer waiting (someone got it first). A conflict

@@ -45,7 +45,10 @@ public sealed record NewTask(
     [property: Id(6)] IReadOnlyList<Guid>? DependsOn = null,
     [property: Id(7)] bool Force = false);
 
-/// <summary>A partial update: only the fields that are set change.</summary>
+/// <summary>
+/// A partial update: only the fields that are set change. <see cref="AssignmentId"/> is not a field but a fence: when
+/// set, the update is refused with lease_lost unless that assignment is still the task's current one.
+/// </summary>
 [GenerateSerializer, Alias("task-update")]
 public sealed record TaskUpdate(
     [property: Id(0)] string? Title = null,
@@ -55,9 +58,13 @@ public sealed record TaskUpdate(
     [property: Id(4)] RawJson? Requirements = null,
     [property: Id(5)] AgentTaskStatus? Status = null,
     [property: Id(6)] RawJson? Result = null,
-    [property: Id(7)] IReadOnlyList<Guid>? DependsOn = null);
+    [property: Id(7)] IReadOnlyList<Guid>? DependsOn = null,
+    [property: Id(8)] Guid? AssignmentId = null);
 
-/// <summary>One agent's turn at a task (the seed's TASK_ASSIGNMENTS row).</summary>
+/// <summary>
+/// One agent's turn at a task (the seed's TASK_ASSIGNMENTS row). Its <see cref="Id"/> is the fencing value: an
+/// assignee that names it in an update or completion is refused with lease_lost once the assignment has ended.
+/// </summary>
 [GenerateSerializer, Alias("task-assignment")]
 public sealed record TaskAssignment(
     [property: Id(0)] Guid Id,
@@ -87,7 +94,43 @@ public sealed record TaskInfo(
     [property: Id(15)] int Attempts,
     [property: Id(16)] DateTimeOffset? LeaseExpiresAt,
     [property: Id(17)] string? StatusReason,
-    [property: Id(18)] bool Overdue);
+    [property: Id(18)] bool Overdue,
+    [property: Id(19)] Guid? AssignmentId = null);
+
+/// <summary>
+/// The payload of <c>task:lease_lost</c>: <see cref="Agent"/>'s assignment <see cref="AssignmentId"/> of task
+/// <see cref="TaskId"/> was ended by someone else (see <see cref="LeaseLostReasons"/>); calls naming it are refused.
+/// </summary>
+[GenerateSerializer, Alias("task-lease-lost")]
+public sealed record TaskLeaseLost(
+    [property: Id(0)] Guid TaskId,
+    [property: Id(1)] Guid AssignmentId,
+    [property: Id(2)] string Agent,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] string Detail,
+    [property: Id(5)] DateTimeOffset LostAt);
+
+/// <summary>Why an assignee lost its assignment: the <c>reason</c> of <c>task:lease_lost</c>.</summary>
+public static class LeaseLostReasons
+{
+    /// <summary>No heartbeat or progress within the lease; the task was taken back.</summary>
+    public const string LeaseExpired = "lease_expired";
+
+    /// <summary>Taken back for another reason, e.g. the agent went offline.</summary>
+    public const string Released = "released";
+
+    /// <summary>The creator or the operator assigned the task to another agent.</summary>
+    public const string Reassigned = "reassigned";
+
+    /// <summary>The creator or the operator cancelled the task.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary>The operator completed the task.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>The operator failed the task.</summary>
+    public const string Failed = "failed";
+}
 
 /// <summary>Filters for listing tasks, newest first, paged by an opaque cursor.</summary>
 [GenerateSerializer, Alias("task-query")]

@@ -18,8 +18,11 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
     {
         var page = await index.List(query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) });
         var now = clock.GetUtcNow();
-        // Overdue depends on the clock, not on the stored document.
-        return page with { Items = [.. page.Items.Select(task => task with { Overdue = IsOverdue(task, now) })] };
+        // Overdue depends on the clock, not on the stored document; a document stored before assignment_id existed lacks it.
+        return page with
+        {
+            Items = [.. page.Items.Select(task => task with { Overdue = IsOverdue(task, now), AssignmentId = task.AssignmentId ?? CurrentAssignment(task) })],
+        };
     }
 
     public Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus() => index.CountByStatus();
@@ -46,6 +49,11 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
         }
         return null;
     }
+
+    private static Guid? CurrentAssignment(TaskInfo task) =>
+        task.Assignments.Count > 0 && task.Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
+            ? task.Assignments[^1].Id
+            : null;
 
     private static bool IsOverdue(TaskInfo task, DateTimeOffset now) =>
         task.DueDate is { } due && due < now

@@ -100,7 +100,7 @@ public sealed partial class TaskGrain(
         try
         {
             await Advance(caller, save: false);
-            info = await SaveWithNotices(caller, previousAssignee: null);
+            info = await SaveWithNotices(caller, previous: null);
         }
         catch
         {
@@ -121,6 +121,7 @@ public sealed partial class TaskGrain(
     public async Task<TaskInfo> Update(Caller caller, TaskUpdate update)
     {
         RequireCreated();
+        CheckFence(update.AssignmentId);
         var isCreator = caller.IsOperator || caller.Is(Current.Creator);
         var isAssignee = Current.CurrentAssignment is { } current && caller.Is(current.Agent);
         if (!isCreator && !isAssignee)
@@ -172,7 +173,7 @@ public sealed partial class TaskGrain(
         }
 
         var now = clock.GetUtcNow();
-        var previousAssignee = Current.CurrentAssignment?.Agent;
+        var previous = Current.CurrentAssignment;
         Current.Title = title ?? Current.Title;
         Current.Description = description ?? Current.Description;
         Current.Priority = priority ?? Current.Priority;
@@ -199,12 +200,12 @@ public sealed partial class TaskGrain(
         {
             await Advance(caller, save: false);
         }
-        var info = await SaveWithNotices(caller, previousAssignee);
+        var info = await SaveWithNotices(caller, previous);
         foreach (var dependency in newDependencies)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
         }
-        await AfterChange(caller, info, previousAssignee);
+        await AfterChange(caller, info, previous?.Agent);
         return info;
     }
 
@@ -228,7 +229,7 @@ public sealed partial class TaskGrain(
         }
         CheckCanTake(assignee, TaskRequirements.Capabilities(Current.Requirements), force: caller.IsOperator);
         var now = clock.GetUtcNow();
-        var previousAssignee = Current.CurrentAssignment?.Agent;
+        var previous = Current.CurrentAssignment;
         if (Current.Status == AgentTaskStatus.Blocked)
         {
             // It waits for its dependencies; it goes to this agent when they are done.
@@ -241,14 +242,15 @@ public sealed partial class TaskGrain(
             AddAssignment(assignee.Name, caller.Name, now);
         }
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previousAssignee);
-        await AfterChange(caller, info, previousAssignee);
+        var info = await SaveWithNotices(caller, previous);
+        await AfterChange(caller, info, previous?.Agent);
         return info;
     }
 
-    public async Task<TaskInfo> Complete(Caller caller, RawJson? result)
+    public async Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null)
     {
         RequireCreated();
+        CheckFence(assignmentId);
         if (Current.Status is not (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress))
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; only an assigned or in-progress task can be completed.");
@@ -261,12 +263,12 @@ public sealed partial class TaskGrain(
         }
         var validResult = result is null ? (RawJson?)null : Validation.LimitJson(result.Value, "result", limits.Value.MaxTaskResultBytes);
         var now = clock.GetUtcNow();
-        var previousAssignee = Current.CurrentAssignment?.Agent;
+        var previous = Current.CurrentAssignment;
         Current.Result = validResult ?? Current.Result;
         MoveTo(AgentTaskStatus.Completed, now);
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previousAssignee);
-        await AfterChange(caller, info, previousAssignee);
+        var info = await SaveWithNotices(caller, previous);
+        await AfterChange(caller, info, previous?.Agent);
         return info;
     }
 
@@ -291,7 +293,7 @@ public sealed partial class TaskGrain(
         var now = clock.GetUtcNow();
         AddAssignment(agent.Name, agent.Name, now);
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previousAssignee: null);
+        var info = await SaveWithNotices(caller, previous: null);
         await Tell(info);
         return info;
     }
@@ -317,7 +319,7 @@ public sealed partial class TaskGrain(
         }
         AddAssignment(agent.Name, "engine", decidedAt);
         Current.UpdatedAt = clock.GetUtcNow();
-        var info = await SaveWithNotices(Caller.Operator, previousAssignee: null);
+        var info = await SaveWithNotices(Caller.Operator, previous: null);
         await Tell(info);
         return EngineOffer.Assigned;
     }
@@ -346,7 +348,7 @@ public sealed partial class TaskGrain(
                 await SaveAsync();
                 return;
             }
-            var info = await SaveWithNotices(Caller.Operator, previousAssignee: null);
+            var info = await SaveWithNotices(Caller.Operator, previous: null);
             await AfterChange(Caller.Operator, info, previousAssignee: null);
         }
     }
@@ -365,7 +367,7 @@ public sealed partial class TaskGrain(
     {
         if (Current.CurrentAssignment is { } current && AgentNames.Equal(current.Agent, agentName))
         {
-            await TakeBack(reason);
+            await TakeBack(LeaseLostReasons.Released, reason);
         }
         else
         {
@@ -487,6 +489,22 @@ public sealed partial class TaskGrain(
         }
     }
 
+    /// <summary>
+    /// Fencing: a call that names the assignment it acts under goes ahead only while that is the task's current
+    /// assignment; otherwise lease_lost, before any other check, and nothing changes. A call without one is judged by
+    /// who the caller is, as before fencing: an assignee acts only while it holds the task.
+    /// </summary>
+    private void CheckFence(Guid? assignmentId)
+    {
+        if (assignmentId is not { } given || Current.CurrentAssignment?.Id == given)
+        {
+            return;
+        }
+        throw AgentChannelException.LeaseLost(Current.Assignments.LastOrDefault(a => a.Id == given) is { } named
+            ? $"Assignment {given} of task {Id} is over ({AgentChannelJson.WireName(named.Status)}): '{named.Agent}' no longer holds the task."
+            : $"Task {Id} has no assignment {given}.");
+    }
+
     private static void CheckCanTake(AgentInfo agent, IReadOnlyList<string> required, bool force)
     {
         if (force)
@@ -548,11 +566,14 @@ public sealed partial class TaskGrain(
         }
     }
 
-    /// <summary>Takes the task back from its assignee and queues it again, or fails it after too many attempts.</summary>
-    private async Task TakeBack(string reason)
+    /// <summary>
+    /// Takes the task back from its assignee and queues it again, or fails it after too many attempts. The assignee is
+    /// told with task:lease_lost (<paramref name="code"/>, a <see cref="LeaseLostReasons"/> value).
+    /// </summary>
+    private async Task TakeBack(string code, string reason)
     {
         var now = clock.GetUtcNow();
-        var previousAssignee = Current.CurrentAssignment?.Agent;
+        var previous = Current.CurrentAssignment;
         EndCurrentAssignment(AssignmentStatus.Released, now);
         Current.Attempts++;
         if (Current.Attempts >= Options.MaxAttempts)
@@ -566,8 +587,8 @@ public sealed partial class TaskGrain(
             Current.StatusReason = $"queued again because {reason}";
         }
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(Caller.Operator, previousAssignee);
-        await AfterChange(Caller.Operator, info, previousAssignee);
+        var info = await SaveWithNotices(Caller.Operator, previous, (code, $"the task was taken back because {reason}"));
+        await AfterChange(Caller.Operator, info, previous?.Agent);
     }
 
     private void AddAssignment(string agent, string assignedBy, DateTimeOffset now)
@@ -611,7 +632,7 @@ public sealed partial class TaskGrain(
         }
         if (Current.LeaseExpiresAt <= clock.GetUtcNow())
         {
-            await TakeBack("its lease expired");
+            await TakeBack(LeaseLostReasons.LeaseExpired, "its lease expired");
         }
     }
 
@@ -648,11 +669,15 @@ public sealed partial class TaskGrain(
 
     /// <summary>
     /// Stores the change together with the inbox events it owes (one write): task:assigned to a new assignee
-    /// (whoever assigned it), task:updated to the creator and the assignee before the change, never to the caller.
+    /// (whoever assigned it), task:lease_lost to the assignee whose assignment (<paramref name="previous"/>, the
+    /// current one before the change) someone else ended, task:updated to the creator and the assignee before the
+    /// change, never to the caller. <paramref name="takenBack"/> says why, when the task was taken back.
     /// </summary>
-    private async Task<TaskInfo> SaveWithNotices(Caller caller, string? previousAssignee)
+    private async Task<TaskInfo> SaveWithNotices(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack = null)
     {
-        var info = Current.ToInfo(Id, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var previousAssignee = previous?.Agent;
+        var info = Current.ToInfo(Id, now);
         var data = RawJson.Serialize(info, AgentChannelJson.Options);
         var newAssignee = info.Status == AgentTaskStatus.Assigned && info.Assignments.Count > 0
                           && info.Assignments[^1].Status == AssignmentStatus.Assigned
@@ -662,6 +687,11 @@ public sealed partial class TaskGrain(
         if (newAssignee is not null)
         {
             Owe(EventNames.TaskAssigned, data, [newAssignee]);
+        }
+        if (LostAssignment(caller, previous, takenBack, now) is { } lost)
+        {
+            // Before task:updated, so the agent reads why it lost the task before the task as it is now.
+            Owe(EventNames.TaskLeaseLost, RawJson.Serialize(lost, AgentChannelJson.Options), [lost.Agent]);
         }
         var watchers = new[] { info.Creator, previousAssignee }
             .OfType<string>()
@@ -673,6 +703,26 @@ public sealed partial class TaskGrain(
             Owe(EventNames.TaskUpdated, data, watchers);
         }
         return await SaveAsync();
+    }
+
+    /// <summary>The assignment this change ended, when someone other than its agent ended it: what task:lease_lost says.</summary>
+    private TaskLeaseLost? LostAssignment(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack, DateTimeOffset now)
+    {
+        if (previous is null || caller.Is(previous.Agent)
+            || Current.Assignments.LastOrDefault(a => a.Id == previous.Id) is not { } ended
+            || ended.Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress)
+        {
+            return null;
+        }
+        var (reason, detail) = ended.Status switch
+        {
+            AssignmentStatus.Released => takenBack ?? (LeaseLostReasons.Released, "the task was taken back"),
+            AssignmentStatus.Reassigned => (LeaseLostReasons.Reassigned, $"{caller.Name} assigned the task to {Current.CurrentAssignment?.Agent}"),
+            AssignmentStatus.Cancelled => (LeaseLostReasons.Cancelled, $"{caller.Name} cancelled the task"),
+            AssignmentStatus.Completed => (LeaseLostReasons.Completed, $"{caller.Name} completed the task"),
+            _ => (LeaseLostReasons.Failed, $"{caller.Name} failed the task"),
+        };
+        return new TaskLeaseLost(Id, ended.Id, ended.Agent, reason, detail, ended.CompletedAt ?? now);
     }
 
     private void Owe(string eventName, RawJson data, IReadOnlyList<string> recipients) =>
@@ -688,25 +738,39 @@ public sealed partial class TaskGrain(
         await this.PublishActivity(EventNames.TaskUpdated, info);
     }
 
-    /// <summary>Delivers the notices owed; true when none is left. Delivered ones leave the state at its next write.</summary>
+    /// <summary>
+    /// Delivers the notices owed; true when none is left. Delivered ones leave the state at its next write. Each inbox
+    /// gets one call with its notices in the order they were owed, so an agent reads a task's events in that order
+    /// (task:lease_lost before the task:updated of the same change, an older change's events before a newer one's).
+    /// </summary>
     private async Task<bool> DeliverNotices()
     {
         var owed = Current.Notices.ToList();
-        var deliveries = owed.Select(Deliver).ToList();
+        var inboxes = owed
+            .SelectMany(notice => notice.Recipients
+                .Where(name => !AgentNames.Equal(name, Caller.OperatorName))
+                .Select(name => (Inbox: AgentNames.Key(name), Notice: notice)))
+            .GroupBy(entry => entry.Inbox, entry => entry.Notice, StringComparer.Ordinal)
+            .Select(inbox =>
+            {
+                var notices = inbox.Distinct<TaskNotice>(ReferenceEqualityComparer.Instance).ToList();
+                return (Notices: notices, Delivery: Deliver(inbox.Key, notices));
+            })
+            .ToList();
         try
         {
-            await Task.WhenAll(deliveries);
+            await Task.WhenAll(inboxes.Select(inbox => inbox.Delivery));
         }
         catch (Exception exception)
         {
-            LogNoticesNotDelivered(exception, Id, deliveries.Count(delivery => !delivery.IsCompletedSuccessfully));
+            LogNoticesNotDelivered(exception, Id, inboxes.Count(inbox => !inbox.Delivery.IsCompletedSuccessfully));
         }
-        for (var i = 0; i < owed.Count; i++)
+        var undelivered = inboxes.Where(inbox => !inbox.Delivery.IsCompletedSuccessfully)
+            .SelectMany(inbox => inbox.Notices)
+            .ToHashSet<TaskNotice>(ReferenceEqualityComparer.Instance);
+        foreach (var notice in owed.Where(notice => !undelivered.Contains(notice)))
         {
-            if (deliveries[i].IsCompletedSuccessfully)
-            {
-                Current.Notices.Remove(owed[i]);
-            }
+            Current.Notices.Remove(notice);
         }
         if (Current.Notices.Count > 0)
         {
@@ -716,20 +780,17 @@ public sealed partial class TaskGrain(
         return true;
     }
 
-    private Task Deliver(TaskNotice notice)
+    private async Task Deliver(string inbox, IReadOnlyList<TaskNotice> notices)
     {
-        var item = new InboxItem(notice.Event, notice.Data, DeliveryKey: notice.Key);
-        return Task.WhenAll(notice.Recipients.Select(async recipient =>
+        try
         {
-            try
-            {
-                await GrainFactory.Deliver(item, [recipient]);
-            }
-            catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
-            {
-                // A recipient that is not (or no longer) an agent has no inbox; retrying would not change that.
-            }
-        }));
+            await GrainFactory.GetGrain<IAgentGrain>(inbox)
+                .Deliver([.. notices.Select(notice => new InboxItem(notice.Event, notice.Data, DeliveryKey: notice.Key))]);
+        }
+        catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
+        {
+            // A recipient that is not (or no longer) an agent has no inbox; retrying would not change that.
+        }
     }
 
     private void RetryNoticesSoon(TimeSpan dueTime) =>
@@ -747,7 +808,7 @@ public sealed partial class TaskGrain(
         await SaveAsync();
     }
 
-    [LoggerMessage(LogLevel.Warning, "Task {TaskId}: {Count} inbox notices could not be delivered yet; retrying every second")]
+    [LoggerMessage(LogLevel.Warning, "Task {TaskId}: the notices owed to {Count} inboxes could not be delivered yet; retrying every second")]
     private partial void LogNoticesNotDelivered(Exception exception, Guid taskId, int count);
 
     private async Task<AgentInfo> RequireAgent(string name, string field)

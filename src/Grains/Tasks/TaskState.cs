@@ -54,7 +54,7 @@ public sealed class TaskState
         id, Title, Description, Status, Priority, Creator, CurrentAssignment?.Agent ?? LastAssignee,
         CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments],
         [.. DependsOn], Attempts, CurrentAssignment is null ? null : LeaseExpiresAt, StatusReason,
-        Overdue: DueDate is { } due && due < now && !IsClosed);
+        Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id);
 
     /// <summary>A closed task still names who had it last.</summary>
     private string? LastAssignee => IsClosed && Assignments.Count > 0 ? Assignments[^1].Agent : null;

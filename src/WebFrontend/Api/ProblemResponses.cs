@@ -22,6 +22,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.LeaseLost => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -73,6 +74,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.Conflict => "Conflict",
         ErrorKind.TooLarge => "Too large",
         ErrorKind.Rejected => "Rejected",
+        ErrorKind.LeaseLost => "Lease lost",
         _ => "Error",
     };
 }

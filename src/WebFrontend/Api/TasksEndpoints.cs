@@ -38,7 +38,7 @@ public static class TasksEndpoints
                 ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required.")));
 
         tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Complete(context.User.Caller(), request?.Result));
+            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId));
     }
 
     private static ITaskGrain Task(IGrainFactory grains, string id) =>

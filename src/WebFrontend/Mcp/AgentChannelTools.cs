@@ -120,7 +120,8 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
 
     [McpServerTool(Name = "update_task", Title = "Update a task", UseStructuredContent = true, OpenWorld = false)]
     [Description("Changes a task's fields or status; only the fields you give change. Its creator, its assignee " +
-                 "or the operator may. The assignee reports progress with status 'in_progress'.")]
+                 "or the operator may. The assignee reports progress with status 'in_progress', and passes the task's " +
+                 "assignment_id so that a task it no longer holds is refused with lease_lost.")]
     public Task<TaskInfo> UpdateTask(
         [Description("The task's id.")] string task_id,
         [Description("New title.")] string? title = null,
@@ -131,17 +132,20 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("New status.")] AgentTaskStatus? status = null,
         [Description("A result (any JSON), e.g. with status 'failed'.")] JsonElement? result = null,
         [Description("New list of ids of tasks that must complete first.")] Guid[]? depends_on = null,
+        [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         ClaimsPrincipal? user = null) =>
         Task(task_id).Update(McpCaller.Of(user),
-            new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on));
+            new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on, assignment_id));
 
     [McpServerTool(Name = "complete_task", Title = "Complete a task", UseStructuredContent = true, OpenWorld = false)]
-    [Description("Marks a task you are assigned completed, with its result. Its creator is told.")]
+    [Description("Marks a task you are assigned completed, with its result. Its creator is told. Pass the task's " +
+                 "assignment_id: if the task was taken back or handed on meanwhile, the call is refused with lease_lost.")]
     public Task<TaskInfo> CompleteTask(
         [Description("The task's id.")] string task_id,
         [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null,
+        [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result));
+        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id);
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
@@ -194,6 +198,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("next_cursor from the previous page.")] string? cursor = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMemoryDirectoryGrain>(0).List(McpCaller.Of(user), Endpoints.NullIfEmpty(prefix), limit ?? 100, Endpoints.NullIfEmpty(cursor));
+
+    private const string AssignmentIdDescription =
+        "The task's assignment_id as you got it (task:assigned, claim_task): the fence of your hold on the task. " +
+        "If that assignment is over (lease expired, taken back, handed on), the call is refused with lease_lost and changes nothing.";
 
     private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
 

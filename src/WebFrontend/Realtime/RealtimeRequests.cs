@@ -19,7 +19,7 @@ public sealed record RegisterRequest(
 
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
-public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result);
+public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId);
 
 public sealed record KeyRequest(string? Key);
 
@@ -63,7 +63,7 @@ public static class RealtimeRequests
             case ClientEvents.TaskComplete:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Complete(caller, request.Result);
+                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId);
             }
             case ClientEvents.TaskClaim:
                 return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller));
