@@ -48,8 +48,8 @@ public sealed class MemoryTests(ClusterFixture cluster)
         await using var _ws = ws;
         await using var agent = await Server.Connect(TestServer.Unique("cs"));
         var watched = $"{scope}/plan";
-        await agent.WatchMemoryAsync(watched, TestContext.Current.CancellationToken);
-        var watches = await agent.WatchMemoryPrefixAsync($"{scope}/notes/", TestContext.Current.CancellationToken);
+        await agent.WatchMemoryAsync(watched, cancellationToken: TestContext.Current.CancellationToken);
+        var watches = await agent.WatchMemoryPrefixAsync($"{scope}/notes/", cancellationToken: TestContext.Current.CancellationToken);
         watches.Keys.ShouldBe([watched]);
         watches.Prefixes.ShouldBe([$"{scope}/notes/"]);
         var updates = agent.ReadMemoryUpdatesAsync(TestContext.Current.CancellationToken).Take(3);
@@ -70,7 +70,7 @@ public sealed class MemoryTests(ClusterFixture cluster)
         seen[0].UpdatedBy.ShouldBe(wsName);
         seen[2].UpdatedBy.ShouldBe(agent.Name);
 
-        agent.UnwatchMemory(watched).Keys.ShouldBeEmpty();
+        (await agent.UnwatchMemoryAsync(watched, TestContext.Current.CancellationToken)).Keys.ShouldBeEmpty();
         var afterUnwatch = agent.ReadMemoryUpdatesAsync(TestContext.Current.CancellationToken).Take(1);
         await ws.Ack("memory:set", new { key = watched, value = 6 });
         await ws.Ack("memory:set", new { key = $"{scope}/notes/open", value = 7 });

@@ -685,7 +685,7 @@ public sealed partial class TaskGrain(
     private async Task Tell(TaskInfo info)
     {
         await DeliverNotices();
-        await this.PublishActivity(EventNames.TaskUpdated, info);
+        await this.PublishActivity(Id.ToString(), EventNames.TaskUpdated, info);
     }
 
     /// <summary>Delivers the notices owed; true when none is left. Delivered ones leave the state at its next write.</summary>
