@@ -127,6 +127,59 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
         registered.Token.ShouldNotBeNull();
     }
 
+    [Fact]
+    public async Task An_agent_watching_a_prefix_is_never_sent_the_value_of_a_key_under_it_that_it_may_not_read()
+    {
+        var (victim, secretKey, victimToken) = await VictimWithPrivateKey();
+        var spyName = TestServer.Unique("spy");
+        var (spySocket, spyToken) = await Server.ConnectWebSocket(spyName);
+        await spySocket.DisposeAsync();
+        // The spy's own process, as close to the wire as it gets: an observer of its own, registered on its own
+        // grain with its own token, watching the whole prefix. Everything the cluster sends it lands here.
+        var received = new RecordingObserver();
+        var observer = _raw.CreateObjectReference<Events.IInboxObserver>(received);
+        using (ClusterCredential.Present(spyToken))
+        {
+            await _raw.GetGrain<IAgentGrain>(AgentNames.Key(spyName))
+                .Connected("spy-connection", observer, new Events.LiveInterest(Presence: false, [], ["boundary/"]));
+        }
+
+        using var victimHttp = Server.Host.Client(victimToken);
+        (await victimHttp.PutAsJsonAsync($"/api/memory/{secretKey}", new { value = new { launch = "code-43" } }, TestContext.Current.CancellationToken))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var openKey = $"boundary/{Guid.NewGuid():N}";
+        (await victimHttp.PostAsJsonAsync("/api/memory", new { key = openKey, value = new { launch = "public" } }, TestContext.Current.CancellationToken))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        // Both keys' owners announce in the order of the writes; the open key's update comes once the secret's was decided.
+        await Poll.Until(() => received.Items.Any(item => item.Data.Text.Contains(openKey, StringComparison.Ordinal)), "the open key's update");
+        received.Items.ShouldNotContain(item => item.Data.Text.Contains("code-4", StringComparison.Ordinal));
+        received.Items.ShouldNotContain(item => item.Data.Text.Contains(secretKey, StringComparison.Ordinal));
+        _raw.DeleteObjectReference<Events.IInboxObserver>(observer);
+    }
+
+    private sealed class RecordingObserver : Events.IInboxObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Events.AgentEvent> _items = new();
+
+        public IReadOnlyCollection<Events.AgentEvent> Items => _items;
+
+        public Task Stored(Events.AgentEvent item)
+        {
+            _items.Enqueue(item);
+            return Task.CompletedTask;
+        }
+
+        public Task Live(IReadOnlyList<Events.AgentEvent> items)
+        {
+            foreach (var item in items)
+            {
+                _items.Enqueue(item);
+            }
+            return Task.CompletedTask;
+        }
+    }
+
     /// <summary>An agent holding a memory key only it may read or write, with <c>{"launch":"code-42"}</c> in it.</summary>
     private async Task<(string Victim, string Key, string Token)> VictimWithPrivateKey()
     {
