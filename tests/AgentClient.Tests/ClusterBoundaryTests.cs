@@ -10,6 +10,7 @@ using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.WebFrontend.Tests;
 using Orleans.Configuration;
+using Orleans.Streams;
 
 namespace Orleans.AgentChannel.Client.Tests;
 
@@ -152,10 +153,34 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
             .StatusCode.ShouldBe(HttpStatusCode.Created);
 
         // Both keys' owners announce in the order of the writes; the open key's update comes once the secret's was decided.
-        await Poll.Until(() => received.Items.Any(item => item.Data.Text.Contains(openKey, StringComparison.Ordinal)), "the open key's update");
+        await Poll.Until(() => Task.FromResult(received.Items.Any(item => item.Data.Text.Contains(openKey, StringComparison.Ordinal))), "the open key's update");
         received.Items.ShouldNotContain(item => item.Data.Text.Contains("code-4", StringComparison.Ordinal));
         received.Items.ShouldNotContain(item => item.Data.Text.Contains(secretKey, StringComparison.Ordinal));
         _raw.DeleteObjectReference<Events.IInboxObserver>(observer);
+    }
+
+    [Fact]
+    public async Task An_agent_token_cannot_subscribe_to_the_activity_streams()
+    {
+        var (_, _, victimToken) = await VictimWithPrivateKey();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, Server.GatewayPort))
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = Server.ClusterId;
+                options.ServiceId = AgentClientOptions.DefaultClusterId;
+            })
+            .AddMemoryStreams(Events.AgentChannelStreams.ProviderName));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var stream = host.Services.GetRequiredService<IClusterClient>().GetStreamProvider(Events.AgentChannelStreams.ProviderName)
+            .GetStream<Events.AgentEvent>(Events.AgentChannelStreams.Activity[0]);
+        using (ClusterCredential.Present(victimToken))
+        {
+            await Refused(ErrorKind.Forbidden, () => stream.SubscribeAsync((Events.AgentEvent _, Orleans.Streams.StreamSequenceToken? _) => Task.CompletedTask));
+        }
+        await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
     private sealed class RecordingObserver : Events.IInboxObserver
