@@ -2,6 +2,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Client.Memory;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
@@ -170,28 +171,37 @@ public sealed partial class AgentClient
         Call(() => _cluster.GetGrain<IMemoryDirectoryGrain>(0).List(_caller, prefix, limit, cursor), cancellationToken);
 
     /// <summary>
-    /// Asks for memory:updated whenever this key changes (delivered only while this agent may read it). Watches
-    /// belong to this client; changes made while it was not running are not replayed, so read the keys that
-    /// matter after connecting.
+    /// Asks for memory:updated whenever this key changes (delivered only while this agent may read it), in force
+    /// when this returns. Watches belong to this client; with <paramref name="snapshot"/> the key as it stands
+    /// now arrives first, as an update marked <see cref="MemoryUpdated.Snapshot"/> (so nothing changed before
+    /// the watch goes unseen). If the cluster lost this client's watches (a silo died), snapshots come by themselves.
     /// </summary>
-    public async Task<MemoryWatches> WatchMemoryAsync(string key, CancellationToken cancellationToken = default)
+    public Task<MemoryWatches> WatchMemoryAsync(string key, bool snapshot = false, CancellationToken cancellationToken = default) =>
+        ChangeWatch(new MemoryWatch(RequireMemoryKey(key), IsPrefix: false), add: true, snapshot, cancellationToken);
+
+    /// <summary>Asks for memory:updated for every key under <paramref name="prefix"/> this agent may read (see <see cref="WatchMemoryAsync"/>).</summary>
+    public Task<MemoryWatches> WatchMemoryPrefixAsync(string prefix, bool snapshot = false, CancellationToken cancellationToken = default) =>
+        ChangeWatch(new MemoryWatch(RequireMemoryKey(prefix, "prefix"), IsPrefix: true), add: true, snapshot, cancellationToken);
+
+    public Task<MemoryWatches> UnwatchMemoryAsync(string key, CancellationToken cancellationToken = default) =>
+        ChangeWatch(new MemoryWatch(RequireMemoryKey(key), IsPrefix: false), add: false, snapshot: false, cancellationToken);
+
+    public Task<MemoryWatches> UnwatchMemoryPrefixAsync(string prefix, CancellationToken cancellationToken = default) =>
+        ChangeWatch(new MemoryWatch(RequireMemoryKey(prefix, "prefix"), IsPrefix: true), add: false, snapshot: false, cancellationToken);
+
+    private async Task<MemoryWatches> ChangeWatch(MemoryWatch watch, bool add, bool snapshot, CancellationToken cancellationToken)
     {
-        var watches = _watches.Change(RequireMemoryKey(key), isPrefix: false, watch: true);
-        await SubscribeToActivity().WaitAsync(cancellationToken);
-        return watches;
+        await Call(() => Renew(interest => MemoryWatchList.Change(interest, watch, add)), cancellationToken);
+        if (add && snapshot)
+        {
+            await Call(async () =>
+            {
+                await DeliverSnapshots([watch]);
+                return true;
+            }, cancellationToken);
+        }
+        return _watches.Current;
     }
-
-    /// <summary>Asks for memory:updated for every key under <paramref name="prefix"/> this agent may read.</summary>
-    public async Task<MemoryWatches> WatchMemoryPrefixAsync(string prefix, CancellationToken cancellationToken = default)
-    {
-        var watches = _watches.Change(RequireMemoryKey(prefix, "prefix"), isPrefix: true, watch: true);
-        await SubscribeToActivity().WaitAsync(cancellationToken);
-        return watches;
-    }
-
-    public MemoryWatches UnwatchMemory(string key) => _watches.Change(RequireMemoryKey(key), isPrefix: false, watch: false);
-
-    public MemoryWatches UnwatchMemoryPrefix(string prefix) => _watches.Change(RequireMemoryKey(prefix, "prefix"), isPrefix: true, watch: false);
 
     private IMemoryGrain MemoryKey(string key) => _cluster.GetGrain<IMemoryGrain>(RequireMemoryKey(key));
 

@@ -11,12 +11,12 @@ using Orleans.AgentChannel.Client.Tasks;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Tls;
 using Orleans.Configuration;
-using Orleans.Streams;
 
 namespace Orleans.AgentChannel.Client;
 
@@ -47,14 +47,16 @@ public sealed partial class AgentClient : IAsyncDisposable
     private readonly EventDispatcher _dispatcher;
     private readonly MemoryWatchList _watches = new();
     private readonly HeldAssignments _assignments;
-    /// <summary>Held while subscriptions change (activity on first watch, both after a server restart, both at dispose).</summary>
-    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    /// <summary>
+    /// Held while the connection is renewed with the agent's grain or what it watches changes, so a renewal never
+    /// sends older watches after newer ones, and none runs once the client is closing.
+    /// </summary>
+    private readonly SemaphoreSlim _renewing = new(1, 1);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private InboxDelivery? _delivery;
     // Held here: the cluster keeps only a weak reference to an observer object.
     private InboxPush? _push;
     private IInboxObserver? _observer;
-    private StreamSubscriptionHandle<AgentEvent>? _activitySubscription;
     private Task _heartbeats = Task.CompletedTask;
     private Caller _caller;
     private AgentInfo? _agent;
@@ -180,18 +182,17 @@ public sealed partial class AgentClient : IAsyncDisposable
         }
         await _heartbeats;
         using var presented = Token.Length > 0 ? ClusterCredential.Present(Token) : default;
-        await _subscribing.WaitAsync();
+        await _renewing.WaitAsync();
         try
         {
             if (_observer is not null)
             {
                 _cluster.DeleteObjectReference<IInboxObserver>(_observer);
             }
-            await Unsubscribe(_activitySubscription);
         }
         finally
         {
-            _subscribing.Release();
+            _renewing.Release();
         }
         if (_connected)
         {
@@ -225,13 +226,8 @@ public sealed partial class AgentClient : IAsyncDisposable
 
         _push = new InboxPush(_delivery);
         _observer = _cluster.CreateObjectReference<IInboxObserver>(_push);
-        if (_options.ReceivePresenceEvents)
-        {
-            await SubscribeToActivity();
-        }
-        cancellationToken.ThrowIfCancellationRequested();
         // Registered before the inbox position is read: whatever is stored from here on also arrives live.
-        _agent = await _grain.Connected(ConnectionId, _observer);
+        _agent = (await Renew()).Agent;
         _connected = true;
         _delivery.ResumeAfter(await _grain.GetInboxPosition());
         // The heartbeats live as long as the client, not as long as the connect call.
@@ -302,8 +298,7 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     /// <summary>
     /// While the client runs the agent counts as connected (renewed like a WebSocket connection), its heartbeat
-    /// keeps the leases of the tasks it holds, its subscriptions are checked, and the inbox position catches any
-    /// stream event that never came.
+    /// keeps the leases of the tasks it holds, and the inbox position catches any push that never came.
     /// </summary>
     private async Task Heartbeats()
     {
@@ -337,46 +332,56 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     private async Task Beat()
     {
-        // Also registers the observer again with a grain that a restart or a failover re-activated.
-        await _grain.Connected(ConnectionId, _observer!);
+        // Also registers the observer and the watches again with a grain that a restart or a failover re-activated;
+        // live events sent meanwhile are lost, so what the watches cover comes as snapshots.
+        if (!(await Renew()).WasConnected)
+        {
+            await DeliverSnapshots(_watches.All);
+        }
         _agent = await _grain.Heartbeat(_caller, null);
-        await KeepSubscribed();
         Delivery.InboxReaches((await _grain.GetInboxPosition()).LastSeq);
     }
 
-    /// <summary>
-    /// Memory streams keep subscriptions in the silos' memory, so a restarted server has forgotten them and would
-    /// push nothing more on the activity stream (presence, memory updates). When it no longer lists this
-    /// client's subscription, subscribe again. (The inbox push needs no such check: every beat registers it.)
-    /// </summary>
-    private async Task KeepSubscribed()
+    /// <summary>Tells the agent's grain this client is connected, with what it wants besides its inbox.</summary>
+    private async Task<AgentConnected> Renew(Func<LiveInterest, LiveInterest>? change = null)
     {
-        var activityStream = Stream(AgentChannelStreams.Activity);
-        if (_activitySubscription is null || await IsListed(activityStream, _activitySubscription))
-        {
-            return;
-        }
-        await _subscribing.WaitAsync();
+        await _renewing.WaitAsync();
         try
         {
-            if (_closing.IsCancellationRequested || await IsListed(activityStream, _activitySubscription))
-            {
-                return;
-            }
-            LogResubscribing(Name);
-            _activitySubscription = await activityStream.SubscribeAsync(OnActivity, OnStreamError);
+            ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested && _disposed == 1, this);
+            var interest = _watches.Interest(_options.ReceivePresenceEvents);
+            var wanted = change?.Invoke(interest) ?? interest;
+            var connected = await _grain.Connected(ConnectionId, _observer!, wanted);
+            _watches.Set(wanted);
+            return connected;
         }
         finally
         {
-            _subscribing.Release();
+            _renewing.Release();
         }
     }
 
-    private static async Task<bool> IsListed(IAsyncStream<AgentEvent> stream, StreamSubscriptionHandle<AgentEvent>? subscription) =>
-        subscription is not null
-        && (await stream.GetAllSubscriptionHandles()).Any(handle => handle.HandleId == subscription.HandleId);
+    /// <summary>What the watches cover as it stands now, as memory:updated events marked snapshot.</summary>
+    private async Task DeliverSnapshots(IEnumerable<MemoryWatch> watches)
+    {
+        var directory = _cluster.GetGrain<IMemoryDirectoryGrain>(0);
+        foreach (var watch in watches)
+        {
+            string? cursor = null;
+            do
+            {
+                var page = await directory.Snapshot(_caller, watch, cursor);
+                foreach (var state in page.Items)
+                {
+                    Delivery.Receive(new AgentEvent(EventNames.MemoryUpdated, null, RawJson.Serialize(state, AgentChannelJson.Options)));
+                }
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+        }
+    }
 
-    /// <summary>The agent's grain pushing what it just stored in the inbox.</summary>
+    /// <summary>The agent's grain pushing what it stored in the inbox, and the live events this client asked for.</summary>
     private sealed class InboxPush(InboxDelivery delivery) : IInboxObserver
     {
         public Task Stored(AgentEvent item)
@@ -384,78 +389,15 @@ public sealed partial class AgentClient : IAsyncDisposable
             delivery.Receive(item);
             return Task.CompletedTask;
         }
-    }
 
-    /// <summary>The activity stream carries everyone's events: keep presence of others and memory this agent watches and may read.</summary>
-    private Task OnActivity(AgentEvent item, StreamSequenceToken? token)
-    {
-        if (item.Audience is not { } audience)
+        public Task Live(IReadOnlyList<AgentEvent> items)
         {
+            foreach (var item in items)
+            {
+                delivery.Receive(item);
+            }
             return Task.CompletedTask;
         }
-        var wanted = item.Event switch
-        {
-            EventNames.AgentJoined or EventNames.AgentLeft => _options.ReceivePresenceEvents && !AgentNames.Equal(audience.Subject, Name),
-            EventNames.MemoryUpdated => _watches.Covers(audience.Subject)
-                                        && (audience.Readers is null || audience.Readers.Any(reader => AgentNames.Equal(reader, Name))),
-            _ => false,
-        };
-        if (wanted)
-        {
-            Delivery.Receive(item with { Audience = null });
-        }
-        return Task.CompletedTask;
-    }
-
-    private Task OnStreamError(Exception exception)
-    {
-        LogStreamError(exception, Name);
-        return Task.CompletedTask;
-    }
-
-    private async Task SubscribeToActivity()
-    {
-        await _subscribing.WaitAsync();
-        try
-        {
-            ObjectDisposedException.ThrowIf(_closing.IsCancellationRequested, this);
-            _activitySubscription ??= await Stream(AgentChannelStreams.Activity).SubscribeAsync(OnActivity, OnStreamError);
-        }
-        finally
-        {
-            _subscribing.Release();
-        }
-    }
-
-    private async Task Unsubscribe(StreamSubscriptionHandle<AgentEvent>? subscription)
-    {
-        if (subscription is null)
-        {
-            return;
-        }
-        try
-        {
-            await subscription.UnsubscribeAsync();
-        }
-        catch (Exception exception)
-        {
-            LogUnsubscribeFailed(exception, Name);
-        }
-    }
-
-    private IAsyncStream<AgentEvent> Stream(StreamId id)
-    {
-        IStreamProvider provider;
-        try
-        {
-            provider = _cluster.GetStreamProvider(AgentChannelStreams.ProviderName);
-        }
-        catch (Exception exception) when (exception is KeyNotFoundException or InvalidOperationException)
-        {
-            throw new InvalidOperationException(
-                $"The Orleans client has no '{AgentChannelStreams.ProviderName}' stream provider: call AddAgentChannelStreams() on its client builder.", exception);
-        }
-        return provider.GetStream<AgentEvent>(id);
     }
 
     /// <summary>The cluster the token belongs to, for the default token file.</summary>
@@ -491,7 +433,6 @@ public sealed partial class AgentClient : IAsyncDisposable
             {
                 client.UseClusterTls(tls);
             }
-            client.AddAgentChannelStreams();
             client.Services.AddGrainInterfaceTypeCache();
         });
         var host = builder.Build();
@@ -529,15 +470,6 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     [LoggerMessage(LogLevel.Warning, "Heartbeat of {Agent} failed")]
     private partial void LogHeartbeatFailed(Exception exception, string agent);
-
-    [LoggerMessage(LogLevel.Warning, "The cluster no longer lists the activity stream subscription of {Agent} (a restarted server?); subscribing again")]
-    private partial void LogResubscribing(string agent);
-
-    [LoggerMessage(LogLevel.Warning, "Stream error for {Agent}")]
-    private partial void LogStreamError(Exception exception, string agent);
-
-    [LoggerMessage(LogLevel.Warning, "Unsubscribing {Agent} failed")]
-    private partial void LogUnsubscribeFailed(Exception exception, string agent);
 
     [LoggerMessage(LogLevel.Warning, "Marking the connection of {Agent} closed failed")]
     private partial void LogDisconnectFailed(Exception exception, string agent);

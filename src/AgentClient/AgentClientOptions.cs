@@ -46,7 +46,6 @@ public sealed class AgentClientOptions
     public string? TokenFile { get; set; }
 
     /// <summary>An Orleans client already connected to the cluster; the agent uses it and never stops it.</summary>
-    /// <remarks>It must have the AgentChannel stream provider: call <see cref="AgentClientBuilderExtensions.AddAgentChannelStreams"/> on its builder.</remarks>
     public IClusterClient? ClusterClient { get; set; }
 
     /// <summary>The silo gateways to connect to when the agent starts its own client (static clustering).</summary>
@@ -83,9 +82,8 @@ public sealed class AgentClientOptions
     public int ReplayPageSize { get; set; } = 500;
 
     /// <summary>
-    /// Whether to receive agent:joined and agent:left. They come from the cluster-wide activity stream, which
-    /// carries every event of every agent; an agent that needs neither presence nor memory events can turn this
-    /// off and the subscription then starts only with its first memory watch.
+    /// Whether to receive agent:joined and agent:left of other agents: batched by the cluster (one push per
+    /// interval, AgentChannel:Presence:BatchMilliseconds) and live only, never replayed.
     /// </summary>
     public bool ReceivePresenceEvents { get; set; } = true;
 

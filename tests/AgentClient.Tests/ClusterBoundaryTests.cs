@@ -10,6 +10,7 @@ using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.WebFrontend.Tests;
 using Orleans.Configuration;
+using Orleans.Streams;
 
 namespace Orleans.AgentChannel.Client.Tests;
 
@@ -125,6 +126,83 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
         var newcomer = TestServer.Unique("newcomer");
         var registered = await _raw.GetGrain<IAgentGrain>(AgentNames.Key(newcomer)).Register(new AgentRegistration(newcomer, "llm", [], null), presentedToken: null);
         registered.Token.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task An_agent_watching_a_prefix_is_never_sent_the_value_of_a_key_under_it_that_it_may_not_read()
+    {
+        var (victim, secretKey, victimToken) = await VictimWithPrivateKey();
+        var spyName = TestServer.Unique("spy");
+        var (spySocket, spyToken) = await Server.ConnectWebSocket(spyName);
+        await spySocket.DisposeAsync();
+        // The spy's own process, as close to the wire as it gets: an observer of its own, registered on its own
+        // grain with its own token, watching the whole prefix. Everything the cluster sends it lands here.
+        var received = new RecordingObserver();
+        var observer = _raw.CreateObjectReference<Events.IInboxObserver>(received);
+        using (ClusterCredential.Present(spyToken))
+        {
+            await _raw.GetGrain<IAgentGrain>(AgentNames.Key(spyName))
+                .Connected("spy-connection", observer, new Events.LiveInterest(Presence: false, [], ["boundary/"]));
+        }
+
+        using var victimHttp = Server.Host.Client(victimToken);
+        (await victimHttp.PutAsJsonAsync($"/api/memory/{secretKey}", new { value = new { launch = "code-43" } }, TestContext.Current.CancellationToken))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var openKey = $"boundary/{Guid.NewGuid():N}";
+        (await victimHttp.PostAsJsonAsync("/api/memory", new { key = openKey, value = new { launch = "public" } }, TestContext.Current.CancellationToken))
+            .StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        // Both keys' owners announce in the order of the writes; the open key's update comes once the secret's was decided.
+        await Poll.Until(() => Task.FromResult(received.Items.Any(item => item.Data.Text.Contains(openKey, StringComparison.Ordinal))), "the open key's update");
+        received.Items.ShouldNotContain(item => item.Data.Text.Contains("code-4", StringComparison.Ordinal));
+        received.Items.ShouldNotContain(item => item.Data.Text.Contains(secretKey, StringComparison.Ordinal));
+        _raw.DeleteObjectReference<Events.IInboxObserver>(observer);
+    }
+
+    [Fact]
+    public async Task An_agent_token_cannot_subscribe_to_the_activity_streams()
+    {
+        var (_, _, victimToken) = await VictimWithPrivateKey();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, Server.GatewayPort))
+            .Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = Server.ClusterId;
+                options.ServiceId = AgentClientOptions.DefaultClusterId;
+            })
+            .AddMemoryStreams(Events.AgentChannelStreams.ProviderName));
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        var stream = host.Services.GetRequiredService<IClusterClient>().GetStreamProvider(Events.AgentChannelStreams.ProviderName)
+            .GetStream<Events.AgentEvent>(Events.AgentChannelStreams.Activity[0]);
+        using (ClusterCredential.Present(victimToken))
+        {
+            await Refused(ErrorKind.Forbidden, () => stream.SubscribeAsync((Events.AgentEvent _, Orleans.Streams.StreamSequenceToken? _) => Task.CompletedTask));
+        }
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    private sealed class RecordingObserver : Events.IInboxObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Events.AgentEvent> _items = new();
+
+        public IReadOnlyCollection<Events.AgentEvent> Items => _items;
+
+        public Task Stored(Events.AgentEvent item)
+        {
+            _items.Enqueue(item);
+            return Task.CompletedTask;
+        }
+
+        public Task Live(IReadOnlyList<Events.AgentEvent> items)
+        {
+            foreach (var item in items)
+            {
+                _items.Enqueue(item);
+            }
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>An agent holding a memory key only it may read or write, with <c>{"launch":"code-42"}</c> in it.</summary>

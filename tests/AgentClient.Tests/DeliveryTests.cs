@@ -115,25 +115,22 @@ public sealed class DeliveryTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Disposing_unsubscribes_the_activity_stream_and_leaves_a_given_cluster_client_running()
+    public async Task An_agent_on_a_given_cluster_client_reads_no_stream_and_disposing_leaves_the_client_running()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // No stream provider: an agent gets everything from its own grain.
         builder.UseOrleansClient(client => client
             .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, Server.GatewayPort))
             .Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = Server.ClusterId;
                 options.ServiceId = AgentClientOptions.DefaultClusterId;
-            })
-            .AddAgentChannelStreams());
+            }));
         using var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
         var clusterClient = host.Services.GetRequiredService<IClusterClient>();
-        // The test's own look at the subscriptions goes through the silo's boundary as the operator.
-        using var asOperator = ClusterCredential.Present(AgentChannelServer.OperatorToken);
         var csName = TestServer.Unique("cs");
-        var streams = clusterClient.GetStreamProvider(AgentChannelStreams.ProviderName);
-        var activityStream = streams.GetStream<AgentEvent>(AgentChannelStreams.Activity);
+        var activitySubscribers = await Server.Host.ActivitySubscriptions();
 
         for (var run = 0; run < 2; run++)
         {
@@ -142,9 +139,12 @@ public sealed class DeliveryTests(ClusterFixture cluster)
             await using (var agent = await AgentClient.ConnectAsync(options, TestContext.Current.CancellationToken))
             {
                 agent.ClusterClient.ShouldBeSameAs(clusterClient);
-                (await activityStream.GetAllSubscriptionHandles()).Count.ShouldBe(1);
+                await agent.WatchMemoryPrefixAsync($"{csName}/", cancellationToken: TestContext.Current.CancellationToken);
+                var update = agent.ReadMemoryUpdatesAsync(TestContext.Current.CancellationToken).Take(1);
+                await agent.SetMemoryAsync($"{csName}/run", run, cancellationToken: TestContext.Current.CancellationToken);
+                (await update).ShouldHaveSingleItem().Value!.Value.Text.ShouldBe(run.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                (await Server.Host.ActivitySubscriptions()).ShouldBe(activitySubscribers);
             }
-            (await activityStream.GetAllSubscriptionHandles()).ShouldBeEmpty();
         }
         await host.StopAsync(TestContext.Current.CancellationToken);
     }

@@ -61,7 +61,9 @@ public sealed class PresenceTests
             other.Abort();
             await other.DisposeAsync();
             (await received.Next<AgentLeftEvent>()).Agent.Name.ShouldBe("other");
-            presence.ToArray().ShouldBe(["joined other", "left other"]);
+            presence.ShouldNotContain(change => change.EndsWith(" csharp", StringComparison.Ordinal));
+            // (A change within the batch interval before it connected, such as the observer's join, may come too.)
+            presence.Where(change => change.EndsWith(" other", StringComparison.Ordinal)).ShouldBe(["joined other", "left other"]);
         }
         finally
         {

@@ -36,8 +36,11 @@ public sealed class AgentChannelServer : IAsyncDisposable
 
     public Realtime.RealtimeGateway Gateway => _app.Services.GetRequiredService<Realtime.RealtimeGateway>();
 
-    /// <summary>Subscriptions Orleans holds on the activity stream for this host (the console's and the gateway's).</summary>
-    public Task<int> ActivitySubscriptions() => StreamSubscriptions(Events.AgentChannelStreams.Activity);
+    /// <summary>
+    /// Subscriptions Orleans holds on the first activity stream shard for this host (the console's: each of its
+    /// subscribers takes every shard, and the gateway reads none).
+    /// </summary>
+    public Task<int> ActivitySubscriptions() => StreamSubscriptions(Events.AgentChannelStreams.Activity[0]);
 
     private async Task<int> StreamSubscriptions(Orleans.Runtime.StreamId streamId)
     {

@@ -116,8 +116,38 @@ public sealed class MemorySyncTests(ServerFixture fixture)
         await watcher.Ack("memory:watch", new { key = sentinel });
         await writer.Ack("memory:set", new { key, value = "unseen" });
         await writer.Ack("memory:set", new { key = sentinel, value = "seen" });
-        // Events travel in publish order: once the later sentinel arrives, an update for the unwatched key would have too.
+        // Once memory:unwatch is acked the watch is out of the index the key's grain asks, so it sends nothing for
+        // the key; the sentinel shows the watcher is still being served.
         var next = await watcher.NextPush(p => p["event"]!.GetValue<string>() == "memory:updated");
         next["data"]!["key"]!.GetValue<string>().ShouldBe(sentinel);
+    }
+
+    [Fact]
+    public async Task A_watch_with_a_snapshot_starts_with_the_readable_keys_as_they_stand_then_goes_live()
+    {
+        await using var writer = await WsClient.Connect(fixture.Server);
+        await using var watcher = await WsClient.Connect(fixture.Server);
+        var writerName = $"ms-{Guid.NewGuid():N}"[..12];
+        await writer.Register(new { name = writerName, type = "llm" });
+        await watcher.Register(new { name = $"msw-{Guid.NewGuid():N}"[..13], type = "llm" });
+        var prefix = UniqueKey("snap") + "/";
+        await writer.Ack("memory:set", new { key = prefix + "a", value = 1 });
+        await writer.Ack("memory:set", new { key = prefix + "a", value = 2 });
+        await writer.Ack("memory:set", new { key = prefix + "b", value = "two" });
+        await writer.Ack("memory:set", new { key = prefix + "secret", value = "hidden", access_control = new { read = new[] { writerName } } });
+
+        await watcher.Ack("memory:watch", new { prefix, snapshot = true });
+        var snapshot = await watcher.Collect("memory:updated", 2);
+        snapshot.Select(update => (update["data"]!["key"]!.GetValue<string>(), update["data"]!["version"]!.GetValue<long>(), update["data"]!["value"]!.ToJsonString()))
+            .OrderBy(update => update.Item1, StringComparer.Ordinal)
+            .ShouldBe([(prefix + "a", 2L, "2"), (prefix + "b", 1L, "\"two\"")]);
+        snapshot.ShouldAllBe(update => update["data"]!["snapshot"]!.GetValue<bool>());
+        snapshot.ShouldAllBe(update => update["seq"] == null);
+
+        await writer.Ack("memory:set", new { key = prefix + "a", value = 3 });
+        var live = await watcher.NextPush(p => p["event"]!.GetValue<string>() == "memory:updated");
+        (live["data"]!["key"]!.GetValue<string>(), live["data"]!["version"]!.GetValue<long>()).ShouldBe((prefix + "a", 3L));
+        (live["data"]!["snapshot"]?.GetValue<bool>() ?? false).ShouldBeFalse();
+        watcher.Drain().ShouldNotContain(p => p.ToJsonString().Contains("hidden"));
     }
 }

@@ -42,6 +42,46 @@ public sealed class RealtimeLifecycleTests
     }
 
     [Fact]
+    public async Task A_burst_of_joins_reaches_listeners_batched_and_an_agent_that_asked_for_no_presence_gets_none()
+    {
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path);
+        await using var listener = await WsClient.Connect(server);
+        await listener.Register(new { name = "listener", type = "llm" });
+        await using var deaf = await WsClient.Connect(server);
+        await deaf.Register(new { name = "deaf", type = "llm", presence = false });
+        (await listener.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("deaf");
+        var before = server.Gateway.EventsReceived;
+
+        var joining = new List<WsClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var client = await WsClient.Connect(server);
+                joining.Add(client);
+                await client.Register(new { name = $"burst-{i}", type = "llm", presence = false });
+            }
+            var joined = await listener.Collect("agent:joined", 20);
+            joined.Select(p => p["data"]!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal)
+                .ShouldBe(Enumerable.Range(0, 20).Select(i => $"burst-{i}").Order(StringComparer.Ordinal));
+            // Twenty joins, twenty listener frames, and nothing to the twenty-one connections that asked for none.
+            (server.Gateway.EventsReceived - before).ShouldBe(20);
+
+            // The batches went out before the listener had them; a message sent now comes after anything sent to "deaf" then.
+            await listener.Ack("message:send", new { content = "barrier", recipients = new[] { "deaf" } });
+            (await deaf.NextPush())["event"]!.GetValue<string>().ShouldBe("message:received");
+        }
+        finally
+        {
+            foreach (var client in joining)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Heartbeats_keep_a_rest_agent_online_and_their_absence_takes_it_offline()
     {
         using var database = new TempDatabase();

@@ -415,9 +415,9 @@ class Session:
                 raise
             if not initial:
                 for key in sorted(self.watched_keys):
-                    await conn.request("memory:watch", {"key": key}, config.request_timeout)
+                    await conn.request("memory:watch", {"key": key, "snapshot": True}, config.request_timeout)
                 for prefix in sorted(self.watched_prefixes):
-                    await conn.request("memory:watch", {"prefix": prefix}, config.request_timeout)
+                    await conn.request("memory:watch", {"prefix": prefix, "snapshot": True}, config.request_timeout)
         except Exception:
             await conn.close()
             raise

@@ -366,7 +366,10 @@ class MemoryKey:
 
 @dataclass
 class MemoryUpdate:
-    """The payload of ``memory:updated``: a watched key was written (``value``) or ``deleted``."""
+    """The payload of ``memory:updated``: a watched key was written (``value``) or ``deleted``.
+
+    ``snapshot``: the key as it stands, not one change; sent after a reconnection (versions in between skipped).
+    """
 
     key: str
     version: int
@@ -374,6 +377,7 @@ class MemoryUpdate:
     updated_at: Optional[datetime] = None
     value: Any = None
     deleted: bool = False
+    snapshot: bool = False
     raw: Dict[str, Any] = _raw()
 
     @classmethod
@@ -385,6 +389,7 @@ class MemoryUpdate:
             updated_at=parse_datetime(data.get("updated_at")),
             value=data.get("value"),
             deleted=bool(data.get("deleted", False)),
+            snapshot=bool(data.get("snapshot", False)),
             raw=dict(data),
         )
 

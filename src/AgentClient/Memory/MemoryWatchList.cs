@@ -1,47 +1,44 @@
+using Orleans.AgentChannel.Events;
+
 namespace Orleans.AgentChannel.Client.Memory;
 
-/// <summary>The keys and key prefixes an agent watches; memory:updated for anything else is not delivered.</summary>
+/// <summary>
+/// The keys and key prefixes an agent watches, as its grain last accepted them; the grain sends memory:updated
+/// only for these.
+/// </summary>
 internal sealed class MemoryWatchList
 {
-    private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _prefixes = new(StringComparer.Ordinal);
-
-    public MemoryWatches Change(string value, bool isPrefix, bool watch)
-    {
-        lock (_keys)
-        {
-            var set = isPrefix ? _prefixes : _keys;
-            if (watch)
-            {
-                set.Add(value);
-            }
-            else
-            {
-                set.Remove(value);
-            }
-            return Snapshot();
-        }
-    }
+    private LiveInterest _accepted = LiveInterest.InboxOnly;
 
     public MemoryWatches Current
     {
         get
         {
-            lock (_keys)
-            {
-                return Snapshot();
-            }
+            var accepted = Volatile.Read(ref _accepted);
+            return new MemoryWatches(accepted.MemoryKeys, accepted.MemoryPrefixes);
         }
     }
 
-    public bool Covers(string key)
+    public IEnumerable<MemoryWatch> All
     {
-        lock (_keys)
+        get
         {
-            return _keys.Contains(key) || _prefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
+            var accepted = Volatile.Read(ref _accepted);
+            return accepted.MemoryKeys.Select(key => new MemoryWatch(key, IsPrefix: false))
+                .Concat(accepted.MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, IsPrefix: true)));
         }
     }
 
-    private MemoryWatches Snapshot() =>
-        new([.. _keys.Order(StringComparer.Ordinal)], [.. _prefixes.Order(StringComparer.Ordinal)]);
+    public LiveInterest Interest(bool presence) => Volatile.Read(ref _accepted) with { Presence = presence };
+
+    public void Set(LiveInterest accepted) => Volatile.Write(ref _accepted, accepted);
+
+    /// <summary>The interest with <paramref name="watch"/> added or removed, the lists in ordinal order.</summary>
+    public static LiveInterest Change(LiveInterest interest, MemoryWatch watch, bool add)
+    {
+        var list = watch.IsPrefix ? interest.MemoryPrefixes : interest.MemoryKeys;
+        var changed = (add ? list.Append(watch.Pattern) : list.Where(pattern => pattern != watch.Pattern))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return watch.IsPrefix ? interest with { MemoryPrefixes = changed } : interest with { MemoryKeys = changed };
+    }
 }

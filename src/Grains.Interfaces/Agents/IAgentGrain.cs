@@ -37,6 +37,13 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("deliver")]
     Task Deliver(IReadOnlyList<InboxItem> items);
 
+    /// <summary>
+    /// Live-only events for this agent (presence changes, memory:updated of a key it may read), from the grain
+    /// that owns the change: passed on to the live connections that asked for them, nothing stored.
+    /// </summary>
+    [OneWay, Alias("notify")]
+    Task Notify(IReadOnlyList<AgentEvent> items);
+
     /// <summary>Inbox events after <paramref name="afterSeq"/>, oldest first.</summary>
     [AgentAccess(AgentAccess.OwnGrain)]
     [AlwaysInterleave, Alias("read-inbox")]
@@ -51,12 +58,14 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<InboxPosition> GetInboxPosition();
 
     /// <summary>
-    /// A live connection opened (or is still open: gateways renew it). Brings the agent online; from now on
-    /// what the inbox stores is pushed to <paramref name="observer"/> too, until the connection is gone.
+    /// A live connection opened (or is still open: gateways renew it, and call again when what it watches
+    /// changes). Brings the agent online; from now on what the inbox stores is pushed to
+    /// <paramref name="observer"/> too, and the live events <paramref name="interest"/> asks for, until the
+    /// connection is gone. Returns once memory watches are in force.
     /// </summary>
     [AgentAccess(AgentAccess.OwnGrain)]
     [Alias("connected")]
-    Task<AgentInfo> Connected(string connectionId, IInboxObserver observer);
+    Task<AgentConnected> Connected(string connectionId, IInboxObserver observer, LiveInterest interest);
 
     [AgentAccess(AgentAccess.OwnGrain)]
     [Alias("disconnected")]

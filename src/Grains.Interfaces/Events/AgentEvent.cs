@@ -15,13 +15,12 @@ public sealed record AgentEvent(
     [property: Id(3)] EventAudience? Audience = null);
 
 /// <summary>
-/// Who may see an activity event that is not addressed to one agent: the subject (the agent who joined or
-/// left, or the memory key) and, for memory, who may read it (null: everyone).
+/// What a live event is about: the agent who joined or left, or the memory key. The agent's grain routes live
+/// events to its connections by it; it is taken off before an event leaves the cluster.
 /// </summary>
 [GenerateSerializer, Alias("event-audience")]
 public sealed record EventAudience(
-    [property: Id(0)] string Subject,
-    [property: Id(1)] IReadOnlyList<string>? Readers = null);
+    [property: Id(0)] string Subject);
 
 /// <summary>The seed's event names.</summary>
 public static class EventNames
@@ -54,14 +53,39 @@ public static class AgentChannelStreams
     /// <summary>Everything posted in one channel.</summary>
     public static StreamId ForChannel(string channelKey) => StreamId.Create("channel", channelKey);
 
-    /// <summary>Everything that happens, for the console and the gateways' presence and memory fan-out.</summary>
-    public static StreamId Activity { get; } = StreamId.Create("activity", "all");
+    /// <summary>
+    /// How many streams carry the activity: each entity's events go on one of them (so they stay in order), and
+    /// no single stream queue carries the whole cluster.
+    /// </summary>
+    public const int ActivityShards = 8;
+
+    /// <summary>
+    /// Everything that happens, for the operator's side only (console, metrics, event sinks and webhooks):
+    /// agents get their events from the owning grain, never from these streams.
+    /// </summary>
+    public static IReadOnlyList<StreamId> Activity { get; } =
+        [.. Enumerable.Range(0, ActivityShards).Select(shard => StreamId.Create("activity", shard.ToString(System.Globalization.CultureInfo.InvariantCulture)))];
+
+    /// <summary>The activity stream of one entity (agent, task, channel, memory key, message sender).</summary>
+    public static StreamId ActivityOf(string entityKey) => Activity[(int)(StableHash(entityKey) % ActivityShards)];
+
+    /// <summary>FNV-1a over the UTF-16 code units: the same in every process (string.GetHashCode is not).</summary>
+    private static uint StableHash(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var unit in text)
+        {
+            hash = (hash ^ unit) * 16777619u;
+        }
+        return hash;
+    }
 }
 
 /// <summary>
 /// The payload of <c>memory:updated</c>: the new version and who wrote it, with the value unless the key
 /// was deleted (or expired) or the value is larger than the event limit (then <see cref="ValueOmitted"/>:
-/// fetch it with memory:get).
+/// fetch it with memory:get). <see cref="Snapshot"/>: not a change as it happened but the key as it stands,
+/// sent when a watch starts with a snapshot or live events may have been missed (versions in between are skipped).
 /// </summary>
 [GenerateSerializer, Alias("memory-updated")]
 public sealed record MemoryUpdated(
@@ -72,4 +96,5 @@ public sealed record MemoryUpdated(
     [property: Id(4)] Json.RawJson? Value,
     [property: Id(5)] bool Deleted,
     [property: Id(6)] bool ValueOmitted = false,
-    [property: Id(7)] bool Expired = false);
+    [property: Id(7)] bool Expired = false,
+    [property: Id(8)] bool Snapshot = false);

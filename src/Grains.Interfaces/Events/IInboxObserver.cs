@@ -3,14 +3,25 @@ using Orleans.Concurrency;
 namespace Orleans.AgentChannel.Events;
 
 /// <summary>
-/// The live end of an agent's inbox: the gateway connection or C# client holding the agent, registered with
-/// the agent's grain on connect and again on every renewal (so a restarted or moved grain learns it anew). The
-/// grain pushes each event right after storing it. One-way and unacknowledged: the inbox stays the guarantee,
-/// and the receiver fills any gap in the sequence from it.
+/// The live end of an agent: the gateway connection, SSE stream or C# client holding the agent, registered with
+/// the agent's grain on connect and again on every renewal (so a restarted or moved grain learns it anew). Only
+/// the agent's own grain calls it, with events meant for this agent alone. One-way and unacknowledged.
 /// </summary>
 [Alias("agentchannel.inbox-observer")]
 public interface IInboxObserver : IGrainObserver
 {
+    /// <summary>
+    /// An event the grain just stored in the inbox (it has a seq). The inbox stays the guarantee: the receiver
+    /// fills any gap in the sequence from it.
+    /// </summary>
     [OneWay, Alias("stored")]
     Task Stored(AgentEvent item);
+
+    /// <summary>
+    /// Live-only events the connection asked for in its <see cref="LiveInterest"/> (presence, memory:updated of
+    /// keys it watches and may read), without a seq. Missed ones are not replayed; a connection that the grain
+    /// had lost gets snapshots instead (<see cref="AgentConnected.WasConnected"/>).
+    /// </summary>
+    [OneWay, Alias("live")]
+    Task Live(IReadOnlyList<AgentEvent> items);
 }

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
 
@@ -16,6 +17,14 @@ public interface IMemoryGrain : IGrainWithStringKey
     Task<MemoryEntry> Get(Caller caller);
 
     /// <summary>Deletes the key and its history; needs write access. A set expectedVersion makes it conditional.</summary>
+    /// <summary>
+    /// The key as it stands, as memory:updated shows it with <c>snapshot</c> set (a deleted key: its tombstone);
+    /// null when the key never existed or <paramref name="caller"/> may not read it. For a watch that starts or
+    /// resumes: whatever changed meanwhile shows here.
+    /// </summary>
+    [AlwaysInterleave, Alias("snapshot")]
+    Task<MemoryUpdated?> Snapshot(Caller caller);
+
     [Alias("delete")]
     Task Delete(Caller caller, long? expectedVersion);
 
@@ -38,4 +47,11 @@ public interface IMemoryDirectoryGrain : IGrainWithIntegerKey
     /// <summary>Keys under <paramref name="prefix"/> that the caller may read, in key order.</summary>
     [Alias("list")]
     Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor);
+
+    /// <summary>
+    /// What a watch covers as it stands now, as memory:updated with <c>snapshot</c> set: for a key its state (a
+    /// tombstone if deleted), for a prefix every key under it that <paramref name="caller"/> may read, a page at a time.
+    /// </summary>
+    [Alias("snapshot")]
+    Task<MemorySnapshotPage> Snapshot(Caller caller, MemoryWatch watch, string? cursor);
 }

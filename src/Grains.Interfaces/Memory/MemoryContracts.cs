@@ -73,6 +73,11 @@ public sealed record MemoryKeyPage(
     [property: Id(0)] IReadOnlyList<MemoryKeySummary> Items,
     [property: Id(1)] string? NextCursor);
 
+[GenerateSerializer, Alias("memory-snapshot-page")]
+public sealed record MemorySnapshotPage(
+    [property: Id(0)] IReadOnlyList<Events.MemoryUpdated> Items,
+    [property: Id(1)] string? NextCursor);
+
 public static class MemoryKeys
 {
     public const int MaxLength = 256;

@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Tasks;
 using Orleans.Runtime;
 
@@ -25,6 +26,7 @@ public sealed class AgentGrain(
     private const int MaxTypeChars = 64;
     private const int MaxCapabilityChars = 64;
     private const int MaxInboxPage = 1000;
+    private const int MaxWatchesPerConnection = 1000;
 
     /// <summary>Live connections (by gateway connection id): where to push, and when their gateway last renewed them.</summary>
     private readonly Dictionary<string, LiveConnection> _connections = new(StringComparer.Ordinal);
@@ -35,12 +37,18 @@ public sealed class AgentGrain(
     private IGrainTimer? _presenceTimer;
     private DateTimeOffset _lastSeenStored;
 
+    /// <summary>The memory watches this grain has put in the watch index: the union of its connections' watches.</summary>
+    private readonly HashSet<MemoryWatch> _indexedWatches = [];
+    private bool _listeningToPresence;
+    private DateTimeOffset _activatedAt;
+
     private AgentState Agent => state.State;
 
     private string Key => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _activatedAt = clock.GetUtcNow();
         if (Agent.IsRegistered)
         {
             _inboxSeq = await inbox.LastSequence(Key);
@@ -149,6 +157,49 @@ public sealed class AgentGrain(
         }
     }
 
+    public Task Notify(IReadOnlyList<AgentEvent> items)
+    {
+        foreach (var (connectionId, connection) in _connections)
+        {
+            var wanted = items.Where(item => Wants(connection.Interest, item)).Select(item => item with { Audience = null }).ToList();
+            if (wanted.Count > 0)
+            {
+                _ = connection.Observer.Live(wanted);
+            }
+        }
+        ForgetUnwatchedMemory(items);
+        return Task.CompletedTask;
+    }
+
+    private bool Wants(LiveInterest interest, AgentEvent item) => item.Event switch
+    {
+        EventNames.AgentJoined or EventNames.AgentLeft =>
+            interest.Presence && item.Audience is { } about && !AgentNames.Equal(about.Subject, Agent.Name),
+        EventNames.MemoryUpdated => item.Audience is { } key && interest.WatchesMemory(key.Subject),
+        _ => false,
+    };
+
+    /// <summary>
+    /// A memory change no connection watches comes from a watch left in the index by connections that are gone
+    /// with their gateway or grain: it is dropped, once the connections still open have had a renewal to say
+    /// what they watch.
+    /// </summary>
+    private void ForgetUnwatchedMemory(IReadOnlyList<AgentEvent> items)
+    {
+        if (clock.GetUtcNow() - _activatedAt < presence.Value.OfflineAfter)
+        {
+            return;
+        }
+        foreach (var item in items)
+        {
+            if (item.Event == EventNames.MemoryUpdated && item.Audience is { Subject: var key }
+                && !_connections.Values.Any(connection => connection.Interest.WatchesMemory(key)))
+            {
+                _ = GrainFactory.GetGrain<IMemoryWatchIndexGrain>(MemoryWatchShards.Of(key)).Forget(Key, key);
+            }
+        }
+    }
+
     public Task<bool> ReserveSlot(Guid taskId, bool force)
     {
         RequireRegistered();
@@ -197,25 +248,59 @@ public sealed class AgentGrain(
         return Task.FromResult(Position());
     }
 
-    public async Task<AgentInfo> Connected(string connectionId, IInboxObserver observer)
+    public async Task<AgentConnected> Connected(string connectionId, IInboxObserver observer, LiveInterest interest)
     {
         RequireRegistered();
+        RequireValidInterest(interest);
         var now = clock.GetUtcNow();
-        _connections[connectionId] = new LiveConnection(observer, now);
+        var wasConnected = _connections.ContainsKey(connectionId);
+        _connections[connectionId] = new LiveConnection(observer, now, interest);
+        await IndexInterest();
         Agent.LastSeen = now;
         await ChangeStatus(Agent.Status == AgentStatus.Offline ? AgentStatus.Online : Agent.Status);
         await KeepTasks();
-        return Agent.ToInfo();
+        return new AgentConnected(Agent.ToInfo(), wasConnected);
     }
 
-    public Task Disconnected(string connectionId)
+    public async Task Disconnected(string connectionId)
     {
         if (_connections.Remove(connectionId))
         {
             // The offline timeout counts from the moment the last connection went away.
             Agent.LastSeen = clock.GetUtcNow();
+            await IndexInterest();
         }
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Puts what the live connections want where the owners of the changes look: memory watches in the watch
+    /// index (stored, awaited, so a watch is in force once <see cref="Connected"/> returns), presence with the
+    /// presence grain (said again at every renewal, since that grain keeps its listeners in memory only).
+    /// </summary>
+    private async Task IndexInterest()
+    {
+        var watches = _connections.Values
+            .SelectMany(connection => connection.Interest.MemoryKeys.Select(key => new MemoryWatch(key, IsPrefix: false))
+                .Concat(connection.Interest.MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, IsPrefix: true))))
+            .ToHashSet();
+        var added = watches.Except(_indexedWatches).ToList();
+        var removed = _indexedWatches.Except(watches).ToList();
+        if (added.Count > 0 || removed.Count > 0)
+        {
+            await Task.WhenAll(added.Select(watch => (watch, added: true)).Concat(removed.Select(watch => (watch, added: false)))
+                .GroupBy(change => MemoryWatchShards.Of(change.watch.Pattern))
+                .Select(shard => GrainFactory.GetGrain<IMemoryWatchIndexGrain>(shard.Key).Change(Key,
+                    [.. shard.Where(change => change.added).Select(change => change.watch)],
+                    [.. shard.Where(change => !change.added).Select(change => change.watch)])));
+            _indexedWatches.Clear();
+            _indexedWatches.UnionWith(watches);
+        }
+        var listening = _connections.Values.Any(connection => connection.Interest.Presence);
+        if (listening || _listeningToPresence)
+        {
+            _ = GrainFactory.GetGrain<IPresenceGrain>(0).Listen(Key, listening);
+            _listeningToPresence = listening;
+        }
     }
 
     public async Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status)
@@ -271,11 +356,11 @@ public sealed class AgentGrain(
         }
         if (previous == AgentStatus.Offline && status != AgentStatus.Offline)
         {
-            await this.PublishActivity(EventNames.AgentJoined, Agent.ToInfo(), new EventAudience(Agent.Name));
+            await AnnouncePresence(EventNames.AgentJoined);
         }
         else if (previous != AgentStatus.Offline && status == AgentStatus.Offline)
         {
-            await this.PublishActivity(EventNames.AgentLeft, Agent.ToInfo(), new EventAudience(Agent.Name));
+            await AnnouncePresence(EventNames.AgentLeft);
             // Work held by an agent that is gone goes back to the queue.
             foreach (var taskId in _heldTasks)
             {
@@ -284,8 +369,17 @@ public sealed class AgentGrain(
         }
         else if (stored)
         {
-            await this.PublishActivity(EventNames.AgentUpdated, Agent.ToInfo(), new EventAudience(Agent.Name));
+            await this.PublishActivity(Key, EventNames.AgentUpdated, Agent.ToInfo());
         }
+    }
+
+    /// <summary>A crossing of the offline boundary: to the agents listening for presence, and to the operator's side.</summary>
+    private async Task AnnouncePresence(string eventName)
+    {
+        var info = Agent.ToInfo();
+        _ = GrainFactory.GetGrain<IPresenceGrain>(0).Changed(
+            new AgentEvent(eventName, null, Json.RawJson.Serialize(info, Json.AgentChannelJson.Options), new EventAudience(Agent.Name)));
+        await this.PublishActivity(Key, eventName, info);
     }
 
     private void WatchPresence()
@@ -309,10 +403,15 @@ public sealed class AgentGrain(
     {
         var now = clock.GetUtcNow();
         var timeout = presence.Value.OfflineAfter;
-        foreach (var stale in _connections.Where(connection => now - connection.Value.Renewed > timeout).Select(c => c.Key).ToList())
+        var stale = _connections.Where(connection => now - connection.Value.Renewed > timeout).Select(c => c.Key).ToList();
+        foreach (var connectionId in stale)
         {
             // A gateway that stopped renewing its connection (it crashed) no longer keeps the agent present.
-            _connections.Remove(stale);
+            _connections.Remove(connectionId);
+        }
+        if (stale.Count > 0)
+        {
+            await IndexInterest();
         }
         if (_connections.Count == 0 && now - Agent.LastSeen > timeout && Agent.Status != AgentStatus.Offline)
         {
@@ -321,6 +420,21 @@ public sealed class AgentGrain(
     }
 
     private InboxPosition Position() => new(_inboxSeq, Agent.AckedSeq);
+
+    private static void RequireValidInterest(LiveInterest interest)
+    {
+        if (interest.MemoryKeys.Count + interest.MemoryPrefixes.Count > MaxWatchesPerConnection)
+        {
+            throw AgentChannelException.TooLarge("key", $"A connection watches at most {MaxWatchesPerConnection} memory keys and prefixes.");
+        }
+        foreach (var pattern in interest.MemoryKeys.Concat(interest.MemoryPrefixes))
+        {
+            if (pattern.Length is 0 or > MemoryKeys.MaxLength || pattern.Any(char.IsControl))
+            {
+                throw AgentChannelException.Invalid("key", $"A watched key or prefix has 1-{MemoryKeys.MaxLength} characters and no control characters.");
+            }
+        }
+    }
 
     private void RequireRegistered()
     {
@@ -349,4 +463,4 @@ public sealed class AgentGrain(
     }
 }
 
-internal readonly record struct LiveConnection(IInboxObserver Observer, DateTimeOffset Renewed);
+internal readonly record struct LiveConnection(IInboxObserver Observer, DateTimeOffset Renewed, LiveInterest Interest);

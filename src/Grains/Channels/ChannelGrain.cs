@@ -74,7 +74,7 @@ public sealed class ChannelGrain(
         await GrainFactory.DeliverMessage(stored, state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name)));
         var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
         await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
-        await this.Stream(AgentChannelStreams.Activity).OnNextAsync(published);
+        await this.Stream(AgentChannelStreams.ActivityOf(this.GetPrimaryKeyString())).OnNextAsync(published);
         return stored;
     }
 

@@ -134,6 +134,15 @@ public sealed class PresenceOptions
     public double OfflineAfterSeconds { get; set; } = 30;
 
     public TimeSpan OfflineAfter => TimeSpan.FromSeconds(OfflineAfterSeconds);
+
+    /// <summary>
+    /// Presence changes within this interval reach each listening agent as one batch (its latest change per agent),
+    /// so a burst of joins costs a push per listener per interval, not one per join.
+    /// </summary>
+    [Range(10, 10_000)]
+    public int BatchMilliseconds { get; set; } = 200;
+
+    public TimeSpan BatchInterval => TimeSpan.FromMilliseconds(BatchMilliseconds);
 }
 
 /// <summary>The event streams (<c>AgentChannel:Streaming</c>).</summary>

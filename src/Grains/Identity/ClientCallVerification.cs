@@ -67,8 +67,9 @@ internal sealed class ClientCallVerification(IGrainFactory grains, OperatorToken
     {
         if (method.DeclaringType?.Assembly != Contracts)
         {
-            // Orleans' own grains (stream pub-sub) serve any client holding a valid token.
-            return new MethodAccess(AccessKind.AnyAgent, []);
+            // Orleans' own grains (stream pub-sub): the activity streams are the operator's side of the cluster;
+            // agents get their events from their own grain and never subscribe.
+            return new MethodAccess(AccessKind.OperatorOnly, []);
         }
         if (method.GetCustomAttribute<AgentAccessAttribute>() is { } declared)
         {

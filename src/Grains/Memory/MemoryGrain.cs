@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Agents;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -71,7 +72,7 @@ public sealed class MemoryGrain(
         await state.WriteStateAsync();
         var entry = Current.ToEntry(Key);
         await index.Upsert(entry, limits.Value.MemoryHistoryVersions);
-        await PublishUpdate(deleted: false, Readers());
+        await Announce(Update(), CanRead);
         return new MemoryWritten(entry, created);
     }
 
@@ -80,6 +81,9 @@ public sealed class MemoryGrain(
         RequireReadable(caller);
         return Task.FromResult(Current.ToEntry(Key));
     }
+
+    public Task<MemoryUpdated?> Snapshot(Caller caller) => Task.FromResult(
+        Current.Version == 0 || (Current.Exists && !IsExpired && !CanRead(caller)) ? null : Update(snapshot: true));
 
     public async Task Delete(Caller caller, long? expectedVersion)
     {
@@ -120,7 +124,8 @@ public sealed class MemoryGrain(
     /// <summary>Deletion keeps a tombstone (the version) and drops the value, the listing row and the history.</summary>
     private async Task Remove(string by, bool expired)
     {
-        var readers = Readers();
+        // Whoever could read the key until now hears that it is gone.
+        var (creator, access) = (Current.CreatedBy, Current.AccessControl);
         Current.Exists = false;
         Current.Value = RawJson.Null;
         Current.Version++;
@@ -130,21 +135,34 @@ public sealed class MemoryGrain(
         Current.ExpiresAt = null;
         await state.WriteStateAsync();
         await index.Remove(Key);
-        await PublishUpdate(deleted: true, readers, expired);
+        await Announce(Update(expired: expired), caller => MayRead(caller, creator, access));
     }
 
-    /// <summary>memory:updated for watchers, each shown only what it may read.</summary>
-    private Task PublishUpdate(bool deleted, IReadOnlyList<string>? readers, bool expired = false)
+    /// <summary>The key as it stands, as memory:updated shows it.</summary>
+    private MemoryUpdated Update(bool expired = false, bool snapshot = false)
     {
+        var deleted = !Current.Exists;
         var omitted = !deleted && Current.Value.ByteCount > limits.Value.MaxMemoryEventValueBytes;
-        var update = new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt,
-            deleted || omitted ? null : Current.Value, deleted, omitted, expired);
-        return this.PublishActivity(EventNames.MemoryUpdated, update, new EventAudience(Key, readers));
+        return new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt,
+            deleted || omitted ? null : Current.Value, deleted, omitted, expired, snapshot);
     }
 
-    /// <summary>Who may read the key as it stands (null: everyone).</summary>
-    private IReadOnlyList<string>? Readers() =>
-        Current.AccessControl.Read.Contains(AccessControl.Everyone) ? null : [.. Current.AccessControl.Read, Current.CreatedBy];
+    /// <summary>
+    /// memory:updated to the agents watching the key that may read it (asked of the watch index shard the key
+    /// falls in), through their own grains; then on the activity stream for the operator's side. An agent that
+    /// may not read the key is never sent its value, not even to its own process.
+    /// </summary>
+    private async Task Announce(MemoryUpdated update, Func<Caller, bool> mayRead)
+    {
+        var data = RawJson.Serialize(update, AgentChannelJson.Options);
+        var watchers = await GrainFactory.GetGrain<IMemoryWatchIndexGrain>(MemoryWatchShards.Of(Key)).WatchersOf(Key);
+        var item = new AgentEvent(EventNames.MemoryUpdated, null, data, new EventAudience(Key));
+        foreach (var watcher in watchers.Where(watcher => mayRead(Caller.Agent(watcher))))
+        {
+            _ = GrainFactory.GetGrain<IAgentGrain>(watcher).Notify([item]);
+        }
+        await this.PublishActivity(Key, EventNames.MemoryUpdated, update);
+    }
 
     private void CheckExpectedVersion(long? expected)
     {
@@ -159,7 +177,10 @@ public sealed class MemoryGrain(
 
     private bool IsOwner(Caller caller) => caller.IsOperator || caller.Is(Current.CreatedBy);
 
-    private bool CanRead(Caller caller) => IsOwner(caller) || Grants(Current.AccessControl.Read, caller);
+    private bool CanRead(Caller caller) => MayRead(caller, Current.CreatedBy, Current.AccessControl);
+
+    private static bool MayRead(Caller caller, string creator, AccessControl access) =>
+        caller.IsOperator || caller.Is(creator) || Grants(access.Read, caller);
 
     private bool CanWrite(Caller caller) => IsOwner(caller) || Grants(Current.AccessControl.Write, caller);
 
@@ -225,4 +246,15 @@ public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOpti
 {
     public Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor) =>
         index.List(caller, prefix, Validation.Limit(limit, limits.Value.MaxPageSize), cursor);
+
+    public async Task<MemorySnapshotPage> Snapshot(Caller caller, MemoryWatch watch, string? cursor)
+    {
+        if (!watch.IsPrefix)
+        {
+            return new MemorySnapshotPage(await GrainFactory.GetGrain<IMemoryGrain>(watch.Pattern).Snapshot(caller) is { } one ? [one] : [], null);
+        }
+        var page = await index.List(caller, watch.Pattern, limits.Value.MaxPageSize, cursor);
+        var states = await Task.WhenAll(page.Items.Select(item => GrainFactory.GetGrain<IMemoryGrain>(item.Key).Snapshot(caller)));
+        return new MemorySnapshotPage([.. states.OfType<MemoryUpdated>()], page.NextCursor);
+    }
 }

@@ -81,7 +81,7 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
         {
             outcomes[waiting[i].Index] = new SendOutcome(stored[i], null);
         }
-        await this.PublishActivities(EventNames.MessageReceived, stored);
+        await this.PublishActivities(EventNames.MessageReceived, stored, message => AgentNames.Key(message.Sender));
         waiting.Clear();
     }
 

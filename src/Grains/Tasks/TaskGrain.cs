@@ -735,7 +735,7 @@ public sealed partial class TaskGrain(
     private async Task Tell(TaskInfo info)
     {
         await DeliverNotices();
-        await this.PublishActivity(EventNames.TaskUpdated, info);
+        await this.PublishActivity(Id.ToString(), EventNames.TaskUpdated, info);
     }
 
     /// <summary>

@@ -108,7 +108,7 @@ public sealed partial class TaskWatch : IAsyncDisposable
         }
         try
         {
-            await _inbox.Grain.Connected(_inbox.Id, _inbox.Reference);
+            await _inbox.Renew();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

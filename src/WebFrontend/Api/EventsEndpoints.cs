@@ -58,7 +58,7 @@ public static partial class EventsEndpoints
         try
         {
             await stream.Comment($"inbox of {caller.Name} after seq {replayFrom}");
-            renewal = InboxDelivery.RenewPresence(grain, subscription.Id, subscription.Reference, subscription.Push,
+            renewal = InboxDelivery.RenewPresence(grain, subscription.Renew, () => Task.CompletedTask, subscription.Push,
                 presence.Value.OfflineAfter / 3, exception => LogRenewFailed(logger, exception, subscription.Id), ending.Token);
             keepAlive = KeepAlive(stream, ending.Token);
             // Ends when the client goes, the server stops, or the stream fell too far behind (the client resumes).

@@ -7,6 +7,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
@@ -43,8 +44,10 @@ public sealed partial class AgentConnection : IInboxObserver
     private readonly Channel<ReceivedFrame> _requests = Channel.CreateBounded<ReceivedFrame>(
         new BoundedChannelOptions(MaxRun * 2) { SingleReader = true, SingleWriter = true });
     private Task _handling = Task.CompletedTask;
-    private readonly HashSet<string> _watchedKeys = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _watchedPrefixes = new(StringComparer.Ordinal);
+    // What this connection asks its agent's grain for besides the inbox; changed and sent to the grain only
+    // under _interestGate, so a renewal never sends an older interest after a newer one.
+    private readonly SemaphoreSlim _interestGate = new(1, 1);
+    private LiveInterest _interest = LiveInterest.InboxOnly;
     private IInboxObserver? _observer;
     private Task _pump = Task.CompletedTask;
     private Task _renewal = Task.CompletedTask;
@@ -104,7 +107,19 @@ public sealed partial class AgentConnection : IInboxObserver
     /// <summary>The agent's grain pushing what it stored: never blocks the grain; a full queue disconnects this client only.</summary>
     public Task Stored(AgentEvent item)
     {
+        _gateway.CountEvents(1);
         Push(item);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The agent's grain passing on live events this connection asked for (presence, watched memory).</summary>
+    public Task Live(IReadOnlyList<AgentEvent> items)
+    {
+        _gateway.CountEvents(items.Count);
+        foreach (var item in items)
+        {
+            Push(item);
+        }
         return Task.CompletedTask;
     }
 
@@ -125,35 +140,79 @@ public sealed partial class AgentConnection : IInboxObserver
         return _receiveEnded.Task;
     }
 
-    /// <summary>memory:watch / memory:unwatch: which keys and prefixes this connection wants memory:updated for.</summary>
-    public Watching Watch(string? key, string? prefix, bool watch)
+    /// <summary>
+    /// memory:watch / memory:unwatch: which keys and prefixes this connection wants memory:updated for. In force
+    /// once the agent's grain has it (it puts it in the watch index the memory grains consult); with
+    /// <paramref name="snapshot"/>, what the watch covers now follows as memory:updated marked snapshot.
+    /// </summary>
+    public async Task<Watching> Watch(string? key, string? prefix, bool watch, bool snapshot)
     {
         if (string.IsNullOrEmpty(key) == string.IsNullOrEmpty(prefix))
         {
             throw AgentChannelException.Invalid("key", "Give exactly one of 'key' or 'prefix'.");
         }
-        lock (_watchedKeys)
+        var change = new MemoryWatch(key ?? prefix!, IsPrefix: key is null);
+        await _interestGate.WaitAsync(_closing.Token);
+        try
         {
-            var set = key is not null ? _watchedKeys : _watchedPrefixes;
-            var value = key ?? prefix!;
-            if (watch)
-            {
-                set.Add(value);
-            }
-            else
-            {
-                set.Remove(value);
-            }
-            return new Watching([.. _watchedKeys.Order(StringComparer.Ordinal)], [.. _watchedPrefixes.Order(StringComparer.Ordinal)]);
+            var keys = _interest.MemoryKeys.ToHashSet(StringComparer.Ordinal);
+            var prefixes = _interest.MemoryPrefixes.ToHashSet(StringComparer.Ordinal);
+            var set = change.IsPrefix ? prefixes : keys;
+            _ = watch ? set.Add(change.Pattern) : set.Remove(change.Pattern);
+            var interest = _interest with { MemoryKeys = [.. keys.Order(StringComparer.Ordinal)], MemoryPrefixes = [.. prefixes.Order(StringComparer.Ordinal)] };
+            await _cluster.GetGrain<IAgentGrain>(AgentKey!).Connected(Id, _observer!, interest);
+            _interest = interest;
+        }
+        finally
+        {
+            _interestGate.Release();
+        }
+        if (watch && snapshot)
+        {
+            await PushSnapshot(change);
+        }
+        return new Watching(_interest.MemoryKeys, _interest.MemoryPrefixes);
+    }
+
+    /// <summary>Renews the connection with the agent's grain, with what it watches now.</summary>
+    private async Task<AgentConnected> Renew(IAgentGrain grain, IInboxObserver observer)
+    {
+        await _interestGate.WaitAsync(_closing.Token);
+        try
+        {
+            return await grain.Connected(Id, observer, _interest);
+        }
+        finally
+        {
+            _interestGate.Release();
         }
     }
 
-    public bool Watches(string key)
+    /// <summary>The grain had lost this connection (its silo died): what the watches cover now, since live events may be lost.</summary>
+    private async Task PushSnapshots()
     {
-        lock (_watchedKeys)
+        var interest = _interest;
+        foreach (var watch in interest.MemoryKeys.Select(key => new MemoryWatch(key, false))
+                     .Concat(interest.MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, true))))
         {
-            return _watchedKeys.Contains(key) || _watchedPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
+            await PushSnapshot(watch);
         }
+    }
+
+    private async Task PushSnapshot(MemoryWatch watch)
+    {
+        var directory = _cluster.GetGrain<IMemoryDirectoryGrain>(0);
+        string? cursor = null;
+        do
+        {
+            var page = await directory.Snapshot(Caller.Agent(AgentName!), watch, cursor);
+            foreach (var state in page.Items)
+            {
+                Push(new AgentEvent(EventNames.MemoryUpdated, null, RawJson.Serialize(state, AgentChannelJson.Options)));
+            }
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
     }
 
     /// <summary>
@@ -464,13 +523,14 @@ public sealed partial class AgentConnection : IInboxObserver
         var observer = _observer = _cluster.CreateObjectReference<IInboxObserver>(this);
         _gateway.ObserverCreated();
         _gateway.Track(this);
-        agent = await grain.Connected(Id, observer);
+        _interest = LiveInterest.InboxOnly with { Presence = request.Presence ?? true };
+        agent = (await Renew(grain, observer)).Agent;
         var position = await grain.GetInboxPosition();
         var replayFrom = Math.Min(request.LastSeq ?? position.AckedSeq, position.LastSeq);
         return (new RegisterAck(agent, newToken, position, replayFrom), () =>
         {
             _pump = Task.Run(() => Pump(grain, replayFrom));
-            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, Id, observer, Push, _renewEvery,
+            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, () => Renew(grain, observer), PushSnapshots, Push, _renewEvery,
                 exception => LogRenewFailed(exception, Id), _closing.Token));
         });
     }

@@ -50,11 +50,13 @@ public static class InboxDelivery
     }
 
     /// <summary>
-    /// While the connection is open the agent counts as connected: renews it with the grain before the presence
-    /// timeout, and asks <paramref name="push"/> to check the inbox, which finds a push that never arrived (its
-    /// grain moved, its silo died) with nothing after it to show the gap.
+    /// While the connection is open the agent counts as connected: <paramref name="renew"/>s it with the grain
+    /// (<c>Connected</c> with its observer and interest) before the presence timeout, and asks
+    /// <paramref name="push"/> to check the inbox, which finds a push that never arrived (its grain moved, its
+    /// silo died) with nothing after it to show the gap. When the grain had lost the connection,
+    /// <paramref name="lost"/> runs: live events may have been missed meanwhile.
     /// </summary>
-    public static async Task RenewPresence(IAgentGrain grain, string connectionId, IInboxObserver observer,
+    public static async Task RenewPresence(IAgentGrain grain, Func<Task<AgentConnected>> renew, Func<Task> lost,
         Action<AgentEvent> push, TimeSpan every, Action<Exception> renewFailed, CancellationToken cancellation)
     {
         using var timer = new PeriodicTimer(every);
@@ -64,7 +66,10 @@ public static class InboxDelivery
             {
                 try
                 {
-                    await grain.Connected(connectionId, observer);
+                    if (!(await renew()).WasConnected)
+                    {
+                        await lost();
+                    }
                     push(new AgentEvent(InboxCheckEvent, (await grain.GetInboxPosition()).LastSeq, default));
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)

@@ -45,7 +45,7 @@ public sealed partial class InboxSubscription : IInboxObserver, IAsyncDisposable
         gateway.ObserverCreated();
         try
         {
-            await grain.Connected(subscription.Id, subscription._reference);
+            await subscription.Renew();
         }
         catch
         {
@@ -55,11 +55,17 @@ public sealed partial class InboxSubscription : IInboxObserver, IAsyncDisposable
         return subscription;
     }
 
+    /// <summary>Tells the grain the subscription is still open (it asks for the inbox only).</summary>
+    public Task<AgentConnected> Renew() => Grain.Connected(Id, Reference, LiveInterest.InboxOnly);
+
     public Task Stored(AgentEvent item)
     {
         Push(item);
         return Task.CompletedTask;
     }
+
+    /// <summary>Never called: the subscription asks for no live events.</summary>
+    public Task Live(IReadOnlyList<AgentEvent> items) => Task.CompletedTask;
 
     public void Push(AgentEvent item)
     {

@@ -15,7 +15,8 @@ namespace Orleans.AgentChannel.WebFrontend.Realtime;
 // WebSocket request bodies that are not grain contracts already.
 public sealed record RegisterRequest(
     string? Name, string? Type, IReadOnlyList<string>? Capabilities, RawJson? Metadata, string? Token,
-    [property: JsonConverter(typeof(NotNullConverter<long>))] long? LastSeq);
+    [property: JsonConverter(typeof(NotNullConverter<long>))] long? LastSeq,
+    [property: JsonConverter(typeof(NotNullConverter<bool>))] bool? Presence);
 
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
@@ -32,7 +33,7 @@ public sealed record InboxAckRequest(long? Seq);
 
 public sealed record ChannelRequest(string? Channel);
 
-public sealed record WatchRequest(string? Key, string? Prefix);
+public sealed record WatchRequest(string? Key, string? Prefix, [property: JsonConverter(typeof(NotNullConverter<bool>))] bool? Snapshot);
 
 public sealed record Watching(IReadOnlyList<string> Keys, IReadOnlyList<string> Prefixes);
 
@@ -85,12 +86,12 @@ public static class RealtimeRequests
             case ClientEvents.MemoryWatch:
             {
                 var request = Body<WatchRequest>(data);
-                return connection.Watch(request.Key, request.Prefix, watch: true);
+                return await connection.Watch(request.Key, request.Prefix, watch: true, snapshot: request.Snapshot ?? false);
             }
             case ClientEvents.MemoryUnwatch:
             {
                 var request = Body<WatchRequest>(data);
-                return connection.Watch(request.Key, request.Prefix, watch: false);
+                return await connection.Watch(request.Key, request.Prefix, watch: false, snapshot: false);
             }
             case ClientEvents.InboxAck:
                 return await agent.Ack(caller, Body<InboxAckRequest>(data).Seq ?? throw AgentChannelException.Invalid("seq", "'seq' is required."));

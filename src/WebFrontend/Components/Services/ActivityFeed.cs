@@ -17,7 +17,7 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<ActivityFeed> logger) : IAsyncObserver<AgentEvent>, IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private StreamSubscriptionHandle<AgentEvent>? _subscription;
+    private ActivitySubscription? _subscription;
     private bool _started;
     private bool _suspended;
     private bool _disposed;
@@ -98,8 +98,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
     {
         if (_subscription is null && !_disposed)
         {
-            _subscription = await cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
-                .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
+            _subscription = await ActivitySubscription.Start(cluster, this);
         }
     }
 
@@ -109,7 +108,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
         {
             if (_subscription is not null)
             {
-                await _subscription.UnsubscribeAsync();
+                await _subscription.Stop();
             }
         }
         catch (Exception exception)

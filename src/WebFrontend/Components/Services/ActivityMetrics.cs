@@ -39,7 +39,7 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
     private readonly Lock _measuredLock = new();
     private readonly HashSet<Guid> _measured = [];
     private readonly Queue<Guid> _measuredOrder = new();
-    private StreamSubscriptionHandle<AgentEvent>? _subscription;
+    private ActivitySubscription? _subscription;
     private Task? _refreshLoop;
     private volatile IReadOnlyDictionary<AgentTaskStatus, int> _taskCounts = new Dictionary<AgentTaskStatus, int>();
     private volatile int _presentAgents;
@@ -61,8 +61,7 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = await _cluster.GetStreamProvider(AgentChannelStreams.ProviderName)
-            .GetStream<AgentEvent>(AgentChannelStreams.Activity).SubscribeAsync(this);
+        _subscription = await ActivitySubscription.Start(_cluster, this);
         _refreshLoop = Task.Run(RefreshLoop, CancellationToken.None);
         RequestRefresh();
     }
@@ -76,7 +75,7 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
         }
         if (_subscription is not null)
         {
-            await _subscription.UnsubscribeAsync();
+            await _subscription.Stop();
         }
     }
 

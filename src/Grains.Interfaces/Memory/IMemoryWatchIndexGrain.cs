@@ -1,0 +1,32 @@
+using Orleans.AgentChannel.Events;
+using Orleans.Concurrency;
+
+namespace Orleans.AgentChannel.Memory;
+
+/// <summary>
+/// Which agents watch which memory keys and prefixes, for the patterns starting with one character (the grain
+/// key, <see cref="MemoryWatchShards.Of"/>): a memory grain asks the one shard its key falls in. Kept by the
+/// agents' grains (the union of their live connections' watches) and stored, so a silo that dies takes no watch
+/// with it. Not for agents to call.
+/// </summary>
+[Alias("agentchannel.memory-watch-index")]
+public interface IMemoryWatchIndexGrain : IGrainWithStringKey
+{
+    /// <summary>The agent now watches <paramref name="added"/> and no longer <paramref name="removed"/>.</summary>
+    [Alias("change")]
+    Task Change(string agentKey, IReadOnlyList<MemoryWatch> added, IReadOnlyList<MemoryWatch> removed);
+
+    /// <summary>The agent has no live connection watching <paramref name="key"/> any more: drops its patterns covering it.</summary>
+    [OneWay, Alias("forget")]
+    Task Forget(string agentKey, string key);
+
+    /// <summary>The agents (keys) with a watch covering <paramref name="key"/>.</summary>
+    [ReadOnly, Alias("watchers-of")]
+    Task<IReadOnlyList<string>> WatchersOf(string key);
+}
+
+public static class MemoryWatchShards
+{
+    /// <summary>The index shard of a key or pattern: its first UTF-16 code unit (patterns are never empty).</summary>
+    public static string Of(string keyOrPattern) => ((int)keyOrPattern[0]).ToString("x4", System.Globalization.CultureInfo.InvariantCulture);
+}
