@@ -12,7 +12,7 @@ namespace Orleans.AgentChannel.Cluster.Tests;
 /// </summary>
 public sealed class ProcessFailoverTests : IAsyncDisposable
 {
-    private const string OperatorToken = "cluster-operator-token";
+    internal const string OperatorToken = "cluster-operator-token";
 
     private readonly List<ClusterProcess> _processes = [];
     private PostgresTestDatabase? _database;
@@ -34,27 +34,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
     public async Task Agents_on_different_gateways_keep_exchanging_messages_and_tasks_when_a_silo_process_is_killed()
     {
         _database = await PostgresTestDatabase.Create();
-        var cluster = new Dictionary<string, string>
-        {
-            ["AgentChannel__Storage__Provider"] = "PostgreSQL",
-            ["AgentChannel__Storage__PostgresConnectionString"] = _database.ConnectionString,
-            ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
-            ["AgentChannel__Silo__ClusterId"] = $"process-test-{Guid.NewGuid():N}",
-            ["AgentChannel__Silo__ServiceId"] = "process-test",
-            ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
-            // DESIGN.md's fast failure detection: a killed silo is declared dead in about a second.
-            ["AgentChannel__Membership__ProbeTimeout"] = "00:00:01",
-            ["AgentChannel__Membership__NumMissedProbesLimit"] = "2",
-            ["AgentChannel__Membership__NumVotesForDeathDeclaration"] = "1",
-            ["AgentChannel__Membership__TableRefreshTimeout"] = "00:00:02",
-            ["AgentChannel__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
-            ["AgentChannel__Messaging__ResponseTimeout"] = "00:00:05",
-            ["AgentChannel__Client__ResponseTimeoutSeconds"] = "5",
-            ["AgentChannel__Client__GatewayListRefreshSeconds"] = "2",
-            ["AgentChannel__OperatorToken"] = OperatorToken,
-            ["AgentChannel__Tasks__DispatchIntervalMilliseconds"] = "100",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        var cluster = ClusterSettings(_database.ConnectionString);
         var siloA = Track(ClusterProcess.Silo("silo A", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
         var siloB = Track(ClusterProcess.Silo("silo B", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
         await Task.WhenAll(siloA.StartAsync(), siloB.StartAsync());
@@ -144,6 +124,29 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             await bob.DisposeAsync();
         }
     }
+
+    /// <summary>Two or more silos and gateways on one fresh cluster id, with the fast failure detection docs/deployment.md measured.</summary>
+    internal static Dictionary<string, string> ClusterSettings(string connectionString) => new()
+    {
+        ["AgentChannel__Storage__Provider"] = "PostgreSQL",
+        ["AgentChannel__Storage__PostgresConnectionString"] = connectionString,
+        ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
+        ["AgentChannel__Silo__ClusterId"] = $"process-test-{Guid.NewGuid():N}",
+        ["AgentChannel__Silo__ServiceId"] = "process-test",
+        ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
+        // DESIGN.md's fast failure detection: a killed silo is declared dead in about a second.
+        ["AgentChannel__Membership__ProbeTimeout"] = "00:00:01",
+        ["AgentChannel__Membership__NumMissedProbesLimit"] = "2",
+        ["AgentChannel__Membership__NumVotesForDeathDeclaration"] = "1",
+        ["AgentChannel__Membership__TableRefreshTimeout"] = "00:00:02",
+        ["AgentChannel__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
+        ["AgentChannel__Messaging__ResponseTimeout"] = "00:00:05",
+        ["AgentChannel__Client__ResponseTimeoutSeconds"] = "5",
+        ["AgentChannel__Client__GatewayListRefreshSeconds"] = "2",
+        ["AgentChannel__OperatorToken"] = OperatorToken,
+        ["AgentChannel__Tasks__DispatchIntervalMilliseconds"] = "100",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
 
     private ClusterProcess Track(ClusterProcess process)
     {
