@@ -696,7 +696,8 @@ class AgentClient:
     async def watch_memory(self, key: Optional[str] = None, *, prefix: Optional[str] = None) -> Watching:
         """Asks for ``memory:updated`` events for one ``key`` or every key under a ``prefix``.
 
-        Watches belong to the connection; the client sends them again after every reconnection.
+        Watches belong to the connection; the client sends them again after every reconnection, asking for
+        snapshots, so a key changed meanwhile arrives as a ``MemoryUpdate`` with ``snapshot`` set.
         Updates made while disconnected are not replayed: re-read keys that matter after a reconnect.
         WebSocket only: on an HTTP transport this raises ``RuntimeError``.
         """

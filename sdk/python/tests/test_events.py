@@ -35,20 +35,24 @@ async def test_memory_watch_reaches_on_memory_updated_and_survives_a_reconnect(
     assert (got[0].key, got[0].value, got[0].version, got[0].updated_by) == (prefix + "open", {"findings": "x"}, 1, writer.name)
     assert got[0].updated_at is not None and not got[0].deleted
 
-    # The watches are sent again on the new connection.
+    # The watches are sent again on the new connection, with snapshots of what they cover (what changed while
+    # the connection was down is not lost): the readable key under the prefix; the single key does not exist yet.
     proxy.drop_all()
     await eventually(lambda: watcher.connection_count == 2 and watcher.connected, "the watcher to reconnect")
     await writer.set_memory(key, "v1")
     await writer.delete_memory(prefix + "open")
-    got = await updates.wait_for_count(3, "memory updates")
-    assert (got[1].key, got[1].value) == (key, "v1")
-    assert (got[2].key, got[2].deleted, got[2].version) == (prefix + "open", True, 2)
+    got = await updates.wait_for_count(4, "memory updates")
+    snapshots = [u for u in got[1:] if u.snapshot]
+    live = [u for u in got[1:] if not u.snapshot]
+    assert [(u.key, u.version, u.value) for u in snapshots] == [(prefix + "open", 1, {"findings": "x"})]
+    assert (live[0].key, live[0].value) == (key, "v1")
+    assert (live[1].key, live[1].deleted, live[1].version) == (prefix + "open", True, 2)
 
     await watcher.unwatch_memory(key)
     await writer.set_memory(key, "v2")  # no longer watched
     await writer.set_memory(prefix + "last", True)
-    got = await updates.wait_for_count(4, "memory updates")
-    assert [u.key for u in got[3:]] == [prefix + "last"]
+    got = await updates.wait_for_count(5, "memory updates")
+    assert [u.key for u in got[4:]] == [prefix + "last"]
 
 
 async def test_agents_see_others_join_and_leave(presence_server: ServerProcess, clients: Any) -> None:
