@@ -1,46 +1,32 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Orleans.AgentChannel.Grains.Tests;
 using Orleans.AgentChannel.WebFrontend.Tests;
 
 namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
-/// The scale-out deployment as processes: two <c>Silo</c> processes and two <c>WebFrontend</c> gateways in
-/// client mode on one PostgreSQL database, a fresh cluster id and free ports; one silo is killed by its pid.
+/// The scale-out deployment as processes (<see cref="TwoSiloCluster"/>); one silo is killed by its pid.
 /// Skipped when AGENTCHANNEL_TEST_POSTGRES is not set.
 /// </summary>
 public sealed class ProcessFailoverTests : IAsyncDisposable
 {
-    internal const string OperatorToken = "cluster-operator-token";
+    private const string OperatorToken = TwoSiloCluster.OperatorToken;
 
-    private readonly List<ClusterProcess> _processes = [];
-    private PostgresTestDatabase? _database;
+    private TwoSiloCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
-        // Gateways first (they would only retry against silos that are going away), then silos, then the database.
-        foreach (var process in Enumerable.Reverse(_processes))
+        if (_cluster is not null)
         {
-            await process.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
+            await _cluster.DisposeAsync();
         }
     }
 
     [Fact(Timeout = 180_000)]
     public async Task Agents_on_different_gateways_keep_exchanging_messages_and_tasks_when_a_silo_process_is_killed()
     {
-        _database = await PostgresTestDatabase.Create();
-        var cluster = ClusterSettings(_database.ConnectionString);
-        var siloA = Track(ClusterProcess.Silo("silo A", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-        var siloB = Track(ClusterProcess.Silo("silo B", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-        await Task.WhenAll(siloA.StartAsync(), siloB.StartAsync());
-        var gateway1 = Track(ClusterProcess.Gateway("gateway 1", cluster, ClusterProcess.FreePort()));
-        var gateway2 = Track(ClusterProcess.Gateway("gateway 2", cluster, ClusterProcess.FreePort()));
-        await Task.WhenAll(gateway1.StartAsync(), gateway2.StartAsync());
+        _cluster = await TwoSiloCluster.StartAsync();
+        var (siloA, gateway1, gateway2) = (_cluster.SiloA, _cluster.Gateway1, _cluster.Gateway2);
 
         var skill = $"skill-{Guid.NewGuid():N}";
         var aliceName = $"alice-{Guid.NewGuid():N}"[..16];
@@ -115,7 +101,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             stats.Status.ShouldBe(System.Net.HttpStatusCode.OK, stats.Body?.ToJsonString());
             stats.Json["totals"]!["messages_received"]!.GetValue<long>().ShouldBeGreaterThanOrEqualTo(acked.Count);
         }
-        catch (Exception) when (Report())
+        catch (Exception) when (_cluster.Report())
         {
             throw;
         }
@@ -123,45 +109,6 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
         {
             await bob.DisposeAsync();
         }
-    }
-
-    /// <summary>Two or more silos and gateways on one fresh cluster id, with the fast failure detection docs/deployment.md measured.</summary>
-    internal static Dictionary<string, string> ClusterSettings(string connectionString) => new()
-    {
-        ["AgentChannel__Storage__Provider"] = "PostgreSQL",
-        ["AgentChannel__Storage__PostgresConnectionString"] = connectionString,
-        ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
-        ["AgentChannel__Silo__ClusterId"] = $"process-test-{Guid.NewGuid():N}",
-        ["AgentChannel__Silo__ServiceId"] = "process-test",
-        ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
-        // DESIGN.md's fast failure detection: a killed silo is declared dead in about a second.
-        ["AgentChannel__Membership__ProbeTimeout"] = "00:00:01",
-        ["AgentChannel__Membership__NumMissedProbesLimit"] = "2",
-        ["AgentChannel__Membership__NumVotesForDeathDeclaration"] = "1",
-        ["AgentChannel__Membership__TableRefreshTimeout"] = "00:00:02",
-        ["AgentChannel__Membership__IAmAliveTablePublishTimeout"] = "00:00:02",
-        ["AgentChannel__Messaging__ResponseTimeout"] = "00:00:05",
-        ["AgentChannel__Client__ResponseTimeoutSeconds"] = "5",
-        ["AgentChannel__Client__GatewayListRefreshSeconds"] = "2",
-        ["AgentChannel__OperatorToken"] = OperatorToken,
-        ["AgentChannel__Tasks__DispatchIntervalMilliseconds"] = "100",
-        ["Logging__LogLevel__Default"] = "Warning",
-    };
-
-    private ClusterProcess Track(ClusterProcess process)
-    {
-        _processes.Add(process);
-        return process;
-    }
-
-    /// <summary>Shows what the processes printed when the test fails (never swallows the failure).</summary>
-    private bool Report()
-    {
-        foreach (var process in _processes)
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine(process.Output);
-        }
-        return false;
     }
 
     private static Func<JsonNode, bool> IsMessage(string id) => frame =>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Orleans.AgentChannel.Grains.Tests;
 using Orleans.AgentChannel.WebFrontend.Tests;
 
 namespace Orleans.AgentChannel.Cluster.Tests;
@@ -11,34 +10,22 @@ namespace Orleans.AgentChannel.Cluster.Tests;
 /// </summary>
 public sealed class RoutedEventsProcessTests : IAsyncDisposable
 {
-    private readonly List<ClusterProcess> _processes = [];
-    private PostgresTestDatabase? _database;
+    private TwoSiloCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
+        if (_cluster is not null)
         {
-            await process.DisposeAsync();
-        }
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
+            await _cluster.DisposeAsync();
         }
     }
 
     [Fact(Timeout = 180_000)]
     public async Task A_gateway_handles_no_event_of_agents_on_another_and_a_watcher_learns_what_changed_across_a_silo_kill()
     {
-        _database = await PostgresTestDatabase.Create();
-        var cluster = ProcessFailoverTests.ClusterSettings(_database.ConnectionString);
         // Connections renew (and find a lost grain) every second.
-        cluster["AgentChannel__Presence__OfflineAfterSeconds"] = "3";
-        var siloA = Track(ClusterProcess.Silo("silo A", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-        var siloB = Track(ClusterProcess.Silo("silo B", cluster, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-        await Task.WhenAll(siloA.StartAsync(), siloB.StartAsync());
-        var gatewayA = Track(ClusterProcess.Gateway("gateway A", cluster, ClusterProcess.FreePort()));
-        var gatewayB = Track(ClusterProcess.Gateway("gateway B", cluster, ClusterProcess.FreePort()));
-        await Task.WhenAll(gatewayA.StartAsync(), gatewayB.StartAsync());
+        _cluster = await TwoSiloCluster.StartAsync(new Dictionary<string, string> { ["AgentChannel__Presence__OfflineAfterSeconds"] = "3" });
+        var (siloA, gatewayA, gatewayB) = (_cluster.SiloA, _cluster.Gateway1, _cluster.Gateway2);
         try
         {
             var run = Guid.NewGuid().ToString("N")[..8];
@@ -98,7 +85,7 @@ public sealed class RoutedEventsProcessTests : IAsyncDisposable
                 await agent.DisposeAsync();
             }
         }
-        catch (Exception) when (Report())
+        catch (Exception) when (_cluster.Report())
         {
             throw;
         }
@@ -112,20 +99,5 @@ public sealed class RoutedEventsProcessTests : IAsyncDisposable
         var sample = System.Text.RegularExpressions.Regex.Match(text, @"^agentchannel_realtime_events(?:_total)?(?:\{[^}]*\})?\s+(\S+)",
             System.Text.RegularExpressions.RegexOptions.Multiline);
         return sample.Success ? (long)double.Parse(sample.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-    }
-
-    private ClusterProcess Track(ClusterProcess process)
-    {
-        _processes.Add(process);
-        return process;
-    }
-
-    private bool Report()
-    {
-        foreach (var process in _processes)
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine(process.Output);
-        }
-        return false;
     }
 }
