@@ -44,6 +44,7 @@ public abstract class AgentRequestException : Exception
             ErrorKind.TooLarge => new TooLargeException(message, field, inner),
             ErrorKind.Rejected => new RejectedException(message, inner),
             ErrorKind.LeaseLost => new LeaseLostException(message, inner),
+            ErrorKind.Unavailable => new UnavailableException(message, inner),
             _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
         };
 }
@@ -95,3 +96,10 @@ public sealed class TooLargeException(string message, string? field = null, Exce
 /// <summary><c>rejected</c> (HTTP 422): a server plugin refused the message (the reason is in the message); it was neither stored nor delivered.</summary>
 public sealed class RejectedException(string message, Exception? inner = null)
     : AgentRequestException(ErrorKind.Rejected, message, null, null, inner);
+
+/// <summary>
+/// <c>unavailable</c> (HTTP 503): the cluster could not serve the call just now (a silo died under it, storage was
+/// busy); retry after <see cref="AgentChannelException.RetryAfter"/>. A write that was in flight may have taken effect.
+/// </summary>
+public sealed class UnavailableException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Unavailable, message, null, null, inner);

@@ -114,7 +114,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
     private static Func<JsonNode, bool> IsMessage(string id) => frame =>
         frame["event"]!.GetValue<string>() == "message:received" && frame["data"]!["id"]!.GetValue<string>() == id;
 
-    /// <summary>Sends until acknowledged; an <c>internal</c> error (the silo died under the call) is retried.</summary>
+    /// <summary>Sends until acknowledged; an <c>unavailable</c> error (the silo died under the call) is retried.</summary>
     private static async Task<string> Send(WsClient sender, string recipient, string content) =>
         (await Acknowledged(sender, "message:send", new { recipients = new[] { recipient }, content }))["id"]!.GetValue<string>();
 
@@ -142,7 +142,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends until acknowledged; an <c>internal</c> error (the silo died under the call) is retried. With
+    /// Sends until acknowledged; an <c>unavailable</c> error (the silo died under the call) is retried. With
     /// <paramref name="conflictMeansApplied"/>, a <c>conflict</c> after such a retry means the first attempt
     /// applied, and null is returned.
     /// </summary>
@@ -162,7 +162,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
             {
                 return null;
             }
-            (code == "internal" && DateTime.UtcNow < deadline).ShouldBeTrue(
+            (code == "unavailable" && DateTime.UtcNow < deadline).ShouldBeTrue(
                 string.Create(CultureInfo.InvariantCulture, $"{eventName} was refused: {reply.ToJsonString()}"));
             retried = true;
             await Task.Delay(200, TestContext.Current.CancellationToken);

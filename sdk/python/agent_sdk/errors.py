@@ -25,6 +25,7 @@ __all__ = [
     "RejectedError",
     "LeaseLostError",
     "ServerError",
+    "UnavailableError",
     "AgentConnectionError",
     "error_from_code",
 ]
@@ -35,7 +36,7 @@ class AgentChannelError(Exception):
 
     Attributes:
         code: the server's error code (``invalid``, ``unauthorized``, ``forbidden``, ``not_found``,
-            ``conflict``, ``too_large``, ``rejected``, ``lease_lost``, ``internal``) or ``connection`` for
+            ``conflict``, ``too_large``, ``rejected``, ``lease_lost``, ``internal``, ``unavailable``) or ``connection`` for
             :class:`AgentConnectionError`.
         message: the server's explanation.
         field: the request field at fault, when the server names one (e.g. ``"priority"``).
@@ -128,6 +129,14 @@ class ServerError(AgentChannelError):
     code = "internal"
 
 
+class UnavailableError(ServerError):
+    """``unavailable`` (HTTP 503): the cluster could not serve the request just now (a silo died under it, storage
+    was busy). Retry after a second; a write that was in flight may have taken effect, so repeat it with the same
+    idempotency key. It is a :class:`ServerError`, so ``except ServerError`` catches it too."""
+
+    code = "unavailable"
+
+
 class AgentConnectionError(AgentChannelError, ConnectionError):
     """The connection (the WebSocket, or over plain HTTP the server) is not available: the request could
     not be sent, or no answer arrived (so the server may or may not have carried it out).
@@ -153,6 +162,7 @@ _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "rejected": RejectedError,
     "lease_lost": LeaseLostError,
     "internal": ServerError,
+    "unavailable": UnavailableError,
 }
 
 _BY_STATUS: Mapping[int, str] = {
@@ -163,6 +173,7 @@ _BY_STATUS: Mapping[int, str] = {
     409: "conflict",
     413: "too_large",
     422: "rejected",
+    503: "unavailable",
 }
 
 

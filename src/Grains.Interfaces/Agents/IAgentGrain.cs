@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
@@ -18,12 +19,12 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>The agent, or null when no agent has this name.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [AlwaysInterleave, Alias("get")]
+    [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<AgentInfo?> Get();
 
     /// <summary>The agent when <paramref name="token"/> is its token; null otherwise.</summary>
     [AgentAccess(AgentAccess.Anonymous)]
-    [AlwaysInterleave, Alias("authenticate")]
+    [AlwaysInterleave, Alias("authenticate"), RetrySafe]
     Task<AgentInfo?> Authenticate(string token);
 
     /// <summary>Sets the agent's presence; only the agent itself or the operator may.</summary>
@@ -46,15 +47,15 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>Inbox events after <paramref name="afterSeq"/>, oldest first.</summary>
     [AgentAccess(AgentAccess.OwnGrain)]
-    [AlwaysInterleave, Alias("read-inbox")]
+    [AlwaysInterleave, Alias("read-inbox"), RetrySafe]
     Task<InboxPage> ReadInbox(long afterSeq, int limit);
 
     /// <summary>Acknowledges everything up to <paramref name="seq"/>; acked events are not replayed.</summary>
-    [Alias("ack")]
+    [Alias("ack"), RetrySafe]
     Task<InboxPosition> Ack(Caller caller, long seq);
 
     [AgentAccess(AgentAccess.OwnGrain)]
-    [AlwaysInterleave, Alias("inbox-position")]
+    [AlwaysInterleave, Alias("inbox-position"), RetrySafe]
     Task<InboxPosition> GetInboxPosition();
 
     /// <summary>
@@ -83,7 +84,7 @@ public interface IAgentGrain : IGrainWithStringKey
     Task ReleaseSlot(Guid taskId);
 
     /// <summary>The agent says it is alive; it may also switch between online and busy.</summary>
-    [Alias("heartbeat")]
+    [Alias("heartbeat"), RetrySafe]
     Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status);
 }
 
@@ -92,11 +93,11 @@ public interface IAgentGrain : IGrainWithStringKey
 public interface IAgentDirectoryGrain : IGrainWithIntegerKey
 {
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
 
     /// <summary>Finds an agent by its id (a Guid) or its name; throws not_found.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("resolve")]
+    [Alias("resolve"), RetrySafe]
     Task<AgentInfo> Resolve(string idOrName);
 }

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Messages;
 using Orleans.Concurrency;
@@ -17,7 +18,7 @@ public interface IChannelGrain : IGrainWithStringKey
 
     /// <summary>The channel; throws not_found when nobody ever joined or posted.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [AlwaysInterleave, Alias("get")]
+    [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<ChannelInfo> Get();
 
     /// <summary>Appends a message to the channel; a sender who is not yet a member joins.</summary>
@@ -29,6 +30,6 @@ public interface IChannelGrain : IGrainWithStringKey
 public interface IChannelDirectoryGrain : IGrainWithIntegerKey
 {
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<IReadOnlyList<ChannelSummary>> List();
 }

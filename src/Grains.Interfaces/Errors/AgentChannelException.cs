@@ -41,4 +41,9 @@ public sealed class AgentChannelException : Exception
 
     /// <summary>The assignment named by <c>assignment_id</c> is not the task's current one.</summary>
     public static AgentChannelException LeaseLost(string message) => new(ErrorKind.LeaseLost, message, "assignment_id");
+
+    /// <summary>How long a client is asked to wait before retrying an <see cref="ErrorKind.Unavailable"/> call.</summary>
+    public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
+
+    public static AgentChannelException Unavailable(string message) => new(ErrorKind.Unavailable, message);
 }

@@ -18,6 +18,13 @@ public enum ErrorKind
     /// the task was taken back, handed to another agent, or closed. A conflict: HTTP 409.
     /// </summary>
     LeaseLost,
+
+    /// <summary>
+    /// The cluster could not serve the call just now (a silo died under it, storage refused a connection); retry after
+    /// a short wait. A write that was already in flight may have taken effect: repeat it with the same idempotency key
+    /// to apply it once. HTTP 503 with <c>Retry-After</c>.
+    /// </summary>
+    Unavailable,
 }
 
 public static class ErrorKinds
@@ -32,6 +39,7 @@ public static class ErrorKinds
         ErrorKind.TooLarge => "too_large",
         ErrorKind.Rejected => "rejected",
         ErrorKind.LeaseLost => "lease_lost",
+        ErrorKind.Unavailable => "unavailable",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

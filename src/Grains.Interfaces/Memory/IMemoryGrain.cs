@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
@@ -13,7 +14,7 @@ public interface IMemoryGrain : IGrainWithStringKey
     Task<MemoryWritten> Set(Caller caller, MemoryWrite write);
 
     /// <summary>The entry; throws not_found, or forbidden when the caller may not read it.</summary>
-    [AlwaysInterleave, Alias("get")]
+    [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<MemoryEntry> Get(Caller caller);
 
     /// <summary>Deletes the key and its history; needs write access. A set expectedVersion makes it conditional.</summary>
@@ -22,18 +23,18 @@ public interface IMemoryGrain : IGrainWithStringKey
     /// null when the key never existed or <paramref name="caller"/> may not read it. For a watch that starts or
     /// resumes: whatever changed meanwhile shows here.
     /// </summary>
-    [AlwaysInterleave, Alias("snapshot")]
+    [AlwaysInterleave, Alias("snapshot"), RetrySafe]
     Task<MemoryUpdated?> Snapshot(Caller caller);
 
     [Alias("delete")]
     Task Delete(Caller caller, long? expectedVersion);
 
     /// <summary>Earlier versions, newest first, as many as the history bound keeps.</summary>
-    [AlwaysInterleave, Alias("history")]
+    [AlwaysInterleave, Alias("history"), RetrySafe]
     Task<IReadOnlyList<MemoryVersion>> History(Caller caller, int limit);
 
     /// <summary>One version of the value; throws not_found when history no longer has it.</summary>
-    [AlwaysInterleave, Alias("get-version")]
+    [AlwaysInterleave, Alias("get-version"), RetrySafe]
     Task<MemoryVersion> GetVersion(Caller caller, long version);
 
     /// <summary>Deletes the key if its time-to-live has run out (called by the expiry sweep).</summary>
@@ -45,13 +46,13 @@ public interface IMemoryGrain : IGrainWithStringKey
 public interface IMemoryDirectoryGrain : IGrainWithIntegerKey
 {
     /// <summary>Keys under <paramref name="prefix"/> that the caller may read, in key order.</summary>
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor);
 
     /// <summary>
     /// What a watch covers as it stands now, as memory:updated with <c>snapshot</c> set: for a key its state (a
     /// tombstone if deleted), for a prefix every key under it that <paramref name="caller"/> may read, a page at a time.
     /// </summary>
-    [Alias("snapshot")]
+    [Alias("snapshot"), RetrySafe]
     Task<MemorySnapshotPage> Snapshot(Caller caller, MemoryWatch watch, string? cursor);
 }

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.Concurrency;
 
@@ -21,7 +22,7 @@ public interface IMemoryWatchIndexGrain : IGrainWithStringKey
     Task Forget(string agentKey, string key);
 
     /// <summary>The agents (keys) with a watch covering <paramref name="key"/>.</summary>
-    [ReadOnly, Alias("watchers-of")]
+    [ReadOnly, Alias("watchers-of"), RetrySafe]
     Task<IReadOnlyList<string>> WatchersOf(string key);
 }
 

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.Messages;
@@ -22,10 +23,10 @@ public interface IMessagesGrain : IGrainWithIntegerKey
 
     /// <summary>One message by id; throws not_found.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("get")]
+    [Alias("get"), RetrySafe]
     Task<MessageInfo> Get(Guid id);
 
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<MessagePage> List(MessageQuery query);
 }

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.Stats;
@@ -8,6 +9,6 @@ public interface IStatsGrain : IGrainWithIntegerKey
 {
     /// <summary>The figures of a window, whole and by hour, agent and capability; 400 on a bad window.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("report")]
+    [Alias("report"), RetrySafe]
     Task<StatsReport> Report(StatsQuery query);
 }

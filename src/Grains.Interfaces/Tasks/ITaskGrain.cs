@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.Concurrency;
@@ -14,7 +15,7 @@ public interface ITaskGrain : IGrainWithGuidKey
 
     /// <summary>The task; throws not_found when it was never created.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [AlwaysInterleave, Alias("get")]
+    [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<TaskInfo> Get();
 
     /// <summary>
@@ -81,12 +82,12 @@ public interface ITaskGrain : IGrainWithGuidKey
 public interface ITaskDirectoryGrain : IGrainWithIntegerKey
 {
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<TaskPage> List(TaskQuery query);
 
     /// <summary>How many tasks are in each status; a status with no tasks is left out.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("count-by-status")]
+    [Alias("count-by-status"), RetrySafe]
     Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.Webhooks;
@@ -59,7 +60,7 @@ public interface IWebhookGrain : IGrainWithGuidKey
     [Alias("create")]
     Task<WebhookCreated> Create(Caller caller, NewWebhook webhook);
 
-    [Alias("get")]
+    [Alias("get"), RetrySafe]
     Task<WebhookInfo> Get(Caller caller);
 
     /// <summary>Stops deliveries to it; its delivery log goes with it.</summary>
@@ -71,10 +72,10 @@ public interface IWebhookGrain : IGrainWithGuidKey
 [Alias("agentchannel.webhook-directory")]
 public interface IWebhookDirectoryGrain : IGrainWithIntegerKey
 {
-    [Alias("list")]
+    [Alias("list"), RetrySafe]
     Task<IReadOnlyList<WebhookInfo>> List(Caller caller);
 
     /// <summary>The webhook's latest deliveries, newest first.</summary>
-    [Alias("deliveries")]
+    [Alias("deliveries"), RetrySafe]
     Task<IReadOnlyList<WebhookDelivery>> Deliveries(Caller caller, Guid webhookId, int limit);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Storage.Postgres;
@@ -66,6 +67,13 @@ public sealed class ClusterClientOptions
 
     /// <summary>How often the gateway list is re-read from the membership table (new silos are used after this).</summary>
     [Range(1, 3600)] public double GatewayListRefreshSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long a read (or another call marked <see cref="Errors.RetrySafeAttribute"/>) that the cluster could not serve
+    /// is repeated before the caller is told <c>unavailable</c> (503). It covers failure detection: until a dead silo is
+    /// declared dead, calls to the grains it held fail; afterwards those grains activate on a survivor.
+    /// </summary>
+    [Range(0, 600)] public double RetryUnavailableSeconds { get; set; } = 10;
 }
 
 public static class ClusterHosting
@@ -135,6 +143,7 @@ public static class ClusterHosting
                 [$"{OperatorToken.Setting} is required in client mode: set it to the operator token the silos are configured with (they accept a front end's calls only with it)."]);
         }
         client.PresentOperatorToken(operatorToken);
+        client.AddOutgoingGrainCallFilter<UnavailableRetry>();
         client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();

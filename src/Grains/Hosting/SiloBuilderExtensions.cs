@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Memory;
@@ -40,6 +41,7 @@ public static class SiloBuilderExtensions
         services.AddGrainInterfaceTypeCache();
         services.TryAddSingleton<OperatorToken>();
         silo.AddIncomingGrainCallFilter<ClientCallVerification>();
+        silo.AddIncomingGrainCallFilter<TransientFaultTranslation>();
         // Here rather than with clustering: every silo, embedded or standalone, takes its transport from the same settings.
         silo.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 

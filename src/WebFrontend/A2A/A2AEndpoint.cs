@@ -123,7 +123,7 @@ public static partial class A2AEndpoint
         {
             var error = ToRpcError(exception, method);
             id = (exception as RpcException)?.Id ?? id;
-            if (error.Code == JsonRpcCodes.InternalError)
+            if (error.Code == JsonRpcCodes.InternalError && TransientFaults.DomainErrorOf(exception) is null)
             {
                 LogFailed(logger, exception, method);
             }
@@ -147,9 +147,11 @@ public static partial class A2AEndpoint
     public static JsonRpcError ToRpcError(Exception exception, string? method) => exception switch
     {
         RpcException rpc => new JsonRpcError(rpc.Code, rpc.Message),
-        AgentChannelException error => new JsonRpcError(error.Code switch
+        _ when TransientFaults.DomainErrorOf(exception) is { } error => new JsonRpcError(error.Code switch
         {
             ErrorKind.NotFound => JsonRpcCodes.TaskNotFound,
+            // JSON-RPC has no "try again": the error object in data says unavailable, with its retry hint.
+            ErrorKind.Unavailable => JsonRpcCodes.InternalError,
             ErrorKind.Invalid or ErrorKind.TooLarge => JsonRpcCodes.InvalidParams,
             ErrorKind.Conflict or ErrorKind.Forbidden when method == A2AMethods.CancelTask => JsonRpcCodes.TaskNotCancelable,
             _ => JsonRpcCodes.UnsupportedOperation,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -23,6 +24,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.LeaseLost => StatusCodes.Status409Conflict,
+        ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -35,6 +37,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         StatusCodes.Status409Conflict => ErrorKind.Conflict.ToWire(),
         StatusCodes.Status413PayloadTooLarge => ErrorKind.TooLarge.ToWire(),
         StatusCodes.Status422UnprocessableEntity => ErrorKind.Rejected.ToWire(),
+        StatusCodes.Status503ServiceUnavailable => ErrorKind.Unavailable.ToWire(),
         >= 400 and < 500 => ErrorKind.Invalid.ToWire(),
         _ => "internal",
     };
@@ -46,6 +49,10 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
     {
         var status = StatusOf(code);
         context.Response.StatusCode = status;
+        if (code == ErrorKind.Unavailable)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(AgentChannelException.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
         var problem = new ProblemDetails
         {
             Status = status,
@@ -75,6 +82,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.TooLarge => "Too large",
         ErrorKind.Rejected => "Rejected",
         ErrorKind.LeaseLost => "Lease lost",
+        ErrorKind.Unavailable => "Unavailable",
         _ => "Error",
     };
 }
@@ -86,7 +94,7 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems, IOptions<
     {
         switch (exception)
         {
-            case AgentChannelException error:
+            case var _ when TransientFaults.DomainErrorOf(exception) is { } error:
                 await problems.Write(httpContext, error);
                 return true;
             case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:

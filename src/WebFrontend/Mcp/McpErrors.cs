@@ -27,7 +27,7 @@ public static partial class McpErrors
     {
         switch (exception)
         {
-            case AgentChannelException error:
+            case var _ when TransientFaults.DomainErrorOf(exception) is { } error:
                 return WireError.From(error);
             // The SDK's own refusals (an unknown tool: -32602) stay JSON-RPC errors, as the protocol defines them.
             case OperationCanceledException or McpProtocolException:

@@ -424,14 +424,12 @@ public sealed partial class AgentConnection : IInboxObserver
     /// </summary>
     private WireError Refusal(Exception error, string eventName)
     {
-        switch (error)
+        if (TransientFaults.DomainErrorOf(error) is { } refused)
         {
-            case AgentChannelException refused:
-                return WireError.From(refused);
-            default:
-                LogRequestFailed(error, eventName, Id);
-                return WireError.Internal;
+            return WireError.From(refused);
         }
+        LogRequestFailed(error, eventName, Id);
+        return WireError.Internal;
     }
 
     private async Task HandleFrame(ClientFrame frame)

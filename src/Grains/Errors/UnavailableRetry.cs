@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Hosting;
+
+namespace Orleans.AgentChannel.Errors;
+
+/// <summary>
+/// The cluster client's side of failover: a call that fails because the cluster could not serve it (the silo holding
+/// the grain died, the gateway connection dropped, the call timed out) is repeated, with growing pauses, when calling it
+/// twice is the same as calling it once (<see cref="RetrySafeAttribute"/>: reads, heartbeats, acks), until it succeeds or
+/// the bound runs out. Anything else, or a call still failing at the bound, ends as <see cref="ErrorKind.Unavailable"/>,
+/// which every front door answers with 503 and a retry hint, never as an internal error.
+/// </summary>
+internal sealed class UnavailableRetry(IOptions<ClusterClientOptions> options, TimeProvider clock) : IOutgoingGrainCallFilter
+{
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<MethodInfo, bool> _retrySafe = new();
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        var retrySafe = _retrySafe.GetOrAdd(context.InterfaceMethod, method => method.GetCustomAttribute<RetrySafeAttribute>() is not null);
+        var giveUpAt = clock.GetUtcNow() + TimeSpan.FromSeconds(options.Value.RetryUnavailableSeconds);
+        var pause = FirstPause;
+        while (true)
+        {
+            try
+            {
+                await context.Invoke();
+                return;
+            }
+            catch (Exception fault) when (TransientFaults.IsTransient(fault))
+            {
+                if (!retrySafe || clock.GetUtcNow() + pause > giveUpAt)
+                {
+                    throw fault as AgentChannelException ?? TransientFaults.Unavailable(fault);
+                }
+            }
+            await Task.Delay(pause, clock);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+        }
+    }
+}
