@@ -1,3 +1,4 @@
+using Orleans.AgentChannel.Errors;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
@@ -5,14 +6,14 @@ namespace Orleans.AgentChannel.Grains.Tests;
 
 /// <summary>
 /// What a well-behaved client does while a silo dies: retry calls that failed because their silo went away
-/// (DESIGN.md: message rejections, unavailable silos, timeouts), until a deadline. A retried write may apply
+/// (message rejections, unavailable silos, timeouts, and what the silos answer for them: <c>unavailable</c>), until a deadline. A retried write may apply
 /// twice when the first attempt committed before its reply was lost; callers that care make it idempotent.
 /// </summary>
 public static class Retry
 {
     public static bool IsRetryable(Exception exception) =>
         exception is OrleansMessageRejectionException or SiloUnavailableException or TimeoutException
-            or ConnectionFailedException
+            or ConnectionFailedException or AgentChannelException { Code: ErrorKind.Unavailable }
         || exception.InnerException is { } inner && IsRetryable(inner);
 
     public static async Task<T> Call<T>(Func<Task<T>> call, TimeSpan? within = null)
