@@ -144,6 +144,7 @@ public static class ClusterHosting
         }
         client.PresentOperatorToken(operatorToken);
         client.AddOutgoingGrainCallFilter<UnavailableRetry>();
+        client.AddClusterDashboard(configuration);
         client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();

@@ -42,6 +42,7 @@ public static class SiloBuilderExtensions
         services.TryAddSingleton<OperatorToken>();
         silo.AddIncomingGrainCallFilter<ClientCallVerification>();
         silo.AddIncomingGrainCallFilter<TransientFaultTranslation>();
+        silo.AddClusterDashboard(configuration);
         // Here rather than with clustering: every silo, embedded or standalone, takes its transport from the same settings.
         silo.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 

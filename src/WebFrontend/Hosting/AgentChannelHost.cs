@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
@@ -9,6 +10,7 @@ using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.WebFrontend.A2A;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Components;
+using Orleans.AgentChannel.WebFrontend.Components.Account;
 using Orleans.AgentChannel.WebFrontend.Identity;
 using Orleans.AgentChannel.WebFrontend.Mcp;
 using Orleans.AgentChannel.WebFrontend.Realtime;
@@ -106,6 +108,10 @@ public static class AgentChannelHost
         app.MapAgentChannelA2A();
         app.Map("/ws", (HttpContext context, RealtimeGateway gateway) => gateway.Accept(context)).ExcludeFromDescription();
         app.MapOperatorConsole();
+        if (ClusterDashboard.IsEnabled(app.Configuration))
+        {
+            app.MapOrleansDashboard(ClusterDashboard.Path).RequireAuthorization(OperatorSignIn.Policy).ExcludeFromDescription();
+        }
         app.MapAgentChannelMetrics();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));
