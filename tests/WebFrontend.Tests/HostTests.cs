@@ -13,6 +13,18 @@ public sealed class HostTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Liveness_and_readiness_are_anonymous_and_the_embedded_silo_with_its_sqlite_file_is_ready()
+    {
+        (await fixture.Anonymous.Get("/health/live")).Status.ShouldBe(HttpStatusCode.OK);
+        var ready = await fixture.Anonymous.Get("/health/ready");
+        ready.Status.ShouldBe(HttpStatusCode.OK, ready.Body?.ToJsonString());
+        ready.Json["status"]!.GetValue<string>().ShouldBe("ready");
+        var cluster = ready.Json["checks"]!.AsArray().ShouldHaveSingleItem()!;
+        cluster["name"]!.GetValue<string>().ShouldBe("cluster");
+        cluster["status"]!.GetValue<string>().ShouldBe("ok");
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_lists_every_seed_endpoint_and_the_reference_ui_is_served()
     {
         var document = await fixture.Anonymous.Get("/openapi/v1.json");

@@ -6,6 +6,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Health;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
@@ -94,6 +95,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IInbox, SqliteInbox>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IStatsStore, SqliteStatsStore>();
+        services.AddSingleton<IStorageProbe, SqliteStorageProbe>();
         // Made by the container, so the container disposes it (and the lock) with the host.
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider =>
             new SqliteSchemaInitializer(provider.GetRequiredService<SqliteDatabase>(), dataDirectory));
@@ -129,6 +131,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<IInbox, PostgresInbox>();
         services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         services.AddSingleton<IStatsStore, PostgresStatsStore>();
+        services.AddSingleton<IStorageProbe, PostgresStorageProbe>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PostgresSchemaInitializer>();
 
         foreach (var name in new[] { AgentChannelStorage.Name, "PubSubStore" })

@@ -83,6 +83,7 @@ public static class AgentChannelHost
         builder.Services.AddAgentChannelMcp();
         builder.AddOperatorConsole();
         builder.AddAgentChannelMetrics();
+        builder.Services.AddAgentChannelHealth();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Orleans.AgentChannel API";
@@ -113,6 +114,7 @@ public static class AgentChannelHost
             app.MapOrleansDashboard(ClusterDashboard.Path).RequireAuthorization(OperatorSignIn.Policy).ExcludeFromDescription();
         }
         app.MapAgentChannelMetrics();
+        app.MapAgentChannelHealth();
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceStarted(app));
         return app;
