@@ -1,14 +1,17 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Webhooks;
 using Orleans.AgentChannel.Tasks;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Orleans.AgentChannel.Grains.Tests;
@@ -230,6 +233,40 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         await Reactivate();
         (await Should.ThrowAsync<Errors.AgentChannelException>(() => webhook.Get(Caller.Operator))).Code.ShouldBe(Errors.ErrorKind.NotFound);
         (await Grains.GetGrain<IWebhookDirectoryGrain>(0).List(Caller.Operator)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task State_an_earlier_release_stored_in_orleans_storage_reads_back_and_moves_at_the_next_write()
+    {
+        var services = _cluster.Silos[0].ServiceProvider;
+        var before = services.GetRequiredKeyedService<IGrainStorage>(AgentChannelStorage.Name);
+        var key = Grains.GetGrain<IMemoryGrain>("old/plan");
+        var channel = Grains.GetGrain<IChannelGrain>("old-crew");
+        var stored = DateTimeOffset.UtcNow.AddDays(-1);
+        await before.WriteStateAsync("memory", key.GetGrainId(), new GrainState<MemoryState>(new MemoryState
+        {
+            Exists = true, Value = RawJson.Parse("""{"step":4}"""), Version = 4, CreatedBy = "keeper", UpdatedBy = "keeper",
+            CreatedAt = stored, UpdatedAt = stored,
+        }));
+        await before.WriteStateAsync("channel", channel.GetGrainId(), new GrainState<ChannelState>(new ChannelState
+        {
+            Created = true, Members = ["scout", "keeper"], CreatedAt = stored,
+        }));
+
+        (await key.Get(Caller.Operator)).Version.ShouldBe(4);
+        (await channel.Get()).Members.ShouldBe(["scout", "keeper"]);
+        var states = services.GetRequiredService<IGrainStates>();
+        (await states.Read("memory", "old/plan")).ShouldBeNull("a read moves nothing");
+
+        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":5}"""), ExpectedVersion: 4))).Entry.Version.ShouldBe(5);
+        await channel.Leave(Caller.Agent("keeper"));
+        (await states.Read("memory", "old/plan")).ShouldNotBeNull().Version.ShouldBe(1);
+        (await states.Read("channel", "old-crew")).ShouldNotBeNull().Version.ShouldBe(1);
+
+        await Reactivate();
+        (await key.Get(Caller.Operator)).Value.Text.ShouldBe("""{"step":5}""");
+        (await channel.Get()).Members.ShouldBe(["scout"]);
+        (await Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldHaveSingleItem().MemberCount.ShouldBe(1);
     }
 
     private async Task MemoryShows(IMemoryGrain key, long version, string value, long[] history)
