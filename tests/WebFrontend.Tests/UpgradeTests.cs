@@ -6,9 +6,11 @@ using Microsoft.Data.Sqlite;
 namespace Orleans.AgentChannel.WebFrontend.Tests;
 
 /// <summary>
-/// A database made by the release before task state moved into the tasks table (commit 0140fcc: agents worker_a
-/// and boss; one task pending, one assigned to worker_a, one completed by worker_a with {"answer":42}), opened by
-/// this build.
+/// Databases made by earlier releases, opened by this build. release-0140fcc.db: from before task state moved into the
+/// tasks table (agents worker_a and boss; one task pending, one assigned to worker_a, one completed by worker_a with
+/// {"answer":42}). release-c387975.db: from before agent, channel, memory and webhook state moved to grain_states
+/// (agents scout [maps, search] and keeper [notes]; memory notes/plan at version 2 readable by scout, writable by
+/// keeper; notes/gone written and deleted; channel crew with scout and keeper and one post; one webhook).
 /// </summary>
 public sealed class UpgradeTests : IAsyncDisposable
 {
@@ -53,6 +55,104 @@ public sealed class UpgradeTests : IAsyncDisposable
             var listed = await operatorClient.GetFromJsonAsync<JsonObject>("/api/tasks?status=completed", TestContext.Current.CancellationToken);
             listed!.ToJsonString().ShouldContain(AssignedTask);
         }
+    }
+
+    private const string ScoutToken = "ac_c2NvdXQ_oqSEqIertJ32y7Z4tsTQc_7Mc6a9RqoZ8yM9Siikmno";
+    private const string KeeperToken = "ac_a2VlcGVy_e2ivqUNI4LXOZw9lQhmjueMwZZdj4gpAGrkImuwWAvk";
+
+    [Fact]
+    public async Task Agents_memory_channels_and_webhooks_of_the_previous_release_read_as_they_were_and_move_at_their_next_write()
+    {
+        Directory.CreateDirectory(_directory);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "release-c387975.db"), DatabasePath);
+        var cancel = TestContext.Current.CancellationToken;
+        var storedByOrleans = OrleansStorageRows();
+        string webhookId;
+
+        await using (var server = await AgentChannelServer.StartAsync(DatabasePath))
+        {
+            using var operatorClient = server.Client(AgentChannelServer.OperatorToken);
+            using var scout = server.Client(ScoutToken);
+            using var keeper = server.Client(KeeperToken);
+            var scoutInfo = await Get(operatorClient, "/api/agents/scout");
+            scoutInfo["capabilities"]!.ToJsonString().ShouldBe("""["maps","search"]""");
+            scoutInfo["metadata"]!.ToJsonString().ShouldBe("""{"team":"blue"}""");
+            (await Get(scout, "/api/agents/keeper"))["type"]!.GetValue<string>().ShouldBe("tool");
+            var plan = await Get(scout, "/api/memory/notes/plan");
+            (plan["version"]!.GetValue<long>(), plan["value"]!.ToJsonString()).ShouldBe((2L, """{"step":2}"""));
+            (await scout.GetAsync("/api/memory/notes/gone", cancel)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            (await Get(scout, "/api/channels/crew"))["members"]!.ToJsonString().ShouldBe("""["scout","keeper"]""");
+            var webhooks = (await Get(operatorClient, "/api/webhooks"))["items"]!.AsArray();
+            webhookId = webhooks.ShouldHaveSingleItem()!["id"]!.GetValue<string>();
+
+            // The next write of each moves it (and the keeper may still write what the old access control let it).
+            (await keeper.PutAsJsonAsync("/api/memory/notes/plan", new { value = new { step = 3 }, expected_version = 2 }, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            var back = await keeper.PutAsJsonAsync("/api/memory/notes/gone", new { value = "back", expected_version = 0 }, cancel);
+            (await back.Content.ReadFromJsonAsync<JsonObject>(cancel))!["version"]!.GetValue<long>().ShouldBe(3, "the tombstone of the old release kept the version");
+            (await keeper.PostAsync("/api/channels/crew/leave", null, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await operatorClient.PutAsJsonAsync("/api/agents/scout/status", new { status = "busy" }, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await operatorClient.DeleteAsync($"/api/webhooks/{webhookId}", cancel)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+
+        // Orleans' storage is only read now: nothing (grain state, stream subscriptions) was written to it.
+        OrleansStorageRows().ShouldBe(storedByOrleans);
+        var moved = GrainStatesStored();
+        moved.ShouldContain(("memory", "notes/plan"));
+        moved.ShouldContain(("memory", "notes/gone"));
+        moved.ShouldContain(("channel", "crew"));
+        moved.ShouldContain(("agent", "scout"));
+        moved.ShouldContain(state => state.Type == "webhook");
+        await using (var restarted = await AgentChannelServer.StartAsync(DatabasePath))
+        {
+            using var operatorClient = restarted.Client(AgentChannelServer.OperatorToken);
+            using var scout = restarted.Client(ScoutToken);
+            var plan = await Get(scout, "/api/memory/notes/plan");
+            (plan["version"]!.GetValue<long>(), plan["value"]!.ToJsonString()).ShouldBe((3L, """{"step":3}"""));
+            var history = (await Get(scout, "/api/memory/notes/plan/history"))["items"]!.AsArray();
+            history.Select(version => version!["version"]!.GetValue<long>()).ShouldBe([3L, 2L, 1L]);
+            (await Get(scout, "/api/memory/notes/gone"))["value"]!.GetValue<string>().ShouldBe("back");
+            (await Get(scout, "/api/channels/crew"))["members"]!.ToJsonString().ShouldBe("""["scout"]""");
+            var scoutInfo = await Get(scout, "/api/agents/scout");
+            scoutInfo["status"]!.GetValue<string>().ShouldBe("busy");
+            scoutInfo["capabilities"]!.ToJsonString().ShouldBe("""["maps","search"]""");
+            (await operatorClient.GetAsync($"/api/webhooks/{webhookId}", cancel)).StatusCode.ShouldBe(HttpStatusCode.NotFound,
+                "a deleted webhook's old state is never read again");
+            (await Get(operatorClient, "/api/webhooks"))["items"]!.AsArray().ShouldBeEmpty();
+        }
+    }
+
+    private static async Task<JsonObject> Get(HttpClient client, string path) =>
+        (await client.GetFromJsonAsync<JsonObject>(path, TestContext.Current.CancellationToken))!;
+
+    /// <summary>Every row of Orleans' grain storage with its version.</summary>
+    private List<string> OrleansStorageRows()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT GrainTypeString || ' ' || IFNULL(GrainIdExtensionString, '') || ' ' || Version FROM OrleansStorage ORDER BY 1";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetString(0));
+        }
+        return rows;
+    }
+
+    private List<(string Type, string Key)> GrainStatesStored()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT grain_type, grain_key FROM grain_states";
+        using var reader = command.ExecuteReader();
+        var states = new List<(string, string)>();
+        while (reader.Read())
+        {
+            states.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return states;
     }
 
     private static async Task<JsonObject> Task(HttpClient client, string id) =>

@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Tasks;
 using Orleans.Runtime;
@@ -14,8 +15,7 @@ namespace Orleans.AgentChannel.Agents;
 /// items are numbered and stored here one batch at a time, so an agent's sequence is committed in order.
 /// </summary>
 public sealed class AgentGrain(
-    [PersistentState("agent", AgentChannelStorage.Name)] IPersistentState<AgentState> state,
-    IAgentIndex index,
+    [PersistentState("agent", AgentStateStorage.Name)] IPersistentState<AgentState> state,
     IInbox inbox,
     ITaskIndex tasks,
     IOptions<LimitsOptions> limits,
@@ -237,7 +237,7 @@ public sealed class AgentGrain(
         if (seq > Agent.AckedSeq)
         {
             Agent.AckedSeq = seq;
-            await state.WriteStateAsync();
+            await state.WriteOrRestore(DeactivateOnIdle);
         }
         return Position();
     }
@@ -342,9 +342,8 @@ public sealed class AgentGrain(
         var stored = forceSave || previous != status || lastSeenIsStale;
         if (stored)
         {
-            await state.WriteStateAsync();
+            await state.WriteOrRestore(DeactivateOnIdle);
             _lastSeenStored = Agent.LastSeen;
-            await index.Upsert(Agent.ToInfo());
         }
         if (status == AgentStatus.Offline)
         {

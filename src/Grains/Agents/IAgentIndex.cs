@@ -1,9 +1,16 @@
+using Orleans.AgentChannel.Storage;
+
 namespace Orleans.AgentChannel.Agents;
 
-/// <summary>The agents query table: written by each agent grain, read by listings.</summary>
+/// <summary>The agents query table: written by each agent grain with its state (<see cref="AgentStateStorage"/>), read by listings.</summary>
 public interface IAgentIndex
 {
-    Task Upsert(AgentInfo agent);
+    /// <summary>
+    /// Stores the agent's grain state and its rows (the agent and its capabilities) in one transaction. Returns the
+    /// state's new version; throws <see cref="Orleans.Storage.InconsistentStateException"/>, storing nothing, when
+    /// another write got there first.
+    /// </summary>
+    Task<long> Save(AgentInfo agent, GrainStateWrite state);
 
     Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
 

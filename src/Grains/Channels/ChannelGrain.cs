@@ -4,13 +4,13 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.Channels;
 
 public sealed class ChannelGrain(
-    [PersistentState("channel", AgentChannelStorage.Name)] IPersistentState<ChannelState> state,
-    IChannelIndex index,
+    [PersistentState("channel", ChannelStateStorage.Name)] IPersistentState<ChannelState> state,
     IMessageLog log,
     MessageInterception interception,
     IOptions<LimitsOptions> limits,
@@ -105,11 +105,8 @@ public sealed class ChannelGrain(
         }
     }
 
-    private async Task SaveAsync()
-    {
-        await state.WriteStateAsync();
-        await index.Upsert(Info());
-    }
+    /// <summary>The state and the channel's row, one transaction (<see cref="ChannelStateStorage"/>).</summary>
+    private Task SaveAsync() => state.WriteOrRestore(DeactivateOnIdle);
 
     private void RequireCreated()
     {

@@ -12,6 +12,7 @@ using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Plugins;
 using Orleans.AgentChannel.Stats;
+using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Storage.Postgres;
 using Orleans.AgentChannel.Storage.Sqlite;
 using Orleans.AgentChannel.Tasks;
@@ -60,6 +61,11 @@ public static class SiloBuilderExtensions
             silo.AddSqliteStorage(storage);
         }
         services.AddKeyedSingleton<IGrainStorage, TaskStateStorage>(TaskStateStorage.Name);
+        services.AddKeyedSingleton<IGrainStorage, AgentStateStorage>(AgentStateStorage.Name);
+        services.AddKeyedSingleton<IGrainStorage, ChannelStateStorage>(ChannelStateStorage.Name);
+        services.AddKeyedSingleton<IGrainStorage, MemoryStateStorage>(MemoryStateStorage.Name);
+        services.AddKeyedSingleton<IGrainStorage, WebhookStateStorage>(WebhookStateStorage.Name);
+        services.AddKeyedSingleton<IGrainStorage, GrainStateStorage>(GrainStateStorage.Name);
         services.AddSingleton<PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
@@ -78,7 +84,10 @@ public static class SiloBuilderExtensions
         return silo;
     }
 
-    /// <summary>One machine: the SQLite file holds grain state and the query tables; subscriptions live in memory.</summary>
+    /// <summary>
+    /// One machine: the SQLite file holds grain state and the query tables, all written by the one writer
+    /// (<see cref="SqliteWriteQueue"/>); subscriptions live in memory.
+    /// </summary>
     private static void AddSqliteStorage(this ISiloBuilder silo, StorageOptions configured)
     {
         var services = silo.Services;
@@ -87,6 +96,7 @@ public static class SiloBuilderExtensions
         var dataDirectory = DataDirectoryLock.Acquire(configured.SqlitePath);
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<SqliteWriteQueue>();
+        services.AddSingleton<IGrainStates, SqliteGrainStates>();
         services.AddSingleton<IAgentIndex, SqliteAgentIndex>();
         services.AddSingleton<ITaskIndex, SqliteTaskIndex>();
         services.AddSingleton<IMessageLog, SqliteMessageLog>();
@@ -101,6 +111,7 @@ public static class SiloBuilderExtensions
             new SqliteSchemaInitializer(provider.GetRequiredService<SqliteDatabase>(), dataDirectory));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSingleSilo>();
 
+        // Read only: the state of grains stored before it moved to our tables, until their next write.
         silo.AddAdoNetGrainStorage(AgentChannelStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> storage) => storage
             .Configure<SqliteDatabase, Orleans.Serialization.Serializer>((options, database, serializer) =>
             {
@@ -114,15 +125,16 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// A cluster: grain state, stream subscriptions (PubSubStore), reminders and the query tables all in the
-    /// shared PostgreSQL database through Orleans' ADO.NET providers. Subscriptions are state of the pub-sub
-    /// grains; held in memory they would vanish with the silo that hosted them, and gateways would stop
-    /// receiving events published after it died.
+    /// A cluster: grain state with the query tables (our storage), and stream subscriptions (PubSubStore), reminders
+    /// and membership through Orleans' ADO.NET providers, all in the shared PostgreSQL database. Subscriptions are
+    /// state of the pub-sub grains; held in memory they would vanish with the silo that hosted them, and gateways
+    /// would stop receiving events published after it died.
     /// </summary>
     private static void AddPostgresStorage(this ISiloBuilder silo)
     {
         var services = silo.Services;
         services.AddSingleton<PostgresDatabase>();
+        services.AddSingleton<IGrainStates, PostgresGrainStates>();
         services.AddSingleton<IAgentIndex, PostgresAgentIndex>();
         services.AddSingleton<ITaskIndex, PostgresTaskIndex>();
         services.AddSingleton<IMessageLog, PostgresMessageLog>();

@@ -1,18 +1,27 @@
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Memory;
 
 /// <summary>
 /// The memory query tables: the key listing (filtered by who may read), each key's bounded version
-/// history, and expiry times. Written by each key's grain in one transaction per change.
+/// history, and expiry times. Written by each key's grain in one transaction per change, together with the
+/// key's grain state (<see cref="MemoryStateStorage"/>).
 /// </summary>
 public interface IMemoryIndex
 {
-    /// <summary>Records a write: the listing row and a history row, keeping at most <paramref name="historyVersions"/>.</summary>
-    Task Upsert(MemoryEntry entry, int historyVersions);
+    /// <summary>
+    /// Records a write in one transaction: the key's grain state, its listing row, a history row (keeping at most
+    /// <paramref name="historyVersions"/>) and the writer's memory-write count. Returns the state's new version; throws
+    /// <see cref="Orleans.Storage.InconsistentStateException"/>, storing nothing, when another write got there first.
+    /// </summary>
+    Task<long> Save(MemoryEntry entry, int historyVersions, GrainStateWrite state);
 
-    /// <summary>Forgets a deleted key: its listing row and its whole history.</summary>
-    Task Remove(string key);
+    /// <summary>
+    /// Records a deletion in one transaction: the key's grain state (its tombstone, which keeps the version) and the
+    /// end of its listing row and its whole history. Returns and throws as <see cref="Save"/>.
+    /// </summary>
+    Task<long> Remove(string key, GrainStateWrite state);
 
     Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor);
 

@@ -5,12 +5,13 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Memory;
 
 /// <summary>The single owner of a memory key; access control is enforced here, never in front doors.</summary>
 public sealed class MemoryGrain(
-    [PersistentState("memory", AgentChannelStorage.Name)] IPersistentState<MemoryState> state,
+    [PersistentState("memory", MemoryStateStorage.Name)] IPersistentState<MemoryState> state,
     IMemoryIndex index,
     IOptions<LimitsOptions> limits,
     TimeProvider clock) : Grain, IMemoryGrain
@@ -69,9 +70,8 @@ public sealed class MemoryGrain(
         Current.UpdatedBy = caller.Name;
         Current.UpdatedAt = now;
         Current.ExpiresAt = write.TtlSeconds is { } ttl ? now.AddSeconds(ttl) : null;
-        await state.WriteStateAsync();
+        await state.WriteOrRestore(DeactivateOnIdle);
         var entry = Current.ToEntry(Key);
-        await index.Upsert(entry, limits.Value.MemoryHistoryVersions);
         await Announce(Update(), CanRead);
         return new MemoryWritten(entry, created);
     }
@@ -121,7 +121,7 @@ public sealed class MemoryGrain(
 
     private Task RemoveExpired() => Remove(Current.UpdatedBy, expired: true);
 
-    /// <summary>Deletion keeps a tombstone (the version) and drops the value, the listing row and the history.</summary>
+    /// <summary>Deletion keeps a tombstone (the version) and drops the value, the listing row and the history (one transaction).</summary>
     private async Task Remove(string by, bool expired)
     {
         // Whoever could read the key until now hears that it is gone.
@@ -133,8 +133,7 @@ public sealed class MemoryGrain(
         Current.UpdatedAt = clock.GetUtcNow();
         Current.AccessControl = AccessControl.Open;
         Current.ExpiresAt = null;
-        await state.WriteStateAsync();
-        await index.Remove(Key);
+        await state.WriteOrRestore(DeactivateOnIdle);
         await Announce(Update(expired: expired), caller => MayRead(caller, creator, access));
     }
 

@@ -1,11 +1,11 @@
 using Orleans.AgentChannel.Events;
-using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Memory;
 
 /// <summary>One shard of the memory watch index: the watches whose pattern starts with the grain's character.</summary>
 public sealed class MemoryWatchIndexGrain(
-    [PersistentState("memory-watches", AgentChannelStorage.Name)] IPersistentState<MemoryWatchIndexState> state) : Grain, IMemoryWatchIndexGrain
+    [PersistentState("memory-watches", GrainStateStorage.Name)] IPersistentState<MemoryWatchIndexState> state) : Grain, IMemoryWatchIndexGrain
 {
     private Dictionary<MemoryWatch, HashSet<string>> Watches => state.State.Watchers;
 

@@ -1,15 +1,21 @@
+using Orleans.AgentChannel.Storage;
+
 namespace Orleans.AgentChannel.Webhooks;
 
 /// <summary>
-/// The webhooks query table (written by each webhook's grain) and the delivery log (written by the webhook
+/// The webhooks query table (written by each webhook's grain with its state, <see cref="WebhookStateStorage"/>) and the delivery log (written by the webhook
 /// sink, like the message log: append and update rows, no grain state).
 /// </summary>
 public interface IWebhookStore
 {
-    Task Upsert(WebhookTarget webhook);
+    /// <summary>
+    /// Stores the webhook's grain state and its row in one transaction. Returns the state's new version; throws
+    /// <see cref="Orleans.Storage.InconsistentStateException"/>, storing nothing, when another write got there first.
+    /// </summary>
+    Task<long> Save(WebhookTarget webhook, GrainStateWrite state);
 
-    /// <summary>Removes the subscription and its delivery log.</summary>
-    Task Delete(Guid id);
+    /// <summary>Clears the webhook's grain state and removes the subscription and its delivery log, in one transaction.</summary>
+    Task<long> Delete(Guid id, GrainStateWrite state);
 
     Task<IReadOnlyList<WebhookTarget>> List();
 

@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Webhooks;
 
@@ -22,8 +23,7 @@ public sealed class WebhookState
 /// manages them (an agent could otherwise read messages between other agents through one).
 /// </summary>
 public sealed class WebhookGrain(
-    [PersistentState("webhook", AgentChannelStorage.Name)] IPersistentState<WebhookState> state,
-    IWebhookStore store,
+    [PersistentState("webhook", WebhookStateStorage.Name)] IPersistentState<WebhookState> state,
     WebhookSink sink,
     TimeProvider clock) : Grain, IWebhookGrain
 {
@@ -51,16 +51,7 @@ public sealed class WebhookGrain(
             CreatedBy = caller.Name,
             CreatedAt = clock.GetUtcNow(),
         };
-        try
-        {
-            await state.WriteStateAsync();
-            await store.Upsert(new WebhookTarget(Info(), secret));
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.WriteOrRestore(DeactivateOnIdle);
         sink.SubscriptionsChanged();
         return new WebhookCreated(Info(), secret);
     }
@@ -76,7 +67,6 @@ public sealed class WebhookGrain(
     {
         RequireOperator(caller);
         RequireCreated();
-        await store.Delete(Id);
         await state.ClearStateAsync();
         state.State = new WebhookState();
         sink.SubscriptionsChanged();

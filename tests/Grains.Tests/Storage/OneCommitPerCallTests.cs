@@ -1,21 +1,30 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Storage;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Webhooks;
 using Orleans.AgentChannel.Tasks;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
 /// <summary>
-/// A task call's state and the row lists read are one write: when it fails (a trigger refuses it, on purpose) the
-/// call is refused whole, nothing of it shows in the task, the lists or after a reactivation, and a retry succeeds.
+/// A call's state and the rows lists read are one write: when it fails (a trigger refuses it, on purpose) the call is
+/// refused whole, nothing of it shows in the grain, the lists or after a reactivation, and a retry succeeds.
 /// </summary>
 public abstract class OneCommitPerCallTests : IAsyncLifetime
 {
+    /// <summary>While refused, every <paramref name="operation"/> (INSERT, UPDATE or DELETE) of a row of <paramref name="table"/> fails.</summary>
+    protected abstract Task Refuse(string operation, string table, bool refuse);
+
     /// <summary>Completing any task, or storing one whose title says "doomed", fails while the trigger is in place.</summary>
     protected abstract Task FailTaskWrites(bool fail);
 
@@ -115,6 +124,166 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         (await AssignedEvents(worker, task)).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task A_memory_write_whose_history_row_fails_is_refused_whole_and_the_retry_succeeds()
+    {
+        var key = Grains.GetGrain<IMemoryGrain>("notes/plan");
+        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}""")));
+
+        await Refuse("INSERT", "memory_history", true);
+        await Should.ThrowAsync<Exception>(() => key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1)));
+
+        await MemoryShows(key, version: 1, """{"step":1}""", history: [1]);
+        await Reactivate();
+        await MemoryShows(key, version: 1, """{"step":1}""", history: [1]);
+
+        await Refuse("INSERT", "memory_history", false);
+        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1))).Entry.Version.ShouldBe(2);
+        await Reactivate();
+        await MemoryShows(key, version: 2, """{"step":2}""", history: [2, 1]);
+    }
+
+    [Fact]
+    public async Task A_memory_delete_whose_listing_delete_fails_keeps_the_key_and_the_retry_deletes_it_keeping_its_version()
+    {
+        var key = Grains.GetGrain<IMemoryGrain>("notes/gone");
+        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("\"bye\"")));
+
+        await Refuse("DELETE", "memory_keys", true);
+        await Should.ThrowAsync<Exception>(() => key.Delete(Caller.Operator, expectedVersion: 1));
+
+        await MemoryShows(key, version: 1, "\"bye\"", history: [1]);
+        await Reactivate();
+        await MemoryShows(key, version: 1, "\"bye\"", history: [1]);
+
+        await Refuse("DELETE", "memory_keys", false);
+        await key.Delete(Caller.Operator, expectedVersion: 1);
+        await Reactivate();
+        (await Should.ThrowAsync<Errors.AgentChannelException>(() => key.Get(Caller.Operator))).Code.ShouldBe(Errors.ErrorKind.NotFound);
+        (await MemoryListed()).ShouldNotContain(listed => listed.Key == "notes/gone");
+        // The tombstone kept the version: the key comes back after it, never at a version a stale writer might hold.
+        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("\"again\""), ExpectedVersion: 0))).Entry.Version.ShouldBe(3);
+        (await key.History(Caller.Operator, 10)).Select(version => version.Version).ShouldBe([3L]);
+    }
+
+    [Fact]
+    public async Task An_agent_registration_whose_capability_rows_fail_is_refused_whole_and_the_retry_succeeds()
+    {
+        var agent = Grains.GetGrain<IAgentGrain>("scout");
+
+        await Refuse("INSERT", "agent_capabilities", true);
+        await Should.ThrowAsync<Exception>(() => agent.Register(new AgentRegistration("scout", "llm", ["maps"], null), null));
+
+        (await agent.Get()).ShouldBeNull();
+        (await AgentsListed()).ShouldNotContain(listed => listed.Name == "scout");
+        await Reactivate();
+        (await agent.Get()).ShouldBeNull();
+
+        await Refuse("INSERT", "agent_capabilities", false);
+        var registered = await agent.Register(new AgentRegistration("scout", "llm", ["maps"], null), null);
+        registered.Created.ShouldBeTrue();
+
+        await Refuse("INSERT", "agent_capabilities", true);
+        await Should.ThrowAsync<Exception>(() => agent.Register(new AgentRegistration("scout", "llm", ["maps", "search"], null), registered.Token));
+        await Reactivate();
+        (await agent.Get())!.Capabilities.ShouldBe(["maps"]);
+        (await AgentsListed("search")).ShouldBeEmpty();
+
+        await Refuse("INSERT", "agent_capabilities", false);
+        (await agent.Register(new AgentRegistration("scout", "llm", ["maps", "search"], null), registered.Token)).Agent.Capabilities.ShouldBe(["maps", "search"]);
+        await Reactivate();
+        (await agent.Get())!.Capabilities.ShouldBe(["maps", "search"]);
+        (await AgentsListed("search")).ShouldHaveSingleItem().Name.ShouldBe("scout");
+    }
+
+    [Fact]
+    public async Task A_channel_join_whose_row_fails_is_refused_whole_and_the_retry_joins()
+    {
+        var channel = Grains.GetGrain<IChannelGrain>("crew");
+
+        await Refuse("INSERT", "channels", true);
+        await Should.ThrowAsync<Exception>(() => channel.Join(Caller.Agent("alice")));
+
+        (await Should.ThrowAsync<Errors.AgentChannelException>(() => channel.Get())).Code.ShouldBe(Errors.ErrorKind.NotFound);
+        await Reactivate();
+        (await Should.ThrowAsync<Errors.AgentChannelException>(() => channel.Get())).Code.ShouldBe(Errors.ErrorKind.NotFound);
+        (await Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldBeEmpty();
+
+        await Refuse("INSERT", "channels", false);
+        (await channel.Join(Caller.Agent("alice"))).Members.ShouldBe(["alice"]);
+        await Reactivate();
+        (await channel.Get()).Members.ShouldBe(["alice"]);
+        (await Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldHaveSingleItem().MemberCount.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_webhook_delete_whose_row_delete_fails_keeps_it_and_the_retry_deletes_it_for_good()
+    {
+        var webhook = Grains.GetGrain<IWebhookGrain>(Guid.CreateVersion7());
+        await webhook.Create(Caller.Operator, new NewWebhook("http://127.0.0.1:9/hook"));
+
+        await Refuse("DELETE", "webhooks", true);
+        await Should.ThrowAsync<Exception>(() => webhook.Delete(Caller.Operator));
+        await Reactivate();
+        (await webhook.Get(Caller.Operator)).Url.ShouldBe("http://127.0.0.1:9/hook");
+        (await Grains.GetGrain<IWebhookDirectoryGrain>(0).List(Caller.Operator)).ShouldHaveSingleItem();
+
+        await Refuse("DELETE", "webhooks", false);
+        await webhook.Delete(Caller.Operator);
+        await Reactivate();
+        (await Should.ThrowAsync<Errors.AgentChannelException>(() => webhook.Get(Caller.Operator))).Code.ShouldBe(Errors.ErrorKind.NotFound);
+        (await Grains.GetGrain<IWebhookDirectoryGrain>(0).List(Caller.Operator)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task State_an_earlier_release_stored_in_orleans_storage_reads_back_and_moves_at_the_next_write()
+    {
+        var services = _cluster.Silos[0].ServiceProvider;
+        var before = services.GetRequiredKeyedService<IGrainStorage>(AgentChannelStorage.Name);
+        var key = Grains.GetGrain<IMemoryGrain>("old/plan");
+        var channel = Grains.GetGrain<IChannelGrain>("old-crew");
+        var stored = DateTimeOffset.UtcNow.AddDays(-1);
+        await before.WriteStateAsync("memory", key.GetGrainId(), new GrainState<MemoryState>(new MemoryState
+        {
+            Exists = true, Value = RawJson.Parse("""{"step":4}"""), Version = 4, CreatedBy = "keeper", UpdatedBy = "keeper",
+            CreatedAt = stored, UpdatedAt = stored,
+        }));
+        await before.WriteStateAsync("channel", channel.GetGrainId(), new GrainState<ChannelState>(new ChannelState
+        {
+            Created = true, Members = ["scout", "keeper"], CreatedAt = stored,
+        }));
+
+        (await key.Get(Caller.Operator)).Version.ShouldBe(4);
+        (await channel.Get()).Members.ShouldBe(["scout", "keeper"]);
+        var states = services.GetRequiredService<IGrainStates>();
+        (await states.Read("memory", "old/plan")).ShouldBeNull("a read moves nothing");
+
+        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":5}"""), ExpectedVersion: 4))).Entry.Version.ShouldBe(5);
+        await channel.Leave(Caller.Agent("keeper"));
+        (await states.Read("memory", "old/plan")).ShouldNotBeNull().Version.ShouldBe(1);
+        (await states.Read("channel", "old-crew")).ShouldNotBeNull().Version.ShouldBe(1);
+
+        await Reactivate();
+        (await key.Get(Caller.Operator)).Value.Text.ShouldBe("""{"step":5}""");
+        (await channel.Get()).Members.ShouldBe(["scout"]);
+        (await Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldHaveSingleItem().MemberCount.ShouldBe(1);
+    }
+
+    private async Task MemoryShows(IMemoryGrain key, long version, string value, long[] history)
+    {
+        var entry = await key.Get(Caller.Operator);
+        entry.Version.ShouldBe(version);
+        entry.Value.Text.ShouldBe(value);
+        (await MemoryListed()).Single(listed => listed.Key == entry.Key).Version.ShouldBe(version);
+        (await key.History(Caller.Operator, 10)).Select(stored => stored.Version).ShouldBe(history);
+    }
+
+    private async Task<IReadOnlyList<MemoryKeySummary>> MemoryListed() =>
+        (await Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Caller.Operator, null, 100, null)).Items;
+
+    private Task<IReadOnlyList<AgentListing>> AgentsListed(string? capability = null) =>
+        Grains.GetGrain<IAgentDirectoryGrain>(0).List(new AgentQuery(Capability: capability));
+
     private async Task<int> AssignedEvents(string agent, ITaskGrain task)
     {
         var id = task.GetPrimaryKey().ToString();
@@ -182,6 +351,15 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
+    protected override Task Refuse(string operation, string table, bool refuse)
+    {
+        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}";
+        Execute(refuse
+            ? $"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} BEGIN SELECT RAISE(ABORT, 'injected {operation} failure on {table}'); END;"
+            : $"DROP TRIGGER {trigger};");
+        return Task.CompletedTask;
+    }
+
     private void Execute(string sql)
     {
         using var connection = new SqliteConnection($"Data Source={_path}");
@@ -243,6 +421,20 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION fail_assigned_event();
               """
             : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();");
+    }
+
+    protected override async Task Refuse(string operation, string table, bool refuse)
+    {
+        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}";
+        await Execute(refuse
+            ? $"""
+               CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   RAISE EXCEPTION 'injected % failure on %', TG_OP, TG_TABLE_NAME;
+               END $$;
+               CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_write();
+               """
+            : $"DROP TRIGGER {trigger} ON {table};");
     }
 
     private async Task Execute(string sql)

@@ -22,7 +22,7 @@ public sealed class PostgresStorageTests : StorageContractTests
         return new StoreUnderTest(
             new PostgresMessageLog(database), new PostgresAgentIndex(database), new PostgresTaskIndex(database),
             new PostgresMemoryIndex(database), new PostgresChannelIndex(database), new PostgresInbox(database, TimeProvider.System),
-            new PostgresWebhookStore(database), new PostgresStatsStore(database));
+            new PostgresWebhookStore(database), new PostgresStatsStore(database), new PostgresGrainStates(database));
     }
 
     public override async ValueTask DisposeAsync()

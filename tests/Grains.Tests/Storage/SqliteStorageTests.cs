@@ -32,7 +32,7 @@ public sealed class SqliteStorageTests : StorageContractTests
         new SqliteMessageLog(_database, _writes), new SqliteAgentIndex(_database, _writes), new SqliteTaskIndex(_database, _writes),
         new SqliteMemoryIndex(_database, _writes), new SqliteChannelIndex(_database, _writes),
         new SqliteInbox(_database, _writes, TimeProvider.System), new SqliteWebhookStore(_database, _writes),
-        new SqliteStatsStore(_database)));
+        new SqliteStatsStore(_database), new SqliteGrainStates(_database, _writes)));
 
     public override async ValueTask DisposeAsync()
     {
@@ -147,8 +147,8 @@ public sealed class SqliteStorageTests : StorageContractTests
 }
 
 /// <summary>
-/// Orleans' ADO.NET grain storage on our SQLite scripts, with a 1 s busy timeout: a write that times out on
-/// a locked file must fail cleanly and leave the provider able to write again (no connection stuck in a
+/// Grain state through the SQLite writer, with a 1 s busy timeout: a write that times out on a file another
+/// connection holds locked must fail cleanly and leave the writer able to write again (no connection stuck in a
 /// half-open transaction).
 /// </summary>
 public sealed class GrainStorageLockTests : IAsyncLifetime

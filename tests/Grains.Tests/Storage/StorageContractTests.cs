@@ -6,6 +6,7 @@ using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Stats;
+using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Webhooks;
 
@@ -14,7 +15,7 @@ namespace Orleans.AgentChannel.Grains.Tests;
 /// <summary>The message log and query tables as grains use them: one store's worth of each interface.</summary>
 public sealed record StoreUnderTest(
     IMessageLog Messages, IAgentIndex Agents, ITaskIndex Tasks, IMemoryIndex Memory, IChannelIndex Channels, IInbox Inbox,
-    IWebhookStore Webhooks, IStatsStore Stats);
+    IWebhookStore Webhooks, IStatsStore Stats, IGrainStates States);
 
 /// <summary>
 /// What every storage provider must do, run against each one (SQLite always, PostgreSQL when
@@ -151,8 +152,8 @@ public abstract class StorageContractTests : IAsyncDisposable
     public async Task Agents_list_by_status_type_and_capability_with_their_open_task_counts()
     {
         var store = await Open();
-        await store.Agents.Upsert(Agent("Alpha", AgentStatus.Online, "llm", "python", "review"));
-        await store.Agents.Upsert(Agent("beta", AgentStatus.Offline, "tool", "python"));
+        await store.SaveAgent(Agent("Alpha", AgentStatus.Online, "llm", "python", "review"));
+        await store.SaveAgent(Agent("beta", AgentStatus.Offline, "tool", "python"));
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.InProgress) with { AssignedTo = "ALPHA" });
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Completed) with { AssignedTo = "alpha" });
 
@@ -171,9 +172,9 @@ public abstract class StorageContractTests : IAsyncDisposable
     {
         var store = await Open();
         var agent = Agent("gamma", AgentStatus.Online, "llm", "python");
-        await store.Agents.Upsert(agent);
+        await store.SaveAgent(agent);
 
-        await store.Agents.Upsert(agent with { Status = AgentStatus.Busy, Capabilities = ["rust"] });
+        await store.SaveAgent(agent with { Status = AgentStatus.Busy, Capabilities = ["rust"] });
 
         var listed = (await store.Agents.List(new AgentQuery())).ShouldHaveSingleItem();
         listed.Status.ShouldBe(AgentStatus.Busy);
@@ -185,10 +186,10 @@ public abstract class StorageContractTests : IAsyncDisposable
     public async Task Candidates_are_online_agents_with_every_capability_and_a_free_slot_least_loaded_first()
     {
         var store = await Open();
-        await store.Agents.Upsert(Agent("busy-one", AgentStatus.Online, "llm", "python", "sql"));
-        await store.Agents.Upsert(Agent("idle-one", AgentStatus.Online, "llm", "python", "sql", "extra"));
-        await store.Agents.Upsert(Agent("half", AgentStatus.Online, "llm", "python"));
-        await store.Agents.Upsert(Agent("away", AgentStatus.Offline, "llm", "python", "sql"));
+        await store.SaveAgent(Agent("busy-one", AgentStatus.Online, "llm", "python", "sql"));
+        await store.SaveAgent(Agent("idle-one", AgentStatus.Online, "llm", "python", "sql", "extra"));
+        await store.SaveAgent(Agent("half", AgentStatus.Online, "llm", "python"));
+        await store.SaveAgent(Agent("away", AgentStatus.Offline, "llm", "python", "sql"));
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Assigned) with { AssignedTo = "busy-one" });
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.InProgress) with { AssignedTo = "busy-one" });
         await store.Tasks.Upsert(TaskWith(AgentTaskStatus.Completed) with { AssignedTo = "half" });
@@ -283,6 +284,52 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_grain_state_save_over_a_version_another_write_replaced_is_refused_with_its_rows()
+    {
+        var store = await Open();
+        (await store.Memory.Save(MemoryAt("cas/one", 1, AccessControl.Open), 10, new GrainStateWrite("memory", "cas/one", [1], 0))).ShouldBe(1);
+
+        await Should.ThrowAsync<Orleans.Storage.InconsistentStateException>(
+            () => store.Memory.Save(MemoryAt("cas/one", 2, AccessControl.Open), 10, new GrainStateWrite("memory", "cas/one", [2], 0)));
+        await Should.ThrowAsync<Orleans.Storage.InconsistentStateException>(
+            () => store.Memory.Remove("cas/one", new GrainStateWrite("memory", "cas/one", null, 0)));
+
+        (await store.States.Read("memory", "cas/one")).ShouldNotBeNull().Version.ShouldBe(1);
+        (await store.States.Read("memory", "cas/one"))!.State.ShouldBe([1]);
+        (await store.Memory.List(Caller.Operator, "cas/", 10, null)).Items.ShouldHaveSingleItem().Version.ShouldBe(1);
+        (await store.Memory.History("cas/one", 10)).ShouldHaveSingleItem().Version.ShouldBe(1);
+        var hour = StatsWindow.HourOf(Epoch.ToUnixTimeMilliseconds());
+        (await store.Stats.Activity(hour, hour + 2 * StatsWindow.HourMs, "alice")).Sum(row => row.MemoryWrites).ShouldBe(1);
+
+        (await store.Memory.Save(MemoryAt("cas/one", 2, AccessControl.Open), 10, new GrainStateWrite("memory", "cas/one", [2], 1))).ShouldBe(2);
+        (await store.Memory.History("cas/one", 10)).Select(version => version.Version).ShouldBe([2L, 1L]);
+    }
+
+    [Fact]
+    public async Task Concurrent_grain_state_saves_of_one_version_have_one_winner_and_the_writes_batched_with_them_commit()
+    {
+        var store = await Open();
+        var contested = Agent("contested", AgentStatus.Online, "llm");
+        var others = Enumerable.Range(0, 20).Select(i => Agent($"other-{i}", AgentStatus.Online, "llm", "python")).ToList();
+
+        var contestedSaves = Enumerable.Range(0, 20)
+            .Select(i => store.Agents.Save(contested with { Type = $"writer-{i}" }, new GrainStateWrite("agent", "contested", [(byte)i], 0))).ToList();
+        var otherSaves = others.Select(agent => store.Agents.Save(agent, new GrainStateWrite("agent", agent.Name, [7], 0))).ToList();
+        await Task.WhenAll(contestedSaves.Concat(otherSaves).Select(save => save.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var winners = contestedSaves.Where(save => save.IsCompletedSuccessfully).ToList();
+        winners.Count.ShouldBe(1);
+        contestedSaves.Where(save => !save.IsCompletedSuccessfully)
+            .ShouldAllBe(save => save.Exception!.InnerException is Orleans.Storage.InconsistentStateException);
+        otherSaves.ShouldAllBe(save => save.IsCompletedSuccessfully && save.Result == 1);
+        var winner = contestedSaves.IndexOf(winners[0]);
+        (await store.States.Read("agent", "contested"))!.State.ShouldBe([(byte)winner]);
+        var listed = await store.Agents.List(new AgentQuery());
+        listed.Single(agent => agent.Name == "contested").Type.ShouldBe($"writer-{winner}");
+        (await store.Agents.List(new AgentQuery(Capability: "python"))).Count.ShouldBe(20);
+    }
+
+    [Fact]
     public async Task Task_counts_by_status_come_from_the_tasks_table()
     {
         var store = await Open();
@@ -304,7 +351,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         var store = await Open();
         for (var version = 1; version <= 5; version++)
         {
-            await store.Memory.Upsert(MemoryAt("notes/a", version, AccessControl.Open), historyVersions: 3);
+            await store.SaveMemory(MemoryAt("notes/a", version, AccessControl.Open), historyVersions: 3);
         }
 
         (await store.Memory.History("notes/a", 10)).Select(v => v.Version).ShouldBe([5L, 4L, 3L]);
@@ -317,11 +364,11 @@ public abstract class StorageContractTests : IAsyncDisposable
     public async Task Memory_listings_show_each_caller_only_what_it_may_read_by_prefix_and_page()
     {
         var store = await Open();
-        await store.Memory.Upsert(MemoryAt("proj/open", 1, AccessControl.Open), 10);
-        await store.Memory.Upsert(MemoryAt("proj/bobs", 1, new AccessControl(["Bob"], ["Bob"])), 10);
-        await store.Memory.Upsert(MemoryAt("proj/private", 1, new AccessControl([], [])), 10);
-        await store.Memory.Upsert(MemoryAt("proj_x/under_score", 1, AccessControl.Open), 10);
-        await store.Memory.Upsert(MemoryAt("other", 1, AccessControl.Open), 10);
+        await store.SaveMemory(MemoryAt("proj/open", 1, AccessControl.Open), 10);
+        await store.SaveMemory(MemoryAt("proj/bobs", 1, new AccessControl(["Bob"], ["Bob"])), 10);
+        await store.SaveMemory(MemoryAt("proj/private", 1, new AccessControl([], [])), 10);
+        await store.SaveMemory(MemoryAt("proj_x/under_score", 1, AccessControl.Open), 10);
+        await store.SaveMemory(MemoryAt("other", 1, AccessControl.Open), 10);
 
         Keys(await store.Memory.List(Caller.Agent("bob"), "proj/", 10, null)).ShouldBe(["proj/bobs", "proj/open"]);
         Keys(await store.Memory.List(Caller.Agent("carol"), "proj/", 10, null)).ShouldBe(["proj/open"]);
@@ -338,13 +385,14 @@ public abstract class StorageContractTests : IAsyncDisposable
     public async Task Expired_memory_keys_are_found_by_time_and_removed_keys_are_forgotten()
     {
         var store = await Open();
-        await store.Memory.Upsert(MemoryAt("ttl/soon", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddSeconds(10) }, 10);
-        await store.Memory.Upsert(MemoryAt("ttl/later", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddHours(1) }, 10);
-        await store.Memory.Upsert(MemoryAt("ttl/never", 1, AccessControl.Open), 10);
+        await store.SaveMemory(MemoryAt("ttl/soon", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddSeconds(10) }, 10);
+        await store.SaveMemory(MemoryAt("ttl/later", 1, AccessControl.Open) with { ExpiresAt = Epoch.AddHours(1) }, 10);
+        await store.SaveMemory(MemoryAt("ttl/never", 1, AccessControl.Open), 10);
 
         (await store.Memory.Expired(Epoch.AddMinutes(1), 10)).ShouldBe(["ttl/soon"]);
 
-        await store.Memory.Remove("ttl/soon");
+        await store.RemoveMemory("ttl/soon");
+        (await store.States.Read("memory", "ttl/soon")).ShouldBe(new StoredGrainState(null, 2), "the tombstone keeps the version");
         (await store.Memory.Expired(Epoch.AddMinutes(1), 10)).ShouldBeEmpty();
         (await store.Memory.History("ttl/soon", 10)).ShouldBeEmpty();
         Keys(await store.Memory.List(Caller.Operator, "ttl/", 10, null)).ShouldBe(["ttl/later", "ttl/never"]);
@@ -354,9 +402,9 @@ public abstract class StorageContractTests : IAsyncDisposable
     public async Task Channels_list_with_members_and_their_last_message_sequence()
     {
         var store = await Open();
-        await store.Channels.Upsert(new ChannelInfo("general", ["alice"], 0, Epoch));
-        await store.Channels.Upsert(new ChannelInfo("general", ["alice", "bob"], 0, Epoch));
-        await store.Channels.Upsert(new ChannelInfo("quiet", [], 0, Epoch));
+        await store.SaveChannel(new ChannelInfo("general", ["alice"], 0, Epoch));
+        await store.SaveChannel(new ChannelInfo("general", ["alice", "bob"], 0, Epoch));
+        await store.SaveChannel(new ChannelInfo("quiet", [], 0, Epoch));
         await store.Messages.Append(Message("hi", []) with { Channel = "general" }, 1);
         await store.Messages.Append(Message("again", []) with { Channel = "general" }, 2);
 
@@ -436,8 +484,8 @@ public abstract class StorageContractTests : IAsyncDisposable
     {
         var store = await Open();
         var webhook = new WebhookInfo(Guid.NewGuid(), "https://example.test/hook", ["task:*"], "operator", Epoch);
-        await store.Webhooks.Upsert(new WebhookTarget(webhook, "secret-1"));
-        await store.Webhooks.Upsert(new WebhookTarget(webhook with { Url = "https://example.test/v2" }, "secret-2"));
+        await store.SaveWebhook(new WebhookTarget(webhook, "secret-1"));
+        await store.SaveWebhook(new WebhookTarget(webhook with { Url = "https://example.test/v2" }, "secret-2"));
 
         var listed = (await store.Webhooks.List()).ShouldHaveSingleItem();
         listed.Info.ShouldBe(webhook with { Url = "https://example.test/v2" }, new WebhookInfoComparer());
@@ -458,7 +506,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         log[0].LastStatusCode.ShouldBe(500);
         log[0].LastError.ShouldBe("boom");
 
-        await store.Webhooks.Delete(webhook.Id);
+        await store.DeleteWebhook(webhook.Id);
         (await store.Webhooks.List()).ShouldBeEmpty();
         (await store.Webhooks.Deliveries(webhook.Id, 10)).ShouldBeEmpty();
         await store.Webhooks.RecordDelivery(deliveries[0] with { Id = Guid.NewGuid() }, 3);
@@ -486,7 +534,7 @@ public abstract class StorageContractTests : IAsyncDisposable
             (1, new InboxItem(EventNames.MessageReceived, RawJson.Null, first.Sequence)),
             (2, new InboxItem(EventNames.MessageReceived, RawJson.Null, second.Sequence)),
             (3, new InboxItem(EventNames.TaskAssigned, RawJson.EmptyObject))]);
-        await store.Memory.Upsert(MemoryAt("notes/stats", 1, AccessControl.Open), 10);
+        await store.SaveMemory(MemoryAt("notes/stats", 1, AccessControl.Open), 10);
         var assignedAt = Epoch.AddMinutes(5);
         var task = TaskWith(AgentTaskStatus.Completed) with
         {
@@ -545,4 +593,26 @@ internal static class TaskRows
 {
     public static async Task Upsert(this ITaskIndex tasks, TaskInfo row) =>
         await tasks.Save(row, [0], (await tasks.ReadState(row.Id))?.Version ?? 0, owesNotices: false);
+
+    public static async Task SaveAgent(this StoreUnderTest store, AgentInfo agent) =>
+        await store.Agents.Save(agent, await store.NextState("agent", Identity.AgentNames.Key(agent.Name)));
+
+    public static async Task SaveMemory(this StoreUnderTest store, MemoryEntry entry, int historyVersions) =>
+        await store.Memory.Save(entry, historyVersions, await store.NextState("memory", entry.Key));
+
+    public static async Task RemoveMemory(this StoreUnderTest store, string key) =>
+        await store.Memory.Remove(key, await store.NextState("memory", key, cleared: true));
+
+    public static async Task SaveChannel(this StoreUnderTest store, ChannelInfo channel) =>
+        await store.Channels.Save(channel, await store.NextState("channel", channel.Name));
+
+    public static async Task SaveWebhook(this StoreUnderTest store, WebhookTarget webhook) =>
+        await store.Webhooks.Save(webhook, await store.NextState("webhook", webhook.Info.Id.ToString()));
+
+    public static async Task DeleteWebhook(this StoreUnderTest store, Guid id) =>
+        await store.Webhooks.Delete(id, await store.NextState("webhook", id.ToString(), cleared: true));
+
+    /// <summary>A write of a stand-in state (or a clearing one) over the version stored.</summary>
+    public static async Task<GrainStateWrite> NextState(this StoreUnderTest store, string type, string key, bool cleared = false) =>
+        new(type, key, cleared ? null : [0], (await store.States.Read(type, key))?.Version ?? 0);
 }

@@ -12,29 +12,24 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
     private static readonly string ActiveTasks =
         $"(SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))";
 
-    public Task Upsert(AgentInfo agent) => database.Write(async transaction =>
+    public Task<long> Save(AgentInfo agent, GrainStateWrite state) => database.Write(transaction =>
     {
         var nameKey = AgentNames.Key(agent.Name);
-        await using (var upsert = transaction.Command(
-                         """
-                         INSERT INTO agents (name_key, id, type, status, created_at, document)
-                         VALUES (@name_key, @id, @type, @status, @created_at, @document)
-                         ON CONFLICT (name_key) DO UPDATE SET
-                             type = excluded.type, status = excluded.status, document = excluded.document
-                         """,
-                         ("name_key", nameKey), ("id", agent.Id), ("type", agent.Type),
-                         ("status", AgentChannelJson.WireName(agent.Status)), ("created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
-                         ("document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))))
-        {
-            await upsert.ExecuteNonQueryAsync();
-        }
-        await using var capabilities = transaction.Command(
-            """
-            DELETE FROM agent_capabilities WHERE name_key = @name_key;
-            INSERT INTO agent_capabilities (capability, name_key) SELECT DISTINCT unnest(@capabilities), @name_key ON CONFLICT DO NOTHING;
-            """,
-            ("name_key", nameKey), ("capabilities", agent.Capabilities.ToArray()));
-        await capabilities.ExecuteNonQueryAsync();
+        return transaction.SaveGrainState(state,
+            PostgresGrainStateCommands.Statement(
+                """
+                INSERT INTO agents (name_key, id, type, status, created_at, document)
+                VALUES (@name_key, @id, @type, @status, @created_at, @document)
+                ON CONFLICT (name_key) DO UPDATE SET
+                    type = excluded.type, status = excluded.status, document = excluded.document
+                """,
+                ("name_key", nameKey), ("id", agent.Id), ("type", agent.Type),
+                ("status", AgentChannelJson.WireName(agent.Status)), ("created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
+                ("document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))),
+            PostgresGrainStateCommands.Statement("DELETE FROM agent_capabilities WHERE name_key = @name_key", ("name_key", nameKey)),
+            PostgresGrainStateCommands.Statement(
+                "INSERT INTO agent_capabilities (capability, name_key) SELECT DISTINCT unnest(@capabilities), @name_key ON CONFLICT DO NOTHING",
+                ("name_key", nameKey), ("capabilities", agent.Capabilities.ToArray())));
     });
 
     public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => database.Read<IReadOnlyList<AgentListing>>(async connection =>

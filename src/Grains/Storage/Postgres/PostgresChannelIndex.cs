@@ -4,18 +4,15 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 
 public sealed class PostgresChannelIndex(PostgresDatabase database) : IChannelIndex
 {
-    public Task Upsert(ChannelInfo channel) => database.Write(async transaction =>
-    {
-        await using var upsert = transaction.Command(
+    public Task<long> Save(ChannelInfo channel, GrainStateWrite state) => database.Write(transaction => transaction.SaveGrainState(state,
+        PostgresGrainStateCommands.Statement(
             """
             INSERT INTO channels (name_key, name, member_count, created_at)
             VALUES (@name_key, @name, @member_count, @created_at)
             ON CONFLICT (name_key) DO UPDATE SET member_count = excluded.member_count
             """,
             ("name_key", channel.Name), ("name", channel.Name), ("member_count", channel.Members.Count),
-            ("created_at", channel.CreatedAt.ToUnixTimeMilliseconds()));
-        await upsert.ExecuteNonQueryAsync();
-    });
+            ("created_at", channel.CreatedAt.ToUnixTimeMilliseconds()))));
 
     public Task<IReadOnlyList<ChannelSummary>> List() => database.Read<IReadOnlyList<ChannelSummary>>(async connection =>
     {

@@ -7,38 +7,41 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 
 public sealed class PostgresMemoryIndex(PostgresDatabase database) : IMemoryIndex
 {
-    public Task Upsert(MemoryEntry entry, int historyVersions) => database.Write(async transaction =>
+    public Task<long> Save(MemoryEntry entry, int historyVersions, GrainStateWrite state) => database.Write(async transaction =>
     {
-        await using var command = transaction.Command(
+        var upsert = PostgresGrainStateCommands.Statement(
             """
             INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
             VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
             ON CONFLICT (key) DO UPDATE SET
                 version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
                 updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
-                expires_at = excluded.expires_at;
-            INSERT INTO memory_history (key, version, value, updated_by, updated_at)
-            VALUES (@key, @version, @value, @updated_by, @updated_at)
-            ON CONFLICT (key, version) DO UPDATE SET
-                value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at;
-            DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped;
+                expires_at = excluded.expires_at
             """,
             ("key", entry.Key), ("version", entry.Version), ("created_by", entry.CreatedBy),
             ("updated_by", entry.UpdatedBy), ("updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
             ("size_bytes", entry.Value.ByteCount), ("readers", Readers(entry)),
-            ("expires_at", entry.ExpiresAt?.ToUnixTimeMilliseconds()), ("value", entry.Value.Text),
-            ("oldest_dropped", entry.Version - historyVersions));
-        command.Parameters["expires_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-        await command.ExecuteNonQueryAsync();
-        await PostgresStatsStore.Count(transaction, entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
+            ("expires_at", entry.ExpiresAt?.ToUnixTimeMilliseconds()));
+        upsert.Parameters["expires_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
+        var history = PostgresGrainStateCommands.Statement(
+            """
+            INSERT INTO memory_history (key, version, value, updated_by, updated_at)
+            VALUES (@key, @version, @value, @updated_by, @updated_at)
+            ON CONFLICT (key, version) DO UPDATE SET
+                value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+            """,
+            ("key", entry.Key), ("version", entry.Version), ("value", entry.Value.Text),
+            ("updated_by", entry.UpdatedBy), ("updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()));
+        var prune = PostgresGrainStateCommands.Statement(
+            "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
+            ("key", entry.Key), ("oldest_dropped", entry.Version - historyVersions));
+        var count = PostgresStatsStore.CountStatement(entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
+        return await transaction.SaveGrainState(state, upsert, history, prune, count);
     });
 
-    public Task Remove(string key) => database.Write(async transaction =>
-    {
-        await using var delete = transaction.Command(
-            "DELETE FROM memory_keys WHERE key = @key; DELETE FROM memory_history WHERE key = @key;", ("key", key));
-        await delete.ExecuteNonQueryAsync();
-    });
+    public Task<long> Remove(string key, GrainStateWrite state) => database.Write(transaction => transaction.SaveGrainState(state,
+        PostgresGrainStateCommands.Statement("DELETE FROM memory_keys WHERE key = @key", ("key", key)),
+        PostgresGrainStateCommands.Statement("DELETE FROM memory_history WHERE key = @key", ("key", key))));
 
     public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => database.Read<IReadOnlyList<MemoryVersion>>(async connection =>
     {

@@ -56,6 +56,12 @@ public sealed class PostgresStatsStore(PostgresDatabase database) : IStatsStore
         await upsert.ExecuteNonQueryAsync();
     }
 
+    /// <summary><see cref="Count"/> as a statement of a batch (<see cref="PostgresGrainStateCommands"/>).</summary>
+    internal static NpgsqlBatchCommand CountStatement(long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0) =>
+        PostgresGrainStateCommands.Statement(
+            StatsSql.CountActivity,
+            ("hour", StatsWindow.HourOf(atMs)), ("agent", agentKey), ("sent", sent), ("received", received), ("memory_writes", memoryWrites));
+
     private Task<IReadOnlyList<StatsTaskRow>> ReadTasks(string window, string agentCondition, long fromMs, long toMs, string? agentKey) =>
         database.Read<IReadOnlyList<StatsTaskRow>>(async connection =>
         {

@@ -7,25 +7,19 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 
 public sealed class PostgresWebhookStore(PostgresDatabase database) : IWebhookStore
 {
-    public Task Upsert(WebhookTarget webhook) => database.Write(async transaction =>
-    {
-        await using var upsert = transaction.Command(
+    public Task<long> Save(WebhookTarget webhook, GrainStateWrite state) => database.Write(transaction => transaction.SaveGrainState(state,
+        PostgresGrainStateCommands.Statement(
             """
             INSERT INTO webhooks (id, url, events, secret, created_by, created_at)
             VALUES (@id, @url, @events, @secret, @created_by, @created_at)
             ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, secret = excluded.secret
             """,
             ("id", webhook.Info.Id), ("url", webhook.Info.Url), ("events", JsonSerializer.Serialize(webhook.Info.Events)),
-            ("secret", webhook.Secret), ("created_by", webhook.Info.CreatedBy), ("created_at", webhook.Info.CreatedAt.ToUnixTimeMilliseconds()));
-        await upsert.ExecuteNonQueryAsync();
-    });
+            ("secret", webhook.Secret), ("created_by", webhook.Info.CreatedBy), ("created_at", webhook.Info.CreatedAt.ToUnixTimeMilliseconds()))));
 
-    public Task Delete(Guid id) => database.Write(async transaction =>
-    {
-        await using var delete = transaction.Command(
-            "DELETE FROM webhook_deliveries WHERE webhook_id = @id; DELETE FROM webhooks WHERE id = @id;", ("id", id));
-        await delete.ExecuteNonQueryAsync();
-    });
+    public Task<long> Delete(Guid id, GrainStateWrite state) => database.Write(transaction => transaction.SaveGrainState(state,
+        PostgresGrainStateCommands.Statement("DELETE FROM webhook_deliveries WHERE webhook_id = @id", ("id", id)),
+        PostgresGrainStateCommands.Statement("DELETE FROM webhooks WHERE id = @id", ("id", id))));
 
     public Task<IReadOnlyList<WebhookTarget>> List() => database.Read<IReadOnlyList<WebhookTarget>>(async connection =>
     {

@@ -8,8 +8,9 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue writes) : IAgentIndex
 {
-    public Task Upsert(AgentInfo agent) => writes.Enqueue(transaction =>
+    public Task<long> Save(AgentInfo agent, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
+        var version = transaction.SaveGrainState(state);
         var nameKey = AgentNames.Key(agent.Name);
         var upsert = transaction.Statement(
             """
@@ -31,6 +32,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
                 ("@capability", capability), ("@name_key", nameKey));
             insert.ExecuteNonQuery();
         }
+        return version;
     });
 
     public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => database.Read<IReadOnlyList<AgentListing>>(connection =>

@@ -4,8 +4,9 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteChannelIndex(SqliteDatabase database, SqliteWriteQueue writes) : IChannelIndex
 {
-    public Task Upsert(ChannelInfo channel) => writes.Enqueue(transaction =>
+    public Task<long> Save(ChannelInfo channel, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
+        var version = transaction.SaveGrainState(state);
         var upsert = transaction.Statement(
             """
             INSERT INTO channels (name_key, name, member_count, created_at)
@@ -15,6 +16,7 @@ public sealed class SqliteChannelIndex(SqliteDatabase database, SqliteWriteQueue
             ("@name_key", channel.Name), ("@name", channel.Name), ("@member_count", channel.Members.Count),
             ("@created_at", channel.CreatedAt.ToUnixTimeMilliseconds()));
         upsert.ExecuteNonQuery();
+        return version;
     });
 
     public Task<IReadOnlyList<ChannelSummary>> List() => database.Read<IReadOnlyList<ChannelSummary>>(connection =>

@@ -36,7 +36,6 @@ public sealed partial class SqliteDatabase
 
     public string FilePath { get; }
 
-    /// <summary>Also handed to Orleans' ADO.NET providers, which open their own connections with it.</summary>
     public string ConnectionString { get; }
 
     public SqliteConnection Open()
@@ -47,15 +46,19 @@ public sealed partial class SqliteDatabase
         return connection;
     }
 
-    /// <summary>Connections for Orleans' ADO.NET providers, opened the way ours are.</summary>
+    /// <summary>
+    /// Connections for Orleans' ADO.NET grain storage, opened the way ours are. It only reads now: the state of grains
+    /// stored before their state moved to our tables (<see cref="GrainStateStorage"/>).
+    /// </summary>
     public DbDataSource DataSource { get; }
 
     private void Prepare(SqliteConnection connection)
     {
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = $"PRAGMA synchronous = {_synchronous};";
+        // SQLite's own busy handler: sleeps 1, 2, 5, ... 100 ms between tries. Only the writer writes, so in normal
+        // running nothing waits; it is for another process holding the file (a backup, an operator's sqlite3).
+        pragma.CommandText = $"PRAGMA synchronous = {_synchronous}; PRAGMA busy_timeout = {_options.BusyTimeoutSeconds * 1000};";
         pragma.ExecuteNonQuery();
-        SqliteBusyWait.Install(connection, TimeSpan.FromSeconds(_options.BusyTimeoutSeconds));
     }
 
     private sealed class PreparedDataSource(SqliteDatabase database) : DbDataSource
@@ -118,6 +121,19 @@ public sealed partial class SqliteDatabase
         // A retried delivery of a task's inbox event is stored once per inbox.
         AddColumnIfMissing(connection, "inbox", "delivery_key", "TEXT NULL");
         Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_delivery_key ON inbox (agent_key, delivery_key) WHERE delivery_key IS NOT NULL");
+        // Agent, channel, memory, webhook and memory-watch state, written with the grain's rows (GrainStateStorage);
+        // grains stored before have none here until their next write.
+        Execute(connection,
+            """
+            CREATE TABLE IF NOT EXISTS grain_states
+            (
+                grain_type TEXT    NOT NULL,
+                grain_key  TEXT    NOT NULL,
+                version    INTEGER NOT NULL,
+                state      BLOB    NULL,
+                PRIMARY KEY (grain_type, grain_key)
+            )
+            """);
         SqliteStatsStore.ApplySchema(connection);
         LogSchemaApplied(FilePath);
     }

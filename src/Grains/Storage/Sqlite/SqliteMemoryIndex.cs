@@ -5,8 +5,9 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue writes) : IMemoryIndex
 {
-    public Task Upsert(MemoryEntry entry, int historyVersions) => writes.Enqueue(transaction =>
+    public Task<long> Save(MemoryEntry entry, int historyVersions, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
+        var version = transaction.SaveGrainState(state);
         var upsert = transaction.Statement(
             """
             INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
@@ -34,13 +35,15 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
             "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
             ("@key", entry.Key), ("@oldest_dropped", entry.Version - historyVersions));
         prune.ExecuteNonQuery();
+        return version;
     });
 
-    public Task Remove(string key) => writes.Enqueue(transaction =>
+    public Task<long> Remove(string key, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
-        var delete = transaction.Statement(
-            "DELETE FROM memory_keys WHERE key = @key; DELETE FROM memory_history WHERE key = @key;", ("@key", key));
-        delete.ExecuteNonQuery();
+        var version = transaction.SaveGrainState(state);
+        transaction.Statement("DELETE FROM memory_keys WHERE key = @key", ("@key", key)).ExecuteNonQuery();
+        transaction.Statement("DELETE FROM memory_history WHERE key = @key", ("@key", key)).ExecuteNonQuery();
+        return version;
     });
 
     public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => database.Read<IReadOnlyList<MemoryVersion>>(connection =>

@@ -7,8 +7,9 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue writes) : IWebhookStore
 {
-    public Task Upsert(WebhookTarget webhook) => writes.Enqueue(transaction =>
+    public Task<long> Save(WebhookTarget webhook, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
+        var version = transaction.SaveGrainState(state);
         var upsert = transaction.Statement(
             """
             INSERT INTO webhooks (id, url, events, secret, created_by, created_at)
@@ -18,14 +19,17 @@ public sealed class SqliteWebhookStore(SqliteDatabase database, SqliteWriteQueue
             ("@id", webhook.Info.Id.ToString()), ("@url", webhook.Info.Url), ("@events", JsonSerializer.Serialize(webhook.Info.Events)),
             ("@secret", webhook.Secret), ("@created_by", webhook.Info.CreatedBy), ("@created_at", webhook.Info.CreatedAt.ToUnixTimeMilliseconds()));
         upsert.ExecuteNonQuery();
+        return version;
     });
 
-    public Task Delete(Guid id) => writes.Enqueue(transaction =>
+    public Task<long> Delete(Guid id, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
+        var version = transaction.SaveGrainState(state);
         var deliveries = transaction.Statement("DELETE FROM webhook_deliveries WHERE webhook_id = @id", ("@id", id.ToString()));
         deliveries.ExecuteNonQuery();
         var webhook = transaction.Statement("DELETE FROM webhooks WHERE id = @id", ("@id", id.ToString()));
         webhook.ExecuteNonQuery();
+        return version;
     });
 
     public Task<IReadOnlyList<WebhookTarget>> List() => database.Read<IReadOnlyList<WebhookTarget>>(connection =>
