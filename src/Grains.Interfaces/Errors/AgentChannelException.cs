@@ -41,4 +41,9 @@ public sealed class AgentChannelException : Exception
 
     /// <summary>The assignment named by <c>assignment_id</c> is not the task's current one.</summary>
     public static AgentChannelException LeaseLost(string message) => new(ErrorKind.LeaseLost, message, "assignment_id");
+
+    /// <summary>The caller used this idempotency key for another request.</summary>
+    public static AgentChannelException IdempotencyMismatch(string key) => new(ErrorKind.IdempotencyMismatch,
+        $"Idempotency key '{key}' was already used for another request: a key names one request; use a new key for a new one.",
+        Idempotency.IdempotencyKey.Field);
 }

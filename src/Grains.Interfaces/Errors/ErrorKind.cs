@@ -18,6 +18,12 @@ public enum ErrorKind
     /// the task was taken back, handed to another agent, or closed. A conflict: HTTP 409.
     /// </summary>
     LeaseLost,
+
+    /// <summary>
+    /// The idempotency key was already used by this caller for another request (another body) to the same entity: the
+    /// first request's answer stands and nothing changed. HTTP 422.
+    /// </summary>
+    IdempotencyMismatch,
 }
 
 public static class ErrorKinds
@@ -32,6 +38,7 @@ public static class ErrorKinds
         ErrorKind.TooLarge => "too_large",
         ErrorKind.Rejected => "rejected",
         ErrorKind.LeaseLost => "lease_lost",
+        ErrorKind.IdempotencyMismatch => "idempotency_mismatch",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

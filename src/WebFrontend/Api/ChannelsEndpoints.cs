@@ -15,10 +15,10 @@ public static class ChannelsEndpoints
         channels.MapGet("/{name}", (string name, IGrainFactory grains) => Channel(grains, name).Get());
 
         channels.MapPost("/{name}/join", (string name, HttpContext context, IGrainFactory grains) =>
-            Channel(grains, name).Join(context.User.Caller()));
+            Channel(grains, name).Join(context.User.Caller(), Endpoints.IdempotencyKeyOf(context)));
 
         channels.MapPost("/{name}/leave", (string name, HttpContext context, IGrainFactory grains) =>
-            Channel(grains, name).Leave(context.User.Caller()));
+            Channel(grains, name).Leave(context.User.Caller(), Endpoints.IdempotencyKeyOf(context)));
     }
 
     private static IChannelGrain Channel(IGrainFactory grains, string name) =>

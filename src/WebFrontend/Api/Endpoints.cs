@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.WebFrontend.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -32,6 +33,16 @@ public static class Endpoints
 
     /// <summary>An empty query parameter (?type=) filters on nothing rather than on "".</summary>
     internal static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>The request's <c>Idempotency-Key</c> header (a write's key for safe retries), or null.</summary>
+    internal static IdempotencyKey? IdempotencyKeyOf(HttpContext context) =>
+        context.Request.Headers.TryGetValue(IdempotencyKey.Header, out var values)
+            ? IdempotencyKey.Parse(values.Count == 1 ? values[0] : string.Join(",", values.ToArray()), IdempotencyKey.Header)
+            : null;
+
+    /// <summary>The id of a task being created: derived from the creator and key when keyed (so a repeat finds it), else a new Guid v7.</summary>
+    internal static Guid NewTaskId(IdempotencyKey? key, Caller caller, TimeProvider clock) =>
+        key?.DerivedId(KeyedIds.Task, caller) ?? Guid.CreateVersion7(clock.GetUtcNow());
 
     internal static Guid RequireGuid(string value, string field) =>
         Guid.TryParse(value, out var id) ? id : throw AgentChannelException.NotFound($"No {field} with id '{value}'.");

@@ -51,7 +51,7 @@ public static class MemoryEndpoints
 
         memory.MapDelete("/{**key}", async (string key, long? expected_version, HttpContext context, IGrainFactory grains) =>
         {
-            await grains.GetGrain<IMemoryGrain>(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version));
+            await grains.GetGrain<IMemoryGrain>(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version), Endpoints.IdempotencyKeyOf(context));
             return Results.NoContent();
         });
     }
@@ -59,7 +59,7 @@ public static class MemoryEndpoints
     private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body)
     {
         var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion), body.TtlSeconds);
-        var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write);
+        var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write, Endpoints.IdempotencyKeyOf(context));
         context.Response.Headers.ETag = ETagOf(written.Entry.Version);
         return written.Created
             ? Results.Created($"/api/memory/{Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal)}", written.Entry)

@@ -11,7 +11,7 @@ public static class MessagesEndpoints
         messages.MapPost("/", async (MessageDraft? draft, HttpContext context, IGrainFactory grains) =>
         {
             var message = await grains.GetGrain<IMessagesGrain>(0)
-                .Send(context.User.Caller(), Endpoints.Required(draft, "content and recipients, channel or task_id"));
+                .Send(context.User.Caller(), Endpoints.Required(draft, "content and recipients, channel or task_id"), Endpoints.IdempotencyKeyOf(context));
             return Results.Created($"/api/messages/{message.Id}", message);
         });
 

@@ -23,6 +23,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.LeaseLost => StatusCodes.Status409Conflict,
+        ErrorKind.IdempotencyMismatch => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -75,6 +76,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.TooLarge => "Too large",
         ErrorKind.Rejected => "Rejected",
         ErrorKind.LeaseLost => "Lease lost",
+        ErrorKind.IdempotencyMismatch => "Idempotency key reused",
         _ => "Error",
     };
 }

@@ -11,8 +11,9 @@ public static class TasksEndpoints
 
         tasks.MapPost("/", async (NewTask? task, HttpContext context, IGrainFactory grains, TimeProvider clock) =>
         {
-            var created = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
-                .Create(context.User.Caller(), Endpoints.Required(task, "title, description, priority, ..."));
+            var (caller, key) = (context.User.Caller(), Endpoints.IdempotencyKeyOf(context));
+            var created = await grains.GetGrain<ITaskGrain>(Endpoints.NewTaskId(key, caller, clock))
+                .Create(caller, Endpoints.Required(task, "title, description, priority, ..."), key);
             return Results.Created($"/api/tasks/{created.Id}", created);
         });
 
@@ -26,19 +27,19 @@ public static class TasksEndpoints
 
         // The best waiting task the caller is capable of, assigned to it atomically; 204 when there is none.
         tasks.MapPost("/claim", async (HttpContext context, IGrainFactory grains) =>
-            await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(context.User.Caller()) is { } claimed
+            await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(context.User.Caller(), Endpoints.IdempotencyKeyOf(context)) is { } claimed
                 ? Results.Ok(claimed)
                 : Results.NoContent());
 
         tasks.MapPut("/{id}", (string id, TaskUpdate? update, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change")));
+            Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change"), Endpoints.IdempotencyKeyOf(context)));
 
         tasks.MapPost("/{id}/assign", (string id, AssignRequest? request, HttpContext context, IGrainFactory grains) =>
             Task(grains, id).Assign(context.User.Caller(), Endpoints.Required(request, "agent").Agent
-                ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required.")));
+                ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required."), Endpoints.IdempotencyKeyOf(context)));
 
         tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId));
+            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.IdempotencyKeyOf(context)));
     }
 
     private static ITaskGrain Task(IGrainFactory grains, string id) =>

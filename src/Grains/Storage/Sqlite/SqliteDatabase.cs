@@ -118,6 +118,8 @@ public sealed partial class SqliteDatabase
         // A retried delivery of a task's inbox event is stored once per inbox.
         AddColumnIfMissing(connection, "inbox", "delivery_key", "TEXT NULL");
         Execute(connection, "CREATE UNIQUE INDEX IF NOT EXISTS ux_inbox_delivery_key ON inbox (agent_key, delivery_key) WHERE delivery_key IS NOT NULL");
+        // The hash of the request that stored a keyed message (its id derived from sender and idempotency key).
+        AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         LogSchemaApplied(FilePath);
     }
