@@ -38,6 +38,8 @@ from .errors import (
     TooLargeError,
     RejectedError,
     LeaseLostError,
+    IdempotencyMismatchError,
+    WriteNotConfirmedError,
 )
 from .models import (
     AccessControl,
@@ -82,6 +84,8 @@ __all__ = [
     "TooLargeError",
     "RejectedError",
     "LeaseLostError",
+    "IdempotencyMismatchError",
+    "WriteNotConfirmedError",
     "AccessControl",
     "Agent",
     "AgentStatus",
