@@ -92,6 +92,34 @@ async def test_a_task_completion_cut_off_by_a_dropped_socket_is_completed_once_a
     await eventually(lambda: worker.processed_seq == 1, "the event to count as processed")
 
 
+async def test_over_sse_an_unanswered_completion_is_sent_again_over_rest_with_its_key_and_happens_once(
+    server: ServerProcess, proxy: TcpProxy, clients: Any
+) -> None:
+    boss = clients(unique("boss"), server.url)
+    worker = clients(unique("worker"), proxy.url, transport="sse", request_timeout=2.0)
+    await boss.connect()
+    await worker.connect()
+    attempts: List[str] = []
+    updates: Recorder[Task] = Recorder()
+    boss.on_task_updated(updates.add)
+
+    @worker.on_task_assigned
+    async def work(task: Task) -> None:
+        attempts.append(task.id)
+        proxy.deaf = True  # the completion is carried out; its answer never comes back
+        await worker.complete_task(task.id, {"attempt": len(attempts)})
+
+    task = await boss.create_task("answer lost", assign_to=worker.name)
+    done = await updates.wait_until(lambda ts: any(t.status == "completed" for t in ts), "the completion")
+    await eventually(lambda: proxy.unheard > 0, "the answer to be swallowed")
+    proxy.deaf = False
+
+    await eventually(lambda: worker.processed_seq == 1, "the event to count as processed")
+    assert attempts == [task.id]
+    assert [t.result for t in done if t.status == "completed"] == [{"attempt": 1}]
+    assert len(rest(server, "GET", f"/api/tasks/{task.id}").json()["assignments"]) == 1
+
+
 async def test_a_write_in_flight_while_the_server_restarts_is_stored_exactly_once(
     restartable_server: ServerProcess, clients: Any
 ) -> None:
