@@ -131,6 +131,14 @@ public sealed class IdempotencyTests
 
         (await Keyed(alice, HttpMethod.Post, "/api/messages", new { content = "x", recipients = new[] { "bob" } }, "has space"))
             .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "Idempotency-Key");
+
+        // The OpenAPI document names the header on the writes that take it.
+        var paths = (await anonymous.Get("/openapi/v1.json")).Json["paths"]!;
+        foreach (var (path, method) in new[] { ("/api/messages", "post"), ("/api/tasks", "post"), ("/api/tasks/{id}/complete", "post"), ("/api/memory/{key}", "put") })
+        {
+            paths[path]![method]!["parameters"]!.AsArray().ShouldContain(
+                parameter => parameter!["name"]!.GetValue<string>() == "Idempotency-Key" && parameter["in"]!.GetValue<string>() == "header", $"{method} {path}");
+        }
     }
 
     [Fact]

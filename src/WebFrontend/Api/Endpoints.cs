@@ -34,11 +34,11 @@ public static class Endpoints
     /// <summary>An empty query parameter (?type=) filters on nothing rather than on "".</summary>
     internal static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    /// <summary>The request's <c>Idempotency-Key</c> header (a write's key for safe retries), or null.</summary>
-    internal static IdempotencyKey? IdempotencyKeyOf(HttpContext context) =>
-        context.Request.Headers.TryGetValue(IdempotencyKey.Header, out var values)
-            ? IdempotencyKey.Parse(values.Count == 1 ? values[0] : string.Join(",", values.ToArray()), IdempotencyKey.Header)
-            : null;
+    /// <summary>
+    /// A write's <c>Idempotency-Key</c> header (api.md 1.1), or null. Bound as a header parameter by each write, so the
+    /// OpenAPI document lists it there.
+    /// </summary>
+    internal static IdempotencyKey? Key(string? header) => IdempotencyKey.Parse(header, IdempotencyKey.Header);
 
     /// <summary>The id of a task being created: derived from the creator and key when keyed (so a repeat finds it), else a new Guid v7.</summary>
     internal static Guid NewTaskId(IdempotencyKey? key, Caller caller, TimeProvider clock) =>
