@@ -4,14 +4,17 @@ using Orleans.AgentChannel.Client.Memory;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
+using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Client;
 
 // Every operation is one call to the grain that owns the entity, as the agent (never as anyone else): the
 // same rules, limits and error codes as REST and WebSocket. A cancellation token stops the wait, not the call.
+// Writes carry an idempotency key made for the call and are tried again with it while the cluster does not answer.
 public sealed partial class AgentClient
 {
     // ---------------------------------------------------------------- messages
@@ -26,7 +29,7 @@ public sealed partial class AgentClient
             cancellationToken);
 
     public Task<MessageInfo> SendMessageAsync(MessageDraft draft, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Send(_caller, draft), cancellationToken);
+        Write("message:send", key => _cluster.GetGrain<IMessagesGrain>(0).Send(_caller, draft, key), cancellationToken);
 
     /// <summary>Message history, newest first unless <see cref="MessageQuery.Ascending"/>.</summary>
     public Task<MessagePage> GetMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default) =>
@@ -49,18 +52,19 @@ public sealed partial class AgentClient
             cancellationToken);
 
     public async Task<TaskInfo> CreateTaskAsync(NewTask task, CancellationToken cancellationToken = default) =>
-        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(_caller, task), cancellationToken))!;
+        _assignments.Learn(await Write("task:create",
+            key => _cluster.GetGrain<ITaskGrain>(key.DerivedId(KeyedIds.Task, _caller)).Create(_caller, task, key), cancellationToken))!;
 
     /// <summary>
     /// Takes the most urgent waiting task this agent has the capabilities for, or returns null when none waits.
     /// The agent also gets it as task:assigned. A <see cref="ConflictException"/> when it holds its limit of tasks.
     /// </summary>
     public async Task<TaskInfo?> ClaimTaskAsync(CancellationToken cancellationToken = default) =>
-        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskDirectoryGrain>(0).Claim(_caller), cancellationToken));
+        _assignments.Learn(await Write("task:claim", key => _cluster.GetGrain<ITaskDirectoryGrain>(0).Claim(_caller, key), cancellationToken));
 
     /// <summary>Takes this waiting task; null when it no longer waits (someone got it first).</summary>
     public async Task<TaskInfo?> ClaimTaskAsync(Guid taskId, CancellationToken cancellationToken = default) =>
-        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Claim(_caller), cancellationToken));
+        _assignments.Learn(await Write("task:claim", key => _cluster.GetGrain<ITaskGrain>(taskId).Claim(_caller, key), cancellationToken));
 
     /// <summary>
     /// Completes a task this agent holds, with a result (any JSON); without one the previous result stays. For a task
@@ -88,7 +92,7 @@ public sealed partial class AgentClient
         {
             update = update with { AssignmentId = held };
         }
-        var updated = await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Update(_caller, update), cancellationToken);
+        var updated = await Write("task:update", key => _cluster.GetGrain<ITaskGrain>(taskId).Update(_caller, update, key), cancellationToken);
         if (updated.AssignmentId != update.AssignmentId)
         {
             // This agent closed it: nothing left to fence.
@@ -99,7 +103,7 @@ public sealed partial class AgentClient
 
     /// <summary>Assigns (or hands on) a task to a registered agent.</summary>
     public async Task<TaskInfo> AssignTaskAsync(Guid taskId, string agentName, CancellationToken cancellationToken = default) =>
-        _assignments.Learn(await Call(() => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName), cancellationToken))!;
+        _assignments.Learn(await Write("task:assign", key => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName, key), cancellationToken))!;
 
     /// <summary>
     /// The assignment under which this client holds a task, as its completions and updates send it; null when it got
@@ -109,8 +113,8 @@ public sealed partial class AgentClient
 
     private async Task<TaskInfo> Complete(Guid taskId, object? result, Guid? assignmentId, CancellationToken cancellationToken)
     {
-        var completed = await Call(() => _cluster.GetGrain<ITaskGrain>(taskId)
-            .Complete(_caller, JsonValues.From(result, _options.JsonOptions), assignmentId), cancellationToken);
+        var json = JsonValues.From(result, _options.JsonOptions);
+        var completed = await Write("task:complete", key => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, json, assignmentId, key), cancellationToken);
         _assignments.Forget(taskId, assignmentId);
         return completed;
     }
@@ -144,7 +148,7 @@ public sealed partial class AgentClient
             throw new InvalidRequestException("A memory value cannot be null; delete the key instead.", "value");
         }
         var write = new MemoryWrite(json, accessControl, expectedVersion, timeToLive?.TotalSeconds);
-        return (await Call(() => MemoryKey(key).Set(_caller, write), cancellationToken)).Entry;
+        return (await Write("memory:set", idempotencyKey => MemoryKey(key).Set(_caller, write, idempotencyKey), cancellationToken)).Entry;
     }
 
     /// <summary>A memory key as stored (its value as raw JSON); <see cref="NotFoundException"/> when it does not exist.</summary>
@@ -160,9 +164,9 @@ public sealed partial class AgentClient
 
     /// <summary>Deletes a key (write access needed); <paramref name="expectedVersion"/> makes it conditional.</summary>
     public Task DeleteMemoryAsync(string key, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
-        Call(async () =>
+        Write("memory:delete", async idempotencyKey =>
         {
-            await MemoryKey(key).Delete(_caller, expectedVersion);
+            await MemoryKey(key).Delete(_caller, expectedVersion, idempotencyKey);
             return true;
         }, cancellationToken);
 
@@ -212,10 +216,10 @@ public sealed partial class AgentClient
 
     /// <summary>Joins a channel (creating it on first use); its messages then arrive as message:received.</summary>
     public Task<ChannelInfo> JoinChannelAsync(string channel, CancellationToken cancellationToken = default) =>
-        Call(() => Channel(channel).Join(_caller), cancellationToken);
+        Write("channel:join", key => Channel(channel).Join(_caller, key), cancellationToken);
 
     public Task<ChannelInfo> LeaveChannelAsync(string channel, CancellationToken cancellationToken = default) =>
-        Call(() => Channel(channel).Leave(_caller), cancellationToken);
+        Write("channel:leave", key => Channel(channel).Leave(_caller, key), cancellationToken);
 
     public Task<ChannelInfo> GetChannelAsync(string channel, CancellationToken cancellationToken = default) =>
         Call(() => Channel(channel).Get(), cancellationToken);
@@ -248,6 +252,44 @@ public sealed partial class AgentClient
         _agent = await Call(() => _grain.Heartbeat(_caller, status), cancellationToken);
 
     // ---------------------------------------------------------------- calls
+
+    /// <summary>
+    /// A write: one call with a new idempotency key, tried again with the same key (backing off, up to
+    /// <see cref="AgentClientOptions.WriteAttempts"/>) while the cluster does not answer, so it happens at most once even
+    /// when an attempt was stored but its answer lost. What the cluster refuses is thrown at once, as from <see cref="Call{T}"/>.
+    /// </summary>
+    private async Task<T> Write<T>(string operation, Func<IdempotencyKey, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var key = new IdempotencyKey(Guid.NewGuid().ToString());
+        var delay = _options.WriteRetryInitialDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Call(() => call(key), cancellationToken);
+            }
+            catch (Exception error) when (IsUnanswered(error) && !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt >= _options.WriteAttempts)
+                {
+                    throw new WriteNotConfirmedException(operation, key.Value, attempt, error);
+                }
+                var wait = delay * (0.5 + Random.Shared.NextDouble() / 2);
+                LogWriteRetry(error, operation, Name, attempt, key.Value, wait);
+                await Task.Delay(wait, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.WriteRetryMaxDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Failures that say nothing about the write: it may or may not have been carried out (the connection to the
+    /// gateway went, the silo holding the grain died, the answer did not come in time, or a silo answered that the
+    /// cluster could not serve it just now).
+    /// </summary>
+    private static bool IsUnanswered(Exception error) => error is TimeoutException or SiloUnavailableException or UnavailableException
+        or OrleansMessageRejectionException or GatewayTooBusyException or Runtime.Messaging.ConnectionFailedException
+        || (error is OrleansException && error.InnerException is { } inner && IsUnanswered(inner));
 
     /// <summary>One grain call: domain errors become the typed exceptions; a cancelled wait leaves the call running.</summary>
     private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)

@@ -471,6 +471,9 @@ public sealed partial class AgentClient : IAsyncDisposable
     [LoggerMessage(LogLevel.Warning, "Heartbeat of {Agent} failed")]
     private partial void LogHeartbeatFailed(Exception exception, string agent);
 
+    [LoggerMessage(LogLevel.Information, "{Operation} of {Agent} got no answer (attempt {Attempt}, key {IdempotencyKey}); trying again in {Delay}")]
+    private partial void LogWriteRetry(Exception exception, string operation, string agent, int attempt, string idempotencyKey, TimeSpan delay);
+
     [LoggerMessage(LogLevel.Warning, "Marking the connection of {Agent} closed failed")]
     private partial void LogDisconnectFailed(Exception exception, string agent);
 }

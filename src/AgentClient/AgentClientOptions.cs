@@ -87,6 +87,19 @@ public sealed class AgentClientOptions
     /// </summary>
     public bool ReceivePresenceEvents { get; set; } = true;
 
+    /// <summary>
+    /// Attempts a write (send, task and memory changes, channel joins) makes in all when the cluster does not answer (a
+    /// lost gateway connection, a dead silo, a timeout). Every attempt carries the same idempotency key, so the write
+    /// happens at most once; after the last, the call throws <see cref="WriteNotConfirmedException"/>. 1 turns retries off.
+    /// </summary>
+    public int WriteAttempts { get; set; } = 10;
+
+    /// <summary>The wait before the first retry of a write; it doubles (with jitter) up to <see cref="WriteRetryMaxDelay"/>.</summary>
+    public TimeSpan WriteRetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The longest wait between two attempts of a write.</summary>
+    public TimeSpan WriteRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How the agent's own values (metadata, task requirements and results, memory values) become JSON.</summary>
     public JsonSerializerOptions JsonOptions { get; set; } = AgentChannelJson.Options;
 
@@ -111,6 +124,14 @@ public sealed class AgentClientOptions
         if (AckDelay < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(AckDelay), AckDelay, "Cannot be negative.");
+        }
+        if (WriteAttempts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteAttempts), WriteAttempts, "Must be at least 1.");
+        }
+        if (WriteRetryInitialDelay < TimeSpan.Zero || WriteRetryMaxDelay < WriteRetryInitialDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteRetryMaxDelay), WriteRetryMaxDelay, "Delays cannot be negative, and the longest not shorter than the first.");
         }
         if (ReplayPageSize is < 1 or > 1000)
         {

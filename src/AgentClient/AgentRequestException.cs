@@ -45,6 +45,7 @@ public abstract class AgentRequestException : Exception
             ErrorKind.Rejected => new RejectedException(message, inner),
             ErrorKind.LeaseLost => new LeaseLostException(message, inner),
             ErrorKind.Unavailable => new UnavailableException(message, inner),
+            ErrorKind.IdempotencyMismatch => new IdempotencyMismatchException(message, inner),
             _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
         };
 }
@@ -103,3 +104,27 @@ public sealed class RejectedException(string message, Exception? inner = null)
 /// </summary>
 public sealed class UnavailableException(string message, Exception? inner = null)
     : AgentRequestException(ErrorKind.Unavailable, message, null, null, inner);
+
+/// <summary>
+/// <c>idempotency_mismatch</c> (HTTP 422): the idempotency key was used before for another request. The client makes a
+/// new key for every call, so this means a key reused by hand (REST, WebSocket) or a bug: nothing changed.
+/// </summary>
+public sealed class IdempotencyMismatchException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.IdempotencyMismatch, message, Idempotency.IdempotencyKey.Field, null, inner);
+
+/// <summary>
+/// A write the client could not get an answer to: every attempt (<see cref="Attempts"/>, all with the same
+/// <see cref="IdempotencyKey"/>) met a lost connection, an unavailable silo or a timeout. The write may have been stored
+/// by one of them, and at most once: read it back (a task's or message's id is
+/// <see cref="Idempotency.IdempotencyKey.DerivedId"/> of this key) before deciding to do it again.
+/// </summary>
+public sealed class WriteNotConfirmedException(string operation, string idempotencyKey, int attempts, Exception inner)
+    : Exception($"{operation} got no answer after {attempts} attempts with idempotency key '{idempotencyKey}' " +
+                $"(last: {inner.GetType().Name}: {inner.Message}). It may have been stored once; read it back before doing it again.", inner)
+{
+    public string Operation { get; } = operation;
+
+    public string IdempotencyKey { get; } = idempotencyKey;
+
+    public int Attempts { get; } = attempts;
+}

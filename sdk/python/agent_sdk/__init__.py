@@ -39,6 +39,8 @@ from .errors import (
     TooLargeError,
     RejectedError,
     LeaseLostError,
+    IdempotencyMismatchError,
+    WriteNotConfirmedError,
 )
 from .models import (
     AccessControl,
@@ -84,6 +86,8 @@ __all__ = [
     "TooLargeError",
     "RejectedError",
     "LeaseLostError",
+    "IdempotencyMismatchError",
+    "WriteNotConfirmedError",
     "AccessControl",
     "Agent",
     "AgentStatus",

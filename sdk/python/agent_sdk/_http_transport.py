@@ -167,7 +167,10 @@ class HttpConnection:
             raise RuntimeError(f"{event} has no REST counterpart: it needs the WebSocket (transport='websocket').")
         method, template = counterpart
         path = self._path(template, body)
-        result = await self._rest.request(method, path, json=None if method == "GET" else body, timeout=timeout)
+        # REST takes the key as a header, not a body field.
+        key = body.pop("idempotency_key", None)
+        result = await self._rest.request(method, path, json=None if method == "GET" else body, timeout=timeout,
+                                          idempotency_key=key)
         if event == "task:claim":
             return {"task": result}  # the WebSocket acks {"task": null} where REST answers 204
         return result

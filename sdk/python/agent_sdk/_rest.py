@@ -41,15 +41,18 @@ class RestClient:
         params: Optional[Mapping[str, Any]] = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Any:
         """Sends one request with the agent's token and returns the decoded JSON body (``None`` for 204).
 
-        ``timeout`` replaces the client's for this request (a long poll waits longer than a request).
+        ``timeout`` replaces the client's for this request (a long poll waits longer than a request);
+        ``idempotency_key`` goes in the ``Idempotency-Key`` header.
         """
         token = self._token()
         if not token:
             raise AuthenticationError("No token yet: connect() first, or pass token= to AgentClient.")
-        return await self.send(method, path, token=token, params=params, json=json, timeout=timeout)
+        return await self.send(method, path, token=token, params=params, json=json, timeout=timeout,
+                               idempotency_key=idempotency_key)
 
     async def send(
         self,
@@ -60,9 +63,12 @@ class RestClient:
         params: Optional[Mapping[str, Any]] = None,
         json: Any = None,
         timeout: Optional[float] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Any:
         """Like :meth:`request`, with the token given (``None``: anonymous, as a first registration is)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None and v != ""}
         try:
             response = await self._http.request(

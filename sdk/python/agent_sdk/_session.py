@@ -32,6 +32,7 @@ import functools
 import inspect
 import logging
 import random
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Union
@@ -43,6 +44,8 @@ from ._transport import Connection
 from .errors import (
     AgentChannelError,
     AgentConnectionError,
+    ServerError,
+    WriteNotConfirmedError,
     AuthenticationError,
     ConflictError,
     ForbiddenError,
@@ -109,6 +112,12 @@ class HandlerContext:
 #: runs the rest of the chain and the handler and returns the handler's result. Raising stops the call.
 Middleware = Callable[[HandlerContext, Callable[[], Awaitable[Any]]], Awaitable[Any]]
 
+#: Requests that change something: each is sent with an idempotency key and retried with it (api.md 1.1).
+WRITE_EVENTS = frozenset({
+    "message:send", "task:create", "task:assign", "task:update", "task:complete", "task:claim",
+    "memory:set", "memory:delete", "channel:join", "channel:leave",
+})
+
 # Errors that retrying the same registration cannot fix: stop reconnecting and report them.
 _FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError)
 
@@ -132,6 +141,10 @@ class SessionConfig:
     max_frame_bytes: int
     user_agent: str
     transport: str = "websocket"
+    #: Attempts a write makes in all, with one idempotency key, while it gets no answer (1: no retries).
+    write_attempts: int = 8
+    write_retry_initial_delay: float = 0.25
+    write_retry_max_delay: float = 5.0
 
     @property
     def events_url(self) -> str:
@@ -283,17 +296,59 @@ class Session:
     # ------------------------------------------------------------------ requests
 
     async def request(self, event: str, data: Any) -> Any:
-        """Sends a request on the open connection, waiting up to request_timeout for a reconnection."""
-        conn = await self._connection()
-        return await conn.request(event, data, self.config.request_timeout)
+        """Sends a request on the open connection, waiting up to request_timeout for a reconnection. A write
+        (:data:`WRITE_EVENTS`) carries a new ``idempotency_key`` and is sent again with it while it gets no answer."""
+        if event not in WRITE_EVENTS:
+            conn = await self._connection()
+            return await conn.request(event, data, self.config.request_timeout)
+        keyed = dict(data or {})
+        key = keyed.setdefault("idempotency_key", str(uuid.uuid4()))
 
-    async def rest(self, method: str, path: str, **kwargs: Any) -> Any:
+        async def attempt() -> Any:
+            conn = await self._connection()
+            return await conn.request(event, keyed, self.config.request_timeout)
+
+        return await self._retrying(event, str(key), attempt)
+
+    async def rest(self, method: str, path: str, *, write: bool = False, **kwargs: Any) -> Any:
+        """One REST call with the agent's token; a ``write`` carries a new ``Idempotency-Key`` and is sent again
+        with it while it gets no answer."""
         if self._closing:
             raise AgentConnectionError("The client is closed.")
         if self._rest_client is None and self.token is None:
             self.token = _tokens.read_token(self.config.token_file)
             self._token_source = "file" if self.token else None
-        return await self._http().request(method, path, **kwargs)
+        if not write:
+            return await self._http().request(method, path, **kwargs)
+        key = str(uuid.uuid4())
+
+        async def attempt() -> Any:
+            if self._closing:
+                raise AgentConnectionError("The client is closed.")
+            return await self._http().request(method, path, idempotency_key=key, **kwargs)
+
+        return await self._retrying(f"{method} {path}", key, attempt)
+
+    async def _retrying(self, what: str, key: str, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        """Runs ``attempt`` until it is answered: again (backing off) after a lost connection or a server failure,
+        which say nothing about whether the write happened, up to ``write_attempts`` times. The key makes the
+        repeats safe: the server carries the write out once and answers every attempt alike."""
+        delay = self.config.write_retry_initial_delay
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                return await attempt()
+            except (AgentConnectionError, ServerError) as error:
+                if self._closing or self._fatal is not None:
+                    raise
+                if tries >= self.config.write_attempts:
+                    raise WriteNotConfirmedError(what, key, tries, error) from error
+                wait = delay * (0.5 + random.random() / 2)
+                logger.info("%s of %s got no answer (attempt %s, key %s): %s; trying again in %.2f s",
+                            what, self.config.name, tries, key, error.message, wait)
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, self.config.write_retry_max_delay)
 
     def require_websocket(self, what: str) -> None:
         """Refuses what only a WebSocket carries on a client that reads its events over plain HTTP."""

@@ -129,6 +129,12 @@ class AgentClient:
         request_timeout: seconds to wait for a reply, or for a reconnection in progress before sending.
         reconnect_initial_delay: the backoff delay after the first failed reconnection attempt.
         reconnect_max_delay: the longest backoff delay.
+        write_attempts: how many times a write (a send, a task or memory change, a channel join) is tried in
+            all while it gets no answer (the connection dropped, the server restarted, a 5xx). Every attempt
+            carries the same idempotency key, so the server carries it out once; after the last the call
+            raises :class:`WriteNotConfirmedError`. ``1`` turns retries off.
+        write_retry_initial_delay: seconds before the first retry of a write; doubled (with jitter) each time.
+        write_retry_max_delay: the longest wait between two attempts of a write.
         ack_delay: how long processed sequences are gathered before one ``inbox:ack`` is sent.
         max_frame_bytes: the server's frame limit; a larger request raises :class:`TooLargeError`
             instead of getting the connection closed.
@@ -158,9 +164,14 @@ class AgentClient:
         ack_delay: float = 0.05,
         max_frame_bytes: int = 1024 * 1024,
         transport: Literal["websocket", "sse", "poll"] = "websocket",
+        write_attempts: int = 8,
+        write_retry_initial_delay: float = 0.25,
+        write_retry_max_delay: float = 5.0,
     ) -> None:
         if not name:
             raise ValueError("name is required")
+        if write_attempts < 1:
+            raise ValueError("write_attempts must be at least 1")
         if transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
         http_url = _http_url(server_url.rstrip("/"))
@@ -181,6 +192,9 @@ class AgentClient:
                 max_frame_bytes=max_frame_bytes,
                 user_agent=f"agent_sdk-python/{__version__}",
                 transport=transport,
+                write_attempts=write_attempts,
+                write_retry_initial_delay=write_retry_initial_delay,
+                write_retry_max_delay=write_retry_max_delay,
             ),
             token,
         )
@@ -683,7 +697,7 @@ class AgentClient:
     async def delete_memory(self, key: str, *, expected_version: Optional[int] = None) -> None:
         """Deletes a memory key (REST); ``expected_version`` makes it conditional."""
         await self._session.rest(
-            "DELETE", f"/api/memory/{memory_path(key)}", params={"expected_version": expected_version}
+            "DELETE", f"/api/memory/{memory_path(key)}", write=True, params={"expected_version": expected_version}
         )
 
     async def list_memory(

@@ -123,6 +123,13 @@ class LeaseLostError(ConflictError):
     code = "lease_lost"
 
 
+class IdempotencyMismatchError(AgentChannelError):
+    """``idempotency_mismatch`` (HTTP 422): the idempotency key was used before for another request. The SDK makes
+    a new key for every call, so this means a key reused by hand. Nothing changed."""
+
+    code = "idempotency_mismatch"
+
+
 class ServerError(AgentChannelError):
     """``internal`` (HTTP 5xx) or an answer the SDK could not understand. The request may be retried."""
 
@@ -152,6 +159,24 @@ class AgentConnectionError(AgentChannelError, ConnectionError):
         self.generation = generation
 
 
+class WriteNotConfirmedError(AgentConnectionError):
+    """A write that got no answer in ``write_attempts`` tries, all with the same idempotency key (lost
+    connections, a server restarting, 5xx answers). It may have been stored, and then once: read it back
+    before doing it again. An :class:`AgentConnectionError`, so a handler failing with it gets its event
+    again after the reconnection.
+    """
+
+    def __init__(self, event: str, idempotency_key: str, attempts: int, last: AgentChannelError) -> None:
+        super().__init__(
+            f"{event} got no answer after {attempts} attempts with idempotency key {idempotency_key!r} "
+            f"(last: {last.message}). It may have been stored once; read it back before doing it again.",
+            generation=getattr(last, "generation", None),
+        )
+        self.event = event
+        self.idempotency_key = idempotency_key
+        self.attempts = attempts
+
+
 _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "invalid": InvalidRequestError,
     "unauthorized": AuthenticationError,
@@ -161,6 +186,7 @@ _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "too_large": TooLargeError,
     "rejected": RejectedError,
     "lease_lost": LeaseLostError,
+    "idempotency_mismatch": IdempotencyMismatchError,
     "internal": ServerError,
     "unavailable": UnavailableError,
 }

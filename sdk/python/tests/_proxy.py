@@ -2,7 +2,8 @@
 
 It copies bytes and understands nothing of WebSocket or HTTP. ``drop_all()`` aborts every relayed
 connection at once (as a network failure would); ``blackhole`` swallows what clients send, so a
-request can be left waiting for a reply that never comes.
+request can be left waiting for a reply that never comes; ``deaf`` swallows what the server sends, so a
+request is carried out while its reply is lost.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ class TcpProxy:
         self.target_host = target_host
         self.target_port = target_port
         self.blackhole = False
+        self.deaf = False
         #: Bytes from clients swallowed while ``blackhole`` was set.
         self.swallowed = 0
+        #: Bytes from the server swallowed while ``deaf`` was set.
+        self.unheard = 0
         #: How many client connections were accepted.
         self.accepted = 0
         self._server: Optional[asyncio.Server] = None
@@ -76,6 +80,9 @@ class TcpProxy:
                     break
                 if from_client and self.blackhole:
                     self.swallowed += len(data)
+                    continue
+                if not from_client and self.deaf:
+                    self.unheard += len(data)
                     continue
                 writer.write(data)
                 await writer.drain()

@@ -164,8 +164,9 @@ async def test_a_handler_whose_request_gets_no_answer_gets_its_event_again_over_
     server: ServerProcess, proxy: TcpProxy, clients: Any
 ) -> None:
     boss = clients(unique("boss"), server.url)
-    # A short request timeout: the blackholed completion below fails after 2 s instead of 20.
-    worker = clients(unique("worker"), proxy.url, transport="sse", request_timeout=2.0)
+    # A short request timeout: the blackholed completion below fails after 2 s instead of 20. Without retries
+    # (write_attempts=1) the completion fails with the connection, so the handler runs again on the event.
+    worker = clients(unique("worker"), proxy.url, transport="sse", request_timeout=2.0, write_attempts=1)
     await boss.connect()
     await worker.connect()
     handled = record_handled_seqs(worker)

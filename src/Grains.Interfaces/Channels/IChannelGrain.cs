@@ -1,5 +1,6 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Messages;
 using Orleans.Concurrency;
 
@@ -11,10 +12,10 @@ public interface IChannelGrain : IGrainWithStringKey
 {
     /// <summary>Adds the calling agent (creating the channel on first use).</summary>
     [Alias("join")]
-    Task<ChannelInfo> Join(Caller caller);
+    Task<ChannelInfo> Join(Caller caller, IdempotencyKey? idempotencyKey = null);
 
     [Alias("leave")]
-    Task<ChannelInfo> Leave(Caller caller);
+    Task<ChannelInfo> Leave(Caller caller, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>The channel; throws not_found when nobody ever joined or posted.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
@@ -23,7 +24,7 @@ public interface IChannelGrain : IGrainWithStringKey
 
     /// <summary>Appends a message to the channel; a sender who is not yet a member joins.</summary>
     [Alias("post")]
-    Task<MessageInfo> Post(Caller caller, MessageDraft draft);
+    Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null);
 }
 
 [Alias("agentchannel.channel-directory")]

@@ -25,6 +25,12 @@ public enum ErrorKind
     /// to apply it once. HTTP 503 with <c>Retry-After</c>.
     /// </summary>
     Unavailable,
+
+    /// <summary>
+    /// The idempotency key was already used by this caller for another request (another body) to the same entity: the
+    /// first request's answer stands and nothing changed. HTTP 422.
+    /// </summary>
+    IdempotencyMismatch,
 }
 
 public static class ErrorKinds
@@ -40,6 +46,7 @@ public static class ErrorKinds
         ErrorKind.Rejected => "rejected",
         ErrorKind.LeaseLost => "lease_lost",
         ErrorKind.Unavailable => "unavailable",
+        ErrorKind.IdempotencyMismatch => "idempotency_mismatch",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

@@ -1,6 +1,7 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Memory;
@@ -11,7 +12,7 @@ public interface IMemoryGrain : IGrainWithStringKey
 {
     /// <summary>Creates or replaces the value; a stale ExpectedVersion is a conflict that changes nothing.</summary>
     [Alias("set")]
-    Task<MemoryWritten> Set(Caller caller, MemoryWrite write);
+    Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>The entry; throws not_found, or forbidden when the caller may not read it.</summary>
     [AlwaysInterleave, Alias("get"), RetrySafe]
@@ -27,7 +28,7 @@ public interface IMemoryGrain : IGrainWithStringKey
     Task<MemoryUpdated?> Snapshot(Caller caller);
 
     [Alias("delete")]
-    Task Delete(Caller caller, long? expectedVersion);
+    Task Delete(Caller caller, long? expectedVersion, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>Earlier versions, newest first, as many as the history bound keeps.</summary>
     [AlwaysInterleave, Alias("history"), RetrySafe]

@@ -1,5 +1,6 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 
 namespace Orleans.AgentChannel.Messages;
 
@@ -10,16 +11,22 @@ namespace Orleans.AgentChannel.Messages;
 [Alias("agentchannel.messages")]
 public interface IMessagesGrain : IGrainWithIntegerKey
 {
+    /// <summary>
+    /// Stores and delivers one message. With <paramref name="idempotencyKey"/> its id is
+    /// <see cref="IdempotencyKey.DerivedId"/>: a repeat gets the message stored by the first attempt (delivered
+    /// again where it was missing, never twice), and the key with another draft is idempotency_mismatch.
+    /// </summary>
     [Alias("send")]
-    Task<MessageInfo> Send(Caller caller, MessageDraft draft);
+    Task<MessageInfo> Send(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>
     /// Several drafts of one sender, stored in their order, each accepted or refused on its own (one refused
     /// draft changes nothing for the others). The messages without a channel are stored in one write and reach
     /// each recipient in one inbox append: a connection sends what queued up behind a send this way.
     /// </summary>
+    /// <remarks><paramref name="idempotencyKeys"/>: one per draft (null for a draft without one), as for <see cref="Send"/>.</remarks>
     [Alias("send-many")]
-    Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts);
+    Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts, IReadOnlyList<IdempotencyKey?>? idempotencyKeys = null);
 
     /// <summary>One message by id; throws not_found.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]

@@ -1,5 +1,6 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.Concurrency;
 
@@ -9,9 +10,13 @@ namespace Orleans.AgentChannel.Tasks;
 [Alias("agentchannel.task")]
 public interface ITaskGrain : IGrainWithGuidKey
 {
-    /// <summary>Creates the task with the caller as creator, assigning it at once when AssignTo is set.</summary>
+    /// <summary>
+    /// Creates the task with the caller as creator, assigning it at once when AssignTo is set. With
+    /// <paramref name="idempotencyKey"/> (the task's id then being <see cref="IdempotencyKey.DerivedId"/>), a repeat gets
+    /// the first answer; so do the other writes below given a key.
+    /// </summary>
     [Alias("create")]
-    Task<TaskInfo> Create(Caller caller, NewTask task);
+    Task<TaskInfo> Create(Caller caller, NewTask task, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>The task; throws not_found when it was never created.</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
@@ -23,11 +28,11 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// set, refused with lease_lost (changing nothing) unless that is the current assignment.
     /// </summary>
     [Alias("update")]
-    Task<TaskInfo> Update(Caller caller, TaskUpdate update);
+    Task<TaskInfo> Update(Caller caller, TaskUpdate update, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>Assigns (or re-assigns) the task to a registered agent.</summary>
     [Alias("assign")]
-    Task<TaskInfo> Assign(Caller caller, string agentName);
+    Task<TaskInfo> Assign(Caller caller, string agentName, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>
     /// Marks the task completed with a result; only its assignee (or the operator) may. With
@@ -35,14 +40,14 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// (changing nothing) unless that is still the current assignment.
     /// </summary>
     [Alias("complete")]
-    Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null);
+    Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>
     /// The caller takes this waiting task; null when it is no longer waiting (someone got it first). A conflict
     /// when the caller lacks the capabilities or already holds its limit of tasks.
     /// </summary>
     [Alias("claim")]
-    Task<TaskInfo?> Claim(Caller caller);
+    Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>
     /// The queue <paramref name="poolKey"/> offers the task to an agent whose slot it reserved. Unless the
@@ -92,10 +97,11 @@ public interface ITaskDirectoryGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Gives the caller the best waiting task it is capable of (highest priority, then oldest), or null.
-    /// Atomic: the task's grain decides, so two agents never get the same task.
+    /// Atomic: the task's grain decides, so two agents never get the same task. With a key, the task claimed remembers
+    /// it: a repeat while the caller still holds that task gets it again instead of a second one.
     /// </summary>
     [Alias("claim")]
-    Task<TaskInfo?> Claim(Caller caller);
+    Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null);
 }
 
 /// <summary>

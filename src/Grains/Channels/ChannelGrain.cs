@@ -4,6 +4,7 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Storage;
 using Orleans.AgentChannel.Messages;
 
@@ -14,6 +15,7 @@ public sealed class ChannelGrain(
     IMessageLog log,
     MessageInterception interception,
     IOptions<LimitsOptions> limits,
+    IdempotencyLedger ledger,
     TimeProvider clock) : Grain, IChannelGrain
 {
     private long _sequence;
@@ -26,8 +28,14 @@ public sealed class ChannelGrain(
         _sequence = await log.LastChannelSequence(Name);
     }
 
-    public async Task<ChannelInfo> Join(Caller caller)
+    // A join or leave that changes nothing stores nothing, so its key is not remembered: a repeat is answered afresh.
+    public async Task<ChannelInfo> Join(Caller caller, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "channel:join");
+        if (ledger.TryReplay<ChannelInfo>(state.State.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         AgentNames.Require(Name, "channel");
         if (caller.IsOperator)
         {
@@ -35,17 +43,22 @@ public sealed class ChannelGrain(
         }
         if (!IsMember(caller.Name))
         {
-            await AddMember(caller.Name);
+            await AddMember(caller.Name, keyed);
         }
         return Info();
     }
 
-    public async Task<ChannelInfo> Leave(Caller caller)
+    public async Task<ChannelInfo> Leave(Caller caller, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "channel:leave");
+        if (ledger.TryReplay<ChannelInfo>(state.State.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         RequireCreated();
         if (state.State.Members.RemoveAll(member => AgentNames.Equal(member, caller.Name)) > 0)
         {
-            await SaveAsync();
+            await SaveAsync(keyed);
         }
         return Info();
     }
@@ -56,8 +69,16 @@ public sealed class ChannelGrain(
         return Task.FromResult(Info());
     }
 
-    public async Task<MessageInfo> Post(Caller caller, MessageDraft draft)
+    public async Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null)
     {
+        // A keyed post is a log row with the id its sender and key give: posts of one channel run one at a time here,
+        // so looking for it first is enough.
+        var id = idempotencyKey?.DerivedId(KeyedIds.Message, caller);
+        var requestHash = idempotencyKey is null ? null : KeyedWrite.Hash("message:send", draft);
+        if (id is { } keyedId && await log.FindKeyed([keyedId]) is [var repeat, ..])
+        {
+            return repeat.RequestHash == requestHash ? repeat.Message : throw AgentChannelException.IdempotencyMismatch(idempotencyKey!.Value);
+        }
         var valid = await interception.Apply(caller, MessageRules.Validate(draft with { Channel = Name }, limits.Value), recipients: []);
         if (caller.IsOperator)
         {
@@ -69,7 +90,8 @@ public sealed class ChannelGrain(
             await AddMember(caller.Name);
         }
         var sequence = _sequence + 1;
-        var stored = await log.Append(valid.ToMessage(caller.Name, [], clock.GetUtcNow()), sequence);
+        var message = valid.ToMessage(caller.Name, [], clock.GetUtcNow());
+        var stored = await log.Append(id is { } derived ? message with { Id = derived } : message, sequence, requestHash);
         _sequence = sequence;
         await GrainFactory.DeliverMessage(stored, state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name)));
         var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
@@ -80,11 +102,11 @@ public sealed class ChannelGrain(
 
     private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
 
-    private async Task AddMember(string name)
+    private async Task AddMember(string name, KeyedWrite? keyed = null)
     {
         MarkCreated();
         state.State.Members.Add(name);
-        await SaveAsync();
+        await SaveAsync(keyed);
     }
 
     private async Task EnsureCreated()
@@ -105,8 +127,14 @@ public sealed class ChannelGrain(
         }
     }
 
-    /// <summary>The state and the channel's row, one transaction (<see cref="ChannelStateStorage"/>).</summary>
-    private Task SaveAsync() => state.WriteOrRestore(DeactivateOnIdle);
+    /// <summary>
+    /// The state (with a keyed write's answer) and the channel's row, one transaction (<see cref="ChannelStateStorage"/>).
+    /// </summary>
+    private Task SaveAsync(KeyedWrite? keyed = null)
+    {
+        ledger.Record(state.State.Idempotency, keyed, Info());
+        return state.WriteOrRestore(DeactivateOnIdle);
+    }
 
     private void RequireCreated()
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Idempotency;
 
 namespace Orleans.AgentChannel.Errors;
 
@@ -17,11 +18,11 @@ internal sealed class UnavailableRetry(IOptions<ClusterClientOptions> options, T
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
 
-    private readonly ConcurrentDictionary<MethodInfo, bool> _retrySafe = new();
+    private readonly ConcurrentDictionary<MethodInfo, RetryRule> _rules = new();
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        var retrySafe = _retrySafe.GetOrAdd(context.InterfaceMethod, method => method.GetCustomAttribute<RetrySafeAttribute>() is not null);
+        var retrySafe = _rules.GetOrAdd(context.InterfaceMethod, RetryRule.Of).Allows(context);
         var giveUpAt = clock.GetUtcNow() + TimeSpan.FromSeconds(options.Value.RetryUnavailableSeconds);
         var pause = FirstPause;
         while (true)
@@ -41,5 +42,27 @@ internal sealed class UnavailableRetry(IOptions<ClusterClientOptions> options, T
             await Task.Delay(pause, clock);
             pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
         }
+    }
+
+    /// <summary>
+    /// A call may be repeated when its method is <see cref="RetrySafeAttribute"/>, or when it carries idempotency keys
+    /// (every one given): the grain then answers a repeat with its first answer and stores nothing twice.
+    /// </summary>
+    private sealed record RetryRule(bool Always, int[] KeyArguments)
+    {
+        public static RetryRule Of(MethodInfo method) => new(
+            method.GetCustomAttribute<RetrySafeAttribute>() is not null,
+            method.GetParameters()
+                .Where(parameter => parameter.ParameterType == typeof(IdempotencyKey)
+                                    || typeof(IEnumerable<IdempotencyKey?>).IsAssignableFrom(parameter.ParameterType))
+                .Select(parameter => parameter.Position).ToArray());
+
+        public bool Allows(IOutgoingGrainCallContext context) =>
+            Always || (KeyArguments.Length > 0 && KeyArguments.All(position => context.Request.GetArgument(position) switch
+            {
+                IdempotencyKey => true,
+                IEnumerable<IdempotencyKey?> keys => keys.All(key => key is not null),
+                _ => false,
+            }));
     }
 }

@@ -11,13 +11,17 @@ internal static class InboxDelivery
     public static Task DeliverMessage(this IGrainFactory grains, MessageInfo message, IEnumerable<string> recipients) =>
         grains.Deliver(Received(message), recipients);
 
-    /// <summary>Stored messages to their recipients: one inbox append per recipient, holding its messages in log order.</summary>
-    public static Task DeliverMessages(this IGrainFactory grains, IReadOnlyList<MessageInfo> messages)
+    /// <summary>
+    /// Stored messages to their recipients: one inbox append per recipient, holding its messages in log order. Those in
+    /// <paramref name="keyed"/> (sent with an idempotency key) carry a delivery key, so delivering one again (a repeat of
+    /// its send) stores it once per inbox.
+    /// </summary>
+    public static Task DeliverMessages(this IGrainFactory grains, IReadOnlyList<MessageInfo> messages, IReadOnlySet<Guid>? keyed = null)
     {
         var inboxes = new Dictionary<string, List<InboxItem>>(StringComparer.Ordinal);
         foreach (var message in messages)
         {
-            var item = Received(message);
+            var item = keyed?.Contains(message.Id) == true ? Received(message) with { DeliveryKey = $"message/{message.Id}" } : Received(message);
             foreach (var key in InboxKeys(message.Recipients))
             {
                 if (!inboxes.TryGetValue(key, out var items))

@@ -4,6 +4,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Storage;
 
@@ -14,6 +15,7 @@ public sealed class MemoryGrain(
     [PersistentState("memory", MemoryStateStorage.Name)] IPersistentState<MemoryState> state,
     IMemoryIndex index,
     IOptions<LimitsOptions> limits,
+    IdempotencyLedger ledger,
     TimeProvider clock) : Grain, IMemoryGrain
 {
     private const double MaxTtlSeconds = 10 * 365 * 24 * 3600;
@@ -22,8 +24,15 @@ public sealed class MemoryGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    public async Task<MemoryWritten> Set(Caller caller, MemoryWrite write)
+    public async Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "memory:set", write);
+        if (ledger.TryReplay<MemoryWritten>(Current.Idempotency, keyed, out var replayed))
+        {
+            // Kept without its value (the request carried it, and the same request the same value): a bounded number of
+            // answers must not mean that many copies of a large value in the state.
+            return replayed with { Entry = replayed.Entry with { Value = write.Value!.Value } };
+        }
         RequireValidKey(Key);
         var value = write.Value is { } written
             ? Validation.LimitJson(written, "value", limits.Value.MaxMemoryValueBytes)
@@ -70,8 +79,9 @@ public sealed class MemoryGrain(
         Current.UpdatedBy = caller.Name;
         Current.UpdatedAt = now;
         Current.ExpiresAt = write.TtlSeconds is { } ttl ? now.AddSeconds(ttl) : null;
-        await state.WriteOrRestore(DeactivateOnIdle);
         var entry = Current.ToEntry(Key);
+        ledger.Record(Current.Idempotency, keyed, new MemoryWritten(entry with { Value = RawJson.Null }, created));
+        await state.WriteOrRestore(DeactivateOnIdle);
         await Announce(Update(), CanRead);
         return new MemoryWritten(entry, created);
     }
@@ -85,15 +95,20 @@ public sealed class MemoryGrain(
     public Task<MemoryUpdated?> Snapshot(Caller caller) => Task.FromResult(
         Current.Version == 0 || (Current.Exists && !IsExpired && !CanRead(caller)) ? null : Update(snapshot: true));
 
-    public async Task Delete(Caller caller, long? expectedVersion)
+    public async Task Delete(Caller caller, long? expectedVersion, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "memory:delete", expectedVersion);
+        if (ledger.TryReplay<object?>(Current.Idempotency, keyed, out _))
+        {
+            return;
+        }
         RequireExists();
         if (!CanWrite(caller))
         {
             throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
         }
         CheckExpectedVersion(expectedVersion);
-        await Remove(caller.Name, expired: false);
+        await Remove(caller.Name, expired: false, keyed);
     }
 
     public async Task<IReadOnlyList<MemoryVersion>> History(Caller caller, int limit)
@@ -122,7 +137,7 @@ public sealed class MemoryGrain(
     private Task RemoveExpired() => Remove(Current.UpdatedBy, expired: true);
 
     /// <summary>Deletion keeps a tombstone (the version) and drops the value, the listing row and the history (one transaction).</summary>
-    private async Task Remove(string by, bool expired)
+    private async Task Remove(string by, bool expired, KeyedWrite? keyed = null)
     {
         // Whoever could read the key until now hears that it is gone.
         var (creator, access) = (Current.CreatedBy, Current.AccessControl);
@@ -133,6 +148,7 @@ public sealed class MemoryGrain(
         Current.UpdatedAt = clock.GetUtcNow();
         Current.AccessControl = AccessControl.Open;
         Current.ExpiresAt = null;
+        ledger.Record(Current.Idempotency, keyed, null);
         await state.WriteOrRestore(DeactivateOnIdle);
         await Announce(Update(expired: expired), caller => MayRead(caller, creator, access));
     }

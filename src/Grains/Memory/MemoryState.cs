@@ -19,6 +19,9 @@ public sealed class MemoryState
     [Id(7)] public AccessControl AccessControl { get; set; } = AccessControl.Open;
     [Id(8)] public DateTimeOffset? ExpiresAt { get; set; }
 
+    /// <summary>Answers to keyed writes (idempotency keys), stored with the change each answers; bounded and pruned by age.</summary>
+    [Id(9)] public List<Idempotency.IdempotencyRecord> Idempotency { get; set; } = [];
+
     public MemoryEntry ToEntry(string key) =>
         new(key, Value, Version, CreatedBy, UpdatedBy, CreatedAt, UpdatedAt, AccessControl, ExpiresAt);
 }

@@ -3,11 +3,22 @@ namespace Orleans.AgentChannel.Messages;
 /// <summary>The append-only message log. Messages are never part of any grain's state.</summary>
 public interface IMessageLog
 {
-    /// <summary>Stores the message and returns it with its log sequence; completes once it is durable.</summary>
-    Task<MessageInfo> Append(MessageInfo message, long? channelSequence);
+    /// <summary>
+    /// Stores the message and returns it with its log sequence; completes once it is durable. A keyed message comes with
+    /// its <paramref name="requestHash"/>; if its id is in the log already, nothing is stored and
+    /// <see cref="KeyedMessageExistsException"/> is thrown.
+    /// </summary>
+    Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null);
 
-    /// <summary>Stores messages without a channel, in their order, in one transaction; returns them with their sequences.</summary>
-    Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages);
+    /// <summary>
+    /// Stores messages without a channel, in their order, in one transaction; returns them with their sequences.
+    /// <paramref name="requestHashes"/> (one per message, null for unkeyed) as for <see cref="Append"/>: one keyed id
+    /// already in the log stores none of them.
+    /// </summary>
+    Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null);
+
+    /// <summary>Of these ids, the messages in the log that were stored with a request hash (keyed sends), with that hash.</summary>
+    Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids);
 
     Task<MessageInfo?> Get(Guid id);
 
@@ -16,3 +27,9 @@ public interface IMessageLog
     /// <summary>The highest channel sequence stored for a channel (0 when none), so a channel grain can resume.</summary>
     Task<long> LastChannelSequence(string channelKey);
 }
+
+/// <summary>A message stored by a keyed send, with the hash of the request that stored it.</summary>
+public sealed record KeyedMessage(MessageInfo Message, string RequestHash);
+
+/// <summary>A keyed message's id was already in the log when it was to be stored (two attempts of one send at once).</summary>
+public sealed class KeyedMessageExistsException(Guid id) : Exception($"Message {id} is already stored.");

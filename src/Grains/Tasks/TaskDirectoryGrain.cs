@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Tasks;
@@ -27,11 +28,23 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
 
     public Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus() => index.CountByStatus();
 
-    public async Task<TaskInfo?> Claim(Caller caller)
+    public async Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null)
     {
         if (caller.IsOperator)
         {
             throw AgentChannelException.Invalid("caller", "Only agents claim tasks.");
+        }
+        if (idempotencyKey is not null)
+        {
+            // The key is stored by the task it claimed, which the caller then holds: asking its held tasks finds a
+            // repeat (a task not waiting answers a claim with null and changes nothing).
+            foreach (var held in await index.HeldBy(AgentNames.Key(caller.Name)))
+            {
+                if (await GrainFactory.GetGrain<ITaskGrain>(held).Claim(caller, idempotencyKey) is { } replayed)
+                {
+                    return replayed;
+                }
+            }
         }
         var agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Get()
                     ?? throw AgentChannelException.NotFound($"No agent named '{caller.Name}'.");
@@ -42,7 +55,7 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
                 continue;
             }
             // Null: someone else got it first; try the next one.
-            if (await GrainFactory.GetGrain<ITaskGrain>(waiting.Id).Claim(caller) is { } claimed)
+            if (await GrainFactory.GetGrain<ITaskGrain>(waiting.Id).Claim(caller, idempotencyKey) is { } claimed)
             {
                 return claimed;
             }

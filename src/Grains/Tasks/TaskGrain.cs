@@ -5,6 +5,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.Runtime;
 
@@ -21,6 +22,7 @@ public sealed partial class TaskGrain(
     [PersistentState("task", TaskStateStorage.Name)] IPersistentState<TaskState> state,
     IOptions<LimitsOptions> limits,
     IOptions<TaskOptions> options,
+    IdempotencyLedger ledger,
     TimeProvider clock,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain
 {
@@ -66,8 +68,18 @@ public sealed partial class TaskGrain(
         }
     }
 
-    public async Task<TaskInfo> Create(Caller caller, NewTask task)
+    public async Task<TaskInfo> Create(Caller caller, NewTask task, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:create", task);
+        if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
+        if (idempotencyKey is not null && idempotencyKey.DerivedId(KeyedIds.Task, caller) != Id)
+        {
+            // Only the derived id lets a repeat whose first answer was lost find the task the first attempt made.
+            throw AgentChannelException.Invalid(IdempotencyKey.Field, "A keyed task must have the id derived from its creator and key.");
+        }
         if (Current.Created)
         {
             throw AgentChannelException.Conflict($"Task {Id} already exists.");
@@ -100,7 +112,7 @@ public sealed partial class TaskGrain(
         try
         {
             await Advance(caller, save: false);
-            info = await SaveWithNotices(caller, previous: null);
+            info = await SaveWithNotices(caller, previous: null, keyed: keyed);
         }
         catch
         {
@@ -118,8 +130,13 @@ public sealed partial class TaskGrain(
 
     public Task<TaskInfo> Get() => Task.FromResult(RequireCreated().ToInfo(Id, clock.GetUtcNow()));
 
-    public async Task<TaskInfo> Update(Caller caller, TaskUpdate update)
+    public async Task<TaskInfo> Update(Caller caller, TaskUpdate update, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:update", update);
+        if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         RequireCreated();
         CheckFence(update.AssignmentId);
         var isCreator = caller.IsOperator || caller.Is(Current.Creator);
@@ -200,7 +217,7 @@ public sealed partial class TaskGrain(
         {
             await Advance(caller, save: false);
         }
-        var info = await SaveWithNotices(caller, previous);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed);
         foreach (var dependency in newDependencies)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
@@ -209,8 +226,13 @@ public sealed partial class TaskGrain(
         return info;
     }
 
-    public async Task<TaskInfo> Assign(Caller caller, string agentName)
+    public async Task<TaskInfo> Assign(Caller caller, string agentName, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:assign", agentName);
+        if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         RequireCreated();
         var isCreator = caller.IsOperator || caller.Is(Current.Creator);
         var isAssignee = Current.CurrentAssignment is { } current && caller.Is(current.Agent);
@@ -242,13 +264,18 @@ public sealed partial class TaskGrain(
             AddAssignment(assignee.Name, caller.Name, now);
         }
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previous);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed);
         await AfterChange(caller, info, previous?.Agent);
         return info;
     }
 
-    public async Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null)
+    public async Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:complete", result, assignmentId);
+        if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         RequireCreated();
         CheckFence(assignmentId);
         if (Current.Status is not (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress))
@@ -267,13 +294,18 @@ public sealed partial class TaskGrain(
         Current.Result = validResult ?? Current.Result;
         MoveTo(AgentTaskStatus.Completed, now);
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previous);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed);
         await AfterChange(caller, info, previous?.Agent);
         return info;
     }
 
-    public async Task<TaskInfo?> Claim(Caller caller)
+    public async Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null)
     {
+        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:claim");
+        if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
+        {
+            return replayed;
+        }
         RequireCreated();
         if (caller.IsOperator)
         {
@@ -293,7 +325,7 @@ public sealed partial class TaskGrain(
         var now = clock.GetUtcNow();
         AddAssignment(agent.Name, agent.Name, now);
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previous: null);
+        var info = await SaveWithNotices(caller, previous: null, keyed: keyed);
         await Tell(info);
         return info;
     }
@@ -671,9 +703,11 @@ public sealed partial class TaskGrain(
     /// Stores the change together with the inbox events it owes (one write): task:assigned to a new assignee
     /// (whoever assigned it), task:lease_lost to the assignee whose assignment (<paramref name="previous"/>, the
     /// current one before the change) someone else ended, task:updated to the creator and the assignee before the
-    /// change, never to the caller. <paramref name="takenBack"/> says why, when the task was taken back.
+    /// change, never to the caller. <paramref name="takenBack"/> says why, when the task was taken back. A
+    /// <paramref name="keyed"/> write's answer is stored in the same write, and that answer is what the caller gets.
     /// </summary>
-    private async Task<TaskInfo> SaveWithNotices(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack = null)
+    private async Task<TaskInfo> SaveWithNotices(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack = null,
+        KeyedWrite? keyed = null)
     {
         var now = clock.GetUtcNow();
         var previousAssignee = previous?.Agent;
@@ -702,7 +736,9 @@ public sealed partial class TaskGrain(
         {
             Owe(EventNames.TaskUpdated, data, watchers);
         }
-        return await SaveAsync();
+        ledger.Record(Current.Idempotency, keyed, info);
+        var saved = await SaveAsync();
+        return keyed is null ? saved : info;
     }
 
     /// <summary>The assignment this change ended, when someone other than its agent ended it: what task:lease_lost says.</summary>

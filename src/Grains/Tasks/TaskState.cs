@@ -43,6 +43,9 @@ public sealed class TaskState
     /// <summary>Notices made so far: each gets the next number in its key.</summary>
     [Id(20)] public long NoticesMade { get; set; }
 
+    /// <summary>Answers to keyed writes (idempotency keys), stored with the change each answers; bounded and pruned by age.</summary>
+    [Id(21)] public List<Idempotency.IdempotencyRecord> Idempotency { get; set; } = [];
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
 using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -14,11 +16,11 @@ public static class ChannelsEndpoints
 
         channels.MapGet("/{name}", (string name, IGrainFactory grains) => Channel(grains, name).Get());
 
-        channels.MapPost("/{name}/join", (string name, HttpContext context, IGrainFactory grains) =>
-            Channel(grains, name).Join(context.User.Caller()));
+        channels.MapPost("/{name}/join", (string name, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Channel(grains, name).Join(context.User.Caller(), Endpoints.Key(idempotencyKey)));
 
-        channels.MapPost("/{name}/leave", (string name, HttpContext context, IGrainFactory grains) =>
-            Channel(grains, name).Leave(context.User.Caller()));
+        channels.MapPost("/{name}/leave", (string name, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Channel(grains, name).Leave(context.User.Caller(), Endpoints.Key(idempotencyKey)));
     }
 
     private static IChannelGrain Channel(IGrainFactory grains, string name) =>

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.WebFrontend.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -32,6 +33,16 @@ public static class Endpoints
 
     /// <summary>An empty query parameter (?type=) filters on nothing rather than on "".</summary>
     internal static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>
+    /// A write's <c>Idempotency-Key</c> header (api.md 1.1), or null. Bound as a header parameter by each write, so the
+    /// OpenAPI document lists it there.
+    /// </summary>
+    internal static IdempotencyKey? Key(string? header) => IdempotencyKey.Parse(header, IdempotencyKey.Header);
+
+    /// <summary>The id of a task being created: derived from the creator and key when keyed (so a repeat finds it), else a new Guid v7.</summary>
+    internal static Guid NewTaskId(IdempotencyKey? key, Caller caller, TimeProvider clock) =>
+        key?.DerivedId(KeyedIds.Task, caller) ?? Guid.CreateVersion7(clock.GetUtcNow());
 
     internal static Guid RequireGuid(string value, string field) =>
         Guid.TryParse(value, out var id) ? id : throw AgentChannelException.NotFound($"No {field} with id '{value}'.");

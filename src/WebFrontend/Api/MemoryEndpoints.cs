@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Memory;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -11,10 +13,10 @@ public static class MemoryEndpoints
     {
         var memory = api.MapGroup("/memory").WithTags("memory");
 
-        memory.MapPost("/", async (SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
+        memory.MapPost("/", async (SetMemoryRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
         {
             var body = Endpoints.Required(request, "key and value");
-            return await Set(context, grains, MemoryKeys.Require(body.Key), body);
+            return await Set(context, grains, MemoryKeys.Require(body.Key), body, Endpoints.Key(idempotencyKey));
         });
 
         memory.MapGet("/", (string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>
@@ -39,27 +41,27 @@ public static class MemoryEndpoints
             return Results.Ok(entry);
         });
 
-        memory.MapPut("/{**key}", async (string key, SetMemoryRequest? request, HttpContext context, IGrainFactory grains) =>
+        memory.MapPut("/{**key}", async (string key, SetMemoryRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
         {
             var body = Endpoints.Required(request, "value");
             if (body.Key is not null && body.Key != key)
             {
                 throw AgentChannelException.Invalid("key", "The body's 'key' differs from the key in the path.");
             }
-            return await Set(context, grains, key, body);
+            return await Set(context, grains, key, body, Endpoints.Key(idempotencyKey));
         });
 
-        memory.MapDelete("/{**key}", async (string key, long? expected_version, HttpContext context, IGrainFactory grains) =>
+        memory.MapDelete("/{**key}", async (string key, long? expected_version, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
         {
-            await grains.GetGrain<IMemoryGrain>(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version));
+            await grains.GetGrain<IMemoryGrain>(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version), Endpoints.Key(idempotencyKey));
             return Results.NoContent();
         });
     }
 
-    private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body)
+    private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body, IdempotencyKey? idempotencyKey)
     {
         var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion), body.TtlSeconds);
-        var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write);
+        var written = await grains.GetGrain<IMemoryGrain>(key).Set(context.User.Caller(), write, idempotencyKey);
         context.Response.Headers.ETag = ETagOf(written.Entry.Version);
         return written.Created
             ? Results.Created($"/api/memory/{Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal)}", written.Entry)

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
@@ -8,10 +10,10 @@ public static class MessagesEndpoints
     {
         var messages = api.MapGroup("/messages").WithTags("messages");
 
-        messages.MapPost("/", async (MessageDraft? draft, HttpContext context, IGrainFactory grains) =>
+        messages.MapPost("/", async (MessageDraft? draft, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
         {
             var message = await grains.GetGrain<IMessagesGrain>(0)
-                .Send(context.User.Caller(), Endpoints.Required(draft, "content and recipients, channel or task_id"));
+                .Send(context.User.Caller(), Endpoints.Required(draft, "content and recipients, channel or task_id"), Endpoints.Key(idempotencyKey));
             return Results.Created($"/api/messages/{message.Id}", message);
         });
 

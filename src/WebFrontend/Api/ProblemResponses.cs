@@ -25,6 +25,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.Rejected => StatusCodes.Status422UnprocessableEntity,
         ErrorKind.LeaseLost => StatusCodes.Status409Conflict,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.IdempotencyMismatch => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -83,6 +84,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.Rejected => "Rejected",
         ErrorKind.LeaseLost => "Lease lost",
         ErrorKind.Unavailable => "Unavailable",
+        ErrorKind.IdempotencyMismatch => "Idempotency key reused",
         _ => "Error",
     };
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
 
@@ -9,10 +11,11 @@ public static class TasksEndpoints
     {
         var tasks = api.MapGroup("/tasks").WithTags("tasks");
 
-        tasks.MapPost("/", async (NewTask? task, HttpContext context, IGrainFactory grains, TimeProvider clock) =>
+        tasks.MapPost("/", async (NewTask? task, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains, TimeProvider clock) =>
         {
-            var created = await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
-                .Create(context.User.Caller(), Endpoints.Required(task, "title, description, priority, ..."));
+            var (caller, key) = (context.User.Caller(), Endpoints.Key(idempotencyKey));
+            var created = await grains.GetGrain<ITaskGrain>(Endpoints.NewTaskId(key, caller, clock))
+                .Create(caller, Endpoints.Required(task, "title, description, priority, ..."), key);
             return Results.Created($"/api/tasks/{created.Id}", created);
         });
 
@@ -25,20 +28,20 @@ public static class TasksEndpoints
         tasks.MapGet("/{id}", (string id, IGrainFactory grains) => Task(grains, id).Get());
 
         // The best waiting task the caller is capable of, assigned to it atomically; 204 when there is none.
-        tasks.MapPost("/claim", async (HttpContext context, IGrainFactory grains) =>
-            await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(context.User.Caller()) is { } claimed
+        tasks.MapPost("/claim", async ([FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(context.User.Caller(), Endpoints.Key(idempotencyKey)) is { } claimed
                 ? Results.Ok(claimed)
                 : Results.NoContent());
 
-        tasks.MapPut("/{id}", (string id, TaskUpdate? update, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change")));
+        tasks.MapPut("/{id}", (string id, TaskUpdate? update, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Update(context.User.Caller(), Endpoints.Required(update, "the fields to change"), Endpoints.Key(idempotencyKey)));
 
-        tasks.MapPost("/{id}/assign", (string id, AssignRequest? request, HttpContext context, IGrainFactory grains) =>
+        tasks.MapPost("/{id}/assign", (string id, AssignRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
             Task(grains, id).Assign(context.User.Caller(), Endpoints.Required(request, "agent").Agent
-                ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required.")));
+                ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required."), Endpoints.Key(idempotencyKey)));
 
-        tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId));
+        tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey)));
     }
 
     private static ITaskGrain Task(IGrainFactory grains, string id) =>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ModelContextProtocol.Server;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
@@ -60,9 +61,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A task id: the message is about that task.")] Guid? task_id = null,
         [Description("A free-form kind, e.g. 'text' (the default), 'question', 'result'.")] string? message_type = null,
         [Description("Any JSON object to attach.")] JsonElement? metadata = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
-            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)));
+            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)), IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "read_inbox", Title = "Read your inbox", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Reads your durable inbox (messages, task assignments and task updates addressed to you), oldest " +
@@ -97,11 +99,13 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A JSON object; 'capabilities': [..] restricts who may take it.")] JsonElement? requirements = null,
         [Description("Assign it to this agent at once.")] string? assign_to = null,
         [Description("Ids of tasks that must complete first.")] Guid[]? depends_on = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
-        return grains.GetGrain<ITaskGrain>(Guid.CreateVersion7(clock.GetUtcNow()))
-            .Create(caller, new NewTask(title, description, priority, due_date, Json(requirements), assign_to, depends_on));
+        var key = IdempotencyKey.Parse(idempotency_key);
+        return grains.GetGrain<ITaskGrain>(Endpoints.NewTaskId(key, caller, clock))
+            .Create(caller, new NewTask(title, description, priority, due_date, Json(requirements), assign_to, depends_on), key);
     }
 
     [McpServerTool(Name = "claim_task", Title = "Claim a task", UseStructuredContent = true, OpenWorld = false)]
@@ -110,12 +114,14 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "suitable is waiting (or the named task was taken first).")]
     public async Task<ClaimAck> ClaimTask(
         [Description("A specific waiting task to take; leave out to take the best one for you.")] string? task_id = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
+        var key = IdempotencyKey.Parse(idempotency_key);
         return new ClaimAck(string.IsNullOrEmpty(task_id)
-            ? await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller)
-            : await Task(task_id).Claim(caller));
+            ? await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key)
+            : await Task(task_id).Claim(caller, key));
     }
 
     [McpServerTool(Name = "update_task", Title = "Update a task", UseStructuredContent = true, OpenWorld = false)]
@@ -133,9 +139,11 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A result (any JSON), e.g. with status 'failed'.")] JsonElement? result = null,
         [Description("New list of ids of tasks that must complete first.")] Guid[]? depends_on = null,
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
         Task(task_id).Update(McpCaller.Of(user),
-            new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on, assignment_id));
+            new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on, assignment_id),
+            IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "complete_task", Title = "Complete a task", UseStructuredContent = true, OpenWorld = false)]
     [Description("Marks a task you are assigned completed, with its result. Its creator is told. Pass the task's " +
@@ -144,8 +152,9 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("The task's id.")] string task_id,
         [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null,
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id);
+        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
@@ -183,10 +192,11 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("Delete the key this many seconds after this write.")] double? ttl_seconds = null,
         [Description("Who may read it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? read = null,
         [Description("Who may write it: agent names or '*' (default: unchanged, everyone for a new key).")] string[]? write = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
         var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Set(McpCaller.Of(user),
-            new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds));
+            new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds), IdempotencyKey.Parse(idempotency_key));
         return written.Entry;
     }
 
@@ -202,6 +212,11 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     private const string AssignmentIdDescription =
         "The task's assignment_id as you got it (task:assigned, claim_task): the fence of your hold on the task. " +
         "If that assignment is over (lease expired, taken back, handed on), the call is refused with lease_lost and changes nothing.";
+
+    private const string IdempotencyKeyDescription =
+        "Optional: a unique string (a UUID) naming this call. Calling again with the same key and the same arguments " +
+        "(after a lost answer) repeats nothing and returns the first answer; the same key with other arguments is refused " +
+        "with idempotency_mismatch. Keys are kept 24 hours by default.";
 
     private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
 

@@ -381,12 +381,13 @@ public sealed partial class AgentConnection : IInboxObserver
     private async Task HandleSends(List<ClientFrame> frames)
     {
         var replies = new (string Event, object Data)?[frames.Count];
-        var drafts = new List<(int Index, MessageDraft Draft)>(frames.Count);
+        var drafts = new List<(int Index, MessageDraft Draft, Idempotency.IdempotencyKey? Key)>(frames.Count);
         for (var index = 0; index < frames.Count; index++)
         {
             try
             {
-                drafts.Add((index, RealtimeRequests.Body<MessageDraft>(frames[index].Data ?? default)));
+                var data = frames[index].Data ?? default;
+                drafts.Add((index, RealtimeRequests.Body<MessageDraft>(data), RealtimeRequests.KeyOf(data)));
             }
             catch (AgentChannelException error)
             {
@@ -396,7 +397,8 @@ public sealed partial class AgentConnection : IInboxObserver
         try
         {
             var outcomes = drafts.Count == 0 ? [] : await _cluster.GetGrain<IMessagesGrain>(0)
-                .SendMany(Caller.Agent(AgentName!), drafts.Select(draft => draft.Draft).ToList());
+                .SendMany(Caller.Agent(AgentName!), drafts.Select(draft => draft.Draft).ToList(),
+                    drafts.Any(draft => draft.Key is not null) ? drafts.Select(draft => draft.Key).ToList() : null);
             for (var i = 0; i < drafts.Count; i++)
             {
                 replies[drafts[i].Index] = outcomes[i].Message is { } stored
@@ -407,7 +409,7 @@ public sealed partial class AgentConnection : IInboxObserver
         catch (Exception error) when (error is not OperationCanceledException)
         {
             var refusal = Refusal(error, ClientEvents.MessageSend);
-            foreach (var (index, _) in drafts)
+            foreach (var (index, _, _) in drafts)
             {
                 replies[index] = (ServerFrame.Error, refusal);
             }

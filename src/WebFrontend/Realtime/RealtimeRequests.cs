@@ -4,6 +4,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
@@ -46,39 +47,40 @@ public static class RealtimeRequests
     public static async Task<object> Handle(string eventName, JsonElement data, Caller caller, IGrainFactory grains, AgentConnection connection)
     {
         var agent = grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name));
+        var key = KeyOf(data);
         switch (eventName)
         {
             case ClientEvents.Heartbeat:
                 return await agent.Heartbeat(caller, Body<HeartbeatRequest>(data).Status);
             case ClientEvents.MessageSend:
-                return await grains.GetGrain<IMessagesGrain>(0).Send(caller, Body<MessageDraft>(data));
+                return await grains.GetGrain<IMessagesGrain>(0).Send(caller, Body<MessageDraft>(data), key);
             case ClientEvents.TaskCreate:
-                return await grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(caller, Body<NewTask>(data));
+                return await grains.GetGrain<ITaskGrain>(key?.DerivedId(KeyedIds.Task, caller) ?? Guid.CreateVersion7()).Create(caller, Body<NewTask>(data), key);
             case ClientEvents.TaskAssign:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Assign(caller, request.Agent ?? throw AgentChannelException.Invalid("agent", "'agent' is required."));
+                return await Task(grains, request).Assign(caller, request.Agent ?? throw AgentChannelException.Invalid("agent", "'agent' is required."), key);
             }
             case ClientEvents.TaskUpdate:
-                return await Task(grains, Body<TaskRequest>(data)).Update(caller, Body<TaskUpdate>(data));
+                return await Task(grains, Body<TaskRequest>(data)).Update(caller, Body<TaskUpdate>(data), key);
             case ClientEvents.TaskComplete:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId);
+                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId, key);
             }
             case ClientEvents.TaskClaim:
-                return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller));
+                return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key));
             case ClientEvents.MemorySet:
             {
                 var request = Body<SetMemoryRequest>(data);
                 var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key))
-                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds));
+                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds), key);
                 return written.Entry;
             }
             case ClientEvents.MemoryDelete:
             {
                 var request = Body<DeleteMemoryRequest>(data);
-                await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key)).Delete(caller, request.ExpectedVersion);
+                await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key)).Delete(caller, request.ExpectedVersion, key);
                 return new { key = request.Key, deleted = true };
             }
             case ClientEvents.MemoryGet:
@@ -96,13 +98,24 @@ public static class RealtimeRequests
             case ClientEvents.InboxAck:
                 return await agent.Ack(caller, Body<InboxAckRequest>(data).Seq ?? throw AgentChannelException.Invalid("seq", "'seq' is required."));
             case ClientEvents.ChannelJoin:
-                return await Channel(grains, Body<ChannelRequest>(data)).Join(caller);
+                return await Channel(grains, Body<ChannelRequest>(data)).Join(caller, key);
             case ClientEvents.ChannelLeave:
-                return await Channel(grains, Body<ChannelRequest>(data)).Leave(caller);
+                return await Channel(grains, Body<ChannelRequest>(data)).Leave(caller, key);
             default:
                 throw AgentChannelException.Invalid("event", $"Unknown event '{eventName}'.");
         }
     }
+
+    /// <summary>The <c>idempotency_key</c> in a request's data (a write's key for safe retries), or null; a key that is not a string is invalid.</summary>
+    public static IdempotencyKey? KeyOf(JsonElement data) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(IdempotencyKey.Field, out var key)
+            ? key.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.String => IdempotencyKey.Parse(key.GetString()),
+                _ => throw AgentChannelException.Invalid(IdempotencyKey.Field, $"'{IdempotencyKey.Field}' must be a string."),
+            }
+            : null;
 
     /// <summary>The request's data as a contract; a missing data object is an empty one; data that does not bind is invalid, naming the field.</summary>
     public static T Body<T>(JsonElement data) where T : class

@@ -171,6 +171,52 @@ public sealed class FailoverTests : IAsyncDisposable
         }
     }
 
+    [Fact(Timeout = 180_000)]
+    public async Task Keyed_writes_repeated_after_the_silo_that_held_their_grains_died_get_their_first_answers_and_change_nothing()
+    {
+        await Deploy();
+        var alice = await Register($"alice-{Guid.NewGuid():N}"[..20]);
+        var bob = await Register($"bob-{Guid.NewGuid():N}"[..20]);
+        var memoryKey = $"plan-{Guid.NewGuid():N}";
+        var channel = $"room-{Guid.NewGuid():N}"[..20];
+        var keys = Enumerable.Range(0, 5).Select(_ => new Idempotency.IdempotencyKey(Guid.NewGuid().ToString())).ToArray();
+        var newTask = new NewTask("keyed", Requirements: Needs($"nobody-{Guid.NewGuid():N}"));
+        var taskId = keys[0].DerivedId(Idempotency.KeyedIds.Task, alice.Caller);
+        var draft = new MessageDraft("once", [bob.Name]);
+        var update = new TaskUpdate(Priority: 1);
+        var write = new MemoryWrite(RawJson.Parse("""{"step":1}"""));
+
+        // Each write's grain lives on the silo about to die, so a repeat can only be answered from what PostgreSQL holds.
+        var created = await Task(taskId).Create(alice.Caller, newTask, keys[0]);
+        var updated = await Task(taskId).Update(alice.Caller, update, keys[1]);
+        var written = await Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write, keys[2]);
+        var joined = await Client.GetGrain<Channels.IChannelGrain>(channel).Join(alice.Caller, keys[3]);
+        var sent = await Client.GetGrain<IMessagesGrain>(0).Send(alice.Caller, draft, keys[4]);
+        var victimAddress = _cluster!.Silos[1].SiloAddress;
+        IAddressable[] doomed = [Task(taskId), Client.GetGrain<IMemoryGrain>(memoryKey), Client.GetGrain<Channels.IChannelGrain>(channel)];
+        foreach (var grain in doomed.Where(grain => !victimAddress.Equals(HostOf(grain))))
+        {
+            await _cluster.MigrateAsync(grain, victimAddress).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        }
+        await _cluster.KillSiloAsync(_cluster.Silos.Single(silo => silo.SiloAddress.Equals(victimAddress)), TestContext.Current.CancellationToken);
+
+        Json(await Retry.Call(() => Task(taskId).Create(alice.Caller, newTask, keys[0]))).ShouldBe(Json(created));
+        Json(await Retry.Call(() => Task(taskId).Update(alice.Caller, update, keys[1]))).ShouldBe(Json(updated));
+        Json(await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write, keys[2]))).ShouldBe(Json(written));
+        Json(await Retry.Call(() => Client.GetGrain<Channels.IChannelGrain>(channel).Join(alice.Caller, keys[3]))).ShouldBe(Json(joined));
+        Json(await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).Send(alice.Caller, draft, keys[4]))).ShouldBe(Json(sent));
+        var mismatch = await Should.ThrowAsync<AgentChannelException>(() => Retry.Call(() =>
+            Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write with { Value = RawJson.Parse("2") }, keys[2])));
+        mismatch.Code.ShouldBe(ErrorKind.IdempotencyMismatch);
+
+        (await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).Get(alice.Caller))).Version.ShouldBe(1);
+        (await Retry.Call(() => Task(taskId).Get())).Priority.ShouldBe(1);
+        (await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).List(new MessageQuery(Sender: alice.Name)))).Items.Select(m => m.Id).ShouldBe([sent.Id]);
+        (await ReadWholeInbox(bob.Name)).ShouldBe([sent.Id]);
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, AgentChannelJson.Options);
+
     private async Task Deploy()
     {
         _database = await PostgresTestDatabase.Create();

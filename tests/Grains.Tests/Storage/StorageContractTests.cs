@@ -58,6 +58,25 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_keyed_message_is_found_with_its_request_hash_and_a_second_append_of_its_id_stores_nothing()
+    {
+        var store = await Open();
+        var (keyed, plain, other) = (Message("keyed", ["bob"]), Message("plain", ["bob"]), Message("other", ["bob"]));
+
+        var stored = await store.Messages.AppendAll([keyed, plain], ["hash-1", null]);
+        var channel = await store.Messages.Append(Message("posted", []) with { Channel = "room" }, 1, "hash-2");
+
+        var found = await store.Messages.FindKeyed([keyed.Id, plain.Id, channel.Id, Guid.NewGuid()]);
+        found.Select(k => (k.Message.Id, k.RequestHash)).OrderBy(k => k.RequestHash)
+            .ShouldBe([(keyed.Id, "hash-1"), (channel.Id, "hash-2")]);
+        var read = found.Single(k => k.Message.Id == keyed.Id).Message;
+        (read.Sequence, read.Content, read.CreatedAt).ShouldBe((stored[0].Sequence, "keyed", keyed.CreatedAt));
+        // The whole call stores nothing when one of its keyed ids is taken (a second attempt of a send running at once).
+        await Should.ThrowAsync<KeyedMessageExistsException>(() => store.Messages.AppendAll([other, keyed with { Content = "again" }], [null, "hash-1"]));
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 50))).Items.Select(m => m.Content).Order().ShouldBe(["keyed", "plain"]);
+    }
+
+    [Fact]
     public async Task Messages_appended_together_count_for_their_senders_in_their_hours()
     {
         var store = await Open();

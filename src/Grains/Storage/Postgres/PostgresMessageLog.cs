@@ -15,19 +15,20 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null) => database.Write(async transaction =>
     {
-        var stored = await Insert(transaction, message, channelSequence);
+        var stored = await Insert(transaction, message, channelSequence, requestHash);
         await CountSent(transaction, [message]);
         return stored;
     });
 
-    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
+    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null) =>
+        database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
     {
         var stored = new List<MessageInfo>(messages.Count);
-        foreach (var message in messages)
+        for (var index = 0; index < messages.Count; index++)
         {
-            stored.Add(await Insert(transaction, message, null));
+            stored.Add(await Insert(transaction, messages[index], null, requestHashes?[index]));
         }
         await CountSent(transaction, messages);
         return stored;
@@ -41,13 +42,14 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         }
     }
 
-    private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence)
+    private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence, string? requestHash)
     {
         long sequence;
         await using (var insert = transaction.Command(
                          """
-                         INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
-                         VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
+                         INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
+                         VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash)
+                         ON CONFLICT (id) DO NOTHING
                          RETURNING seq
                          """,
                          ("id", message.Id), ("sender", message.Sender),
@@ -55,12 +57,13 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
                          ("task_id", message.TaskId), ("message_type", message.MessageType),
                          ("content", message.Content), ("metadata", message.Metadata.Text),
                          ("recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-                         ("created_at", message.CreatedAt.ToUnixTimeMilliseconds())))
+                         ("created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("request_hash", requestHash)))
         {
+            insert.Parameters["request_hash"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
             insert.Parameters["channel"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
             insert.Parameters["channel_seq"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
             insert.Parameters["task_id"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
-            sequence = (long)(await insert.ExecuteScalarAsync())!;
+            sequence = await insert.ExecuteScalarAsync() as long? ?? throw new KeyedMessageExistsException(message.Id);
         }
         if (message.Recipients.Count > 0)
         {
@@ -78,6 +81,21 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? ReadMessage(reader) : null;
     });
+
+    public Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids) => ids.Count == 0
+        ? Task.FromResult<IReadOnlyList<KeyedMessage>>([])
+        : database.Read<IReadOnlyList<KeyedMessage>>(async connection =>
+        {
+            await using var command = connection.Command(
+                $"SELECT {Columns}, request_hash FROM messages WHERE id = ANY(@ids) AND request_hash IS NOT NULL", ("ids", ids.Distinct().ToArray()));
+            await using var reader = await command.ExecuteReaderAsync();
+            var found = new List<KeyedMessage>();
+            while (await reader.ReadAsync())
+            {
+                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(10)));
+            }
+            return found;
+        });
 
     public Task<MessagePage> List(MessageQuery query) => database.Read(async connection =>
     {

@@ -134,6 +134,8 @@ public sealed partial class SqliteDatabase
                 PRIMARY KEY (grain_type, grain_key)
             )
             """);
+        // The hash of the request that stored a keyed message (its id derived from sender and idempotency key).
+        AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         LogSchemaApplied(FilePath);
     }

@@ -18,19 +18,38 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null) => writes.Enqueue(transaction =>
     {
-        var stored = Insert(transaction, message, channelSequence);
+        var stored = Insert(transaction, message, channelSequence, requestHash);
         CountSent(transaction, [message]);
         return stored;
     });
 
-    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
-    {
-        var stored = messages.Select(message => Insert(transaction, message, null)).ToList();
-        CountSent(transaction, messages);
-        return stored;
-    });
+    public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null) =>
+        writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
+        {
+            var stored = messages.Select((message, index) => Insert(transaction, message, null, requestHashes?[index])).ToList();
+            CountSent(transaction, messages);
+            return stored;
+        });
+
+    public Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids) => ids.Count == 0
+        ? Task.FromResult<IReadOnlyList<KeyedMessage>>([])
+        : database.Read<IReadOnlyList<KeyedMessage>>(connection =>
+        {
+            var found = new List<KeyedMessage>();
+            foreach (var id in ids.Distinct())
+            {
+                using var command = connection.Command(
+                    $"SELECT {Columns}, request_hash FROM messages WHERE id = @id AND request_hash IS NOT NULL", ("@id", id.ToString()));
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(10)));
+                }
+            }
+            return found;
+        });
 
     private static void CountSent(SqliteTransaction transaction, IEnumerable<MessageInfo> messages)
     {
@@ -40,12 +59,13 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         }
     }
 
-    private static MessageInfo Insert(SqliteTransaction transaction, MessageInfo message, long? channelSequence)
+    private static MessageInfo Insert(SqliteTransaction transaction, MessageInfo message, long? channelSequence, string? requestHash)
     {
         var insert = transaction.Statement(
             """
-            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
-            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
+            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
+            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash)
+            ON CONFLICT (id) DO NOTHING
             RETURNING seq
             """,
             ("@id", message.Id.ToString()), ("@sender", message.Sender),
@@ -53,8 +73,8 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
             ("@content", message.Content), ("@metadata", message.Metadata.Text),
             ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()));
-        var sequence = (long)insert.ExecuteScalar()!;
+            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash));
+        var sequence = insert.ExecuteScalar() as long? ?? throw new KeyedMessageExistsException(message.Id);
         foreach (var recipient in message.Recipients)
         {
             var row = transaction.Statement(
