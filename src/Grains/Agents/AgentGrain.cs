@@ -139,8 +139,24 @@ public sealed class AgentGrain(
         {
             return;
         }
-        var numbered = items.Select((item, index) => (Seq: _inboxSeq + index + 1, Item: item)).ToList();
-        await inbox.Append(Key, numbered);
+        var numbered = Numbered(items);
+        try
+        {
+            await inbox.Append(Key, numbered);
+        }
+        catch (DeliveryNotOwedException)
+        {
+            // A message's redelivery and an earlier attempt crossed, and one of them stored it here already: the
+            // inbox holds each message once, so only what is still owed goes in.
+            var owed = await inbox.StillOwed(Key, [.. items.Select(item => item.MessageLogSequence).OfType<long>()]);
+            items = [.. items.Where(item => item.MessageLogSequence is not { } messageSeq || owed.Contains(messageSeq))];
+            if (items.Count == 0)
+            {
+                return;
+            }
+            numbered = Numbered(items);
+            await inbox.Append(Key, numbered);
+        }
         _inboxSeq += numbered.Count;
 
         // The inbox above is the guarantee; the push only makes delivery immediate. It is one-way (a slow or
@@ -156,6 +172,9 @@ public sealed class AgentGrain(
             }
         }
     }
+
+    private List<(long Seq, InboxItem Item)> Numbered(IReadOnlyList<InboxItem> items) =>
+        items.Select((item, index) => (Seq: _inboxSeq + index + 1, Item: item)).ToList();
 
     public Task Notify(IReadOnlyList<AgentEvent> items)
     {

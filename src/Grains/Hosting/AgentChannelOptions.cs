@@ -139,6 +139,12 @@ public sealed class LimitsOptions
 
     /// <summary>How often keys with a time-to-live are checked for expiry.</summary>
     [Range(0.05, 3600)] public double MemoryExpirySweepSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How often stored messages still owed to an inbox (their first delivery failed) are delivered again, and how
+    /// old a message must be before that: the sender's own attempt has had this long.
+    /// </summary>
+    [Range(0.05, 3600)] public double MessageRedeliverySeconds { get; set; } = 5;
 }
 
 /// <summary>Presence (<c>AgentChannel:Presence</c>).</summary>

@@ -8,6 +8,17 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
     public Task Append(string agentKey, IReadOnlyList<(long Seq, InboxItem Item)> items) => database.Write(async transaction =>
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var messageSeqs = items.Select(item => item.Item.MessageLogSequence).OfType<long>().ToArray();
+        if (messageSeqs.Length > 0)
+        {
+            await using var owed = transaction.Command(
+                "DELETE FROM owed_deliveries WHERE agent_key = @agent AND message_seq = ANY(@seqs)",
+                ("agent", agentKey), ("seqs", messageSeqs));
+            if (await owed.ExecuteNonQueryAsync() != messageSeqs.Length)
+            {
+                throw new DeliveryNotOwedException(agentKey);
+            }
+        }
         // One statement for the whole batch: the rows arrive as parallel arrays.
         await using var insert = transaction.Command(
             """
@@ -27,6 +38,20 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
         {
             await PostgresStatsStore.Count(transaction, now, agentKey, received: received);
         }
+    });
+
+    public Task<IReadOnlySet<long>> StillOwed(string agentKey, IReadOnlyList<long> messageSeqs) => database.Read<IReadOnlySet<long>>(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT message_seq FROM owed_deliveries WHERE agent_key = @agent AND message_seq = ANY(@seqs)",
+            ("agent", agentKey), ("seqs", messageSeqs.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync();
+        var owed = new HashSet<long>();
+        while (await reader.ReadAsync())
+        {
+            owed.Add(reader.GetInt64(0));
+        }
+        return owed;
     });
 
     public Task<IReadOnlySet<string>> Delivered(string agentKey, IReadOnlyList<string> deliveryKeys) => database.Read<IReadOnlySet<string>>(async connection =>

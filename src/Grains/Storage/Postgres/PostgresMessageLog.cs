@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
@@ -15,9 +16,10 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => database.Write(async transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null) => database.Write(async transaction =>
     {
         var stored = await Insert(transaction, message, channelSequence);
+        await Owe(transaction, [(stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients))]);
         await CountSent(transaction, [message]);
         return stored;
     });
@@ -29,8 +31,43 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         {
             stored.Add(await Insert(transaction, message, null));
         }
+        await Owe(transaction, stored.Select(message => (message.Sequence, InboxDelivery.InboxKeys(message.Recipients))));
         await CountSent(transaction, messages);
         return stored;
+    });
+
+    /// <summary>The outbox rows of the messages just stored: one statement for all of them.</summary>
+    private static async Task Owe(Npgsql.NpgsqlTransaction transaction, IEnumerable<(long Sequence, IEnumerable<string> AgentKeys)> messages)
+    {
+        var pairs = messages.SelectMany(message => message.AgentKeys.Select(agentKey => (agentKey, message.Sequence))).ToList();
+        if (pairs.Count == 0)
+        {
+            return;
+        }
+        await using var insert = transaction.Command(
+            "INSERT INTO owed_deliveries (agent_key, message_seq) SELECT * FROM unnest(@agents, @seqs) ON CONFLICT DO NOTHING",
+            ("agents", pairs.Select(pair => pair.agentKey).ToArray()), ("seqs", pairs.Select(pair => pair.Sequence).ToArray()));
+        await insert.ExecuteNonQueryAsync();
+    }
+
+    public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(async connection =>
+    {
+        await using var command = connection.Command(
+            $"""
+             SELECT o.agent_key, {ColumnsOf("m")}
+             FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq
+             WHERE o.message_seq > @after AND m.created_at < @before
+             ORDER BY o.message_seq
+             LIMIT @limit
+             """,
+            ("before", before.ToUnixTimeMilliseconds()), ("after", afterSeq), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync();
+        var owed = new List<OwedDelivery>();
+        while (await reader.ReadAsync())
+        {
+            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+        }
+        return owed;
     });
 
     private static async Task CountSent(Npgsql.NpgsqlTransaction transaction, IEnumerable<MessageInfo> messages)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
@@ -18,18 +19,55 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence) => writes.Enqueue(transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null) => writes.Enqueue(transaction =>
     {
         var stored = Insert(transaction, message, channelSequence);
+        Owe(transaction, stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients));
         CountSent(transaction, [message]);
         return stored;
     });
 
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
     {
-        var stored = messages.Select(message => Insert(transaction, message, null)).ToList();
+        var stored = new List<MessageInfo>(messages.Count);
+        foreach (var message in messages)
+        {
+            var appended = Insert(transaction, message, null);
+            Owe(transaction, appended.Sequence, InboxDelivery.InboxKeys(message.Recipients));
+            stored.Add(appended);
+        }
         CountSent(transaction, messages);
         return stored;
+    });
+
+    private static void Owe(SqliteTransaction transaction, long sequence, IEnumerable<string> agentKeys)
+    {
+        foreach (var agentKey in agentKeys)
+        {
+            transaction.Statement(
+                "INSERT OR IGNORE INTO owed_deliveries (agent_key, message_seq) VALUES (@agent, @seq)",
+                ("@agent", agentKey), ("@seq", sequence)).ExecuteNonQuery();
+        }
+    }
+
+    public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(connection =>
+    {
+        using var command = connection.Command(
+            $"""
+             SELECT o.agent_key, {ColumnsOf("m")}
+             FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq
+             WHERE o.message_seq > @after AND m.created_at < @before
+             ORDER BY o.message_seq
+             LIMIT @limit
+             """,
+            ("@before", before.ToUnixTimeMilliseconds()), ("@after", afterSeq), ("@limit", limit));
+        using var reader = command.ExecuteReader();
+        var owed = new List<OwedDelivery>();
+        while (reader.Read())
+        {
+            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+        }
+        return owed;
     });
 
     private static void CountSent(SqliteTransaction transaction, IEnumerable<MessageInfo> messages)
