@@ -27,8 +27,8 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         _logger = logger;
         Budget = PostgresConnectionBudget.ForSilo(options.Value);
         ConnectionString = Budget.ConnectionString(Budget.Orleans);
-        DataSource = NpgsqlDataSource.Create(Budget.ConnectionString(Budget.Reads));
-        _writerConnections = NpgsqlDataSource.Create(Budget.ConnectionString(Budget.Writers));
+        DataSource = NpgsqlDataSource.Create(Budget.PreparingConnectionString(Budget.Reads));
+        _writerConnections = NpgsqlDataSource.Create(Budget.PreparingConnectionString(Budget.Writers));
         _writes = new PostgresWriteQueue(_writerConnections, Budget.Writers, options.Value.MaxWriteBatch, logger);
     }
 

@@ -18,36 +18,76 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
 
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null) => database.Write(async transaction =>
     {
-        var stored = await Insert(transaction, message, channelSequence);
-        await Owe(transaction, [(stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients))]);
+        var stored = await Insert(transaction, [(message, channelSequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients))]);
         await CountSent(transaction, [message]);
-        return stored;
+        return stored[0];
     });
 
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages) => database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
     {
-        var stored = new List<MessageInfo>(messages.Count);
-        foreach (var message in messages)
-        {
-            stored.Add(await Insert(transaction, message, null));
-        }
-        await Owe(transaction, stored.Select(message => (message.Sequence, InboxDelivery.InboxKeys(message.Recipients))));
+        var stored = await Insert(transaction, [.. messages.Select(message => (message, (long?)null, InboxDelivery.InboxKeys(message.Recipients)))]);
         await CountSent(transaction, messages);
         return stored;
     });
 
-    /// <summary>The outbox rows of the messages just stored: one statement for all of them.</summary>
-    private static async Task Owe(Npgsql.NpgsqlTransaction transaction, IEnumerable<(long Sequence, IEnumerable<string> AgentKeys)> messages)
+    private static async Task CountSent(Npgsql.NpgsqlTransaction transaction, IEnumerable<MessageInfo> messages)
     {
-        var pairs = messages.SelectMany(message => message.AgentKeys.Select(agentKey => (agentKey, message.Sequence))).ToList();
-        if (pairs.Count == 0)
+        foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
         {
-            return;
+            await PostgresStatsStore.Count(transaction, hour, sender, sent: sent);
         }
+    }
+
+    /// <summary>
+    /// The messages, their recipient rows and their outbox rows in one statement (one round trip however many):
+    /// messages are inserted in the order given, so their sequences follow it.
+    /// </summary>
+    private static async Task<IReadOnlyList<MessageInfo>> Insert(
+        Npgsql.NpgsqlTransaction transaction, IReadOnlyList<(MessageInfo Message, long? ChannelSequence, IEnumerable<string> DeliverTo)> messages)
+    {
+        var recipients = messages.SelectMany(item => item.Message.Recipients.Select(name => (item.Message.Id, Key: AgentNames.Key(name)))).ToList();
+        var owed = messages.SelectMany(item => item.DeliverTo.Select(key => (item.Message.Id, Key: key))).ToList();
         await using var insert = transaction.Command(
-            "INSERT INTO owed_deliveries (agent_key, message_seq) SELECT * FROM unnest(@agents, @seqs) ON CONFLICT DO NOTHING",
-            ("agents", pairs.Select(pair => pair.agentKey).ToArray()), ("seqs", pairs.Select(pair => pair.Sequence).ToArray()));
-        await insert.ExecuteNonQueryAsync();
+            """
+            WITH input AS (
+                SELECT * FROM unnest(@ids, @senders, @channels, @channel_seqs, @task_ids, @types, @contents, @metadatas, @recipients, @created_ats)
+                    WITH ORDINALITY AS i(id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, n)
+            ), stored AS (
+                INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
+                SELECT id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at FROM input ORDER BY n
+                RETURNING seq, id
+            ), recipient_rows AS (
+                INSERT INTO message_recipients (recipient, seq)
+                SELECT DISTINCT r.key, s.seq FROM unnest(@recipient_ids, @recipient_keys) AS r(id, key) JOIN stored s ON s.id = r.id
+                ON CONFLICT DO NOTHING
+            ), owed_rows AS (
+                INSERT INTO owed_deliveries (agent_key, message_seq)
+                SELECT DISTINCT o.key, s.seq FROM unnest(@owed_ids, @owed_keys) AS o(id, key) JOIN stored s ON s.id = o.id
+                ON CONFLICT DO NOTHING
+            )
+            SELECT id, seq FROM stored
+            """,
+            ("ids", messages.Select(item => item.Message.Id).ToArray()),
+            ("senders", messages.Select(item => item.Message.Sender).ToArray()),
+            ("channels", messages.Select(item => item.Message.Channel is { } channel ? AgentNames.Key(channel) : null).ToArray()),
+            ("channel_seqs", messages.Select(item => item.ChannelSequence).ToArray()),
+            ("task_ids", messages.Select(item => item.Message.TaskId).ToArray()),
+            ("types", messages.Select(item => item.Message.MessageType).ToArray()),
+            ("contents", messages.Select(item => item.Message.Content).ToArray()),
+            ("metadatas", messages.Select(item => item.Message.Metadata.Text).ToArray()),
+            ("recipients", messages.Select(item => JsonSerializer.Serialize(item.Message.Recipients, AgentChannelJson.Options)).ToArray()),
+            ("created_ats", messages.Select(item => item.Message.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
+            ("recipient_ids", recipients.Select(row => row.Id).ToArray()), ("recipient_keys", recipients.Select(row => row.Key).ToArray()),
+            ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()));
+        var sequences = new Dictionary<Guid, long>(messages.Count);
+        await using (var reader = await insert.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                sequences[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
+        }
+        return [.. messages.Select(item => item.Message with { Sequence = sequences[item.Message.Id] })];
     }
 
     public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(async connection =>
@@ -69,45 +109,6 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         }
         return owed;
     });
-
-    private static async Task CountSent(Npgsql.NpgsqlTransaction transaction, IEnumerable<MessageInfo> messages)
-    {
-        foreach (var (hour, sender, sent) in StatsWindow.SentPerHour(messages))
-        {
-            await PostgresStatsStore.Count(transaction, hour, sender, sent: sent);
-        }
-    }
-
-    private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence)
-    {
-        long sequence;
-        await using (var insert = transaction.Command(
-                         """
-                         INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
-                         VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at)
-                         RETURNING seq
-                         """,
-                         ("id", message.Id), ("sender", message.Sender),
-                         ("channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("channel_seq", channelSequence),
-                         ("task_id", message.TaskId), ("message_type", message.MessageType),
-                         ("content", message.Content), ("metadata", message.Metadata.Text),
-                         ("recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-                         ("created_at", message.CreatedAt.ToUnixTimeMilliseconds())))
-        {
-            insert.Parameters["channel"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            insert.Parameters["channel_seq"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-            insert.Parameters["task_id"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
-            sequence = (long)(await insert.ExecuteScalarAsync())!;
-        }
-        if (message.Recipients.Count > 0)
-        {
-            await using var rows = transaction.Command(
-                "INSERT INTO message_recipients (recipient, seq) SELECT DISTINCT unnest(@recipients), @seq ON CONFLICT DO NOTHING",
-                ("recipients", message.Recipients.Select(AgentNames.Key).ToArray()), ("seq", sequence));
-            await rows.ExecuteNonQueryAsync();
-        }
-        return message with { Sequence = sequence };
-    }
 
     public Task<MessageInfo?> Get(Guid id) => database.Read(async connection =>
     {

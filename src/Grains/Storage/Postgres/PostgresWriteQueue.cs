@@ -148,6 +148,7 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
     private static async Task<Exception?> TryCommitTogether(NpgsqlConnection connection, List<PendingWrite> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        var counters = Counters.GetValue(transaction, _ => new BatchCounters());
         foreach (var write in batch)
         {
             try
@@ -160,6 +161,7 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
                 return exception;
             }
         }
+        await counters.Flush(transaction).ConfigureAwait(false);
         await Commit(transaction).ConfigureAwait(false);
         foreach (var write in batch)
         {
@@ -172,11 +174,13 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
     private static async Task CommitEachInItsSavepoint(NpgsqlConnection connection, List<PendingWrite> batch)
     {
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        var counters = Counters.GetValue(transaction, _ => new BatchCounters());
         var succeeded = new List<PendingWrite>(batch.Count);
         var failed = new List<(PendingWrite Write, Exception Failure)>();
         foreach (var write in batch)
         {
             await transaction.SaveAsync("write").ConfigureAwait(false);
+            var counted = counters.Count;
             try
             {
                 await write.Execute(transaction).ConfigureAwait(false);
@@ -186,9 +190,11 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
             catch (Exception exception) when (IsWritesOwn(exception))
             {
                 await transaction.RollbackAsync("write").ConfigureAwait(false);
+                counters.Truncate(counted);
                 failed.Add((write, exception));
             }
         }
+        await counters.Flush(transaction).ConfigureAwait(false);
         await Commit(transaction).ConfigureAwait(false);
         // Answered only now: had the commit failed, the batch would have run again and these with it.
         foreach (var (write, failure) in failed)
@@ -241,6 +247,57 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
 
     [LoggerMessage(LogLevel.Warning, "A batch of {Count} PostgreSQL writes lost to another transaction or its connection (attempt {Attempt}); running it again")]
     private partial void LogBatchRetried(Exception exception, int count, int attempt);
+
+    /// <summary>
+    /// The activity counters a batch's writes bump (<see cref="PostgresStatsStore.Count"/>), held back and written at
+    /// the end of the batch: summed per row, in one statement, in row order. Written where each write counts them,
+    /// two batches on two writers would lock the same hot rows (an agent's hour) in opposite orders and deadlock.
+    /// </summary>
+    internal static BatchCounters? CountersOf(NpgsqlTransaction transaction) =>
+        Counters.TryGetValue(transaction, out var counters) ? counters : null;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<NpgsqlTransaction, BatchCounters> Counters = new();
+
+    internal sealed class BatchCounters
+    {
+        private readonly List<(long Hour, string Agent, long Sent, long Received, long MemoryWrites)> _counts = [];
+
+        public int Count => _counts.Count;
+
+        public void Add(long hour, string agent, long sent, long received, long memoryWrites) =>
+            _counts.Add((hour, agent, sent, received, memoryWrites));
+
+        /// <summary>Forgets what a write that was rolled back to its savepoint counted.</summary>
+        public void Truncate(int count) => _counts.RemoveRange(count, _counts.Count - count);
+
+        public async Task Flush(NpgsqlTransaction transaction)
+        {
+            if (_counts.Count == 0)
+            {
+                return;
+            }
+            var rows = _counts
+                .GroupBy(count => (count.Hour, count.Agent))
+                .Select(row => (row.Key.Hour, row.Key.Agent, Sent: row.Sum(c => c.Sent), Received: row.Sum(c => c.Received), Memory: row.Sum(c => c.MemoryWrites)))
+                .OrderBy(row => row.Hour).ThenBy(row => row.Agent, StringComparer.Ordinal)
+                .ToList();
+            _counts.Clear();
+            await using var upsert = transaction.Command(
+                """
+                INSERT INTO agent_activity_hours (hour, agent_key, messages_sent, messages_received, memory_writes)
+                SELECT hour, agent_key, s, r, m FROM unnest(@hours, @agents, @sent, @received, @memory_writes) WITH ORDINALITY AS row(hour, agent_key, s, r, m, n)
+                ORDER BY n
+                ON CONFLICT (hour, agent_key) DO UPDATE SET
+                    messages_sent = agent_activity_hours.messages_sent + excluded.messages_sent,
+                    messages_received = agent_activity_hours.messages_received + excluded.messages_received,
+                    memory_writes = agent_activity_hours.memory_writes + excluded.memory_writes
+                """,
+                ("hours", rows.Select(row => row.Hour).ToArray()), ("agents", rows.Select(row => row.Agent).ToArray()),
+                ("sent", rows.Select(row => row.Sent).ToArray()), ("received", rows.Select(row => row.Received).ToArray()),
+                ("memory_writes", rows.Select(row => row.Memory).ToArray()));
+            await upsert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
 
     private sealed class OutcomeUnknownException(Exception inner) : Exception(inner.Message, inner);
 
