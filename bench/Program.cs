@@ -1,7 +1,9 @@
 using Orleans.AgentChannel.Bench;
 using Orleans.AgentChannel.Bench.Realtime;
 
-// dotnet run -c Release --project bench -- [scenario] [args]   (default: all; see bench/README.md)
+// dotnet run -c Release --project bench -- [scenario] [args] [--postgres <connection string>]   (default: all; see bench/README.md)
+// With --postgres the server under test stores in a fresh database on that PostgreSQL server instead of SQLite.
+BenchServer.Postgres = Arguments.Option(ref args, "--postgres");
 var scenarios = new Dictionary<string, Func<string[], Task>>
 {
     ["direct"] = RealtimeScenarios.Direct,

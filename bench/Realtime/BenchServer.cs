@@ -6,11 +6,15 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Orleans.AgentChannel.WebFrontend.Hosting;
 
 namespace Orleans.AgentChannel.Bench.Realtime;
 
-/// <summary>The product exactly as <c>dotnet run --project src/WebFrontend</c> builds it, on loopback and a fresh SQLite file.</summary>
+/// <summary>
+/// The product exactly as <c>dotnet run --project src/WebFrontend</c> builds it, on loopback and a fresh SQLite file,
+/// or with <see cref="Postgres"/> set a fresh database on that PostgreSQL server (one silo), dropped afterwards.
+/// </summary>
 public sealed class BenchServer : IAsyncDisposable
 {
     public const string OperatorToken = "bench-operator-token";
@@ -18,8 +22,11 @@ public sealed class BenchServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _directory;
 
-    private BenchServer(WebApplication app, Uri address, string directory, int gatewayPort, string clusterId)
+    private readonly string? _postgresDatabase;
+
+    private BenchServer(WebApplication app, Uri address, string directory, int gatewayPort, string clusterId, string? postgresDatabase)
     {
+        _postgresDatabase = postgresDatabase;
         _app = app;
         Address = address;
         _directory = directory;
@@ -40,6 +47,9 @@ public sealed class BenchServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>A PostgreSQL connection string (a role that may create databases) to bench on instead of SQLite.</summary>
+    public static string? Postgres { get; set; }
+
     public static async Task<BenchServer> Start(string? directory = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), $"agentchannel-bench-{Guid.NewGuid():N}");
@@ -59,10 +69,19 @@ public sealed class BenchServer : IAsyncDisposable
             ["AgentChannel:Limits:MaxRecipients"] = "1000",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        string? postgresDatabase = null;
+        if (Postgres is not null)
+        {
+            postgresDatabase = $"agentchannel_bench_{Guid.NewGuid():N}";
+            await Admin($"CREATE DATABASE \"{postgresDatabase}\"");
+            settings["AgentChannel:Storage:Provider"] = "PostgreSQL";
+            settings["AgentChannel:Storage:PostgresConnectionString"] =
+                new NpgsqlConnectionStringBuilder(Postgres) { Database = postgresDatabase }.ConnectionString;
+        }
         var app = AgentChannelHost.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new BenchServer(app, new Uri(address), directory, gatewayPort, clusterId);
+        return new BenchServer(app, new Uri(address), directory, gatewayPort, clusterId, postgresDatabase);
     }
 
     public async ValueTask DisposeAsync()
@@ -71,6 +90,19 @@ public sealed class BenchServer : IAsyncDisposable
         await _app.DisposeAsync();
         SqliteConnection.ClearAllPools();
         System.IO.Directory.Delete(_directory, recursive: true);
+        if (_postgresDatabase is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Admin($"DROP DATABASE IF EXISTS \"{_postgresDatabase}\" WITH (FORCE)");
+        }
+    }
+
+    private static async Task Admin(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     public static int FreePort()

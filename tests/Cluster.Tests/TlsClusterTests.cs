@@ -128,7 +128,7 @@ public sealed class TlsClusterTests(TlsClusterTests.TlsCluster cluster) : IClass
                 {
                     ["AgentChannel__Storage__Provider"] = "PostgreSQL",
                     ["AgentChannel__Storage__PostgresConnectionString"] = _database.ConnectionString,
-                    ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
+                    ["AgentChannel__Storage__PostgresMaxConnections"] = "8",
                     ["AgentChannel__Silo__ClusterId"] = ClusterId,
                     ["AgentChannel__Silo__ServiceId"] = ServiceId,
                     ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
@@ -179,7 +179,7 @@ public sealed class TlsClusterTests(TlsClusterTests.TlsCluster cluster) : IClass
             {
                 ["AgentChannel:Storage:Provider"] = "PostgreSQL",
                 ["AgentChannel:Storage:PostgresConnectionString"] = _database!.ConnectionString,
-                ["AgentChannel:Storage:PostgresMaxPoolSize"] = "2",
+                ["AgentChannel:Storage:PostgresMaxConnections"] = "3",
                 ["AgentChannel:Silo:ClusterId"] = ClusterId,
                 ["AgentChannel:Silo:ServiceId"] = ServiceId,
                 ["AgentChannel:OperatorToken"] = OperatorToken,

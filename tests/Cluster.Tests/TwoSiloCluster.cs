@@ -72,7 +72,7 @@ internal sealed class TwoSiloCluster : IAsyncDisposable
     {
         ["AgentChannel__Storage__Provider"] = "PostgreSQL",
         ["AgentChannel__Storage__PostgresConnectionString"] = connectionString,
-        ["AgentChannel__Storage__PostgresMaxPoolSize"] = "5",
+        ["AgentChannel__Storage__PostgresMaxConnections"] = "8",
         ["AgentChannel__Silo__ClusterId"] = $"process-test-{Guid.NewGuid():N}",
         ["AgentChannel__Silo__ServiceId"] = "process-test",
         ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",

@@ -33,7 +33,8 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Stores events for this agent in its durable inbox under the next sequence numbers, then pushes them
-    /// to the observers of its live connections. Returns once they are stored.
+    /// to the observers of its live connections. Returns once they are stored. Delivering again is safe: an item with
+    /// a delivery key is stored once, and a message only while it is owed to this inbox (the log's outbox).
     /// </summary>
     [Alias("deliver")]
     Task Deliver(IReadOnlyList<InboxItem> items);

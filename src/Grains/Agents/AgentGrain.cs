@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -129,18 +130,33 @@ public sealed class AgentGrain(
     public async Task Deliver(IReadOnlyList<InboxItem> items)
     {
         RequireRegistered();
-        if (items.Any(item => item.DeliveryKey is not null))
-        {
-            // A retried delivery (a task's notice after a failure or a restart) is stored once.
-            var delivered = await inbox.Delivered(Key, [.. items.Select(item => item.DeliveryKey).OfType<string>()]);
-            items = [.. items.Where(item => item.DeliveryKey is null || !delivered.Contains(item.DeliveryKey))];
-        }
         if (items.Count == 0)
         {
             return;
         }
-        var numbered = items.Select((item, index) => (Seq: _inboxSeq + index + 1, Item: item)).ToList();
-        await inbox.Append(Key, numbered);
+        var numbered = Numbered(items);
+        try
+        {
+            await inbox.Append(Key, numbered);
+        }
+        catch (Exception refused) when (items.Any(item => item.DeliveryKey is not null || item.MessageLogSequence is not null))
+        {
+            // Possibly a repeated delivery (a task's notice retried after a failure or a restart, a message's
+            // redelivery crossing an earlier attempt): the inbox holds each once, so only what it lacks goes in. Looked
+            // up only now, when the append was refused, so a first delivery costs no read.
+            var missing = await NotStoredYet(items);
+            if (missing.Count == items.Count)
+            {
+                ExceptionDispatchInfo.Throw(refused); // nothing was there already: the append failed for its own reason
+            }
+            if (missing.Count == 0)
+            {
+                return;
+            }
+            items = missing;
+            numbered = Numbered(items);
+            await inbox.Append(Key, numbered);
+        }
         _inboxSeq += numbered.Count;
 
         // The inbox above is the guarantee; the push only makes delivery immediate. It is one-way (a slow or
@@ -156,6 +172,21 @@ public sealed class AgentGrain(
             }
         }
     }
+
+    /// <summary>The items this inbox does not hold yet: keyed ones not stored under their key, messages still owed to it.</summary>
+    private async Task<IReadOnlyList<InboxItem>> NotStoredYet(IReadOnlyList<InboxItem> items)
+    {
+        var keys = items.Select(item => item.DeliveryKey).OfType<string>().ToList();
+        var delivered = keys.Count == 0 ? new HashSet<string>() : await inbox.Delivered(Key, keys);
+        var messages = items.Select(item => item.MessageLogSequence).OfType<long>().ToList();
+        var owed = messages.Count == 0 ? new HashSet<long>() : await inbox.StillOwed(Key, messages);
+        return [.. items.Where(item =>
+            (item.DeliveryKey is null || !delivered.Contains(item.DeliveryKey)) &&
+            (item.MessageLogSequence is not { } messageSeq || owed.Contains(messageSeq)))];
+    }
+
+    private List<(long Seq, InboxItem Item)> Numbered(IReadOnlyList<InboxItem> items) =>
+        items.Select((item, index) => (Seq: _inboxSeq + index + 1, Item: item)).ToList();
 
     public Task Notify(IReadOnlyList<AgentEvent> items)
     {

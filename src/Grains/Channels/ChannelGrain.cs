@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -10,13 +11,14 @@ using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.Channels;
 
-public sealed class ChannelGrain(
+public sealed partial class ChannelGrain(
     [PersistentState("channel", ChannelStateStorage.Name)] IPersistentState<ChannelState> state,
     IMessageLog log,
     MessageInterception interception,
     IOptions<LimitsOptions> limits,
     IdempotencyLedger ledger,
-    TimeProvider clock) : Grain, IChannelGrain
+    TimeProvider clock,
+    ILogger<ChannelGrain> logger) : Grain, IChannelGrain
 {
     private long _sequence;
 
@@ -90,15 +92,38 @@ public sealed class ChannelGrain(
             await AddMember(caller.Name);
         }
         var sequence = _sequence + 1;
+        // Owed to the members of this moment, in the same write as the post: a failed delivery is made good later
+        // (MessageRedelivery), so the post is answered as stored once it is.
+        var members = InboxDelivery.InboxKeys(state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name))).ToList();
         var message = valid.ToMessage(caller.Name, [], clock.GetUtcNow());
-        var stored = await log.Append(id is { } derived ? message with { Id = derived } : message, sequence, requestHash);
+        var stored = await log.Append(id is { } derived ? message with { Id = derived } : message, sequence, members, requestHash);
         _sequence = sequence;
-        await GrainFactory.DeliverMessage(stored, state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name)));
-        var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
-        await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
-        await this.Stream(AgentChannelStreams.ActivityOf(this.GetPrimaryKeyString())).OnNextAsync(published);
+        try
+        {
+            await GrainFactory.DeliverMessage(stored, members);
+        }
+        catch (Exception exception)
+        {
+            LogDeliveryOwed(exception, Name, stored.Sequence);
+        }
+        try
+        {
+            var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
+            await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
+            await this.Stream(AgentChannelStreams.ActivityOf(this.GetPrimaryKeyString())).OnNextAsync(published);
+        }
+        catch (Exception exception)
+        {
+            LogActivityLost(exception, Name, stored.Sequence);
+        }
         return stored;
     }
+
+    [LoggerMessage(LogLevel.Warning, "Delivering post {Sequence} of channel '{Channel}' failed; it stays owed and is delivered again")]
+    private partial void LogDeliveryOwed(Exception exception, string channel, long sequence);
+
+    [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on its streams failed (console and event sinks miss it)")]
+    private partial void LogActivityLost(Exception exception, string channel, long sequence);
 
     private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
 

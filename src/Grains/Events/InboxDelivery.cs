@@ -41,7 +41,7 @@ internal static class InboxDelivery
         new(EventNames.MessageReceived, RawJson.Serialize(message, AgentChannelJson.Options), message.Sequence);
 
     /// <summary>The inboxes a recipient list reaches: each agent once, the operator (who has none) never.</summary>
-    private static IEnumerable<string> InboxKeys(IEnumerable<string> recipients) => recipients
+    internal static IEnumerable<string> InboxKeys(IEnumerable<string> recipients) => recipients
         .Where(name => !AgentNames.Equal(name, Caller.OperatorName))
         .Select(AgentNames.Key)
         .Distinct(StringComparer.Ordinal);

@@ -48,11 +48,28 @@ public sealed class StorageOptions
     public string? PostgresConnectionString { get; set; }
 
     /// <summary>
-    /// Connections each silo opens at most, per pool (ours and each Orleans provider's); replaces Maximum Pool
-    /// Size in the connection string. The server's max_connections (100 by default) must cover every silo's pools.
+    /// Connections this process holds to PostgreSQL at most, all pools together (replaces Maximum Pool Size in the
+    /// connection string). A silo splits it: <see cref="PostgresWriterConnections"/> for its group-committing
+    /// writers, the rest halved between Orleans' ADO.NET providers (clustering, reminders, grain storage share one
+    /// pool) and its reads; a front end in client mode gives it all to clustering. A full pool waits up to the
+    /// connection string's Timeout (15 s by default) for a connection. Every process's budget together must stay
+    /// under the server's max_connections less its reserved slots (docs/deployment.md has the arithmetic).
     /// </summary>
-    [Range(2, 1000)]
-    public int PostgresMaxPoolSize { get; set; } = 20;
+    [Range(3, 1000)]
+    public int PostgresMaxConnections { get; set; } = 16;
+
+    /// <summary>
+    /// Connections of the budget that group-commit writes (each holds one transaction at a time, many writes in it).
+    /// More writers commit in parallel but take row locks in more orders (a lost deadlock costs a batch a rerun).
+    /// </summary>
+    [Range(1, 64)]
+    public int PostgresWriterConnections { get; set; } = 2;
+
+    /// <summary>
+    /// The application_name of this process's connections (pg_stat_activity), so its connections can be counted; by
+    /// default <c>agentchannel-silo-{pid}</c> or <c>agentchannel-client-{pid}</c>, unless the connection string sets one.
+    /// </summary>
+    public string? PostgresApplicationName { get; set; }
 
     /// <summary>Apply the schema scripts at start (safe to repeat). Off when an operator applies them with <c>--init-db</c>.</summary>
     public bool ApplySchemaOnStart { get; set; } = true;
@@ -122,6 +139,12 @@ public sealed class LimitsOptions
 
     /// <summary>How often keys with a time-to-live are checked for expiry.</summary>
     [Range(0.05, 3600)] public double MemoryExpirySweepSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// How often stored messages still owed to an inbox (their first delivery failed) are delivered again, and how
+    /// old a message must be before that: the sender's own attempt has had this long.
+    /// </summary>
+    [Range(0.05, 3600)] public double MessageRedeliverySeconds { get; set; } = 5;
 }
 
 /// <summary>Presence (<c>AgentChannel:Presence</c>).</summary>

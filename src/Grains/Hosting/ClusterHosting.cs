@@ -167,10 +167,8 @@ public static class ClusterHosting
             .Configure<IOptions<StorageOptions>>((clusteringOptions, configured) =>
             {
                 clusteringOptions.Invariant = PostgresDatabase.Invariant;
-                clusteringOptions.ConnectionString = new NpgsqlConnectionStringBuilder(configured.Value.PostgresConnectionString)
-                {
-                    MaxPoolSize = configured.Value.PostgresMaxPoolSize,
-                }.ConnectionString;
+                var budget = PostgresConnectionBudget.ForClient(configured.Value);
+                clusteringOptions.ConnectionString = budget.ConnectionString(budget.Orleans);
             }));
     }
 

@@ -71,6 +71,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Messages.MessageRedelivery>();
         services.AddSingleton<TaskRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<TaskRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterRecovery>();

@@ -4,21 +4,30 @@ namespace Orleans.AgentChannel.Messages;
 public interface IMessageLog
 {
     /// <summary>
-    /// Stores the message and returns it with its log sequence; completes once it is durable. A keyed message comes with
+    /// Stores the message and returns it with its log sequence; completes once it is durable. In the same transaction
+    /// it is marked owed to the inboxes of <paramref name="deliverTo"/> (agent keys; a channel post's members), or by
+    /// default of its recipients (the operator has none): the outbox <see cref="Owed"/> reads. A keyed message comes with
     /// its <paramref name="requestHash"/>; if its id is in the log already, nothing is stored and
     /// <see cref="KeyedMessageExistsException"/> is thrown.
     /// </summary>
-    Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null);
+    Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null, string? requestHash = null);
 
     /// <summary>
-    /// Stores messages without a channel, in their order, in one transaction; returns them with their sequences.
-    /// <paramref name="requestHashes"/> (one per message, null for unkeyed) as for <see cref="Append"/>: one keyed id
-    /// already in the log stores none of them.
+    /// Stores messages without a channel, in their order, in one transaction, each owed to its recipients' inboxes;
+    /// returns them with their sequences. <paramref name="requestHashes"/> (one per message, null for unkeyed) as for
+    /// <see cref="Append"/>: one keyed id already in the log stores none of them.
     /// </summary>
     Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null);
 
     /// <summary>Of these ids, the messages in the log that were stored with a request hash (keyed sends), with that hash.</summary>
     Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids);
+
+    /// <summary>
+    /// Deliveries still owed (their inbox entry not stored yet) of messages created before <paramref name="before"/>,
+    /// after the log sequence <paramref name="afterSeq"/>, oldest first. An inbox entry for a message is stored only
+    /// while it is owed (<see cref="Events.IInbox.Append"/>).
+    /// </summary>
+    Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit);
 
     Task<MessageInfo?> Get(Guid id);
 
@@ -33,3 +42,6 @@ public sealed record KeyedMessage(MessageInfo Message, string RequestHash);
 
 /// <summary>A keyed message's id was already in the log when it was to be stored (two attempts of one send at once).</summary>
 public sealed class KeyedMessageExistsException(Guid id) : Exception($"Message {id} is already stored.");
+
+/// <summary>A stored message that the inbox of <see cref="AgentKey"/> has yet to hold.</summary>
+public sealed record OwedDelivery(string AgentKey, MessageInfo Message);

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
@@ -14,19 +16,41 @@ namespace Orleans.AgentChannel.Messages;
 // Reentrant: it holds no state, and without it each worker serves one call at a time while the silo keeps about one
 // worker per core, so every send in the host queued behind two awaiting sends (bench: a ceiling of ~1,700 sends/s).
 [StatelessWorker, Reentrant]
-public sealed class MessagesGrain(IMessageLog log, MessageInterception interception, IOptions<LimitsOptions> limits, TimeProvider clock)
-    : Grain, IMessagesGrain
+public sealed partial class MessagesGrain(
+    IMessageLog log,
+    MessageInterception interception,
+    IOptions<LimitsOptions> limits,
+    TimeProvider clock,
+    ILogger<MessagesGrain> logger) : Grain, IMessagesGrain
 {
     private const int MaxDraftsPerCall = 1000;
 
     public async Task<MessageInfo> Send(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null)
     {
-        var outcome = (await SendMany(caller, [draft], idempotencyKey is null ? null : [idempotencyKey]))[0];
-        return outcome.Message ?? throw outcome.Error!;
+        var (message, error) = (await SendAll(caller, [draft], idempotencyKey is null ? null : [idempotencyKey]))[0];
+        if (error is not null)
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+        return message!;
     }
 
     public async Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts,
-        IReadOnlyList<IdempotencyKey?>? idempotencyKeys = null)
+        IReadOnlyList<IdempotencyKey?>? idempotencyKeys = null) =>
+        [.. (await SendAll(caller, drafts, idempotencyKeys)).Select(outcome => outcome.Error switch
+        {
+            null => new SendOutcome(outcome.Message, null),
+            // Refused, or not stored for a reason that passes (unavailable: send it again, with its key).
+            var error when TransientFaults.DomainErrorOf(error) is { } refused => new SendOutcome(null, refused),
+            var failed => new SendOutcome(null, null, failed.Message),
+        })];
+
+    /// <summary>
+    /// Each draft's own answer, true to what is stored: the message once it is stored (even if delivering it then
+    /// failed: it stays owed and is delivered again), else why it was refused or what failed while storing it.
+    /// </summary>
+    private async Task<(MessageInfo? Message, Exception? Error)[]> SendAll(Caller caller, IReadOnlyList<MessageDraft> drafts,
+        IReadOnlyList<IdempotencyKey?>? idempotencyKeys)
     {
         if (drafts.Count > MaxDraftsPerCall)
         {
@@ -37,7 +61,7 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
         {
             throw AgentChannelException.Invalid(IdempotencyKey.Field, "One idempotency key (or none) per message.");
         }
-        var outcomes = new SendOutcome?[drafts.Count];
+        var outcomes = new (MessageInfo? Message, Exception? Error)[drafts.Count];
         var keyed = KeyedSends(caller, drafts, idempotencyKeys);
         // A repeat of a send already stored is answered from the log and goes no further.
         await AnswerRepeats(keyed, outcomes, Enumerable.Range(0, drafts.Count));
@@ -47,7 +71,7 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
         var canonicalNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var index = 0; index < drafts.Count; index++)
         {
-            if (outcomes[index] is not null || keyed[index]?.SameKeyAs is not null)
+            if (Answered(outcomes[index]) || keyed[index]?.SameKeyAs is not null)
             {
                 continue;
             }
@@ -63,8 +87,7 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
                 {
                     await StoreAndDeliver(waiting, outcomes, keyed);
                     // The channel's grain validates and intercepts it itself: it is the one owner of channel posts.
-                    outcomes[index] = new SendOutcome(
-                        await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, drafts[index], idempotencyKeys?[index]), null);
+                    outcomes[index] = (await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, drafts[index], idempotencyKeys?[index]), null);
                     continue;
                 }
                 IReadOnlyList<string> recipients = valid.Recipients.Count > 0
@@ -76,7 +99,12 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
             }
             catch (AgentChannelException refused)
             {
-                outcomes[index] = new SendOutcome(null, refused);
+                outcomes[index] = (null, refused);
+            }
+            catch (Exception failed)
+            {
+                LogDraftFailed(failed, caller.Name);
+                outcomes[index] = (null, failed);
             }
         }
         await StoreAndDeliver(waiting, outcomes, keyed);
@@ -87,11 +115,13 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
             {
                 outcomes[index] = repeat.RequestHash == keyed[first]!.RequestHash
                     ? outcomes[first]
-                    : new SendOutcome(null, AgentChannelException.IdempotencyMismatch(repeat.Key));
+                    : (null, AgentChannelException.IdempotencyMismatch(repeat.Key));
             }
         }
-        return outcomes!;
+        return outcomes;
     }
+
+    private static bool Answered((MessageInfo? Message, Exception? Error) outcome) => outcome.Message is not null || outcome.Error is not null;
 
     /// <summary>A draft sent with a key: the message id its sender and key give, the request's hash, and an earlier draft of this call with the same key.</summary>
     private sealed record KeyedSend(Guid Id, string Key, string RequestHash, int? SameKeyAs);
@@ -119,10 +149,10 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
 
     /// <summary>
     /// Answers the keyed drafts among <paramref name="indexes"/> whose message is in the log already: the same request gets
-    /// the stored message (delivered again, stored once per inbox by its delivery key, in case the first attempt stopped
-    /// before every inbox had it); another request with that key is idempotency_mismatch.
+    /// the stored message (whatever inbox the first attempt did not reach yet, the outbox still owes it; delivering it now
+    /// stores it once), another request with that key is idempotency_mismatch.
     /// </summary>
-    private async Task AnswerRepeats(KeyedSend?[] keyed, SendOutcome?[] outcomes, IEnumerable<int> indexes)
+    private async Task AnswerRepeats(KeyedSend?[] keyed, (MessageInfo? Message, Exception? Error)[] outcomes, IEnumerable<int> indexes)
     {
         var asked = indexes.Where(index => keyed[index] is { SameKeyAs: null }).ToList();
         if (asked.Count == 0)
@@ -139,10 +169,10 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
             }
             if (stored.RequestHash != keyed[index]!.RequestHash)
             {
-                outcomes[index] = new SendOutcome(null, AgentChannelException.IdempotencyMismatch(keyed[index]!.Key));
+                outcomes[index] = (null, AgentChannelException.IdempotencyMismatch(keyed[index]!.Key));
                 continue;
             }
-            outcomes[index] = new SendOutcome(stored.Message, null);
+            outcomes[index] = (stored.Message, null);
             if (stored.Message.Channel is null)
             {
                 again.Add(stored.Message);
@@ -150,49 +180,119 @@ public sealed class MessagesGrain(IMessageLog log, MessageInterception intercept
         }
         if (again.Count > 0)
         {
-            await GrainFactory.DeliverMessages(again, again.Select(message => message.Id).ToHashSet());
+            try
+            {
+                await GrainFactory.DeliverMessages(again, again.Select(message => message.Id).ToHashSet());
+            }
+            catch (Exception exception)
+            {
+                LogDeliveryOwed(exception, again.Count);
+            }
         }
     }
 
-    /// <summary>One write for all of them, then one inbox append per recipient with its messages in order.</summary>
-    private async Task StoreAndDeliver(List<(int Index, MessageInfo Message)> waiting, SendOutcome?[] outcomes, KeyedSend?[] keyed)
+    /// <summary>
+    /// One write for all of them (each marked owed to its recipients' inboxes), then one inbox append per recipient
+    /// with its messages in order. A delivery that fails leaves its messages owed: <see cref="MessageRedelivery"/>
+    /// delivers them later, and the senders are still told they are stored, because they are.
+    /// </summary>
+    private async Task StoreAndDeliver(List<(int Index, MessageInfo Message)> waiting, (MessageInfo?, Exception?)[] outcomes, KeyedSend?[] keyed)
     {
         if (waiting.Count == 0)
         {
             return;
         }
-        IReadOnlyList<MessageInfo> stored;
+        var stored = await Store(waiting, outcomes, keyed);
+        waiting.Clear();
+        if (stored.Count == 0)
+        {
+            return;
+        }
         try
         {
-            stored = await log.AppendAll([.. waiting.Select(item => item.Message)], HashesOf(waiting, keyed));
+            var keyedIds = stored.Where(message => keyed.Any(send => send?.Id == message.Id)).Select(message => message.Id).ToHashSet();
+            await GrainFactory.DeliverMessages(stored, keyedIds.Count > 0 ? keyedIds : null);
+        }
+        catch (Exception exception)
+        {
+            LogDeliveryOwed(exception, stored.Count);
+        }
+        try
+        {
+            await this.PublishActivities(EventNames.MessageReceived, stored, message => AgentNames.Key(message.Sender));
+        }
+        catch (Exception exception)
+        {
+            LogActivityLost(exception, stored.Count);
+        }
+    }
+
+    /// <summary>
+    /// Stores the waiting messages together; if that fails, each on its own in order, so a message that cannot be
+    /// stored fails alone (nothing of a failed write is kept, so writing the others again stores them once). A keyed
+    /// message another attempt of the same send stored meanwhile (a client retrying while its first try still ran) is
+    /// answered from the log.
+    /// </summary>
+    private async Task<List<MessageInfo>> Store(List<(int Index, MessageInfo Message)> waiting, (MessageInfo?, Exception?)[] outcomes, KeyedSend?[] keyed)
+    {
+        try
+        {
+            var together = await log.AppendAll([.. waiting.Select(item => item.Message)], HashesOf(waiting, keyed));
+            for (var i = 0; i < together.Count; i++)
+            {
+                outcomes[waiting[i].Index] = (together[i], null);
+            }
+            return [.. together];
         }
         catch (KeyedMessageExistsException)
         {
-            // Another attempt of one of these sends stored it meanwhile (a client retrying while its first try still ran):
-            // answer those from the log and store the rest.
             await AnswerRepeats(keyed, outcomes, waiting.Select(item => item.Index));
-            if (waiting.RemoveAll(item => outcomes[item.Index] is not null) == 0)
+            var rest = waiting.Where(item => !Answered(outcomes[item.Index])).ToList();
+            if (rest.Count < waiting.Count)
             {
-                throw;
+                return rest.Count == 0 ? [] : await Store(rest, outcomes, keyed);
             }
-            if (waiting.Count == 0)
-            {
-                return;
-            }
-            stored = await log.AppendAll([.. waiting.Select(item => item.Message)], HashesOf(waiting, keyed));
         }
-        var keyedIds = waiting.Where(item => keyed[item.Index] is not null).Select(item => item.Message.Id).ToHashSet();
-        await GrainFactory.DeliverMessages(stored, keyedIds.Count > 0 ? keyedIds : null);
-        for (var i = 0; i < stored.Count; i++)
+        catch (Exception exception) when (waiting.Count > 1)
         {
-            outcomes[waiting[i].Index] = new SendOutcome(stored[i], null);
+            LogStoringAlone(exception, waiting.Count);
         }
-        await this.PublishActivities(EventNames.MessageReceived, stored, message => AgentNames.Key(message.Sender));
-        waiting.Clear();
+        var stored = new List<MessageInfo>(waiting.Count);
+        foreach (var item in waiting)
+        {
+            try
+            {
+                var alone = (await log.AppendAll([item.Message], HashesOf([item], keyed)))[0];
+                outcomes[item.Index] = (alone, null);
+                stored.Add(alone);
+            }
+            catch (KeyedMessageExistsException)
+            {
+                await AnswerRepeats(keyed, outcomes, [item.Index]);
+            }
+            catch (Exception failed)
+            {
+                LogDraftFailed(failed, item.Message.Sender);
+                outcomes[item.Index] = (null, failed);
+            }
+        }
+        return stored;
     }
 
     private static List<string?>? HashesOf(List<(int Index, MessageInfo Message)> waiting, KeyedSend?[] keyed) =>
         waiting.Any(item => keyed[item.Index] is not null) ? [.. waiting.Select(item => keyed[item.Index]?.RequestHash)] : null;
+
+    [LoggerMessage(LogLevel.Error, "A message from '{Sender}' could not be sent; the sender is told it was not stored")]
+    private partial void LogDraftFailed(Exception exception, string sender);
+
+    [LoggerMessage(LogLevel.Warning, "{Count} messages stored together failed as a batch; storing each on its own")]
+    private partial void LogStoringAlone(Exception exception, int count);
+
+    [LoggerMessage(LogLevel.Warning, "Delivering {Count} stored messages failed; they stay owed and are delivered again")]
+    private partial void LogDeliveryOwed(Exception exception, int count);
+
+    [LoggerMessage(LogLevel.Warning, "Publishing {Count} stored messages on the activity streams failed (console and event sinks miss them)")]
+    private partial void LogActivityLost(Exception exception, int count);
 
     public async Task<MessageInfo> Get(Guid id) =>
         await log.Get(id) ?? throw AgentChannelException.NotFound($"No message with id {id}.");

@@ -401,9 +401,14 @@ public sealed partial class AgentConnection : IInboxObserver
                     drafts.Any(draft => draft.Key is not null) ? drafts.Select(draft => draft.Key).ToList() : null);
             for (var i = 0; i < drafts.Count; i++)
             {
-                replies[drafts[i].Index] = outcomes[i].Message is { } stored
-                    ? (ServerFrame.Ack, stored)
-                    : (ServerFrame.Error, WireError.From(outcomes[i].Error!));
+                // Each frame its own answer: stored is an ack (delivery follows even if it failed at first), a
+                // refusal its error, a draft the server failed to store `internal` (nothing stored, may be sent again).
+                replies[drafts[i].Index] = outcomes[i] switch
+                {
+                    { Message: { } stored } => (ServerFrame.Ack, stored),
+                    { Error: { } refused } => (ServerFrame.Error, WireError.From(refused)),
+                    _ => (ServerFrame.Error, WireError.Internal),
+                };
             }
         }
         catch (Exception error) when (error is not OperationCanceledException)

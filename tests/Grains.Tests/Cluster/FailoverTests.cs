@@ -224,7 +224,7 @@ public sealed class FailoverTests : IAsyncDisposable
         {
             ["AgentChannel:Storage:Provider"] = "PostgreSQL",
             ["AgentChannel:Storage:PostgresConnectionString"] = _database.ConnectionString,
-            ["AgentChannel:Storage:PostgresMaxPoolSize"] = "10",
+            ["AgentChannel:Storage:PostgresMaxConnections"] = "10",
             ["AgentChannel:Tasks:LeaseSeconds"] = "3",
             ["AgentChannel:Tasks:MaxActivePerAgent"] = "20",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "100",

@@ -387,7 +387,7 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
         {
             ["AgentChannel:Storage:Provider"] = "PostgreSQL",
             ["AgentChannel:Storage:PostgresConnectionString"] = _database.ConnectionString,
-            ["AgentChannel:Storage:PostgresMaxPoolSize"] = "5",
+            ["AgentChannel:Storage:PostgresMaxConnections"] = "8",
         };
     }
 

@@ -64,7 +64,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         var (keyed, plain, other) = (Message("keyed", ["bob"]), Message("plain", ["bob"]), Message("other", ["bob"]));
 
         var stored = await store.Messages.AppendAll([keyed, plain], ["hash-1", null]);
-        var channel = await store.Messages.Append(Message("posted", []) with { Channel = "room" }, 1, "hash-2");
+        var channel = await store.Messages.Append(Message("posted", []) with { Channel = "room" }, 1, requestHash: "hash-2");
 
         var found = await store.Messages.FindKeyed([keyed.Id, plain.Id, channel.Id, Guid.NewGuid()]);
         found.Select(k => (k.Message.Id, k.RequestHash)).OrderBy(k => k.RequestHash)
@@ -483,6 +483,34 @@ public abstract class StorageContractTests : IAsyncDisposable
         await Should.ThrowAsync<Exception>(() => store.Inbox.Append("erin", [(2, keyed)]));
         (await store.Inbox.LastSequence("erin")).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task A_stored_message_is_owed_to_its_inboxes_until_each_stores_it_and_an_inbox_takes_it_only_once()
+    {
+        var store = await Open();
+        var direct = (await store.Messages.AppendAll([Message("to both", ["Bob", "carol", "operator"])]))[0];
+        var post = await store.Messages.Append(Message("posted", []) with { Channel = "general" }, 1, deliverTo: ["dave"]);
+        OwedTo(await store.Messages.Owed(Epoch.AddSeconds(1), 0, 100))
+            .ShouldBe([("bob", direct.Sequence), ("carol", direct.Sequence), ("dave", post.Sequence)], ignoreOrder: true);
+        (await store.Messages.Owed(Epoch, 0, 100)).ShouldBeEmpty("only messages created before the given time");
+        (await store.Messages.Owed(Epoch.AddSeconds(1), direct.Sequence, 100)).Single().AgentKey.ShouldBe("dave");
+
+        var item = new InboxItem(EventNames.MessageReceived, RawJson.EmptyObject, direct.Sequence);
+        await store.Inbox.Append("bob", [(1, item)]);
+        (await store.Inbox.StillOwed("bob", [direct.Sequence])).ShouldBeEmpty();
+        (await store.Inbox.StillOwed("carol", [direct.Sequence])).ShouldBe([direct.Sequence]);
+        OwedTo(await store.Messages.Owed(Epoch.AddSeconds(1), 0, 100))
+            .ShouldBe([("carol", direct.Sequence), ("dave", post.Sequence)], ignoreOrder: true);
+
+        // Offered again (a redelivery crossing the first): refused whole, with what was sent beside it.
+        var other = new InboxItem(EventNames.TaskUpdated, RawJson.Parse("""{"n":1}"""));
+        await Should.ThrowAsync<DeliveryNotOwedException>(() => store.Inbox.Append("bob", [(2, other), (3, item)]));
+        (await store.Inbox.LastSequence("bob")).ShouldBe(1);
+        (await store.Inbox.Read("bob", 0, 10)).Events.Count.ShouldBe(1);
+    }
+
+    private static List<(string, long)> OwedTo(IReadOnlyList<OwedDelivery> owed) =>
+        [.. owed.Select(delivery => (delivery.AgentKey, delivery.Message.Sequence))];
 
     [Fact]
     public async Task Tasks_owing_notices_are_found_until_a_save_says_they_owe_none()

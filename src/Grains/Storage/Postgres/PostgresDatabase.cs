@@ -7,9 +7,11 @@ using Orleans.AgentChannel.Hosting;
 namespace Orleans.AgentChannel.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL database every silo of a cluster shares: one pooled <see cref="NpgsqlDataSource"/> for our
-/// tables, the connection string for Orleans' ADO.NET providers, and the schema scripts (Orleans' query
-/// contract and our tables), applied idempotently in file-name order.
+/// The PostgreSQL database every silo of a cluster shares, within this process's connection budget
+/// (<see cref="PostgresConnectionBudget"/>): a pooled <see cref="NpgsqlDataSource"/> for our reads, a few writer
+/// connections that group-commit our writes (<see cref="PostgresWriteQueue"/>), the connection string for Orleans'
+/// ADO.NET providers (one pool for all of them), and the schema scripts (Orleans' query contract and our tables),
+/// applied idempotently in file-name order.
 /// </summary>
 public sealed partial class PostgresDatabase : IAsyncDisposable
 {
@@ -17,21 +19,29 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
     private const long SchemaLockKey = 0x4167_656E_7443_6831;
 
     private readonly ILogger<PostgresDatabase> _logger;
+    private readonly NpgsqlDataSource _writerConnections;
+    private readonly PostgresWriteQueue _writes;
 
     public PostgresDatabase(IOptions<StorageOptions> options, ILogger<PostgresDatabase> logger)
     {
         _logger = logger;
-        ConnectionString = new NpgsqlConnectionStringBuilder(options.Value.PostgresConnectionString
-            ?? throw new InvalidOperationException($"{StorageOptions.Section}:PostgresConnectionString is not set."))
-        {
-            MaxPoolSize = options.Value.PostgresMaxPoolSize,
-        }.ConnectionString;
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        Budget = PostgresConnectionBudget.ForSilo(options.Value);
+        ConnectionString = Budget.ConnectionString(Budget.Orleans);
+        DataSource = NpgsqlDataSource.Create(Budget.PreparingConnectionString(Budget.Reads));
+        _writerConnections = NpgsqlDataSource.Create(Budget.PreparingConnectionString(Budget.Writers));
+        _writes = new PostgresWriteQueue(_writerConnections, Budget.Writers, options.Value.MaxWriteBatch, logger);
     }
 
-    /// <summary>Also handed to Orleans' ADO.NET providers (invariant "Npgsql"), which open their own connections.</summary>
+    /// <summary>How this process's connections are split.</summary>
+    public PostgresConnectionBudget Budget { get; }
+
+    /// <summary>
+    /// For Orleans' ADO.NET providers (invariant "Npgsql"), which open their own connections: with the budget's
+    /// share as Maximum Pool Size, and the same text for all of them, so they share one Npgsql pool.
+    /// </summary>
     public string ConnectionString { get; }
 
+    /// <summary>Our reads' pool.</summary>
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>The ADO.NET invariant Orleans' providers know Npgsql by.</summary>
@@ -43,23 +53,21 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         .Order(StringComparer.Ordinal)
         .ToArray();
 
-    /// <summary>Runs a read on a pooled connection.</summary>
+    /// <summary>Runs a read on a pooled connection (a full pool waits up to the connection string's Timeout).</summary>
     public async Task<T> Read<T>(Func<NpgsqlConnection, Task<T>> read)
     {
         await using var connection = await DataSource.OpenConnectionAsync().ConfigureAwait(false);
         return await read(connection).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a write in its own transaction; completes after the commit.</summary>
-    public async Task<T> Write<T>(Func<NpgsqlTransaction, Task<T>> write)
-    {
-        await using var connection = await DataSource.OpenConnectionAsync().ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        var result = await write(transaction).ConfigureAwait(false);
-        await transaction.CommitAsync().ConfigureAwait(false);
-        return result;
-    }
+    /// <summary>
+    /// Runs a write in the next group-committed transaction of one of the writer connections; completes after that
+    /// commit, or fails alone with what the write threw (the others of its batch commit). The write must touch
+    /// nothing but the transaction: it may run twice (<see cref="PostgresWriteQueue"/>).
+    /// </summary>
+    public Task<T> Write<T>(Func<NpgsqlTransaction, Task<T>> write) => _writes.Enqueue(write);
 
+    /// <inheritdoc cref="Write{T}"/>
     public Task Write(Func<NpgsqlTransaction, Task> write) => Write<bool>(async transaction =>
     {
         await write(transaction).ConfigureAwait(false);
@@ -88,7 +96,12 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         LogSchemaApplied(connection.Host, connection.Database, ScriptNames.Count);
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writes.DisposeAsync().ConfigureAwait(false);
+        await _writerConnections.DisposeAsync().ConfigureAwait(false);
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static string ReadScript(Assembly assembly, string name)
     {

@@ -8,25 +8,49 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
     public Task Append(string agentKey, IReadOnlyList<(long Seq, InboxItem Item)> items) => database.Write(async transaction =>
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        // One statement for the whole batch: the rows arrive as parallel arrays.
+        var messageSeqs = items.Select(item => item.Item.MessageLogSequence).OfType<long>().ToArray();
+        // One statement for the whole batch (the rows arrive as parallel arrays), taking the messages off the outbox.
         await using var insert = transaction.Command(
             """
-            INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at, delivery_key)
-            SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at, item.delivery_key
-            FROM unnest(@seqs, @events, @message_seqs, @datas, @delivery_keys) AS item(seq, event, message_seq, data, delivery_key)
+            WITH owed AS (
+                DELETE FROM owed_deliveries WHERE agent_key = @agent AND message_seq = ANY(@owed) RETURNING 1
+            ), stored AS (
+                INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at, delivery_key)
+                SELECT @agent, item.seq, item.event, item.message_seq, item.data, @created_at, item.delivery_key
+                FROM unnest(@seqs, @events, @message_seqs, @datas, @delivery_keys) AS item(seq, event, message_seq, data, delivery_key)
+            )
+            SELECT count(*) FROM owed
             """,
-            ("agent", agentKey), ("created_at", now),
+            ("agent", agentKey), ("created_at", now), ("owed", messageSeqs),
             ("seqs", items.Select(item => item.Seq).ToArray()),
             ("events", items.Select(item => item.Item.Event).ToArray()),
             ("message_seqs", items.Select(item => item.Item.MessageLogSequence).ToArray()),
             ("datas", items.Select(item => item.Item.MessageLogSequence is null ? item.Item.Data.Text : null).ToArray()),
             ("delivery_keys", items.Select(item => item.Item.DeliveryKey).ToArray()));
-        await insert.ExecuteNonQueryAsync();
+        if ((long)(await insert.ExecuteScalarAsync())! != messageSeqs.Length)
+        {
+            // Rolled back with the rest of this write: nothing of it is kept.
+            throw new DeliveryNotOwedException(agentKey);
+        }
         var received = items.Count(item => item.Item.Event == EventNames.MessageReceived);
         if (received > 0)
         {
             await PostgresStatsStore.Count(transaction, now, agentKey, received: received);
         }
+    });
+
+    public Task<IReadOnlySet<long>> StillOwed(string agentKey, IReadOnlyList<long> messageSeqs) => database.Read<IReadOnlySet<long>>(async connection =>
+    {
+        await using var command = connection.Command(
+            "SELECT message_seq FROM owed_deliveries WHERE agent_key = @agent AND message_seq = ANY(@seqs)",
+            ("agent", agentKey), ("seqs", messageSeqs.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync();
+        var owed = new HashSet<long>();
+        while (await reader.ReadAsync())
+        {
+            owed.Add(reader.GetInt64(0));
+        }
+        return owed;
     });
 
     public Task<IReadOnlySet<string>> Delivered(string agentKey, IReadOnlyList<string> deliveryKeys) => database.Read<IReadOnlySet<string>>(async connection =>

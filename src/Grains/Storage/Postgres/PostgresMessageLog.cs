@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
@@ -15,21 +16,19 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null) => database.Write(async transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
+        string? requestHash = null) => database.Write(async transaction =>
     {
-        var stored = await Insert(transaction, message, channelSequence, requestHash);
+        var stored = await Insert(transaction, [(message, channelSequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients), requestHash)]);
         await CountSent(transaction, [message]);
-        return stored;
+        return stored[0];
     });
 
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null) =>
         database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
     {
-        var stored = new List<MessageInfo>(messages.Count);
-        for (var index = 0; index < messages.Count; index++)
-        {
-            stored.Add(await Insert(transaction, messages[index], null, requestHashes?[index]));
-        }
+        var stored = await Insert(transaction,
+            [.. messages.Select((message, index) => (message, (long?)null, InboxDelivery.InboxKeys(message.Recipients), requestHashes?[index]))]);
         await CountSent(transaction, messages);
         return stored;
     });
@@ -42,38 +41,84 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         }
     }
 
-    private static async Task<MessageInfo> Insert(Npgsql.NpgsqlTransaction transaction, MessageInfo message, long? channelSequence, string? requestHash)
+    /// <summary>
+    /// The messages, their recipient rows and their outbox rows in one statement (one round trip however many):
+    /// messages are inserted in the order given, so their sequences follow it. A keyed message whose id is in the log
+    /// already is not stored again: <see cref="KeyedMessageExistsException"/>, and the write stores none of them.
+    /// </summary>
+    private static async Task<IReadOnlyList<MessageInfo>> Insert(Npgsql.NpgsqlTransaction transaction,
+        IReadOnlyList<(MessageInfo Message, long? ChannelSequence, IEnumerable<string> DeliverTo, string? RequestHash)> messages)
     {
-        long sequence;
-        await using (var insert = transaction.Command(
-                         """
-                         INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
-                         VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash)
-                         ON CONFLICT (id) DO NOTHING
-                         RETURNING seq
-                         """,
-                         ("id", message.Id), ("sender", message.Sender),
-                         ("channel", message.Channel is { } channel ? AgentNames.Key(channel) : null), ("channel_seq", channelSequence),
-                         ("task_id", message.TaskId), ("message_type", message.MessageType),
-                         ("content", message.Content), ("metadata", message.Metadata.Text),
-                         ("recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-                         ("created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("request_hash", requestHash)))
+        var recipients = messages.SelectMany(item => item.Message.Recipients.Select(name => (item.Message.Id, Key: AgentNames.Key(name)))).ToList();
+        var owed = messages.SelectMany(item => item.DeliverTo.Select(key => (item.Message.Id, Key: key))).ToList();
+        await using var insert = transaction.Command(
+            """
+            WITH input AS (
+                SELECT * FROM unnest(@ids, @senders, @channels, @channel_seqs, @task_ids, @types, @contents, @metadatas, @recipients, @created_ats, @request_hashes)
+                    WITH ORDINALITY AS i(id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash, n)
+            ), stored AS (
+                INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
+                SELECT id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash FROM input ORDER BY n
+                ON CONFLICT (id) DO NOTHING
+                RETURNING seq, id
+            ), recipient_rows AS (
+                INSERT INTO message_recipients (recipient, seq)
+                SELECT DISTINCT r.key, s.seq FROM unnest(@recipient_ids, @recipient_keys) AS r(id, key) JOIN stored s ON s.id = r.id
+                ON CONFLICT DO NOTHING
+            ), owed_rows AS (
+                INSERT INTO owed_deliveries (agent_key, message_seq)
+                SELECT DISTINCT o.key, s.seq FROM unnest(@owed_ids, @owed_keys) AS o(id, key) JOIN stored s ON s.id = o.id
+                ON CONFLICT DO NOTHING
+            )
+            SELECT id, seq FROM stored
+            """,
+            ("ids", messages.Select(item => item.Message.Id).ToArray()),
+            ("senders", messages.Select(item => item.Message.Sender).ToArray()),
+            ("channels", messages.Select(item => item.Message.Channel is { } channel ? AgentNames.Key(channel) : null).ToArray()),
+            ("channel_seqs", messages.Select(item => item.ChannelSequence).ToArray()),
+            ("task_ids", messages.Select(item => item.Message.TaskId).ToArray()),
+            ("types", messages.Select(item => item.Message.MessageType).ToArray()),
+            ("contents", messages.Select(item => item.Message.Content).ToArray()),
+            ("metadatas", messages.Select(item => item.Message.Metadata.Text).ToArray()),
+            ("recipients", messages.Select(item => JsonSerializer.Serialize(item.Message.Recipients, AgentChannelJson.Options)).ToArray()),
+            ("created_ats", messages.Select(item => item.Message.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
+            ("request_hashes", messages.Select(item => item.RequestHash).ToArray()),
+            ("recipient_ids", recipients.Select(row => row.Id).ToArray()), ("recipient_keys", recipients.Select(row => row.Key).ToArray()),
+            ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()));
+        var sequences = new Dictionary<Guid, long>(messages.Count);
+        await using (var reader = await insert.ExecuteReaderAsync())
         {
-            insert.Parameters["request_hash"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            insert.Parameters["channel"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
-            insert.Parameters["channel_seq"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-            insert.Parameters["task_id"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid;
-            sequence = await insert.ExecuteScalarAsync() as long? ?? throw new KeyedMessageExistsException(message.Id);
+            while (await reader.ReadAsync())
+            {
+                sequences[reader.GetGuid(0)] = reader.GetInt64(1);
+            }
         }
-        if (message.Recipients.Count > 0)
+        if (messages.FirstOrDefault(item => !sequences.ContainsKey(item.Message.Id)) is { Message: { } taken })
         {
-            await using var rows = transaction.Command(
-                "INSERT INTO message_recipients (recipient, seq) SELECT DISTINCT unnest(@recipients), @seq ON CONFLICT DO NOTHING",
-                ("recipients", message.Recipients.Select(AgentNames.Key).ToArray()), ("seq", sequence));
-            await rows.ExecuteNonQueryAsync();
+            throw new KeyedMessageExistsException(taken.Id);
         }
-        return message with { Sequence = sequence };
+        return [.. messages.Select(item => item.Message with { Sequence = sequences[item.Message.Id] })];
     }
+
+    public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(async connection =>
+    {
+        await using var command = connection.Command(
+            $"""
+             SELECT o.agent_key, {ColumnsOf("m")}
+             FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq
+             WHERE o.message_seq > @after AND m.created_at < @before
+             ORDER BY o.message_seq
+             LIMIT @limit
+             """,
+            ("before", before.ToUnixTimeMilliseconds()), ("after", afterSeq), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync();
+        var owed = new List<OwedDelivery>();
+        while (await reader.ReadAsync())
+        {
+            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+        }
+        return owed;
+    });
 
     public Task<MessageInfo?> Get(Guid id) => database.Read(async connection =>
     {

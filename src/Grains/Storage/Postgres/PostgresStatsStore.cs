@@ -48,8 +48,14 @@ public sealed class PostgresStatsStore(PostgresDatabase database) : IStatsStore
         });
 
     /// <summary>Adds to an agent's counters for the hour holding <paramref name="atMs"/>, inside the caller's transaction.</summary>
+    /// <summary>Bumps an agent's hourly counters in the transaction: at the end of its batch when the write queue runs it.</summary>
     internal static async Task Count(NpgsqlTransaction transaction, long atMs, string agentKey, long sent = 0, long received = 0, long memoryWrites = 0)
     {
+        if (PostgresWriteQueue.CountersOf(transaction) is { } batch)
+        {
+            batch.Add(StatsWindow.HourOf(atMs), agentKey, sent, received, memoryWrites);
+            return;
+        }
         await using var upsert = transaction.Command(
             StatsSql.CountActivity,
             ("hour", StatsWindow.HourOf(atMs)), ("agent", agentKey), ("sent", sent), ("received", received), ("memory_writes", memoryWrites));

@@ -11,6 +11,12 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (seq, item) in items)
         {
+            if (item.MessageLogSequence is { } messageSeq && transaction.Statement(
+                    "DELETE FROM owed_deliveries WHERE agent_key = @agent AND message_seq = @seq",
+                    ("@agent", agentKey), ("@seq", messageSeq)).ExecuteNonQuery() == 0)
+            {
+                throw new DeliveryNotOwedException(agentKey);
+            }
             var insert = transaction.Statement(
                 "INSERT INTO inbox (agent_key, seq, event, message_seq, data, created_at, delivery_key) VALUES (@agent, @seq, @event, @message_seq, @data, @created_at, @delivery_key)",
                 ("@agent", agentKey), ("@seq", seq), ("@event", item.Event), ("@message_seq", item.MessageLogSequence),
@@ -22,6 +28,21 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         {
             SqliteStatsStore.Count(transaction, now, agentKey, received: received);
         }
+    });
+
+    public Task<IReadOnlySet<long>> StillOwed(string agentKey, IReadOnlyList<long> messageSeqs) => database.Read<IReadOnlySet<long>>(connection =>
+    {
+        var owed = new HashSet<long>();
+        foreach (var seq in messageSeqs)
+        {
+            using var command = connection.Command(
+                "SELECT 1 FROM owed_deliveries WHERE agent_key = @agent AND message_seq = @seq", ("@agent", agentKey), ("@seq", seq));
+            if (command.ExecuteScalar() is not null)
+            {
+                owed.Add(seq);
+            }
+        }
+        return owed;
     });
 
     public Task<IReadOnlySet<string>> Delivered(string agentKey, IReadOnlyList<string> deliveryKeys) => database.Read<IReadOnlySet<string>>(connection =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
@@ -18,9 +19,11 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
 
-    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, string? requestHash = null) => writes.Enqueue(transaction =>
+    public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
+        string? requestHash = null) => writes.Enqueue(transaction =>
     {
         var stored = Insert(transaction, message, channelSequence, requestHash);
+        Owe(transaction, stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients));
         CountSent(transaction, [message]);
         return stored;
     });
@@ -28,7 +31,13 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     public Task<IReadOnlyList<MessageInfo>> AppendAll(IReadOnlyList<MessageInfo> messages, IReadOnlyList<string?>? requestHashes = null) =>
         writes.Enqueue<IReadOnlyList<MessageInfo>>(transaction =>
         {
-            var stored = messages.Select((message, index) => Insert(transaction, message, null, requestHashes?[index])).ToList();
+            var stored = new List<MessageInfo>(messages.Count);
+            for (var index = 0; index < messages.Count; index++)
+            {
+                var appended = Insert(transaction, messages[index], null, requestHashes?[index]);
+                Owe(transaction, appended.Sequence, InboxDelivery.InboxKeys(messages[index].Recipients));
+                stored.Add(appended);
+            }
             CountSent(transaction, messages);
             return stored;
         });
@@ -50,6 +59,36 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             }
             return found;
         });
+
+    private static void Owe(SqliteTransaction transaction, long sequence, IEnumerable<string> agentKeys)
+    {
+        foreach (var agentKey in agentKeys)
+        {
+            transaction.Statement(
+                "INSERT OR IGNORE INTO owed_deliveries (agent_key, message_seq) VALUES (@agent, @seq)",
+                ("@agent", agentKey), ("@seq", sequence)).ExecuteNonQuery();
+        }
+    }
+
+    public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(connection =>
+    {
+        using var command = connection.Command(
+            $"""
+             SELECT o.agent_key, {ColumnsOf("m")}
+             FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq
+             WHERE o.message_seq > @after AND m.created_at < @before
+             ORDER BY o.message_seq
+             LIMIT @limit
+             """,
+            ("@before", before.ToUnixTimeMilliseconds()), ("@after", afterSeq), ("@limit", limit));
+        using var reader = command.ExecuteReader();
+        var owed = new List<OwedDelivery>();
+        while (reader.Read())
+        {
+            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+        }
+        return owed;
+    });
 
     private static void CountSent(SqliteTransaction transaction, IEnumerable<MessageInfo> messages)
     {

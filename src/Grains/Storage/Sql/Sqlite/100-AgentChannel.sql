@@ -105,3 +105,13 @@ CREATE TABLE IF NOT EXISTS memory_history
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (key, version)
 ) WITHOUT ROWID;
+
+-- The outbox of the message log: a row per inbox a stored message still has to reach, written in the same
+-- transaction as the message and deleted in the same transaction as its inbox entry. What is left here after a
+-- failed delivery is delivered again (MessageRedelivery) until it is stored, stored once.
+CREATE TABLE IF NOT EXISTS owed_deliveries
+(
+    agent_key   TEXT    NOT NULL,
+    message_seq INTEGER NOT NULL,
+    PRIMARY KEY (agent_key, message_seq)
+) WITHOUT ROWID;
