@@ -37,14 +37,14 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         var cancellation = TestContext.Current.CancellationToken;
         await _server.StartAsync();
         using var operatorApi = _server.Client();
-        var sender = await Register(operatorApi, "sender", []);
+        var sender = await ProcessApi.Register(_server, operatorApi, "sender", []);
         var workers = new List<(string Name, HttpClient Api)>();
         for (var i = 0; i < 3; i++)
         {
-            workers.Add(($"worker-{i}", await Register(operatorApi, $"worker-{i}", [Capability])));
+            workers.Add(($"worker-{i}", await ProcessApi.Register(_server, operatorApi, $"worker-{i}", [Capability])));
         }
         // Takes work like the others, then stops sending heartbeats after the second kill: it vanished.
-        var ghost = await Register(operatorApi, "ghost", [Capability]);
+        var ghost = await ProcessApi.Register(_server, operatorApi, "ghost", [Capability]);
         var ghostAlive = true;
 
         var round = 0;
@@ -74,7 +74,7 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         using (var settling = CancellationTokenSource.CreateLinkedTokenSource(cancellation))
         {
             var loops = workers.Select(worker => Loop(() => Work(worker.Name, worker.Api), settling.Token)).ToList();
-            await Poll(async () =>
+            await ProcessApi.Poll(async () =>
             {
                 var open = await AllTasks(operatorApi);
                 return open.All(task => task["status"]!.GetValue<string>() == "completed");
@@ -88,7 +88,7 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         new[] { _ackedMessages.Count, _ackedTasks.Count, _ackedMemory.Count, _ackedCompletions.Count }.ShouldAllBe(count => count > 0, "every kind of write was acknowledged");
 
         // Messages: stored, and in the recipient's inbox exactly once.
-        var inbox = await Inbox(workers[0].Api);
+        var inbox = await ProcessApi.Inbox(workers[0].Api);
         var received = inbox.Where(item => item["event"]!.GetValue<string>() == "message:received")
             .Select(item => item["data"]!["id"]!.GetValue<string>()).ToList();
         foreach (var id in _ackedMessages)
@@ -100,9 +100,9 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         // Memory: every acknowledged version is in the key's history (the newest 100 versions) with the value written.
         foreach (var key in _ackedMemory.GroupBy(write => write.Key))
         {
-            var current = (await Json(operatorApi, $"/api/memory/{key.Key}"))["version"]!.GetValue<long>();
+            var current = (await ProcessApi.Json(operatorApi, $"/api/memory/{key.Key}"))["version"]!.GetValue<long>();
             current.ShouldBeGreaterThanOrEqualTo(key.Max(write => write.Version));
-            var history = (await Json(operatorApi, $"/api/memory/{key.Key}/history?limit=100"))["items"]!.AsArray()
+            var history = (await ProcessApi.Json(operatorApi, $"/api/memory/{key.Key}/history?limit=100"))["items"]!.AsArray()
                 .ToDictionary(version => version!["version"]!.GetValue<long>(), version => version!["value"]!.GetValue<int>());
             foreach (var write in key.Where(write => write.Version > current - 100))
             {
@@ -117,14 +117,14 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         _ackedTasks.ShouldAllBe(id => listedStatus.ContainsKey(id));
         foreach (var (id, status) in listedStatus)
         {
-            (await Json(operatorApi, $"/api/tasks/{id}"))["status"]!.GetValue<string>().ShouldBe(status, $"task {id}");
+            (await ProcessApi.Json(operatorApi, $"/api/tasks/{id}"))["status"]!.GetValue<string>().ShouldBe(status, $"task {id}");
         }
         _ackedCompletions.ShouldAllBe(id => listedStatus[id] == "completed");
         // Every completed task was assigned to its completer first, and that agent heard of it.
         var assignedTo = new Dictionary<string, HashSet<string>>();
         foreach (var (name, api) in workers.Append(("ghost", ghost)))
         {
-            assignedTo[name] = (await Inbox(api)).Where(item => item["event"]!.GetValue<string>() == "task:assigned")
+            assignedTo[name] = (await ProcessApi.Inbox(api)).Where(item => item["event"]!.GetValue<string>() == "task:assigned")
                 .Select(item => item["data"]!["id"]!.GetValue<string>()).ToHashSet();
         }
         foreach (var task in listed)
@@ -132,14 +132,6 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
             var completer = task["assigned_to"]!.GetValue<string>();
             assignedTo[completer].ShouldContain(task["id"]!.GetValue<string>(), $"{completer} was told of the task it completed");
         }
-    }
-
-    private async Task<HttpClient> Register(HttpClient operatorApi, string name, string[] capabilities)
-    {
-        var registered = await operatorApi.PostAsJsonAsync("/api/agents/register", new { name, type = "test", capabilities }, TestContext.Current.CancellationToken);
-        registered.StatusCode.ShouldBe(HttpStatusCode.Created);
-        var body = JsonNode.Parse(await registered.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
-        return _server.Client(body["token"]!.GetValue<string>());
     }
 
     /// <summary>Runs <paramref name="step"/> until cancelled; a step whose request died with the server is simply not acknowledged.</summary>
@@ -221,48 +213,11 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         string? cursor = null;
         do
         {
-            var page = await Json(api, $"/api/tasks?limit=500{(cursor is null ? "" : $"&cursor={cursor}")}");
+            var page = await ProcessApi.Json(api, $"/api/tasks?limit=500{(cursor is null ? "" : $"&cursor={cursor}")}");
             tasks.AddRange(page["items"]!.AsArray().Select(task => task!));
             cursor = page["next_cursor"]?.GetValue<string>();
         }
         while (cursor is not null);
         return tasks;
-    }
-
-    private static async Task<List<JsonNode>> Inbox(HttpClient agent)
-    {
-        var events = new List<JsonNode>();
-        long since = 0;
-        while (true)
-        {
-            var page = await Json(agent, $"/api/events/poll?since_seq={since}&limit=1000&wait_seconds=0");
-            events.AddRange(page["events"]!.AsArray().Select(item => item!));
-            since = page["next_since_seq"]!.GetValue<long>();
-            if (!page["has_more"]!.GetValue<bool>())
-            {
-                return events;
-            }
-        }
-    }
-
-    private static async Task<JsonNode> Json(HttpClient api, string url)
-    {
-        var response = await api.GetAsync(url, TestContext.Current.CancellationToken);
-        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{url}: {text}");
-        return JsonNode.Parse(text)!;
-    }
-
-    private static async Task Poll(Func<Task<bool>> condition, string what, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
     }
 }
