@@ -25,6 +25,9 @@ public sealed partial class MessagesGrain(
 {
     private const int MaxDraftsPerCall = 1000;
 
+    /// <summary>Tries at delivering just-stored messages before they are left to <see cref="MessageRedelivery"/>.</summary>
+    private const int DeliveryAttempts = 3;
+
     public async Task<MessageInfo> Send(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null)
     {
         var (message, error) = (await SendAll(caller, [draft], idempotencyKey is null ? null : [idempotencyKey]))[0];
@@ -208,14 +211,27 @@ public sealed partial class MessagesGrain(
         {
             return;
         }
-        try
+        var keyedIds = keyed.OfType<KeyedSend>().Select(send => send.Id).ToHashSet();
+        keyedIds.IntersectWith(stored.Select(message => message.Id));
+        // A few quick tries first: left to redelivery, a message reaches its inbox only after later ones from the same
+        // sender that were delivered at once (stored once either way; appends are idempotent).
+        for (var attempt = 1; ; attempt++)
         {
-            var keyedIds = stored.Where(message => keyed.Any(send => send?.Id == message.Id)).Select(message => message.Id).ToHashSet();
-            await GrainFactory.DeliverMessages(stored, keyedIds.Count > 0 ? keyedIds : null);
-        }
-        catch (Exception exception)
-        {
-            LogDeliveryOwed(exception, stored.Count);
+            try
+            {
+                await GrainFactory.DeliverMessages(stored, keyedIds.Count > 0 ? keyedIds : null);
+                break;
+            }
+            catch (Exception exception) when (attempt < DeliveryAttempts)
+            {
+                LogDeliveryRetried(exception, stored.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
+            }
+            catch (Exception exception)
+            {
+                LogDeliveryOwed(exception, stored.Count);
+                break;
+            }
         }
         try
         {
@@ -287,6 +303,9 @@ public sealed partial class MessagesGrain(
 
     [LoggerMessage(LogLevel.Warning, "{Count} messages stored together failed as a batch; storing each on its own")]
     private partial void LogStoringAlone(Exception exception, int count);
+
+    [LoggerMessage(LogLevel.Information, "Delivering {Count} stored messages failed (attempt {Attempt}); trying again")]
+    private partial void LogDeliveryRetried(Exception exception, int count, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Delivering {Count} stored messages failed; they stay owed and are delivered again")]
     private partial void LogDeliveryOwed(Exception exception, int count);
