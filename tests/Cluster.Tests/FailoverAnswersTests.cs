@@ -7,7 +7,7 @@ using Orleans.AgentChannel.WebFrontend.Tests;
 namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
-/// What clients are told while a silo dies (<see cref="TwoSiloCluster"/>, PostgreSQL; skipped without it): reads are
+/// What clients are told while a silo dies (<see cref="ProcessCluster"/>, PostgreSQL; skipped without it): reads are
 /// retried inside the gateway until the grains they need live again, and whatever still cannot be served is answered
 /// 503 with Retry-After and the <c>unavailable</c> problem, never 500.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class FailoverAnswersTests : IAsyncDisposable
 {
     private static readonly TimeSpan Watched = TimeSpan.FromSeconds(20);
 
-    private TwoSiloCluster? _cluster;
+    private ProcessCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
@@ -28,7 +28,7 @@ public sealed class FailoverAnswersTests : IAsyncDisposable
     [Fact(Timeout = 180_000)]
     public async Task No_request_answers_500_while_a_silo_process_is_killed()
     {
-        _cluster = await TwoSiloCluster.StartAsync();
+        _cluster = await ProcessCluster.StartAsync();
         var cancellation = TestContext.Current.CancellationToken;
         var gateways = new[] { Client(_cluster.Gateway1), Client(_cluster.Gateway2) };
         try
@@ -107,7 +107,7 @@ public sealed class FailoverAnswersTests : IAsyncDisposable
     private static HttpClient Client(ClusterProcess gateway)
     {
         var http = new HttpClient { BaseAddress = gateway.Address, Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", TwoSiloCluster.OperatorToken);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", ProcessCluster.OperatorToken);
         return http;
     }
 

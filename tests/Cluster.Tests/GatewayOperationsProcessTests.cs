@@ -4,12 +4,12 @@ using System.Text.Json.Nodes;
 namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
-/// What operators and orchestrators see of a gateway in client mode (<see cref="TwoSiloCluster"/>; skipped without
+/// What operators and orchestrators see of a gateway in client mode (<see cref="ProcessCluster"/>; skipped without
 /// PostgreSQL): Orleans' dashboard, and the liveness and readiness endpoints.
 /// </summary>
 public sealed class GatewayOperationsProcessTests : IAsyncDisposable
 {
-    private TwoSiloCluster? _cluster;
+    private ProcessCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
@@ -22,7 +22,7 @@ public sealed class GatewayOperationsProcessTests : IAsyncDisposable
     [Fact(Timeout = 120_000)]
     public async Task A_gateway_in_client_mode_serves_the_dashboard_with_every_silo_of_the_cluster()
     {
-        _cluster = await TwoSiloCluster.StartAsync();
+        _cluster = await ProcessCluster.StartAsync();
         try
         {
             // The gateway listens on loopback only, where the console (and so the dashboard) needs no sign-in.
@@ -45,7 +45,7 @@ public sealed class GatewayOperationsProcessTests : IAsyncDisposable
     [Fact(Timeout = 180_000)]
     public async Task A_gateway_is_ready_while_a_silo_with_its_storage_answers_and_live_throughout()
     {
-        _cluster = await TwoSiloCluster.StartAsync();
+        _cluster = await ProcessCluster.StartAsync();
         var cancellation = TestContext.Current.CancellationToken;
         try
         {

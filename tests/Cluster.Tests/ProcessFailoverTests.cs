@@ -5,14 +5,14 @@ using Orleans.AgentChannel.WebFrontend.Tests;
 namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
-/// The scale-out deployment as processes (<see cref="TwoSiloCluster"/>); one silo is killed by its pid.
+/// The scale-out deployment as processes (<see cref="ProcessCluster"/>); one silo is killed by its pid.
 /// Skipped when AGENTCHANNEL_TEST_POSTGRES is not set.
 /// </summary>
 public sealed class ProcessFailoverTests : IAsyncDisposable
 {
-    private const string OperatorToken = TwoSiloCluster.OperatorToken;
+    private const string OperatorToken = ProcessCluster.OperatorToken;
 
-    private TwoSiloCluster? _cluster;
+    private ProcessCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
@@ -25,7 +25,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
     [Fact(Timeout = 180_000)]
     public async Task Agents_on_different_gateways_keep_exchanging_messages_and_tasks_when_a_silo_process_is_killed()
     {
-        _cluster = await TwoSiloCluster.StartAsync();
+        _cluster = await ProcessCluster.StartAsync();
         var (siloA, gateway1, gateway2) = (_cluster.SiloA, _cluster.Gateway1, _cluster.Gateway2);
 
         var skill = $"skill-{Guid.NewGuid():N}";

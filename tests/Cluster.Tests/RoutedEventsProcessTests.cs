@@ -10,7 +10,7 @@ namespace Orleans.AgentChannel.Cluster.Tests;
 /// </summary>
 public sealed class RoutedEventsProcessTests : IAsyncDisposable
 {
-    private TwoSiloCluster? _cluster;
+    private ProcessCluster? _cluster;
 
     public async ValueTask DisposeAsync()
     {
@@ -24,7 +24,7 @@ public sealed class RoutedEventsProcessTests : IAsyncDisposable
     public async Task A_gateway_handles_no_event_of_agents_on_another_and_a_watcher_learns_what_changed_across_a_silo_kill()
     {
         // Connections renew (and find a lost grain) every second.
-        _cluster = await TwoSiloCluster.StartAsync(new Dictionary<string, string> { ["AgentChannel__Presence__OfflineAfterSeconds"] = "3" });
+        _cluster = await ProcessCluster.StartAsync(new Dictionary<string, string> { ["AgentChannel__Presence__OfflineAfterSeconds"] = "3" });
         var (siloA, gatewayA, gatewayB) = (_cluster.SiloA, _cluster.Gateway1, _cluster.Gateway2);
         try
         {

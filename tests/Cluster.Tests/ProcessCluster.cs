@@ -3,28 +3,31 @@ using Orleans.AgentChannel.Grains.Tests;
 namespace Orleans.AgentChannel.Cluster.Tests;
 
 /// <summary>
-/// The scale-out deployment as processes: two <c>Silo</c> processes and two <c>WebFrontend</c> gateways in client mode
+/// The scale-out deployment as processes: two (or more) <c>Silo</c> processes and two <c>WebFrontend</c> gateways in client mode
 /// on one fresh PostgreSQL database, a fresh cluster id and free ports, with the fast failure detection
 /// docs/deployment.md measured. Throws Xunit's skip when AGENTCHANNEL_TEST_POSTGRES is not set.
 /// </summary>
-internal sealed class TwoSiloCluster : IAsyncDisposable
+internal sealed class ProcessCluster : IAsyncDisposable
 {
     public const string OperatorToken = "cluster-operator-token";
 
     private readonly PostgresTestDatabase _database;
     private readonly List<ClusterProcess> _processes = [];
 
-    private TwoSiloCluster(PostgresTestDatabase database) => _database = database;
+    private ProcessCluster(PostgresTestDatabase database) => _database = database;
 
-    public ClusterProcess SiloA { get; private set; } = null!;
-    public ClusterProcess SiloB { get; private set; } = null!;
+    public ClusterProcess SiloA => Silos[0];
+    public ClusterProcess SiloB => Silos[1];
+
+    public IReadOnlyList<ClusterProcess> Silos { get; private set; } = [];
     public ClusterProcess Gateway1 { get; private set; } = null!;
     public ClusterProcess Gateway2 { get; private set; } = null!;
 
     /// <param name="settings">Settings over the defaults, for every process.</param>
-    public static async Task<TwoSiloCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="silos">How many silo processes (at least two).</param>
+    public static async Task<ProcessCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null, int silos = 2)
     {
-        var cluster = new TwoSiloCluster(await PostgresTestDatabase.Create());
+        var cluster = new ProcessCluster(await PostgresTestDatabase.Create());
         try
         {
             var environment = Settings(cluster._database.ConnectionString);
@@ -32,9 +35,9 @@ internal sealed class TwoSiloCluster : IAsyncDisposable
             {
                 environment[key] = value;
             }
-            cluster.SiloA = cluster.Track(ClusterProcess.Silo("silo A", environment, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-            cluster.SiloB = cluster.Track(ClusterProcess.Silo("silo B", environment, ClusterProcess.FreePort(), ClusterProcess.FreePort()));
-            await Task.WhenAll(cluster.SiloA.StartAsync(), cluster.SiloB.StartAsync());
+            cluster.Silos = [.. Enumerable.Range(0, Math.Max(silos, 2)).Select(index =>
+                cluster.Track(ClusterProcess.Silo($"silo {(char)('A' + index)}", environment, ClusterProcess.FreePort(), ClusterProcess.FreePort())))];
+            await Task.WhenAll(cluster.Silos.Select(silo => silo.StartAsync()));
             cluster.Gateway1 = cluster.Track(ClusterProcess.Gateway("gateway 1", environment, ClusterProcess.FreePort()));
             cluster.Gateway2 = cluster.Track(ClusterProcess.Gateway("gateway 2", environment, ClusterProcess.FreePort()));
             await Task.WhenAll(cluster.Gateway1.StartAsync(), cluster.Gateway2.StartAsync());
