@@ -9,8 +9,8 @@ namespace Orleans.AgentChannel.Errors;
 /// <summary>
 /// The cluster client's side of failover: a call that fails because the cluster could not serve it (the silo holding
 /// the grain died, the gateway connection dropped, the call timed out) is repeated, with growing pauses, when calling it
-/// twice is the same as calling it once (<see cref="RetrySafeAttribute"/>: reads, heartbeats, acks), until it succeeds or
-/// the bound runs out. Anything else, or a call still failing at the bound, ends as <see cref="ErrorKind.Unavailable"/>,
+/// twice is the same as calling it once (<see cref="RetrySafeAttribute"/>: reads, heartbeats, acks; or a write that carries
+/// idempotency keys), until it succeeds or the bound runs out. Anything else, or a call still failing at the bound, ends as <see cref="ErrorKind.Unavailable"/>,
 /// which every front door answers with 503 and a retry hint, never as an internal error.
 /// </summary>
 internal sealed class UnavailableRetry(IOptions<ClusterClientOptions> options, TimeProvider clock) : IOutgoingGrainCallFilter
