@@ -104,18 +104,32 @@ public sealed class SqliteStorageTests : StorageContractTests
     [Fact]
     public async Task A_write_waits_out_a_lock_held_within_the_busy_timeout_and_then_commits()
     {
-        var log = new SqliteMessageLog(_database, _writes);
-        Task<MessageInfo> waiting;
-        using (HoldWriteLock(_database))
+        // A busy timeout far beyond how long the lock is held, so a slow machine cannot turn the wait into a timeout.
+        var path = TempDatabase.NewPath();
+        var options = Options.Create(new StorageOptions { SqlitePath = path, BusyTimeoutSeconds = 60 });
+        var database = new SqliteDatabase(options, NullLogger<SqliteDatabase>.Instance);
+        database.ApplySchema();
+        var writes = new SqliteWriteQueue(database, options, NullLogger<SqliteWriteQueue>.Instance);
+        try
         {
-            waiting = log.Append(Message("waited", ["erin"]), null);
-            // The other transaction runs this long (the busy timeout here is 1 s).
-            await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
-            waiting.IsCompleted.ShouldBeFalse("the write is waiting for the lock");
-        }
+            var log = new SqliteMessageLog(database, writes);
+            Task<MessageInfo> waiting;
+            using (HoldWriteLock(database))
+            {
+                waiting = log.Append(Message("waited", ["erin"]), null);
+                // The other transaction runs this long.
+                await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.Current.CancellationToken);
+                waiting.IsCompleted.ShouldBeFalse("the write is waiting for the lock");
+            }
 
-        (await waiting).Content.ShouldBe("waited");
-        (await log.List(new MessageQuery(Recipient: "erin"))).Items.Select(m => m.Content).ShouldBe(["waited"]);
+            (await waiting).Content.ShouldBe("waited");
+            (await log.List(new MessageQuery(Recipient: "erin"))).Items.Select(m => m.Content).ShouldBe(["waited"]);
+        }
+        finally
+        {
+            await writes.DisposeAsync();
+            TempDatabase.Delete(path);
+        }
     }
 
     [Fact]
