@@ -1,5 +1,4 @@
 using System.Net;
-using Npgsql;
 using Orleans.AgentChannel.Grains.Tests;
 using Orleans.AgentChannel.WebFrontend.Tests;
 
@@ -27,7 +26,7 @@ public sealed class StorageFaultAnswersTests
         await using var agent = await WsClient.Connect(server);
         await agent.Register(new { name = "writer", type = "llm" });
 
-        await Execute(database, """
+        await database.Execute("""
             CREATE FUNCTION refuse_for_now() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'injected: could not serialize access' USING ERRCODE = '40001'; END $$;
             CREATE TRIGGER refuse_task_writes BEFORE INSERT OR UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION refuse_for_now();
@@ -42,17 +41,9 @@ public sealed class StorageFaultAnswersTests
         overSocket["data"]!["retry_after_ms"]!.GetValue<long>().ShouldBe(1000);
         (await http.Get("/api/tasks")).Json["items"]!.AsArray().ShouldBeEmpty();
 
-        await Execute(database, "DROP TRIGGER refuse_task_writes ON tasks;");
+        await database.Execute("DROP TRIGGER refuse_task_writes ON tasks;");
         (await http.Post("/api/tasks", new { title = "over REST" })).Status.ShouldBe(HttpStatusCode.Created);
         (await agent.Request("task:create", new { title = "over the socket" }))["event"]!.GetValue<string>().ShouldBe("ack");
         (await http.Get("/api/tasks")).Json["items"]!.AsArray().Count.ShouldBe(2);
-    }
-
-    private static async Task Execute(PostgresTestDatabase database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 }

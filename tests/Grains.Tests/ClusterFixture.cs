@@ -52,6 +52,16 @@ public static class TempDatabase
 {
     public static string NewPath() => Path.Combine(Path.GetTempPath(), "agentchannel-tests", $"{Guid.NewGuid():N}", "agentchannel.db");
 
+    /// <summary>Runs SQL on the file from a connection of its own (a trigger installed or dropped on purpose).</summary>
+    public static void Execute(string path, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     public static void Delete(string path)
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

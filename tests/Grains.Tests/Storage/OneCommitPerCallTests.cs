@@ -1,7 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
@@ -360,14 +358,7 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
-    private void Execute(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={_path}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => TempDatabase.Execute(_path, sql);
 
     protected override ValueTask DisposeStorage()
     {
@@ -437,13 +428,7 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
             : $"DROP TRIGGER {trigger} ON {table};");
     }
 
-    private async Task Execute(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
+    private Task Execute(string sql) => _database!.Execute(sql);
 
     protected override ValueTask DisposeStorage() => _database?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -192,14 +192,7 @@ public sealed class SqliteOwedDeliveryTests : OwedDeliveryTests
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
-    private void Execute(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={_path}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private void Execute(string sql) => TempDatabase.Execute(_path, sql);
 
     protected override ValueTask DisposeStorage()
     {
@@ -257,13 +250,7 @@ public sealed class PostgresOwedDeliveryTests : OwedDeliveryTests
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
 
-    private async Task Execute(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_database!.ConnectionString);
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
+    private Task Execute(string sql) => _database!.Execute(sql);
 
     protected override ValueTask DisposeStorage() => _database?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -44,6 +44,15 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>Runs SQL against the test database on a connection of its own (a trigger installed or dropped on purpose).</summary>
+    public async Task Execute(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         using (var pooled = new NpgsqlConnection(ConnectionString))
