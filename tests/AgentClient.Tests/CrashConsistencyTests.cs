@@ -22,6 +22,8 @@ public sealed class CrashConsistencyTests : IAsyncDisposable
         ["AgentChannel__Tasks__LeaseSeconds"] = LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["AgentChannel__Tasks__DispatchIntervalMilliseconds"] = "100",
         ["AgentChannel__Presence__OfflineAfterSeconds"] = "4",
+        // After each restart the vanished agent and the tasks it held come back through their reminders.
+        ["AgentChannel__Recovery__ReminderSeconds"] = "2",
     });
 
     private readonly ConcurrentBag<string> _ackedMessages = [];

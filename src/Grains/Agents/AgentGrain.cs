@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -22,7 +23,9 @@ public sealed class AgentGrain(
     IOptions<LimitsOptions> limits,
     IOptions<PresenceOptions> presence,
     IOptions<TaskOptions> taskOptions,
-    TimeProvider clock) : Grain, IAgentGrain
+    IOptions<RecoveryOptions> recovery,
+    TimeProvider clock,
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IRemindable
 {
     private const int MaxTypeChars = 64;
     private const int MaxCapabilityChars = 64;
@@ -36,6 +39,7 @@ public sealed class AgentGrain(
     /// <summary>Tasks occupying the agent's slots; rebuilt from the tasks table when the grain activates.</summary>
     private readonly HashSet<Guid> _heldTasks = [];
     private IGrainTimer? _presenceTimer;
+    private Backstop? _backstop;
     private DateTimeOffset _lastSeenStored;
 
     /// <summary>The memory watches this grain has put in the watch index: the union of its connections' watches.</summary>
@@ -47,21 +51,35 @@ public sealed class AgentGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
+    /// <summary>Held while the agent is present: its presence timeout outlives a dead silo or a restart.</summary>
+    private Backstop Backstop => _backstop ??= new Backstop(this, "presence", recovery.Value.ReminderPeriod, logger);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _activatedAt = clock.GetUtcNow();
-        if (Agent.IsRegistered)
+        if (!Agent.IsRegistered)
         {
-            _inboxSeq = await inbox.LastSequence(Key);
-            _heldTasks.UnionWith(await tasks.HeldBy(Key));
-            _lastSeenStored = Agent.LastSeen;
-            if (Agent.Status != AgentStatus.Offline)
-            {
-                // Activated after a restart while marked present: keep checking until it shows up or times out.
-                WatchPresence();
-            }
+            Backstop.AssumeAbsent();
+            return;
+        }
+        _inboxSeq = await inbox.LastSequence(Key);
+        _heldTasks.UnionWith(await tasks.HeldBy(Key));
+        _lastSeenStored = Agent.LastSeen;
+        if (Agent.Status != AgentStatus.Offline)
+        {
+            // Activated (by its reminder, a call, or a connection coming back) while marked present: keep checking
+            // until it shows up or times out.
+            await Backstop.Hold();
+            WatchPresence();
         }
     }
+
+    /// <summary>
+    /// The backstop's tick: the activation has armed the presence check (an agent that does not come back goes offline a
+    /// timeout later and its tasks go back to the queue); an agent that is offline lets its reminder go.
+    /// </summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        Agent.IsRegistered && Agent.Status != AgentStatus.Offline ? Backstop.Hold() : Backstop.Release();
 
     public async Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken)
     {
@@ -379,10 +397,12 @@ public sealed class AgentGrain(
         if (status == AgentStatus.Offline)
         {
             StopWatchingPresence();
+            await Backstop.Release();
         }
         else
         {
             WatchPresence();
+            await Backstop.Hold();
         }
         if (previous == AgentStatus.Offline && status != AgentStatus.Offline)
         {
@@ -443,7 +463,10 @@ public sealed class AgentGrain(
         {
             await IndexInterest();
         }
-        if (_connections.Count == 0 && now - Agent.LastSeen > timeout && Agent.Status != AgentStatus.Offline)
+        // An activation counts as a sign of life: a grain brought back by its reminder (its silo died, the server
+        // restarted) gives the agent's connections a full timeout to renew before it is declared gone.
+        var lastSign = Agent.LastSeen > _activatedAt ? Agent.LastSeen : _activatedAt;
+        if (_connections.Count == 0 && now - lastSign > timeout && Agent.Status != AgentStatus.Offline)
         {
             await ChangeStatus(AgentStatus.Offline);
         }

@@ -19,6 +19,7 @@ using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Tls;
 using Orleans.AgentChannel.Webhooks;
 using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.Storage;
 
 namespace Orleans.AgentChannel.Hosting;
@@ -36,6 +37,10 @@ public static class SiloBuilderExtensions
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // Orleans refuses periods under its minimum (a minute): ours is the setting, shorter in tests.
+        services.AddOptions<ReminderOptions>().Configure<IOptions<RecoveryOptions>>((reminders, recovery) =>
+            reminders.MinimumReminderPeriod = TimeSpan.FromTicks(Math.Min(reminders.MinimumReminderPeriod.Ticks, recovery.Value.ReminderPeriod.Ticks)));
         services.AddOptions<StreamingOptions>().Bind(configuration.GetSection(StreamingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PluginOptions>().Bind(configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -68,13 +73,9 @@ public static class SiloBuilderExtensions
         services.AddKeyedSingleton<IGrainStorage, MemoryStateStorage>(MemoryStateStorage.Name);
         services.AddKeyedSingleton<IGrainStorage, WebhookStateStorage>(WebhookStateStorage.Name);
         services.AddKeyedSingleton<IGrainStorage, GrainStateStorage>(GrainStateStorage.Name);
-        services.AddSingleton<PresenceRecovery>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Messages.MessageRedelivery>();
-        services.AddSingleton<TaskRecovery>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<TaskRecovery>());
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ClusterRecovery>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskQueueRestore>();
 
         var streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
         // The default 100 ms poll misses a 25 ms p99 by 4-9x (DESIGN.md); 10 ms meets it at ~10 % of a core idle.
@@ -125,6 +126,8 @@ public static class SiloBuilderExtensions
             }));
         // One process: subscriptions live and die with it.
         silo.AddMemoryGrainStorage("PubSubStore");
+        silo.AddReminders();
+        services.AddSingleton<IReminderTable, SqliteReminderTable>();
     }
 
     /// <summary>

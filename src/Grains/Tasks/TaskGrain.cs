@@ -22,9 +22,10 @@ public sealed partial class TaskGrain(
     [PersistentState("task", TaskStateStorage.Name)] IPersistentState<TaskState> state,
     IOptions<LimitsOptions> limits,
     IOptions<TaskOptions> options,
+    IOptions<RecoveryOptions> recovery,
     IdempotencyLedger ledger,
     TimeProvider clock,
-    ILogger<TaskGrain> logger) : Grain, ITaskGrain
+    ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
     /// <summary>Most tasks a dependency check walks before it gives up looking for a cycle.</summary>
     private const int MaxDependencyWalk = 10_000;
@@ -33,6 +34,7 @@ public sealed partial class TaskGrain(
 
     private IGrainTimer? _leaseTimer;
     private IGrainTimer? _noticeTimer;
+    private Backstop? _backstop;
 
     private TaskState Current => state.State;
 
@@ -40,8 +42,21 @@ public sealed partial class TaskGrain(
 
     private TaskOptions Options => options.Value;
 
+    /// <summary>Held while the task is open or owes inbox events: its queue place, lease and dependencies outlive a dead silo.</summary>
+    private Backstop Backstop => _backstop ??= new Backstop(this, "task", recovery.Value.ReminderPeriod, logger);
+
+    private bool HasDutiesInMemory => Current.Created && (!Current.IsClosed || Current.Notices.Count > 0);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!Current.Created)
+        {
+            Backstop.AssumeAbsent();
+        }
+        else if (HasDutiesInMemory)
+        {
+            await Backstop.Hold();
+        }
         if (Current.Notices.Count > 0)
         {
             // Owed by a change stored before a failure or a restart: delivered once the activation is done.
@@ -425,6 +440,28 @@ public sealed partial class TaskGrain(
         }
     }
 
+    /// <summary>
+    /// The backstop's tick. A fresh activation has already done its duties (<see cref="OnActivateAsync"/>); a running one
+    /// queues a waiting task again (its queue may have died with another silo) and looks at its dependencies again
+    /// (a dependency's closing word may have died with one).
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!HasDutiesInMemory)
+        {
+            await Backstop.Release();
+            return;
+        }
+        await Wake();
+        if (Current.Status == AgentTaskStatus.Blocked)
+        {
+            await Advance();
+        }
+    }
+
+    /// <summary>Holds the backstop while the stored task has duties, lets it go once it has none.</summary>
+    private Task KeepBackstop() => HasDutiesInMemory ? Backstop.Hold() : Backstop.Release();
+
     /// <summary>Moves a blocked or waiting task as far as its dependencies allow.</summary>
     private async Task Advance(Caller? caller = null, bool save = true)
     {
@@ -772,6 +809,7 @@ public sealed partial class TaskGrain(
     {
         await DeliverNotices();
         await this.PublishActivity(Id.ToString(), EventNames.TaskUpdated, info);
+        await KeepBackstop();
     }
 
     /// <summary>
@@ -891,6 +929,7 @@ public sealed partial class TaskGrain(
             }
             throw;
         }
+        await KeepBackstop();
         return Current.ToInfo(Id, clock.GetUtcNow());
     }
 }

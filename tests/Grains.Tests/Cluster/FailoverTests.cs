@@ -235,6 +235,8 @@ public sealed class FailoverTests : IAsyncDisposable
             ["AgentChannel:Tasks:MaxActivePerAgent"] = "20",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "100",
             ["AgentChannel:Presence:OfflineAfterSeconds"] = "3",
+            // The reminders are what brings the dead silo's queue, lease and presence check back on a survivor.
+            ["AgentChannel:Recovery:ReminderSeconds"] = "2",
         };
         var builder = new InProcessTestClusterBuilder(3).ClientActsAsFrontEnd();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(settings));
