@@ -364,20 +364,9 @@ public sealed partial class AgentClient : IAsyncDisposable
     /// <summary>What the watches cover as it stands now, as memory:updated events marked snapshot.</summary>
     private async Task DeliverSnapshots(IEnumerable<MemoryWatch> watches)
     {
-        var directory = _cluster.GetGrain<IMemoryDirectoryGrain>(0);
-        foreach (var watch in watches)
+        await foreach (var snapshot in MemorySnapshots.Read(_cluster, _caller, watches))
         {
-            string? cursor = null;
-            do
-            {
-                var page = await directory.Snapshot(_caller, watch, cursor);
-                foreach (var state in page.Items)
-                {
-                    Delivery.Receive(new AgentEvent(EventNames.MemoryUpdated, null, RawJson.Serialize(state, AgentChannelJson.Options)));
-                }
-                cursor = page.NextCursor;
-            }
-            while (cursor is not null);
+            Delivery.Receive(snapshot);
         }
     }
 

@@ -19,15 +19,7 @@ internal sealed class MemoryWatchList
         }
     }
 
-    public IEnumerable<MemoryWatch> All
-    {
-        get
-        {
-            var accepted = Volatile.Read(ref _accepted);
-            return accepted.MemoryKeys.Select(key => new MemoryWatch(key, IsPrefix: false))
-                .Concat(accepted.MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, IsPrefix: true)));
-        }
-    }
+    public IEnumerable<MemoryWatch> All => Volatile.Read(ref _accepted).MemoryWatches;
 
     public LiveInterest Interest(bool presence) => Volatile.Read(ref _accepted) with { Presence = presence };
 

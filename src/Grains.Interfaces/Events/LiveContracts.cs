@@ -16,6 +16,10 @@ public sealed record LiveInterest(
 
     public bool WatchesMemory(string key) =>
         MemoryKeys.Contains(key, StringComparer.Ordinal) || MemoryPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>The keys and prefixes watched, as watches.</summary>
+    public IEnumerable<MemoryWatch> MemoryWatches =>
+        MemoryKeys.Select(key => new MemoryWatch(key, IsPrefix: false)).Concat(MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, IsPrefix: true)));
 }
 
 /// <summary>

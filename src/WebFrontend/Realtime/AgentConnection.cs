@@ -169,7 +169,7 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         if (watch && snapshot)
         {
-            await PushSnapshot(change);
+            await PushSnapshots([change]);
         }
         return new Watching(_interest.MemoryKeys, _interest.MemoryPrefixes);
     }
@@ -189,30 +189,14 @@ public sealed partial class AgentConnection : IInboxObserver
     }
 
     /// <summary>The grain had lost this connection (its silo died): what the watches cover now, since live events may be lost.</summary>
-    private async Task PushSnapshots()
-    {
-        var interest = _interest;
-        foreach (var watch in interest.MemoryKeys.Select(key => new MemoryWatch(key, false))
-                     .Concat(interest.MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, true))))
-        {
-            await PushSnapshot(watch);
-        }
-    }
+    private Task PushSnapshots() => PushSnapshots(_interest.MemoryWatches);
 
-    private async Task PushSnapshot(MemoryWatch watch)
+    private async Task PushSnapshots(IEnumerable<MemoryWatch> watches)
     {
-        var directory = _cluster.GetGrain<IMemoryDirectoryGrain>(0);
-        string? cursor = null;
-        do
+        await foreach (var snapshot in MemorySnapshots.Read(_cluster, Caller.Agent(AgentName!), watches))
         {
-            var page = await directory.Snapshot(Caller.Agent(AgentName!), watch, cursor);
-            foreach (var state in page.Items)
-            {
-                Push(new AgentEvent(EventNames.MemoryUpdated, null, RawJson.Serialize(state, AgentChannelJson.Options)));
-            }
-            cursor = page.NextCursor;
+            Push(snapshot);
         }
-        while (cursor is not null);
     }
 
     /// <summary>
