@@ -221,8 +221,10 @@ public sealed class RealtimeLifecycleTests
     {
         using var database = new TempDatabase();
         var path = database.Path;
-        var shortPresence = new Dictionary<string, string?> { ["AgentChannel:Presence:OfflineAfterSeconds"] = "1" };
-        await using (var first = await AgentChannelServer.StartAsync(path))
+        // The agent's reminder (kept in the file with its period) is what brings it back after the restart.
+        var shortReminders = new Dictionary<string, string?> { ["AgentChannel:Recovery:ReminderSeconds"] = "1" };
+        var shortPresence = new Dictionary<string, string?>(shortReminders) { ["AgentChannel:Presence:OfflineAfterSeconds"] = "1" };
+        await using (var first = await AgentChannelServer.StartAsync(path, shortReminders))
         {
             await using var client = await WsClient.Connect(first);
             await client.Register(new { name = "vanished", type = "llm" });

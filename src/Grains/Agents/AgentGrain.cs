@@ -52,7 +52,8 @@ public sealed class AgentGrain(
     private string Key => this.GetPrimaryKeyString();
 
     /// <summary>Held while the agent is present: its presence timeout outlives a dead silo or a restart.</summary>
-    private Backstop Backstop => _backstop ??= new Backstop(this, "presence", recovery.Value.ReminderPeriod, logger);
+    private Backstop Backstop => _backstop ??= new Backstop(this, "presence", recovery.Value.ReminderPeriod,
+        () => Agent.IsRegistered && Agent.Status != AgentStatus.Offline, logger);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -69,7 +70,7 @@ public sealed class AgentGrain(
         {
             // Activated (by its reminder, a call, or a connection coming back) while marked present: keep checking
             // until it shows up or times out.
-            await Backstop.Hold();
+            Backstop.Sync();
             WatchPresence();
         }
     }
@@ -78,8 +79,11 @@ public sealed class AgentGrain(
     /// The backstop's tick: the activation has armed the presence check (an agent that does not come back goes offline a
     /// timeout later and its tasks go back to the queue); an agent that is offline lets its reminder go.
     /// </summary>
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        Agent.IsRegistered && Agent.Status != AgentStatus.Offline ? Backstop.Hold() : Backstop.Release();
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Backstop.Sync();
+        return Task.CompletedTask;
+    }
 
     public async Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken)
     {
@@ -397,12 +401,12 @@ public sealed class AgentGrain(
         if (status == AgentStatus.Offline)
         {
             StopWatchingPresence();
-            await Backstop.Release();
+            Backstop.Sync();
         }
         else
         {
             WatchPresence();
-            await Backstop.Hold();
+            Backstop.Sync();
         }
         if (previous == AgentStatus.Offline && status != AgentStatus.Offline)
         {

@@ -43,7 +43,7 @@ public sealed partial class TaskGrain(
     private TaskOptions Options => options.Value;
 
     /// <summary>Held while the task is open or owes inbox events: its queue place, lease and dependencies outlive a dead silo.</summary>
-    private Backstop Backstop => _backstop ??= new Backstop(this, "task", recovery.Value.ReminderPeriod, logger);
+    private Backstop Backstop => _backstop ??= new Backstop(this, "task", recovery.Value.ReminderPeriod, () => HasDutiesInMemory, logger);
 
     private bool HasDutiesInMemory => Current.Created && (!Current.IsClosed || Current.Notices.Count > 0);
 
@@ -55,7 +55,7 @@ public sealed partial class TaskGrain(
         }
         else if (HasDutiesInMemory)
         {
-            await Backstop.Hold();
+            Backstop.Sync();
         }
         if (Current.Notices.Count > 0)
         {
@@ -449,7 +449,7 @@ public sealed partial class TaskGrain(
     {
         if (!HasDutiesInMemory)
         {
-            await Backstop.Release();
+            Backstop.Sync();
             return;
         }
         await Wake();
@@ -458,9 +458,6 @@ public sealed partial class TaskGrain(
             await Advance();
         }
     }
-
-    /// <summary>Holds the backstop while the stored task has duties, lets it go once it has none.</summary>
-    private Task KeepBackstop() => HasDutiesInMemory ? Backstop.Hold() : Backstop.Release();
 
     /// <summary>Moves a blocked or waiting task as far as its dependencies allow.</summary>
     private async Task Advance(Caller? caller = null, bool save = true)
@@ -809,7 +806,7 @@ public sealed partial class TaskGrain(
     {
         await DeliverNotices();
         await this.PublishActivity(Id.ToString(), EventNames.TaskUpdated, info);
-        await KeepBackstop();
+        Backstop.Sync();
     }
 
     /// <summary>
@@ -929,7 +926,7 @@ public sealed partial class TaskGrain(
             }
             throw;
         }
-        await KeepBackstop();
+        Backstop.Sync();
         return Current.ToInfo(Id, clock.GetUtcNow());
     }
 }

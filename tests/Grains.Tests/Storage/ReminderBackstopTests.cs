@@ -54,7 +54,7 @@ public abstract class ReminderBackstopTests : IAsyncLifetime
         // Progress from the holder is a change that owes no inbox event, so the start has no notice to deliver to the
         // holder's inbox (which would wake its grain): its reminder is the only way back.
         await Grains.GetGrain<ITaskGrain>(task.Id).Update(Caller.Agent(holder), new TaskUpdate(Status: AgentTaskStatus.InProgress));
-        (await ReminderCount()).ShouldBe(2, "the present agent and the open task each hold a reminder");
+        await Poll(async () => await ReminderCount() == 2, "the present agent and the open task each to hold a reminder");
 
         await Stop();
         await Start(offlineAfterSeconds: 1);
@@ -74,13 +74,14 @@ public abstract class ReminderBackstopTests : IAsyncLifetime
         var worker = $"worker-{Guid.NewGuid():N}"[..20];
         await Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker)).Register(new AgentRegistration(worker, "llm", [], null), null);
         var created = await Grains.GetGrain<ITaskGrain>(Guid.NewGuid()).Create(Caller.Operator, new NewTask("short", AssignTo: worker));
-        (await ReminderCount()).ShouldBe(2);
+        await Poll(async () => await ReminderCount() == 2, "the present agent and the open task each to hold a reminder");
 
         await Grains.GetGrain<ITaskGrain>(created.Id).Complete(Caller.Agent(worker), null);
         await Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker)).SetStatus(Caller.Agent(worker), AgentStatus.Offline);
 
-        var left = await ReminderCount();
-        left.ShouldBe(0, "a closed task that owes nothing and an offline agent have nothing for a reminder to do");
+        long left = -1;
+        await Poll(async () => (left = await ReminderCount()) == 0,
+            () => $"the closed task that owes nothing and the offline agent to let their reminders go; {left} left");
     }
 
     private async Task Start(double offlineAfterSeconds)
