@@ -71,7 +71,7 @@ public sealed class PostgresStorageTests : StorageContractTests
 
         await (await Database()).ApplySchema(TestContext.Current.CancellationToken);
 
-        (await store.Messages.List(new Messages.MessageQuery(Recipient: "bob"))).Items.ShouldHaveSingleItem().Content.ShouldBe("kept");
+        (await store.Messages.List(new Messages.MessageQuery(Recipient: "bob"), null)).Items.ShouldHaveSingleItem().Content.ShouldBe("kept");
     }
 
     private async Task<PostgresDatabase> Database()

@@ -38,7 +38,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         var stored = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.Messages.Append(Message($"m{i}", ["bob"]), null)));
 
         stored.Select(m => m.Sequence).Distinct().Count().ShouldBe(500);
-        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 500))).Items.Count.ShouldBe(500);
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 500), null)).Items.Count.ShouldBe(500);
     }
 
     [Fact]
@@ -51,10 +51,10 @@ public abstract class StorageContractTests : IAsyncDisposable
 
         stored.Select(m => m.Id).ShouldBe(sent.Select(m => m.Id));
         stored.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence).Order().Distinct());
-        var toBob = await store.Messages.List(new MessageQuery(Recipient: "bob", Ascending: true, Limit: 50));
+        var toBob = await store.Messages.List(new MessageQuery(Recipient: "bob", Ascending: true, Limit: 50), null);
         toBob.Items.Select(m => m.Content).ShouldBe(sent.Select(m => m.Content));
         toBob.Items.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence));
-        (await store.Messages.List(new MessageQuery(Recipient: "carol", Limit: 50))).Items.Count.ShouldBe(10);
+        (await store.Messages.List(new MessageQuery(Recipient: "carol", Limit: 50), null)).Items.Count.ShouldBe(10);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         (read.Sequence, read.Content, read.CreatedAt).ShouldBe((stored[0].Sequence, "keyed", keyed.CreatedAt));
         // The whole call stores nothing when one of its keyed ids is taken (a second attempt of a send running at once).
         await Should.ThrowAsync<KeyedMessageExistsException>(() => store.Messages.AppendAll([other, keyed with { Content = "again" }], [null, "hash-1"]));
-        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 50))).Items.Select(m => m.Content).Order().ShouldBe(["keyed", "plain"]);
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 50), null)).Items.Select(m => m.Content).Order().ShouldBe(["keyed", "plain"]);
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         };
 
         var appended = await store.Messages.Append(sent, null);
-        var read = await store.Messages.Get(sent.Id);
+        var read = await store.Messages.Get(sent.Id, null);
 
         read.ShouldNotBeNull();
         read.Sequence.ShouldBe(appended.Sequence);
@@ -118,7 +118,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         read.MessageType.ShouldBe("question");
         read.Metadata.Text.ShouldBe("""{"k":[1,2]}""");
         read.CreatedAt.ShouldBe(sent.CreatedAt);
-        (await store.Messages.Get(Guid.NewGuid())).ShouldBeNull();
+        (await store.Messages.Get(Guid.NewGuid(), null)).ShouldBeNull();
     }
 
     [Fact]
@@ -132,12 +132,12 @@ public abstract class StorageContractTests : IAsyncDisposable
         await store.Messages.Append(Message("in general again", []) with { Channel = "general" }, 2);
         await store.Messages.Append(Message("about the task", ["carol"]) with { TaskId = taskId, CreatedAt = Epoch.AddHours(1) }, null);
 
-        Contents(await store.Messages.List(new MessageQuery(Recipient: "BOB"))).ShouldBe(["from dave", "to bob"]);
-        Contents(await store.Messages.List(new MessageQuery(Sender: "dave"))).ShouldBe(["from dave"]);
-        Contents(await store.Messages.List(new MessageQuery(Channel: "general", Ascending: true))).ShouldBe(["in general", "in general again"]);
-        Contents(await store.Messages.List(new MessageQuery(TaskId: taskId))).ShouldBe(["about the task"]);
-        Contents(await store.Messages.List(new MessageQuery(Since: Epoch.AddMinutes(30)))).ShouldBe(["about the task"]);
-        (await store.Messages.List(new MessageQuery(Before: Epoch.AddMinutes(30)))).Items.Count.ShouldBe(4);
+        Contents(await store.Messages.List(new MessageQuery(Recipient: "BOB"), null)).ShouldBe(["from dave", "to bob"]);
+        Contents(await store.Messages.List(new MessageQuery(Sender: "dave"), null)).ShouldBe(["from dave"]);
+        Contents(await store.Messages.List(new MessageQuery(Channel: "general", Ascending: true), null)).ShouldBe(["in general", "in general again"]);
+        Contents(await store.Messages.List(new MessageQuery(TaskId: taskId), null)).ShouldBe(["about the task"]);
+        Contents(await store.Messages.List(new MessageQuery(Since: Epoch.AddMinutes(30)), null)).ShouldBe(["about the task"]);
+        (await store.Messages.List(new MessageQuery(Before: Epoch.AddMinutes(30)), null)).Items.Count.ShouldBe(4);
         (await store.Messages.LastChannelSequence("general")).ShouldBe(2);
         (await store.Messages.LastChannelSequence("elsewhere")).ShouldBe(0);
     }
@@ -157,7 +157,7 @@ public abstract class StorageContractTests : IAsyncDisposable
             string? cursor = null;
             do
             {
-                var page = await store.Messages.List(new MessageQuery(Recipient: "erin", Limit: 3, Cursor: cursor, Ascending: ascending));
+                var page = await store.Messages.List(new MessageQuery(Recipient: "erin", Limit: 3, Cursor: cursor, Ascending: ascending), null);
                 seen.AddRange(Contents(page));
                 cursor = page.NextCursor;
             }
