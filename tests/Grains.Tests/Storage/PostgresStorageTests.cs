@@ -38,6 +38,13 @@ public sealed class PostgresStorageTests : StorageContractTests
         GC.SuppressFinalize(this);
     }
 
+    protected override async Task ReopenWithoutHistoryAudience()
+    {
+        var database = await Database();
+        await _server!.Execute("DROP TABLE message_audience; DROP TABLE task_parties;");
+        await database.ApplySchema(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task The_schema_is_idempotent_and_holds_every_query_Orleans_providers_ask_for()
     {

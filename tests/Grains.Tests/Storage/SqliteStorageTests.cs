@@ -41,6 +41,13 @@ public sealed class SqliteStorageTests : StorageContractTests
         GC.SuppressFinalize(this);
     }
 
+    protected override Task ReopenWithoutHistoryAudience()
+    {
+        TempDatabase.Execute(_path, "DROP TABLE message_audience; DROP TABLE task_parties;");
+        _database.ApplySchema();
+        return Task.CompletedTask;
+    }
+
     [Fact]
     public void The_schema_is_idempotent_and_puts_the_file_in_WAL_mode()
     {

@@ -30,6 +30,9 @@ public abstract class StorageContractTests : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Drops the history audience tables, as a store from before private history lacks them, and applies the schema again.</summary>
+    protected abstract Task ReopenWithoutHistoryAudience();
+
     [Fact]
     public async Task Concurrent_appends_all_commit_with_distinct_sequences()
     {
@@ -614,6 +617,41 @@ public abstract class StorageContractTests : IAsyncDisposable
         activity.Where(row => row.Agent == "bob").Sum(row => row.MessagesReceived).ShouldBe(2);
         (await store.Stats.Activity(hour, long.MaxValue - StatsWindow.HourMs, "bob")).ShouldAllBe(row => row.Agent == "bob");
     }
+
+    [Fact]
+    public async Task A_store_from_before_private_history_gets_its_readers_filled_from_its_inboxes_outbox_and_tasks()
+    {
+        var store = await Open();
+        var post = await store.Messages.Append(Message("posted", []) with { Channel = "room" }, 1, ["bob", "carol"]);
+        // bob's inbox has it (its outbox row is gone); carol's is still owed.
+        await store.Inbox.Append("bob", [(1, new InboxItem(EventNames.MessageReceived, RawJson.EmptyObject, post.Sequence))]);
+        var task = TaskWith(AgentTaskStatus.Assigned) with
+        {
+            Creator = "Boss", AssignedTo = "Second",
+            Assignments = [Assignment("first", AssignmentStatus.Reassigned), Assignment("Second", AssignmentStatus.Assigned)],
+        };
+        await store.Tasks.Upsert(task);
+        var thread = (await store.Messages.AppendAll([Message("in the thread", ["dave"]) with { TaskId = task.Id }]))[0];
+
+        await ReopenWithoutHistoryAudience();
+
+        foreach (var reader in new[] { "alice", "bob", "carol" })
+        {
+            Contents(await store.Messages.List(new MessageQuery(Channel: "room"), reader)).ShouldBe(["posted"], reader);
+            (await store.Messages.Get(post.Id, reader)).ShouldNotBeNull(reader);
+        }
+        (await store.Messages.List(new MessageQuery(), "erin")).Items.ShouldBeEmpty();
+        (await store.Messages.Get(post.Id, "erin")).ShouldBeNull();
+        foreach (var reader in new[] { "boss", "first", "second", "dave" })
+        {
+            Contents(await store.Messages.List(new MessageQuery(TaskId: task.Id), reader)).ShouldBe(["in the thread"], reader);
+            Contents(await store.Messages.List(new MessageQuery(), reader)).ShouldBe(["in the thread"], reader);
+        }
+        (await store.Messages.Get(thread.Id, "erin")).ShouldBeNull();
+        (await store.Messages.Get(thread.Id, null)).ShouldNotBeNull();
+    }
+
+    private static TaskAssignment Assignment(string agent, AssignmentStatus status) => new(Guid.CreateVersion7(), agent, status, Epoch, null, "boss");
 
     internal static MessageInfo Message(string content, string[] recipients) => new(
         Guid.CreateVersion7(), 0, "alice", recipients, null, null, content, MessageTypes.Default, RawJson.EmptyObject, Epoch);
