@@ -18,6 +18,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["task-engine"] = TaskEngineThroughput.Run,
     ["plugins"] = PluginOverhead.Run,
     ["stats"] = StatsQueries.Run,
+    ["history-queries"] = HistoryQueries.Run,
 };
 var scenario = args.FirstOrDefault() ?? "all";
 var rest = args.Skip(1).ToArray();

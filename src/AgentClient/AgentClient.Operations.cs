@@ -31,12 +31,17 @@ public sealed partial class AgentClient
     public Task<MessageInfo> SendMessageAsync(MessageDraft draft, CancellationToken cancellationToken = default) =>
         Write("message:send", key => _cluster.GetGrain<IMessagesGrain>(0).Send(_caller, draft, key), cancellationToken);
 
-    /// <summary>Message history, newest first unless <see cref="MessageQuery.Ascending"/>.</summary>
+    /// <summary>
+    /// Message history, newest first unless <see cref="MessageQuery.Ascending"/>: only what this agent may read (it sent
+    /// or received it, it was posted to a channel while the agent was a member, or it is in the thread of a task the
+    /// agent created or was assigned).
+    /// </summary>
     public Task<MessagePage> GetMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<IMessagesGrain>(0).List(query), cancellationToken);
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).List(_caller, query), cancellationToken);
 
+    /// <summary>One message this agent may read (as for <see cref="GetMessagesAsync"/>); any other is not_found.</summary>
     public Task<MessageInfo> GetMessageAsync(Guid messageId, CancellationToken cancellationToken = default) =>
-        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Get(messageId), cancellationToken);
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Get(_caller, messageId), cancellationToken);
 
     // ---------------------------------------------------------------- tasks
 

@@ -110,6 +110,44 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_agents_token_reads_only_the_history_that_agent_was_party_to()
+    {
+        var (alice, aliceToken) = await Agent("alice");
+        var (bob, bobToken) = await Agent("bob");
+        var (mallory, malloryToken) = await Agent("mallory");
+        var messages = _raw.GetGrain<Messages.IMessagesGrain>(0);
+        Messages.MessageInfo sent;
+        using (ClusterCredential.Present(aliceToken))
+        {
+            sent = await messages.Send(Caller.Agent(alice), new Messages.MessageDraft("for bob only", [bob]));
+        }
+        using (ClusterCredential.Present(bobToken))
+        {
+            (await messages.Get(Caller.Agent(bob), sent.Id)).Content.ShouldBe("for bob only");
+        }
+
+        using (ClusterCredential.Present(malloryToken))
+        {
+            // As itself: the message is not there for it, by id or in any list.
+            await Refused(ErrorKind.NotFound, () => messages.Get(Caller.Agent(mallory), sent.Id));
+            (await messages.List(Caller.Agent(mallory), new Messages.MessageQuery(Sender: alice))).Items.ShouldBeEmpty();
+            (await messages.List(Caller.Agent(mallory), new Messages.MessageQuery(Recipient: bob))).Items.ShouldBeEmpty();
+            // As a party or as the operator: refused at the gateway.
+            await Refused(ErrorKind.Forbidden, () => messages.Get(Caller.Agent(bob), sent.Id));
+            await Refused(ErrorKind.Forbidden, () => messages.List(Caller.Agent(alice), new Messages.MessageQuery()));
+            await Refused(ErrorKind.Forbidden, () => messages.List(Caller.Operator, new Messages.MessageQuery()));
+        }
+    }
+
+    private async Task<(string Name, string Token)> Agent(string prefix)
+    {
+        var name = TestServer.Unique(prefix);
+        var (socket, token) = await Server.ConnectWebSocket(name);
+        await socket.DisposeAsync();
+        return (name, token);
+    }
+
+    [Fact]
     public async Task The_owners_token_and_the_operators_token_work_and_registering_needs_none()
     {
         var (victim, key, victimToken) = await VictimWithPrivateKey();

@@ -1,5 +1,6 @@
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
@@ -21,7 +22,7 @@ public sealed class MessagingTests(ClusterFixture fixture)
         var error = await Should.ThrowAsync<AgentChannelException>(() => Messages.SendMany(senderCaller, drafts));
 
         error.Code.ShouldBe(ErrorKind.TooLarge);
-        (await Messages.List(new MessageQuery(Recipient: recipient.Name))).Items.ShouldBeEmpty();
+        (await Messages.List(Caller.Operator, new MessageQuery(Recipient: recipient.Name))).Items.ShouldBeEmpty();
         (await Messages.SendMany(senderCaller, drafts[..1000])).ShouldAllBe(outcome => outcome.Message != null);
     }
 
@@ -37,14 +38,14 @@ public sealed class MessagingTests(ClusterFixture fixture)
         sent.Sequence.ShouldBeGreaterThan(0);
         sent.Sender.ShouldBe(sender.Name);
         sent.Recipients.ShouldBe([recipient.Name]);
-        var stored = await Messages.Get(sent.Id);
+        var stored = await Messages.Get(Caller.Operator, sent.Id);
         stored.Content.ShouldBe("hello");
         stored.Sequence.ShouldBe(sent.Sequence);
         stored.Recipients.ShouldBe([recipient.Name]);
         stored.MessageType.ShouldBe("status");
         stored.Metadata.Text.ShouldBe("""{"k":1}""");
-        (await Messages.List(new MessageQuery(Recipient: recipient.Name))).Items.Single().Id.ShouldBe(sent.Id);
-        (await Messages.List(new MessageQuery(Sender: sender.Name.ToUpperInvariant()))).Items.Single().Content.ShouldBe("hello");
+        (await Messages.List(Caller.Operator, new MessageQuery(Recipient: recipient.Name))).Items.Single().Id.ShouldBe(sent.Id);
+        (await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name.ToUpperInvariant()))).Items.Single().Content.ShouldBe("hello");
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class MessagingTests(ClusterFixture fixture)
 
         error.Code.ShouldBe(ErrorKind.NotFound);
         error.Message.ShouldContain("ghost-agent");
-        (await Messages.List(new MessageQuery(Sender: sender.Name))).Items.ShouldBeEmpty();
+        (await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name))).Items.ShouldBeEmpty();
     }
 
     [Theory]
@@ -92,7 +93,7 @@ public sealed class MessagingTests(ClusterFixture fixture)
         var sent = await Messages.Send(workerCaller, new MessageDraft("on it", TaskId: taskId));
 
         sent.Recipients.ShouldBe([creator.Name]);
-        (await Messages.List(new MessageQuery(TaskId: taskId))).Items.Single().Id.ShouldBe(sent.Id);
+        (await Messages.List(Caller.Operator, new MessageQuery(TaskId: taskId))).Items.Single().Id.ShouldBe(sent.Id);
         (await Should.ThrowAsync<AgentChannelException>(() => Messages.Send(workerCaller, new MessageDraft("x", TaskId: Guid.NewGuid()))))
             .Code.ShouldBe(ErrorKind.NotFound);
     }
@@ -119,7 +120,7 @@ public sealed class MessagingTests(ClusterFixture fixture)
         await Messages.Send(posterCaller, new MessageDraft("three", Channel: channelName));
         (await channel.Get()).MessageSequence.ShouldBe(3);
 
-        var history = await Messages.List(new MessageQuery(Channel: channelName, Ascending: true));
+        var history = await Messages.List(Caller.Operator, new MessageQuery(Channel: channelName, Ascending: true));
         history.Items.Select(m => m.Content).ShouldBe(["one", "two", "three"]);
         (await fixture.Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldContain(c => c.Name == channelName && c.MessageSequence == 3);
     }
@@ -135,17 +136,17 @@ public sealed class MessagingTests(ClusterFixture fixture)
             sent.Add(await Messages.Send(senderCaller, new MessageDraft($"m{i}", [recipient.Name])));
         }
 
-        var page1 = await Messages.List(new MessageQuery(Sender: sender.Name, Limit: 3));
+        var page1 = await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name, Limit: 3));
         page1.Items.Select(m => m.Content).ShouldBe(["m4", "m3", "m2"]);
-        var page2 = await Messages.List(new MessageQuery(Sender: sender.Name, Limit: 3, Cursor: page1.NextCursor));
+        var page2 = await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name, Limit: 3, Cursor: page1.NextCursor));
         page2.Items.Select(m => m.Content).ShouldBe(["m1", "m0"]);
         page2.NextCursor.ShouldBeNull();
 
-        var future = await Messages.List(new MessageQuery(Sender: sender.Name, Since: DateTimeOffset.UtcNow.AddMinutes(1)));
+        var future = await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name, Since: DateTimeOffset.UtcNow.AddMinutes(1)));
         future.Items.ShouldBeEmpty();
-        var past = await Messages.List(new MessageQuery(Sender: sender.Name, Before: DateTimeOffset.UtcNow.AddMinutes(-10)));
+        var past = await Messages.List(Caller.Operator, new MessageQuery(Sender: sender.Name, Before: DateTimeOffset.UtcNow.AddMinutes(-10)));
         past.Items.ShouldBeEmpty();
-        (await Should.ThrowAsync<AgentChannelException>(() => Messages.List(new MessageQuery(Limit: 0)))).Field.ShouldBe("limit");
+        (await Should.ThrowAsync<AgentChannelException>(() => Messages.List(Caller.Operator, new MessageQuery(Limit: 0)))).Field.ShouldBe("limit");
     }
 }
 

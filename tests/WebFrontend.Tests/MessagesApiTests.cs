@@ -49,13 +49,34 @@ public sealed class MessagesApiTests(ServerFixture fixture)
         thread.Status.ShouldBe(HttpStatusCode.Created);
         thread.Json["recipients"]!.AsArray().Select(r => r!.GetValue<string>()).ShouldBe([poster.Name]);
 
-        var inRoom = await worker.Http.Get($"/api/messages?channel={channel}");
+        var inRoom = await poster.Http.Get($"/api/messages?channel={channel}");
         inRoom.Json["items"]!.AsArray().Single()!["content"]!.GetValue<string>().ShouldBe("hello room");
+        (await worker.Http.Get($"/api/messages?channel={channel}")).Json["items"]!.AsArray().ShouldBeEmpty("the worker was not a member when it was posted");
         var inThread = await worker.Http.Get($"/api/messages?task_id={taskId}");
         inThread.Json["items"]!.AsArray().Single()!["content"]!.GetValue<string>().ShouldBe("on it");
         var channelInfo = await worker.Http.Get($"/api/channels/{channel}");
         channelInfo.Json["members"]!.AsArray().Select(m => m!.GetValue<string>()).ShouldBe([poster.Name]);
         channelInfo.Json["message_sequence"]!.GetValue<long>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task An_agent_reads_only_what_it_was_party_to_and_a_message_outside_that_is_404_like_a_missing_one()
+    {
+        var alice = await fixture.Register("alice");
+        var bob = await fixture.Register("bob");
+        var eve = await fixture.Register("eve");
+        var sent = await alice.Http.Post("/api/messages", new { content = "between us", recipients = new[] { bob.Name } });
+        var id = sent.Json["id"]!.GetValue<string>();
+
+        (await bob.Http.Get($"/api/messages/{id}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await fixture.Operator.Get($"/api/messages/{id}")).Status.ShouldBe(HttpStatusCode.OK);
+        var hidden = (await eve.Http.Get($"/api/messages/{id}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        hidden.Json["detail"]!.GetValue<string>().ShouldBe($"No message with id {id}.", "told just what a missing id is told");
+        foreach (var filter in new[] { "", $"sender={alice.Name}", $"recipient={bob.Name}", "order=asc" })
+        {
+            (await eve.Http.Get($"/api/messages?{filter}")).Json["items"]!.AsArray().ShouldBeEmpty(filter);
+            (await bob.Http.Get($"/api/messages?{filter}")).Json["items"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()).ShouldContain(id, filter);
+        }
     }
 
     [Fact]

@@ -10,7 +10,8 @@ namespace Orleans.AgentChannel.WebFrontend.Tests;
 /// tasks table (agents worker_a and boss; one task pending, one assigned to worker_a, one completed by worker_a with
 /// {"answer":42}). release-c387975.db: from before agent, channel, memory and webhook state moved to grain_states
 /// (agents scout [maps, search] and keeper [notes]; memory notes/plan at version 2 readable by scout, writable by
-/// keeper; notes/gone written and deleted; channel crew with scout and keeper and one post; one webhook).
+/// keeper; notes/gone written and deleted; channel crew with scout and keeper and one post by scout, in keeper's inbox;
+/// one webhook). Both are from before history was private: its audience tables are filled from what they hold.
 /// </summary>
 public sealed class UpgradeTests : IAsyncDisposable
 {
@@ -45,6 +46,8 @@ public sealed class UpgradeTests : IAsyncDisposable
         }
 
         StatesStoredInRows().ShouldBe([AssignedTask]);
+        // Who may read each task's thread, filled from the rows of the release before: the creator and every assignee.
+        TaskParties().ShouldBe([("boss", PendingTask), ("boss", AssignedTask), ("boss", CompletedTask), ("worker_a", AssignedTask), ("worker_a", CompletedTask)]);
         await using (var restarted = await AgentChannelServer.StartAsync(DatabasePath))
         {
             using var operatorClient = restarted.Client(AgentChannelServer.OperatorToken);
@@ -84,6 +87,15 @@ public sealed class UpgradeTests : IAsyncDisposable
             (await Get(scout, "/api/channels/crew"))["members"]!.ToJsonString().ShouldBe("""["scout","keeper"]""");
             var webhooks = (await Get(operatorClient, "/api/webhooks"))["items"]!.AsArray();
             webhookId = webhooks.ShouldHaveSingleItem()!["id"]!.GetValue<string>();
+            // The post's audience was filled from the inbox it reached: the keeper, a member when it was posted, reads it.
+            CrewPosts(await Get(keeper, "/api/messages")).ShouldBe(["hello crew"]);
+            CrewPosts(await Get(scout, "/api/messages?channel=crew")).ShouldBe(["hello crew"]);
+            using var anonymous = server.Client();
+            var registered = await anonymous.PostAsJsonAsync("/api/agents/register", new { name = "newcomer", type = "llm" }, cancel);
+            using var newcomer = server.Client((await registered.Content.ReadFromJsonAsync<JsonObject>(cancel))!["token"]!.GetValue<string>());
+            (await newcomer.PostAsync("/api/channels/crew/join", null, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
+            CrewPosts(await Get(newcomer, "/api/messages?channel=crew")).ShouldBeEmpty("it joined after the post");
+            (await newcomer.PostAsync("/api/channels/crew/leave", null, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
 
             // The next write of each moves it (and the keeper may still write what the old access control let it).
             (await keeper.PutAsJsonAsync("/api/memory/notes/plan", new { value = new { step = 3 }, expected_version = 2 }, cancel)).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -112,6 +124,8 @@ public sealed class UpgradeTests : IAsyncDisposable
             history.Select(version => version!["version"]!.GetValue<long>()).ShouldBe([3L, 2L, 1L]);
             (await Get(scout, "/api/memory/notes/gone"))["value"]!.GetValue<string>().ShouldBe("back");
             (await Get(scout, "/api/channels/crew"))["members"]!.ToJsonString().ShouldBe("""["scout"]""");
+            using var keeper = restarted.Client(KeeperToken);
+            CrewPosts(await Get(keeper, "/api/messages?channel=crew")).ShouldBe(["hello crew"], "it left after the post");
             var scoutInfo = await Get(scout, "/api/agents/scout");
             scoutInfo["status"]!.GetValue<string>().ShouldBe("busy");
             scoutInfo["capabilities"]!.ToJsonString().ShouldBe("""["maps","search"]""");
@@ -120,6 +134,9 @@ public sealed class UpgradeTests : IAsyncDisposable
             (await Get(operatorClient, "/api/webhooks"))["items"]!.AsArray().ShouldBeEmpty();
         }
     }
+
+    private static List<string> CrewPosts(JsonObject page) =>
+        [.. page["items"]!.AsArray().Select(message => message!["content"]!.GetValue<string>())];
 
     private static async Task<JsonObject> Get(HttpClient client, string path) =>
         (await client.GetFromJsonAsync<JsonObject>(path, TestContext.Current.CancellationToken))!;
@@ -138,6 +155,21 @@ public sealed class UpgradeTests : IAsyncDisposable
             rows.Add(reader.GetString(0));
         }
         return rows;
+    }
+
+    private List<(string Agent, string Task)> TaskParties()
+    {
+        using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT agent_key, task_id FROM task_parties ORDER BY agent_key, task_id";
+        using var reader = command.ExecuteReader();
+        var parties = new List<(string, string)>();
+        while (reader.Read())
+        {
+            parties.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return parties;
     }
 
     private List<(string Type, string Key)> GrainStatesStored()

@@ -508,7 +508,9 @@ class AgentClient:
         cursor: Optional[str] = None,
         order: Optional[str] = None,
     ) -> Page[Message]:
-        """Message history (REST ``GET /api/messages``), newest first unless ``order="asc"``."""
+        """Message history (REST ``GET /api/messages``), newest first unless ``order="asc"``: only what this agent may
+        read (sent, received, posted to a channel while it was a member, in the thread of a task it created or was
+        assigned)."""
         body = await self._session.rest(
             "GET",
             "/api/messages",

@@ -119,5 +119,10 @@ async def test_agents_talk_in_channels_and_task_threads(server: ServerProcess, c
     await alice.send_message("direct", recipients=bob.name)
     later = await heard.wait_for_count(3, "messages")
     assert later[2].content == "direct"  # the channel post after leaving never reached bob
-    page = await bob.get_messages(channel=room, order="asc", limit=1)
+    page = await alice.get_messages(channel=room, order="asc", limit=1)
     assert [m.content for m in page] == ["hello room"] and page.next_cursor is not None
+    rest = await alice.get_messages(channel=room, order="asc", cursor=page.next_cursor)
+    assert [m.content for m in rest] == ["anyone?"] and rest.next_cursor is None
+    # History is private: bob reads the posts from while he was a member, not the one after he left.
+    mine = await bob.get_messages(channel=room, order="asc")
+    assert [m.content for m in mine] == ["hello room"] and mine.next_cursor is None

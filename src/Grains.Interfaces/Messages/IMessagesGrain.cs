@@ -28,12 +28,15 @@ public interface IMessagesGrain : IGrainWithIntegerKey
     [Alias("send-many")]
     Task<IReadOnlyList<SendOutcome>> SendMany(Caller caller, IReadOnlyList<MessageDraft> drafts, IReadOnlyList<IdempotencyKey?>? idempotencyKeys = null);
 
-    /// <summary>One message by id; throws not_found.</summary>
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("get"), RetrySafe]
-    Task<MessageInfo> Get(Guid id);
+    /// <summary>
+    /// One message by id, if the caller may read it: the operator any; an agent one it sent or received, one posted to
+    /// a channel while it was a member, or one in the thread of a task it created or was ever assigned. Otherwise
+    /// not_found, as for an id that does not exist (a message outside the caller's history is not told apart).
+    /// </summary>
+    [Alias("get-as"), RetrySafe]
+    Task<MessageInfo> Get(Caller caller, Guid id);
 
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list"), RetrySafe]
-    Task<MessagePage> List(MessageQuery query);
+    /// <summary>History: the messages matching the query that the caller may read (as for <see cref="Get"/>).</summary>
+    [Alias("list-as"), RetrySafe]
+    Task<MessagePage> List(Caller caller, MessageQuery query);
 }

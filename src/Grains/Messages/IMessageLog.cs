@@ -6,7 +6,9 @@ public interface IMessageLog
     /// <summary>
     /// Stores the message and returns it with its log sequence; completes once it is durable. In the same transaction
     /// it is marked owed to the inboxes of <paramref name="deliverTo"/> (agent keys; a channel post's members), or by
-    /// default of its recipients (the operator has none): the outbox <see cref="Owed"/> reads. A keyed message comes with
+    /// default of its recipients (the operator has none): the outbox <see cref="Owed"/> reads. A channel post's
+    /// <paramref name="deliverTo"/> are the members it was posted to, its audience for good (<c>message_audience</c>):
+    /// they may read it in history after they leave. A keyed message comes with
     /// its <paramref name="requestHash"/>; if its id is in the log already, nothing is stored and
     /// <see cref="KeyedMessageExistsException"/> is thrown.
     /// </summary>
@@ -29,9 +31,15 @@ public interface IMessageLog
     /// </summary>
     Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit);
 
-    Task<MessageInfo?> Get(Guid id);
+    /// <summary>The message, if it exists and <paramref name="reader"/> may read it (an agent key; null reads every message).</summary>
+    Task<MessageInfo?> Get(Guid id, string? reader);
 
-    Task<MessagePage> List(MessageQuery query);
+    /// <summary>
+    /// A page of history: the messages matching <paramref name="query"/> that <paramref name="reader"/> may read (an
+    /// agent key: what it sent, received, was posted to a channel while it was a member, or is in the thread of a task it
+    /// created or was ever assigned; null reads every message).
+    /// </summary>
+    Task<MessagePage> List(MessageQuery query, string? reader);
 
     /// <summary>The highest channel sequence stored for a channel (0 when none), so a channel grain can resume.</summary>
     Task<long> LastChannelSequence(string channelKey);

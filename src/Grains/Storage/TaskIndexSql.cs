@@ -1,3 +1,6 @@
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Tasks;
+
 namespace Orleans.AgentChannel.Storage;
 
 /// <summary>The task index SQL that reads the same on SQLite and PostgreSQL.</summary>
@@ -22,6 +25,13 @@ internal static class TaskIndexSql
             state = excluded.state, state_version = excluded.state_version, owes_notices = excluded.owes_notices
         WHERE COALESCE(tasks.state_version, 0) = @expected_version
         """;
+
+    /// <summary>
+    /// The agents who may read the task's thread in history: its creator and everyone ever assigned it (keys). Stored
+    /// with every write of the task (a row per agent, kept for good), so a former assignee keeps reading the thread.
+    /// </summary>
+    public static string[] Parties(TaskInfo row) =>
+        [.. new[] { row.Creator }.Concat(row.Assignments.Select(assignment => assignment.Agent)).Select(AgentNames.Key).Distinct()];
 
     public const string OwingNotices = "SELECT id FROM tasks WHERE owes_notices = 1";
 

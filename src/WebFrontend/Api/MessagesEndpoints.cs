@@ -18,13 +18,13 @@ public static class MessagesEndpoints
         });
 
         messages.MapGet("/", (string? sender, string? recipient, string? channel, Guid? task_id, DateTimeOffset? since,
-                DateTimeOffset? before, int? limit, string? cursor, string? order, IGrainFactory grains) =>
-            grains.GetGrain<IMessagesGrain>(0).List(new MessageQuery(
+                DateTimeOffset? before, int? limit, string? cursor, string? order, HttpContext context, IGrainFactory grains) =>
+            grains.GetGrain<IMessagesGrain>(0).List(context.User.Caller(), new MessageQuery(
                 Endpoints.NullIfEmpty(sender), Endpoints.NullIfEmpty(recipient), Endpoints.NullIfEmpty(channel), task_id,
                 since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor), Ascending: ParseOrder(order))));
 
-        messages.MapGet("/{id}", (string id, IGrainFactory grains) =>
-            grains.GetGrain<IMessagesGrain>(0).Get(Endpoints.RequireGuid(id, "message")));
+        messages.MapGet("/{id}", (string id, HttpContext context, IGrainFactory grains) =>
+            grains.GetGrain<IMessagesGrain>(0).Get(context.User.Caller(), Endpoints.RequireGuid(id, "message")));
     }
 
     private static bool ParseOrder(string? order) => order?.ToLowerInvariant() switch

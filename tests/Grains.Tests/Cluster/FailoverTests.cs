@@ -129,7 +129,7 @@ public sealed class FailoverTests : IAsyncDisposable
         // is at least at its acknowledged version with that version's value in its history, each task exists.
         foreach (var id in ackedMessages)
         {
-            (await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).Get(id))).Id.ShouldBe(id);
+            (await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).Get(Caller.Operator, id))).Id.ShouldBe(id);
         }
         // A message acknowledged while its delivery died with the silo is still owed, and redelivered within
         // MessageRedeliverySeconds (5 s): the inbox holds every one by then.
@@ -217,7 +217,7 @@ public sealed class FailoverTests : IAsyncDisposable
 
         (await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).Get(alice.Caller))).Version.ShouldBe(1);
         (await Retry.Call(() => Task(taskId).Get())).Priority.ShouldBe(1);
-        (await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).List(new MessageQuery(Sender: alice.Name)))).Items.Select(m => m.Id).ShouldBe([sent.Id]);
+        (await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).List(Caller.Operator, new MessageQuery(Sender: alice.Name)))).Items.Select(m => m.Id).ShouldBe([sent.Id]);
         (await ReadWholeInbox(bob.Name)).ShouldBe([sent.Id]);
     }
 

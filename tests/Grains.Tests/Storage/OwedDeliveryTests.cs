@@ -122,7 +122,7 @@ public abstract class OwedDeliveryTests : IAsyncLifetime
         outcomes[1].Failure.ShouldNotBeNull();
         outcomes[2].Message!.Content.ShouldBe("after");
         outcomes[2].Message!.Sequence.ShouldBeGreaterThan(outcomes[0].Message!.Sequence);
-        (await Grains.GetGrain<IMessagesGrain>(0).List(new MessageQuery(Sender: alice, Ascending: true))).Items
+        (await Grains.GetGrain<IMessagesGrain>(0).List(Caller.Operator, new MessageQuery(Sender: alice, Ascending: true))).Items
             .Select(message => message.Content).ShouldBe(["before", "after"]);
         (await Received(bob)).ShouldBe(["before", "after"]);
         (await OwedCount()).ShouldBe(0);

@@ -95,7 +95,7 @@ public sealed class PostgresConnectionBudgetTests : IAsyncLifetime
         var held = await most;
         held.ShouldBeGreaterThan(0, "the sampler saw none of the silo's connections: is application_name set?");
         held.ShouldBeLessThanOrEqualTo(Budget);
-        (await grains.GetGrain<IMessagesGrain>(0).List(new MessageQuery(Limit: 500))).Items.Count.ShouldBe(300);
+        (await grains.GetGrain<IMessagesGrain>(0).List(Caller.Operator, new MessageQuery(Limit: 500))).Items.Count.ShouldBe(300);
     }
 
     /// <summary>The most connections the silo held at once, sampled until cancelled.</summary>

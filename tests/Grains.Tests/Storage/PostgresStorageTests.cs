@@ -38,6 +38,13 @@ public sealed class PostgresStorageTests : StorageContractTests
         GC.SuppressFinalize(this);
     }
 
+    protected override async Task ReopenWithoutHistoryAudience()
+    {
+        var database = await Database();
+        await _server!.Execute("DROP TABLE message_audience; DROP TABLE task_parties;");
+        await database.ApplySchema(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task The_schema_is_idempotent_and_holds_every_query_Orleans_providers_ask_for()
     {
@@ -71,7 +78,7 @@ public sealed class PostgresStorageTests : StorageContractTests
 
         await (await Database()).ApplySchema(TestContext.Current.CancellationToken);
 
-        (await store.Messages.List(new Messages.MessageQuery(Recipient: "bob"))).Items.ShouldHaveSingleItem().Content.ShouldBe("kept");
+        (await store.Messages.List(new Messages.MessageQuery(Recipient: "bob"), null)).Items.ShouldHaveSingleItem().Content.ShouldBe("kept");
     }
 
     private async Task<PostgresDatabase> Database()

@@ -41,6 +41,13 @@ public sealed class SqliteStorageTests : StorageContractTests
         GC.SuppressFinalize(this);
     }
 
+    protected override Task ReopenWithoutHistoryAudience()
+    {
+        TempDatabase.Execute(_path, "DROP TABLE message_audience; DROP TABLE task_parties;");
+        _database.ApplySchema();
+        return Task.CompletedTask;
+    }
+
     [Fact]
     public void The_schema_is_idempotent_and_puts_the_file_in_WAL_mode()
     {
@@ -81,7 +88,7 @@ public sealed class SqliteStorageTests : StorageContractTests
         await Should.ThrowAsync<InvalidOperationException>(() => failing);
         await before;
         await after;
-        (await log.List(new MessageQuery(Recipient: "carol"))).Items.Count.ShouldBe(2);
+        (await log.List(new MessageQuery(Recipient: "carol"), null)).Items.Count.ShouldBe(2);
         using var connection = _database.Open();
         using var channels = connection.Command("SELECT COUNT(*) FROM channels");
         channels.ExecuteScalar().ShouldBe(0L);
@@ -98,7 +105,7 @@ public sealed class SqliteStorageTests : StorageContractTests
         }
 
         await log.Append(Message("after unlock", ["dave"]), null);
-        (await log.List(new MessageQuery(Recipient: "dave"))).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
+        (await log.List(new MessageQuery(Recipient: "dave"), null)).Items.Select(m => m.Content).ShouldBe(["after unlock"]);
     }
 
     [Fact]
@@ -123,7 +130,7 @@ public sealed class SqliteStorageTests : StorageContractTests
             }
 
             (await waiting).Content.ShouldBe("waited");
-            (await log.List(new MessageQuery(Recipient: "erin"))).Items.Select(m => m.Content).ShouldBe(["waited"]);
+            (await log.List(new MessageQuery(Recipient: "erin"), null)).Items.Select(m => m.Content).ShouldBe(["waited"]);
         }
         finally
         {

@@ -30,6 +30,9 @@ public abstract class StorageContractTests : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>Drops the history audience tables, as a store from before private history lacks them, and applies the schema again.</summary>
+    protected abstract Task ReopenWithoutHistoryAudience();
+
     [Fact]
     public async Task Concurrent_appends_all_commit_with_distinct_sequences()
     {
@@ -38,7 +41,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         var stored = await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.Messages.Append(Message($"m{i}", ["bob"]), null)));
 
         stored.Select(m => m.Sequence).Distinct().Count().ShouldBe(500);
-        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 500))).Items.Count.ShouldBe(500);
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 500), null)).Items.Count.ShouldBe(500);
     }
 
     [Fact]
@@ -51,10 +54,10 @@ public abstract class StorageContractTests : IAsyncDisposable
 
         stored.Select(m => m.Id).ShouldBe(sent.Select(m => m.Id));
         stored.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence).Order().Distinct());
-        var toBob = await store.Messages.List(new MessageQuery(Recipient: "bob", Ascending: true, Limit: 50));
+        var toBob = await store.Messages.List(new MessageQuery(Recipient: "bob", Ascending: true, Limit: 50), null);
         toBob.Items.Select(m => m.Content).ShouldBe(sent.Select(m => m.Content));
         toBob.Items.Select(m => m.Sequence).ShouldBe(stored.Select(m => m.Sequence));
-        (await store.Messages.List(new MessageQuery(Recipient: "carol", Limit: 50))).Items.Count.ShouldBe(10);
+        (await store.Messages.List(new MessageQuery(Recipient: "carol", Limit: 50), null)).Items.Count.ShouldBe(10);
     }
 
     [Fact]
@@ -73,7 +76,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         (read.Sequence, read.Content, read.CreatedAt).ShouldBe((stored[0].Sequence, "keyed", keyed.CreatedAt));
         // The whole call stores nothing when one of its keyed ids is taken (a second attempt of a send running at once).
         await Should.ThrowAsync<KeyedMessageExistsException>(() => store.Messages.AppendAll([other, keyed with { Content = "again" }], [null, "hash-1"]));
-        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 50))).Items.Select(m => m.Content).Order().ShouldBe(["keyed", "plain"]);
+        (await store.Messages.List(new MessageQuery(Recipient: "bob", Limit: 50), null)).Items.Select(m => m.Content).Order().ShouldBe(["keyed", "plain"]);
     }
 
     [Fact]
@@ -106,7 +109,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         };
 
         var appended = await store.Messages.Append(sent, null);
-        var read = await store.Messages.Get(sent.Id);
+        var read = await store.Messages.Get(sent.Id, null);
 
         read.ShouldNotBeNull();
         read.Sequence.ShouldBe(appended.Sequence);
@@ -118,7 +121,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         read.MessageType.ShouldBe("question");
         read.Metadata.Text.ShouldBe("""{"k":[1,2]}""");
         read.CreatedAt.ShouldBe(sent.CreatedAt);
-        (await store.Messages.Get(Guid.NewGuid())).ShouldBeNull();
+        (await store.Messages.Get(Guid.NewGuid(), null)).ShouldBeNull();
     }
 
     [Fact]
@@ -132,12 +135,12 @@ public abstract class StorageContractTests : IAsyncDisposable
         await store.Messages.Append(Message("in general again", []) with { Channel = "general" }, 2);
         await store.Messages.Append(Message("about the task", ["carol"]) with { TaskId = taskId, CreatedAt = Epoch.AddHours(1) }, null);
 
-        Contents(await store.Messages.List(new MessageQuery(Recipient: "BOB"))).ShouldBe(["from dave", "to bob"]);
-        Contents(await store.Messages.List(new MessageQuery(Sender: "dave"))).ShouldBe(["from dave"]);
-        Contents(await store.Messages.List(new MessageQuery(Channel: "general", Ascending: true))).ShouldBe(["in general", "in general again"]);
-        Contents(await store.Messages.List(new MessageQuery(TaskId: taskId))).ShouldBe(["about the task"]);
-        Contents(await store.Messages.List(new MessageQuery(Since: Epoch.AddMinutes(30)))).ShouldBe(["about the task"]);
-        (await store.Messages.List(new MessageQuery(Before: Epoch.AddMinutes(30)))).Items.Count.ShouldBe(4);
+        Contents(await store.Messages.List(new MessageQuery(Recipient: "BOB"), null)).ShouldBe(["from dave", "to bob"]);
+        Contents(await store.Messages.List(new MessageQuery(Sender: "dave"), null)).ShouldBe(["from dave"]);
+        Contents(await store.Messages.List(new MessageQuery(Channel: "general", Ascending: true), null)).ShouldBe(["in general", "in general again"]);
+        Contents(await store.Messages.List(new MessageQuery(TaskId: taskId), null)).ShouldBe(["about the task"]);
+        Contents(await store.Messages.List(new MessageQuery(Since: Epoch.AddMinutes(30)), null)).ShouldBe(["about the task"]);
+        (await store.Messages.List(new MessageQuery(Before: Epoch.AddMinutes(30)), null)).Items.Count.ShouldBe(4);
         (await store.Messages.LastChannelSequence("general")).ShouldBe(2);
         (await store.Messages.LastChannelSequence("elsewhere")).ShouldBe(0);
     }
@@ -157,7 +160,7 @@ public abstract class StorageContractTests : IAsyncDisposable
             string? cursor = null;
             do
             {
-                var page = await store.Messages.List(new MessageQuery(Recipient: "erin", Limit: 3, Cursor: cursor, Ascending: ascending));
+                var page = await store.Messages.List(new MessageQuery(Recipient: "erin", Limit: 3, Cursor: cursor, Ascending: ascending), null);
                 seen.AddRange(Contents(page));
                 cursor = page.NextCursor;
             }
@@ -614,6 +617,41 @@ public abstract class StorageContractTests : IAsyncDisposable
         activity.Where(row => row.Agent == "bob").Sum(row => row.MessagesReceived).ShouldBe(2);
         (await store.Stats.Activity(hour, long.MaxValue - StatsWindow.HourMs, "bob")).ShouldAllBe(row => row.Agent == "bob");
     }
+
+    [Fact]
+    public async Task A_store_from_before_private_history_gets_its_readers_filled_from_its_inboxes_outbox_and_tasks()
+    {
+        var store = await Open();
+        var post = await store.Messages.Append(Message("posted", []) with { Channel = "room" }, 1, ["bob", "carol"]);
+        // bob's inbox has it (its outbox row is gone); carol's is still owed.
+        await store.Inbox.Append("bob", [(1, new InboxItem(EventNames.MessageReceived, RawJson.EmptyObject, post.Sequence))]);
+        var task = TaskWith(AgentTaskStatus.Assigned) with
+        {
+            Creator = "Boss", AssignedTo = "Second",
+            Assignments = [Assignment("first", AssignmentStatus.Reassigned), Assignment("Second", AssignmentStatus.Assigned)],
+        };
+        await store.Tasks.Upsert(task);
+        var thread = (await store.Messages.AppendAll([Message("in the thread", ["dave"]) with { TaskId = task.Id }]))[0];
+
+        await ReopenWithoutHistoryAudience();
+
+        foreach (var reader in new[] { "alice", "bob", "carol" })
+        {
+            Contents(await store.Messages.List(new MessageQuery(Channel: "room"), reader)).ShouldBe(["posted"], reader);
+            (await store.Messages.Get(post.Id, reader)).ShouldNotBeNull(reader);
+        }
+        (await store.Messages.List(new MessageQuery(), "erin")).Items.ShouldBeEmpty();
+        (await store.Messages.Get(post.Id, "erin")).ShouldBeNull();
+        foreach (var reader in new[] { "boss", "first", "second", "dave" })
+        {
+            Contents(await store.Messages.List(new MessageQuery(TaskId: task.Id), reader)).ShouldBe(["in the thread"], reader);
+            Contents(await store.Messages.List(new MessageQuery(), reader)).ShouldBe(["in the thread"], reader);
+        }
+        (await store.Messages.Get(thread.Id, "erin")).ShouldBeNull();
+        (await store.Messages.Get(thread.Id, null)).ShouldNotBeNull();
+    }
+
+    private static TaskAssignment Assignment(string agent, AssignmentStatus status) => new(Guid.CreateVersion7(), agent, status, Epoch, null, "boss");
 
     internal static MessageInfo Message(string content, string[] recipients) => new(
         Guid.CreateVersion7(), 0, "alice", recipients, null, null, content, MessageTypes.Default, RawJson.EmptyObject, Epoch);

@@ -51,6 +51,9 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     {
         var recipients = messages.SelectMany(item => item.Message.Recipients.Select(name => (item.Message.Id, Key: AgentNames.Key(name)))).ToList();
         var owed = messages.SelectMany(item => item.DeliverTo.Select(key => (item.Message.Id, Key: key))).ToList();
+        // A channel post's members at the time are its audience (history), for good.
+        var posts = messages.Where(item => item.Message.Channel is not null).Select(item => item.Message.Id).ToHashSet();
+        var audience = owed.Where(row => posts.Contains(row.Id)).ToList();
         await using var insert = transaction.Command(
             """
             WITH input AS (
@@ -69,6 +72,10 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
                 INSERT INTO owed_deliveries (agent_key, message_seq)
                 SELECT DISTINCT o.key, s.seq FROM unnest(@owed_ids, @owed_keys) AS o(id, key) JOIN stored s ON s.id = o.id
                 ON CONFLICT DO NOTHING
+            ), audience_rows AS (
+                INSERT INTO message_audience (agent_key, seq)
+                SELECT DISTINCT a.key, s.seq FROM unnest(@audience_ids, @audience_keys) AS a(id, key) JOIN stored s ON s.id = a.id
+                ON CONFLICT DO NOTHING
             )
             SELECT id, seq FROM stored
             """,
@@ -84,7 +91,8 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             ("created_ats", messages.Select(item => item.Message.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
             ("request_hashes", messages.Select(item => item.RequestHash).ToArray()),
             ("recipient_ids", recipients.Select(row => row.Id).ToArray()), ("recipient_keys", recipients.Select(row => row.Key).ToArray()),
-            ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()));
+            ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()),
+            ("audience_ids", audience.Select(row => row.Id).ToArray()), ("audience_keys", audience.Select(row => row.Key).ToArray()));
         var sequences = new Dictionary<Guid, long>(messages.Count);
         await using (var reader = await insert.ExecuteReaderAsync())
         {
@@ -120,11 +128,11 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         return owed;
     });
 
-    public Task<MessageInfo?> Get(Guid id) => database.Read(async connection =>
+    public Task<MessageInfo?> Get(Guid id, string? reader) => database.Read(async connection =>
     {
-        await using var command = connection.Command($"SELECT {Columns} FROM messages WHERE id = @id", ("id", id));
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? ReadMessage(reader) : null;
+        await using var command = Command(connection, MessageHistorySql.Postgres.Get(ColumnsOf("m"), id, reader));
+        await using var rows = await command.ExecuteReaderAsync();
+        return await rows.ReadAsync() ? ReadMessage(rows) : null;
     });
 
     public Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids) => ids.Count == 0
@@ -142,31 +150,21 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             return found;
         });
 
-    public Task<MessagePage> List(MessageQuery query) => database.Read(async connection =>
+    public Task<MessagePage> List(MessageQuery query, string? reader) => database.Read(async connection =>
     {
-        var conditions = new List<string>();
-        var parameters = new List<(string, object?)>();
-        conditions.AddFilter(parameters, "r.recipient = @recipient", "recipient", query.Recipient is { } recipient ? AgentNames.Key(recipient) : null);
-        conditions.AddFilter(parameters, "lower(m.sender) = lower(@sender)", "sender", query.Sender);
-        conditions.AddFilter(parameters, "m.channel = @channel", "channel", query.Channel is { } channel ? AgentNames.Key(channel) : null);
-        conditions.AddFilter(parameters, "m.task_id = @task_id", "task_id", query.TaskId);
-        conditions.AddFilter(parameters, "m.created_at >= @since", "since", query.Since?.ToUnixTimeMilliseconds());
-        conditions.AddFilter(parameters, "m.created_at < @before", "before", query.Before?.ToUnixTimeMilliseconds());
-        conditions.AddFilter(parameters, query.Ascending ? "m.seq > @cursor" : "m.seq < @cursor", "cursor", Cursors.ToPosition(query.Cursor));
-        parameters.Add(("limit", query.Limit + 1));
-        var source = query.Recipient is null ? "messages m" : "message_recipients r JOIN messages m ON m.seq = r.seq";
-        await using var command = connection.Command(
-            $"SELECT {ColumnsOf("m")} FROM {source} {conditions.Where()} ORDER BY m.seq {(query.Ascending ? "ASC" : "DESC")} LIMIT @limit",
-            [.. parameters]);
-        await using var reader = await command.ExecuteReaderAsync();
+        await using var command = Command(connection, MessageHistorySql.Postgres.List(ColumnsOf("m"), query, reader));
+        await using var rows = await command.ExecuteReaderAsync();
         var messages = new List<MessageInfo>();
-        while (messages.Count < query.Limit && await reader.ReadAsync())
+        while (messages.Count < query.Limit && await rows.ReadAsync())
         {
-            messages.Add(ReadMessage(reader));
+            messages.Add(ReadMessage(rows));
         }
-        var hasMore = messages.Count == query.Limit && await reader.ReadAsync();
+        var hasMore = messages.Count == query.Limit && await rows.ReadAsync();
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
+
+    private static Npgsql.NpgsqlCommand Command(Npgsql.NpgsqlConnection connection, MessageHistorySql.Statement statement) =>
+        connection.Command(statement.Sql, [.. statement.Parameters]);
 
     public Task<long> LastChannelSequence(string channelKey) => database.Read(async connection =>
     {

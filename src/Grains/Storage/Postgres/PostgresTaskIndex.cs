@@ -12,19 +12,26 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
     public Task<long> Save(TaskInfo row, byte[] state, long expectedVersion, bool owesNotices) => database.Write(async transaction =>
     {
         var stats = StatsTaskColumns.Of(row);
+        // The thread's readers in the same statement, only when the state was written.
         await using var save = transaction.Command(
-            TaskIndexSql.Save,
+            $"""
+             WITH saved AS ({TaskIndexSql.Save} RETURNING id), parties AS (
+                 INSERT INTO task_parties (agent_key, task_id) SELECT p.key, s.id FROM saved s CROSS JOIN unnest(@parties) AS p(key)
+                 ON CONFLICT DO NOTHING
+             )
+             SELECT count(*) FROM saved
+             """,
             ("id", row.Id), ("status", AgentChannelJson.WireName(row.Status)), ("priority", row.Priority),
             ("creator", AgentNames.Key(row.Creator)), ("assignee", row.AssignedTo is { } assignee ? AgentNames.Key(assignee) : null),
             ("created_at", row.CreatedAt.ToUnixTimeMilliseconds()),
             ("document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("capabilities", stats.Capabilities), ("first_assigned_at", stats.FirstAssignedAt), ("closed_at", stats.ClosedAt),
             ("assignments", stats.Assignments), ("state", state), ("expected_version", expectedVersion),
-            ("owes_notices", owesNotices ? 1 : 0));
+            ("owes_notices", owesNotices ? 1 : 0), ("parties", TaskIndexSql.Parties(row)));
         save.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
         save.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         save.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
-        return await save.ExecuteNonQueryAsync() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+        return (long)(await save.ExecuteScalarAsync())! == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
     });
 
     public Task<IReadOnlyList<Guid>> OwingNotices() => database.Read<IReadOnlyList<Guid>>(async connection =>

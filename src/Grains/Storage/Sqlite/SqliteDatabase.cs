@@ -137,7 +137,65 @@ public sealed partial class SqliteDatabase
         // The hash of the request that stored a keyed message (its id derived from sender and idempotency key).
         AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
+        ApplyHistoryAudience(connection);
         LogSchemaApplied(FilePath);
+    }
+
+    /// <summary>
+    /// Who may read a message in history besides its sender and recipients (Sql/PostgreSQL/160-PrivateHistory.sql is
+    /// the same): a channel post's members at the time (<c>message_audience</c>, written with the post) and a task's
+    /// creator and every agent ever assigned it (<c>task_parties</c>, written with the task's row). Created once and
+    /// filled from what an older file holds: a post's audience from the inboxes it reached or still owes (members but
+    /// the sender), a task's parties from its row.
+    /// </summary>
+    private static void ApplyHistoryAudience(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        bool Exists(string table)
+        {
+            using var command = connection.Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name", ("@name", table));
+            command.Transaction = transaction;
+            return (long)command.ExecuteScalar()! != 0;
+        }
+        void Run(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+        if (!Exists("message_audience"))
+        {
+            Run("""
+                CREATE TABLE message_audience
+                (
+                    agent_key TEXT    NOT NULL,
+                    seq       INTEGER NOT NULL,
+                    PRIMARY KEY (agent_key, seq)
+                ) WITHOUT ROWID;
+                INSERT INTO message_audience (agent_key, seq)
+                SELECT i.agent_key, i.message_seq FROM inbox i JOIN messages m ON m.seq = i.message_seq WHERE m.channel IS NOT NULL
+                UNION
+                SELECT o.agent_key, o.message_seq FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq WHERE m.channel IS NOT NULL;
+                """);
+        }
+        if (!Exists("task_parties"))
+        {
+            Run("""
+                CREATE TABLE task_parties
+                (
+                    agent_key TEXT NOT NULL,
+                    task_id   TEXT NOT NULL,
+                    PRIMARY KEY (agent_key, task_id)
+                ) WITHOUT ROWID;
+                INSERT INTO task_parties (agent_key, task_id)
+                SELECT t.creator, t.id FROM tasks t
+                UNION
+                SELECT lower(json_extract(a.value, '$.agent')), t.id FROM tasks t, json_each(t.document, '$.assignments') AS a
+                WHERE json_extract(a.value, '$.agent') IS NOT NULL;
+                """);
+        }
+        transaction.Commit();
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -24,6 +24,15 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     {
         var stored = Insert(transaction, message, channelSequence, requestHash);
         Owe(transaction, stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients));
+        if (message.Channel is not null)
+        {
+            foreach (var member in deliverTo ?? [])
+            {
+                transaction.Statement(
+                    "INSERT OR IGNORE INTO message_audience (agent_key, seq) VALUES (@agent, @seq)",
+                    ("@agent", member), ("@seq", stored.Sequence)).ExecuteNonQuery();
+            }
+        }
         CountSent(transaction, [message]);
         return stored;
     });
@@ -124,48 +133,28 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         return message with { Sequence = sequence };
     }
 
-    public Task<MessageInfo?> Get(Guid id) => database.Read(connection =>
+    public Task<MessageInfo?> Get(Guid id, string? reader) => database.Read(connection =>
     {
-        using var command = connection.Command($"SELECT {Columns} FROM messages WHERE id = @id", ("@id", id.ToString()));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadMessage(reader) : null;
+        using var command = Command(connection, MessageHistorySql.Sqlite.Get(ColumnsOf("m"), id, reader));
+        using var rows = command.ExecuteReader();
+        return rows.Read() ? ReadMessage(rows) : null;
     });
 
-    public Task<MessagePage> List(MessageQuery query) => database.Read(connection =>
+    public Task<MessagePage> List(MessageQuery query, string? reader) => database.Read(connection =>
     {
-        var order = query.Ascending ? "ASC" : "DESC";
-        var cursorCondition = query.Ascending ? "m.seq > @cursor" : "m.seq < @cursor";
-        var source = query.Recipient is null
-            ? "messages m"
-            : "message_recipients r JOIN messages m ON m.seq = r.seq";
-        using var command = connection.Command(
-            $"""
-             SELECT {ColumnsOf("m")}
-             FROM {source}
-             WHERE {(query.Recipient is null ? "1" : "r.recipient = @recipient")}
-               AND (@sender IS NULL OR m.sender = @sender COLLATE NOCASE)
-               AND (@channel IS NULL OR m.channel = @channel)
-               AND (@task_id IS NULL OR m.task_id = @task_id)
-               AND (@since IS NULL OR m.created_at >= @since)
-               AND (@before IS NULL OR m.created_at < @before)
-               AND (@cursor IS NULL OR {cursorCondition})
-             ORDER BY m.seq {order}
-             LIMIT @limit
-             """,
-            ("@recipient", query.Recipient is { } recipient ? AgentNames.Key(recipient) : null),
-            ("@sender", query.Sender), ("@channel", query.Channel is { } channel ? AgentNames.Key(channel) : null),
-            ("@task_id", query.TaskId?.ToString()),
-            ("@since", query.Since?.ToUnixTimeMilliseconds()), ("@before", query.Before?.ToUnixTimeMilliseconds()),
-            ("@cursor", Cursors.ToPosition(query.Cursor)), ("@limit", query.Limit + 1));
-        using var reader = command.ExecuteReader();
+        using var command = Command(connection, MessageHistorySql.Sqlite.List(ColumnsOf("m"), query, reader));
+        using var rows = command.ExecuteReader();
         var messages = new List<MessageInfo>();
-        while (messages.Count < query.Limit && reader.Read())
+        while (messages.Count < query.Limit && rows.Read())
         {
-            messages.Add(ReadMessage(reader));
+            messages.Add(ReadMessage(rows));
         }
-        var hasMore = messages.Count == query.Limit && reader.Read();
+        var hasMore = messages.Count == query.Limit && rows.Read();
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
+
+    private static SqliteCommand Command(SqliteConnection connection, MessageHistorySql.Statement statement) =>
+        connection.Command(statement.Sql, [.. statement.Parameters.Select(parameter => ("@" + parameter.Name, parameter.Value))]);
 
     public Task<long> LastChannelSequence(string channelKey) => database.Read(connection =>
     {

@@ -20,7 +20,16 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             ("@capabilities", stats.Capabilities), ("@first_assigned_at", stats.FirstAssignedAt), ("@closed_at", stats.ClosedAt),
             ("@assignments", stats.Assignments), ("@state", state), ("@expected_version", expectedVersion),
             ("@owes_notices", owesNotices ? 1 : 0));
-        return save.ExecuteNonQuery() == 1 ? expectedVersion + 1 : throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+        if (save.ExecuteNonQuery() != 1)
+        {
+            throw TaskIndexSql.VersionConflict(row.Id, expectedVersion);
+        }
+        foreach (var party in TaskIndexSql.Parties(row))
+        {
+            transaction.Statement("INSERT OR IGNORE INTO task_parties (agent_key, task_id) VALUES (@agent, @task)",
+                ("@agent", party), ("@task", row.Id.ToString())).ExecuteNonQuery();
+        }
+        return expectedVersion + 1;
     });
 
     public Task<IReadOnlyList<Guid>> OwingNotices() => database.Read<IReadOnlyList<Guid>>(connection =>

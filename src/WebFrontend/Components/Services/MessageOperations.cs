@@ -18,16 +18,16 @@ public sealed class MessageOperations(IGrainFactory grains)
         var query = new MessageQuery(Channel: filter.Channel, TaskId: filter.TaskId, Before: before, Limit: limit);
         if (filter.Agent is not { } agent)
         {
-            return (await Messages.List(query)).Items;
+            return (await Messages.List(Caller.Operator, query)).Items;
         }
-        var pages = await Task.WhenAll(Messages.List(query with { Sender = agent }), Messages.List(query with { Recipient = agent }));
+        var pages = await Task.WhenAll(Messages.List(Caller.Operator, query with { Sender = agent }), Messages.List(Caller.Operator, query with { Recipient = agent }));
         return pages.SelectMany(page => page.Items).DistinctBy(message => message.Id)
             .OrderByDescending(message => message.Sequence).Take(limit).ToList();
     }
 
     /// <summary>A task's thread, oldest first.</summary>
     public async Task<IReadOnlyList<MessageInfo>> Thread(Guid taskId, int limit) =>
-        (await Messages.List(new MessageQuery(TaskId: taskId, Limit: limit, Ascending: true))).Items;
+        (await Messages.List(Caller.Operator, new MessageQuery(TaskId: taskId, Limit: limit, Ascending: true))).Items;
 
     public Task<IReadOnlyList<ChannelSummary>> Channels() => grains.GetGrain<IChannelDirectoryGrain>(0).List();
 
