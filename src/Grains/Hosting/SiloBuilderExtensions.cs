@@ -34,6 +34,7 @@ public static class SiloBuilderExtensions
         var services = silo.Services;
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AgentsOptions>().Bind(configuration.GetSection(AgentsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StreamingOptions>().Bind(configuration.GetSection(StreamingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -71,6 +72,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<PresenceRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<PresenceRecovery>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StaleAgentRetirement>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Messages.MessageRedelivery>();
         services.AddSingleton<TaskRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<TaskRecovery>());
