@@ -49,6 +49,7 @@ from .errors import (
     AuthenticationError,
     ConflictError,
     ForbiddenError,
+    GoneError,
     InvalidRequestError,
     NotFoundError,
     TooLargeError,
@@ -119,7 +120,7 @@ WRITE_EVENTS = frozenset({
 })
 
 # Errors that retrying the same registration cannot fix: stop reconnecting and report them.
-_FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError)
+_FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError, GoneError)
 
 
 @dataclass
@@ -480,6 +481,15 @@ class Session:
             conn.abort("registration cancelled")
             raise
         return conn
+
+    def adopt_token(self, token: str) -> None:
+        """A token the server just issued in place of the old one (rotation): used from now on, and saved."""
+        self.token, self._token_source = str(token), "rotated"
+        try:
+            _tokens.write_token(self.config.token_file, self.token)
+        except OSError as error:
+            logger.error("could not save the rotated token to %s (%s); keep agent.token yourself",
+                         self.config.token_file, error)
 
     def _on_registered(self, data: Any) -> None:
         """Runs in the reader as the register ack arrives, before any push that follows it."""
