@@ -29,6 +29,7 @@ public sealed class IdentityLifecycleTests
         var (name, first) = await Register(server, "rotating");
         await using var socket = await WsClient.Connect(server);
         await socket.Register(new { token = first });
+        await using var stream = await EventStream.Open(server, first);
         await using var gateway = await RawGatewayClient.Start(host);
 
         var rotated = await server.Client(first).Post($"/api/agents/{name}/token");
@@ -51,6 +52,11 @@ public sealed class IdentityLifecycleTests
         await socket.Closed.WaitAsync(WsClient.Deadline, TestContext.Current.CancellationToken);
         socket.CloseStatus.ShouldBe(WebSocketCloseStatus.PolicyViolation);
         socket.CloseDescription.ShouldStartWith("token_rotated");
+        // So is the SSE stream: its last event says why, then it ends.
+        var ended = await stream.Next();
+        ended.Event.ShouldBe("session:revoked");
+        ended.Data["code"]!.GetValue<string>().ShouldBe("token_rotated");
+        await Should.ThrowAsync<InvalidOperationException>(() => stream.Next());
         await using (var late = await WsClient.Connect(server))
         {
             var reply = await late.Request("agent:register", new { token = first });

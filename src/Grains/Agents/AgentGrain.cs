@@ -107,12 +107,9 @@ public sealed class AgentGrain(
         Agent.TokenRevoked = false;
         Agent.RetiredAt = null;
         profile.ApplyTo(Agent);
-        if (created)
-        {
-            // Registered on its behalf: present once it connects.
-            Agent.LastSeen = now;
-        }
-        await ChangeStatus(Agent.Status, forceSave: true);
+        // As any registration: present now, offline after OfflineAfter unless it connects.
+        Agent.LastSeen = now;
+        await ChangeStatus(Agent.Status == AgentStatus.Busy ? AgentStatus.Busy : AgentStatus.Online, forceSave: true);
         EndConnections(SessionEndings.Revoked, "the operator registered the agent again with a new token");
         return new AgentRegistered(Agent.ToInfo(), token, created);
     }
