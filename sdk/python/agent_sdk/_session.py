@@ -169,6 +169,8 @@ class Session:
     def __init__(self, config: SessionConfig, token: Optional[str]) -> None:
         self.config = config
         self.token = token
+        #: rotate_token() calls waiting for their answer: a reconnection refused meanwhile is tried again.
+        self.rotations_in_flight = 0
         self._token_source: Optional[str] = "argument" if token else None
         self.handlers: Dict[str, List[Handler]] = {}
         self.middleware: List[Middleware] = []
@@ -552,8 +554,18 @@ class Session:
             attempt = 0
             while not self._closing:
                 attempt += 1
+                token_used = self.token
                 try:
                     new_conn = await self._open_connection(initial=False)
+                except AuthenticationError as error:
+                    if self.token != token_used or self.rotations_in_flight:
+                        # rotate_token() over REST: the server ended the stream before the answer with the new
+                        # token arrived here, so this attempt carried the old one. Go again with the new one.
+                        await asyncio.sleep(delay)
+                        continue
+                    logger.error("%s cannot reconnect: %s", config.name, error)
+                    self._fail(error)
+                    return
                 except _FATAL_ON_REGISTER as error:
                     logger.error("%s cannot reconnect: %s", config.name, error)
                     self._fail(error)

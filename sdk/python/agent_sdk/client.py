@@ -771,9 +771,13 @@ class AgentClient:
         :attr:`token_file`). The old token stops at once everywhere, and the agent's other live connections are
         closed with a ``session:revoked`` event; over the WebSocket this connection stays open (``agent:rotate_token``),
         over ``sse``/``poll`` it is re-established with the new token (REST ``POST /api/agents/{id}/token``)."""
-        data = await self._session.request("agent:rotate_token", {})
-        token = str(data["token"])
-        self._session.adopt_token(token)
+        self._session.rotations_in_flight += 1
+        try:
+            data = await self._session.request("agent:rotate_token", {})
+            token = str(data["token"])
+            self._session.adopt_token(token)
+        finally:
+            self._session.rotations_in_flight -= 1
         return token
 
     async def retire(self) -> None:
