@@ -221,10 +221,10 @@ public sealed partial class AgentClient : IAsyncDisposable
         _caller = Caller.Agent(_agent.Name);
         // Every call from here on carries the token; the heartbeats started below inherit it with this flow.
         using var presented = ClusterCredential.Present(Token);
-        _delivery = new InboxDelivery(_grain, _caller, Token, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
+        _delivery = new InboxDelivery(_grain, _caller, () => Token, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
-        _push = new InboxPush(_delivery);
+        _push = new InboxPush(_delivery, (code, reason) => LogSessionRevoked(Name, code, reason));
         _observer = _cluster.CreateObjectReference<IInboxObserver>(_push);
         // Registered before the inbox position is read: whatever is stored from here on also arrives live.
         _agent = (await Renew()).Agent;
@@ -297,6 +297,37 @@ public sealed partial class AgentClient : IAsyncDisposable
     }
 
     /// <summary>
+    /// Replaces the agent's token: the new one is kept in <see cref="Token"/> and saved to <see cref="TokenFile"/>, the
+    /// old one stops at once everywhere (REST, WebSocket and MCP answer it 401, the cluster gateway unauthorized), and the
+    /// agent's other live connections are closed. This client stays connected.
+    /// </summary>
+    public async Task<string> RotateTokenAsync(CancellationToken cancellationToken = default)
+    {
+        var rotated = await Call(() => _grain.RotateToken(_caller, ConnectionId), cancellationToken);
+        Token = rotated.Token!;
+        try
+        {
+            TokenStore.Write(TokenFile, Token);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            LogTokenNotSaved(exception, TokenFile);
+        }
+        return Token;
+    }
+
+    /// <summary>
+    /// Retires the agent: it leaves listings and assignment, its tasks go back to the queue, its token stops and
+    /// messages to it are refused as gone; its history stays. Only the operator can register the name again.
+    /// </summary>
+    public Task RetireAsync(CancellationToken cancellationToken = default) =>
+        Call(async () =>
+        {
+            await _grain.Retire(_caller);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
     /// While the client runs the agent counts as connected (renewed like a WebSocket connection), its heartbeat
     /// keeps the leases of the tasks it holds, and the inbox position catches any push that never came.
     /// </summary>
@@ -332,6 +363,8 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     private async Task Beat()
     {
+        // The token of now: the flow this loop started in carries the one the client connected with.
+        using var presented = ClusterCredential.Present(Token);
         // Also registers the observer and the watches again with a grain that a restart or a failover re-activated;
         // live events sent meanwhile are lost, so what the watches cover comes as snapshots.
         if (!(await Renew()).WasConnected)
@@ -371,8 +404,15 @@ public sealed partial class AgentClient : IAsyncDisposable
     }
 
     /// <summary>The agent's grain pushing what it stored in the inbox, and the live events this client asked for.</summary>
-    private sealed class InboxPush(InboxDelivery delivery) : IInboxObserver
+    private sealed class InboxPush(InboxDelivery delivery, Action<string, string> revoked) : IInboxObserver
     {
+        /// <summary>The token stopped (rotated elsewhere, revoked, retired): from now on the cluster refuses this client's calls.</summary>
+        public Task Revoked(string code, string reason)
+        {
+            revoked(code, reason);
+            return Task.CompletedTask;
+        }
+
         public Task Stored(AgentEvent item)
         {
             delivery.Receive(item);
@@ -450,6 +490,9 @@ public sealed partial class AgentClient : IAsyncDisposable
 
     [LoggerMessage(LogLevel.Information, "Registered agent {Agent}; its token is saved to {TokenFile}")]
     private partial void LogRegistered(string agent, string tokenFile);
+
+    [LoggerMessage(LogLevel.Warning, "The token of {Agent} stopped ({Code}: {Reason}); the cluster refuses its calls from now on")]
+    private partial void LogSessionRevoked(string agent, string code, string reason);
 
     [LoggerMessage(LogLevel.Error, "Could not save the token to {TokenFile}; keep AgentClient.Token yourself")]
     private partial void LogTokenNotSaved(Exception exception, string tokenFile);

@@ -46,6 +46,7 @@ public abstract class AgentRequestException : Exception
             ErrorKind.LeaseLost => new LeaseLostException(message, inner),
             ErrorKind.Unavailable => new UnavailableException(message, inner),
             ErrorKind.IdempotencyMismatch => new IdempotencyMismatchException(message, inner),
+            ErrorKind.Gone => new GoneException(message, inner),
             _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
         };
 }
@@ -111,6 +112,13 @@ public sealed class UnavailableException(string message, Exception? inner = null
 /// </summary>
 public sealed class IdempotencyMismatchException(string message, Exception? inner = null)
     : AgentRequestException(ErrorKind.IdempotencyMismatch, message, Idempotency.IdempotencyKey.Field, null, inner);
+
+/// <summary>
+/// <c>gone</c> (HTTP 410): the agent the call named (a recipient, an assignee, this client's own agent) was retired.
+/// Its history stays; only the operator can register its name again.
+/// </summary>
+public sealed class GoneException(string message, Exception? inner = null)
+    : AgentRequestException(ErrorKind.Gone, message, null, null, inner);
 
 /// <summary>
 /// A write the client could not get an answer to: every attempt (<see cref="Attempts"/>, all with the same

@@ -233,6 +233,8 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
             return Task.CompletedTask;
         }
 
+        public Task Revoked(string code, string reason) => Task.CompletedTask;
+
         public Task Live(IReadOnlyList<Events.AgentEvent> items)
         {
             foreach (var item in items)

@@ -52,4 +52,27 @@ public sealed class AgentsPageTests(ConsoleFixture fixture)
         await Expect(page.Locator($"[data-agent-status='{agent.Name}'] [data-status]")).ToHaveTextAsync("busy");
         (await fixture.Operator.Get($"/api/agents/{agent.Name}"))["status"]!.GetValue<string>().ShouldBe("busy");
     }
+
+    [Fact]
+    public async Task The_operator_revokes_an_agents_token_and_retires_it_from_the_detail_drawer()
+    {
+        var agent = await fixture.RegisterAgent("lifecycle", "ops");
+        await using var console = await fixture.Open("/console", "Agents");
+        var page = console.Page;
+        var detail = page.GetByTestId("agent-detail");
+
+        await page.Locator($"[data-agent='{agent.Name}']").ClickAsync();
+        await detail.GetByTestId("revoke-token").ClickAsync();
+        await Expect(page.Locator($"[data-agent-status='{agent.Name}'] [data-status]")).ToHaveTextAsync("offline");
+        using (var refused = await agent.Api.Raw(new HttpRequestMessage(HttpMethod.Get, "/api/agents")))
+        {
+            refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        }
+
+        await detail.GetByTestId("retire-agent").ClickAsync();
+        await Expect(page.Locator($"[data-agent='{agent.Name}']")).ToHaveCountAsync(0);
+        await Expect(detail).ToHaveCountAsync(0);
+        using var gone = await fixture.Operator.Raw(new HttpRequestMessage(HttpMethod.Get, $"/api/agents/{agent.Name}"));
+        gone.StatusCode.ShouldBe(HttpStatusCode.Gone);
+    }
 }

@@ -40,6 +40,7 @@ from .errors import (
     RejectedError,
     LeaseLostError,
     IdempotencyMismatchError,
+    GoneError,
     WriteNotConfirmedError,
 )
 from .models import (
@@ -83,6 +84,7 @@ __all__ = [
     "NotFoundError",
     "ServerError",
     "UnavailableError",
+    "GoneError",
     "TooLargeError",
     "RejectedError",
     "LeaseLostError",

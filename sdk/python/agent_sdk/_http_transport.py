@@ -46,6 +46,7 @@ POLL_WAIT_SECONDS = 30
 #: of the request's data; ``{agent}`` is the agent's own name.
 _COUNTERPARTS: Dict[str, Tuple[str, str]] = {
     "agent:heartbeat": ("POST", "/api/agents/{agent}/heartbeat"),
+    "agent:rotate_token": ("POST", "/api/agents/{agent}/token"),
     "message:send": ("POST", "/api/messages"),
     "task:create": ("POST", "/api/tasks"),
     "task:assign": ("POST", "/api/tasks/{task_id}/assign"),

@@ -49,6 +49,7 @@ from .errors import (
     AuthenticationError,
     ConflictError,
     ForbiddenError,
+    GoneError,
     InvalidRequestError,
     NotFoundError,
     TooLargeError,
@@ -119,7 +120,7 @@ WRITE_EVENTS = frozenset({
 })
 
 # Errors that retrying the same registration cannot fix: stop reconnecting and report them.
-_FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError)
+_FATAL_ON_REGISTER = (AuthenticationError, ForbiddenError, InvalidRequestError, ConflictError, NotFoundError, TooLargeError, GoneError)
 
 
 @dataclass
@@ -168,6 +169,8 @@ class Session:
     def __init__(self, config: SessionConfig, token: Optional[str]) -> None:
         self.config = config
         self.token = token
+        #: rotate_token() calls waiting for their answer: a reconnection refused meanwhile is tried again.
+        self.rotations_in_flight = 0
         self._token_source: Optional[str] = "argument" if token else None
         self.handlers: Dict[str, List[Handler]] = {}
         self.middleware: List[Middleware] = []
@@ -481,6 +484,15 @@ class Session:
             raise
         return conn
 
+    def adopt_token(self, token: str) -> None:
+        """A token the server just issued in place of the old one (rotation): used from now on, and saved."""
+        self.token, self._token_source = str(token), "rotated"
+        try:
+            _tokens.write_token(self.config.token_file, self.token)
+        except OSError as error:
+            logger.error("could not save the rotated token to %s (%s); keep agent.token yourself",
+                         self.config.token_file, error)
+
     def _on_registered(self, data: Any) -> None:
         """Runs in the reader as the register ack arrives, before any push that follows it."""
         if not isinstance(data, dict):
@@ -542,8 +554,18 @@ class Session:
             attempt = 0
             while not self._closing:
                 attempt += 1
+                token_used = self.token
                 try:
                     new_conn = await self._open_connection(initial=False)
+                except AuthenticationError as error:
+                    if self.token != token_used or self.rotations_in_flight:
+                        # rotate_token() over REST: the server ended the stream before the answer with the new
+                        # token arrived here, so this attempt carried the old one. Go again with the new one.
+                        await asyncio.sleep(delay)
+                        continue
+                    logger.error("%s cannot reconnect: %s", config.name, error)
+                    self._fail(error)
+                    return
                 except _FATAL_ON_REGISTER as error:
                     logger.error("%s cannot reconnect: %s", config.name, error)
                     self._fail(error)

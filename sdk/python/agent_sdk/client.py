@@ -768,6 +768,27 @@ class AgentClient:
         """One agent by name or id (REST)."""
         return Agent.from_dict(await self._session.rest("GET", f"/api/agents/{path_segment(name_or_id)}"))
 
+    async def rotate_token(self) -> str:
+        """Replaces this agent's token and returns the new one (also kept in :attr:`token` and saved to
+        :attr:`token_file`). The old token stops at once everywhere, and the agent's other live connections are
+        closed with a ``session:revoked`` event; over the WebSocket this connection stays open (``agent:rotate_token``),
+        over ``sse``/``poll`` it is re-established with the new token (REST ``POST /api/agents/{id}/token``)."""
+        self._session.rotations_in_flight += 1
+        try:
+            data = await self._session.request("agent:rotate_token", {})
+            token = str(data["token"])
+            self._session.adopt_token(token)
+        finally:
+            self._session.rotations_in_flight -= 1
+        return token
+
+    async def retire(self) -> None:
+        """Retires this agent (REST ``DELETE /api/agents/{id}``) and closes the client: it leaves listings and
+        assignment, its tasks go back to the queue, its token stops and messages to it are refused with
+        :class:`GoneError`. Its history stays; only the operator can register the name again."""
+        await self._session.rest("DELETE", f"/api/agents/{path_segment(self.name)}")
+        await self.close()
+
     async def set_status(self, status: Union[AgentStatus, str]) -> Agent:
         """Sets this agent's presence: ``online`` or ``busy`` (as a heartbeat), or ``offline`` (REST). Note
         that the server brings a connected agent back online by itself."""

@@ -24,6 +24,7 @@ __all__ = [
     "TooLargeError",
     "RejectedError",
     "LeaseLostError",
+    "GoneError",
     "ServerError",
     "UnavailableError",
     "AgentConnectionError",
@@ -36,7 +37,7 @@ class AgentChannelError(Exception):
 
     Attributes:
         code: the server's error code (``invalid``, ``unauthorized``, ``forbidden``, ``not_found``,
-            ``conflict``, ``too_large``, ``rejected``, ``lease_lost``, ``internal``, ``unavailable``) or ``connection`` for
+            ``conflict``, ``too_large``, ``rejected``, ``lease_lost``, ``gone``, ``internal``, ``unavailable``) or ``connection`` for
             :class:`AgentConnectionError`.
         message: the server's explanation.
         field: the request field at fault, when the server names one (e.g. ``"priority"``).
@@ -130,6 +131,13 @@ class IdempotencyMismatchError(AgentChannelError):
     code = "idempotency_mismatch"
 
 
+class GoneError(AgentChannelError):
+    """``gone`` (HTTP 410): the agent the request named (a recipient, an assignee, or this agent itself) was
+    retired. Its history stays; only the operator can register the name again. Nothing was stored."""
+
+    code = "gone"
+
+
 class ServerError(AgentChannelError):
     """``internal`` (HTTP 5xx) or an answer the SDK could not understand. The request may be retried."""
 
@@ -187,6 +195,7 @@ _BY_CODE: Mapping[str, type[AgentChannelError]] = {
     "rejected": RejectedError,
     "lease_lost": LeaseLostError,
     "idempotency_mismatch": IdempotencyMismatchError,
+    "gone": GoneError,
     "internal": ServerError,
     "unavailable": UnavailableError,
 }
@@ -197,6 +206,7 @@ _BY_STATUS: Mapping[int, str] = {
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    410: "gone",
     413: "too_large",
     422: "rejected",
     503: "unavailable",

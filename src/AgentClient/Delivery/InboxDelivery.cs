@@ -16,7 +16,7 @@ namespace Orleans.AgentChannel.Client.Delivery;
 internal sealed partial class InboxDelivery(
     IAgentGrain grain,
     Caller caller,
-    string token,
+    Func<string> token,
     EventDispatcher dispatcher,
     int pageSize,
     TimeSpan ackDelay,
@@ -105,7 +105,7 @@ internal sealed partial class InboxDelivery(
         {
             if (seq > AckedSeq)
             {
-                using var presented = ClusterCredential.Present(token);
+                using var presented = ClusterCredential.Present(token());
                 var position = await grain.Ack(caller, seq);
                 InterlockedMax(ref _ackedSeq, position.AckedSeq);
             }
@@ -204,7 +204,7 @@ internal sealed partial class InboxDelivery(
 
     private async Task DispatchInboxAfterProcessed()
     {
-        using var presented = ClusterCredential.Present(token);
+        using var presented = ClusterCredential.Present(token());
         InboxPage page;
         do
         {

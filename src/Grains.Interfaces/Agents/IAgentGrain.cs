@@ -17,10 +17,49 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("register")]
     Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken);
 
-    /// <summary>The agent, or null when no agent has this name.</summary>
+    /// <summary>The agent, or null when no agent has this name or it was retired (<see cref="IsRetired"/> tells which).</summary>
     [AgentAccess(AgentAccess.AnyAgent)]
     [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<AgentInfo?> Get();
+
+    /// <summary>Whether an agent had this name and was retired: what turns a missing agent's not_found into gone.</summary>
+    [AgentAccess(AgentAccess.AnyAgent)]
+    [AlwaysInterleave, Alias("is-retired"), RetrySafe]
+    Task<bool> IsRetired();
+
+    /// <summary>
+    /// The operator registers an agent: creates it, or gives an existing one (revoked, retired or active) a new token
+    /// and the profile sent. The old token stops and live connections opened with it are closed. The only way back
+    /// for a revoked or retired agent.
+    /// </summary>
+    [Alias("register-by-operator")]
+    Task<AgentRegistered> RegisterByOperator(Caller caller, AgentRegistration registration);
+
+    /// <summary>
+    /// The agent itself replaces its token: the new one is returned once, the old one stops at once, and live
+    /// connections opened with it are closed (all but <paramref name="keepConnectionId"/>, the connection asking).
+    /// </summary>
+    [Alias("rotate-token")]
+    Task<AgentRegistered> RotateToken(Caller caller, string? keepConnectionId);
+
+    /// <summary>The operator revokes the agent's token: it stops at once, live connections close, the agent goes offline.</summary>
+    [Alias("revoke-token")]
+    Task RevokeToken(Caller caller);
+
+    /// <summary>
+    /// Retires the agent (the agent itself or the operator): its token stops, its connections close, its tasks go back
+    /// to the queue, it leaves listings and assignment, and what is sent to it from now on is refused as gone. Its
+    /// history stays. Retiring a retired agent changes nothing.
+    /// </summary>
+    [Alias("retire")]
+    Task Retire(Caller caller);
+
+    /// <summary>
+    /// The stale-agent sweep (<c>AgentChannel:Agents:RetireOfflineAfterSeconds</c>): retires the agent only if it is
+    /// still offline, with no connection, and was last seen before <paramref name="seenBefore"/>. True if it did.
+    /// </summary>
+    [Alias("retire-if-stale")]
+    Task<bool> RetireIfOfflineSince(DateTimeOffset seenBefore);
 
     /// <summary>The agent when <paramref name="token"/> is its token; null otherwise.</summary>
     [AgentAccess(AgentAccess.Anonymous)]

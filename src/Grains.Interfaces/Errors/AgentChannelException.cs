@@ -46,6 +46,10 @@ public sealed class AgentChannelException : Exception
     public static TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
 
     public static AgentChannelException Unavailable(string message) => new(ErrorKind.Unavailable, message);
+
+    /// <summary>The named agent was retired.</summary>
+    public static AgentChannelException Gone(string message) => new(ErrorKind.Gone, message);
+
     /// <summary>The caller used this idempotency key for another request.</summary>
     public static AgentChannelException IdempotencyMismatch(string key) => new(ErrorKind.IdempotencyMismatch,
         $"Idempotency key '{key}' was already used for another request: a key names one request; use a new key for a new one.",

@@ -31,6 +31,12 @@ public enum ErrorKind
     /// first request's answer stands and nothing changed. HTTP 422.
     /// </summary>
     IdempotencyMismatch,
+
+    /// <summary>
+    /// The agent the call names was retired (<c>DELETE /api/agents/{id}</c>, or automatically once offline too long): its
+    /// history stays, but nothing new reaches it and its name is held until the operator registers it again. HTTP 410.
+    /// </summary>
+    Gone,
 }
 
 public static class ErrorKinds
@@ -47,6 +53,7 @@ public static class ErrorKinds
         ErrorKind.LeaseLost => "lease_lost",
         ErrorKind.Unavailable => "unavailable",
         ErrorKind.IdempotencyMismatch => "idempotency_mismatch",
+        ErrorKind.Gone => "gone",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 }

@@ -43,6 +43,24 @@ public static class EventNames
     /// e.g. online to busy, a re-registration, or a stored last_seen. Gateways do not forward it to agents.
     /// </summary>
     public const string AgentUpdated = "agent:updated";
+
+    /// <summary>Activity stream only (console, sinks, webhooks): the agent was retired and leaves the listing. Data: <c>AgentInfo</c>.</summary>
+    public const string AgentRetired = "agent:retired";
+
+    /// <summary>
+    /// To a live connection (WebSocket, SSE) whose token stopped: rotated, revoked by the operator, or the agent retired.
+    /// Sent just before the server closes it; data <c>{"code", "reason"}</c>, code <c>token_rotated</c>,
+    /// <c>token_revoked</c> or <c>agent_retired</c>. Not stored in the inbox.
+    /// </summary>
+    public const string SessionRevoked = "session:revoked";
+}
+
+/// <summary>The codes of <see cref="EventNames.SessionRevoked"/>: why a connection's token stopped.</summary>
+public static class SessionEndings
+{
+    public const string Rotated = "token_rotated";
+    public const string Revoked = "token_revoked";
+    public const string Retired = "agent_retired";
 }
 
 /// <summary>Orleans stream ids: publish and subscribe with exactly these.</summary>

@@ -24,4 +24,11 @@ public interface IInboxObserver : IGrainObserver
     /// </summary>
     [OneWay, Alias("live")]
     Task Live(IReadOnlyList<AgentEvent> items);
+
+    /// <summary>
+    /// The token this connection was opened with stopped (see <see cref="EventNames.SessionRevoked"/> for the codes):
+    /// the grain has already forgotten the connection; the receiver tells its client and closes.
+    /// </summary>
+    [OneWay, Alias("revoked")]
+    Task Revoked(string code, string reason);
 }

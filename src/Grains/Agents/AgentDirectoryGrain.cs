@@ -18,6 +18,8 @@ public sealed class AgentDirectoryGrain(IAgentIndex index) : Grain, IAgentDirect
         {
             agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get();
         }
-        return agent ?? throw AgentChannelException.NotFound($"No agent with id or name '{idOrName}'.");
+        return agent ?? throw (name is null
+            ? AgentChannelException.NotFound($"No agent with id or name '{idOrName}'.")
+            : await AgentLookup.Missing(GrainFactory, name, $"No agent with id or name '{idOrName}'."));
     }
 }

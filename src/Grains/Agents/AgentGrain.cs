@@ -87,6 +87,164 @@ public sealed class AgentGrain(
 
     public async Task<AgentRegistered> Register(AgentRegistration registration, string? presentedToken)
     {
+        var profile = ValidProfile(registration);
+        if (Agent.RetiredAt is not null)
+        {
+            throw AgentChannelException.Gone($"The agent '{Agent.Name}' was retired; only the operator can register its name again.");
+        }
+
+        var now = clock.GetUtcNow();
+        string? token = null;
+        if (Agent.IsRegistered)
+        {
+            if (Agent.TokenRevoked)
+            {
+                throw AgentChannelException.Conflict($"The token of '{Agent.Name}' was revoked; only the operator can register it again.");
+            }
+            if (presentedToken is null || !AgentTokens.Matches(presentedToken, Agent.TokenHash!))
+            {
+                throw AgentChannelException.Conflict($"An agent named '{Agent.Name}' is already registered; re-registering needs its token.");
+            }
+        }
+        else
+        {
+            token = IssueToken(profile.Name, now);
+        }
+        profile.ApplyTo(Agent);
+        Agent.LastSeen = now;
+        await ChangeStatus(Agent.Status == AgentStatus.Busy ? AgentStatus.Busy : AgentStatus.Online, forceSave: true);
+        return new AgentRegistered(Agent.ToInfo(), token, Created: token is not null);
+    }
+
+    public async Task<AgentRegistered> RegisterByOperator(Caller caller, AgentRegistration registration)
+    {
+        if (!caller.IsOperator)
+        {
+            throw AgentChannelException.Forbidden("Only the operator registers an agent without its token.");
+        }
+        var profile = ValidProfile(registration);
+        var now = clock.GetUtcNow();
+        var created = !Agent.IsRegistered;
+        var token = IssueToken(profile.Name, now);
+        Agent.TokenRevoked = false;
+        Agent.RetiredAt = null;
+        profile.ApplyTo(Agent);
+        // As any registration: present now, offline after OfflineAfter unless it connects.
+        Agent.LastSeen = now;
+        await ChangeStatus(Agent.Status == AgentStatus.Busy ? AgentStatus.Busy : AgentStatus.Online, forceSave: true);
+        EndConnections(SessionEndings.Revoked, "the operator registered the agent again with a new token");
+        return new AgentRegistered(Agent.ToInfo(), token, created);
+    }
+
+    public async Task<AgentRegistered> RotateToken(Caller caller, string? keepConnectionId)
+    {
+        RequireActive();
+        if (!caller.Is(Agent.Name))
+        {
+            throw AgentChannelException.Forbidden("Only the agent itself rotates its token (the operator revokes it, or registers the agent again).");
+        }
+        if (Agent.TokenRevoked)
+        {
+            throw AgentChannelException.Unauthorized("The token was revoked.");
+        }
+        var token = AgentTokens.Create(Agent.Name);
+        Agent.TokenHash = AgentTokens.Hash(token);
+        await state.WriteOrRestore(DeactivateOnIdle);
+        EndConnections(SessionEndings.Rotated, "the agent rotated its token; connect again with the new one", keepConnectionId);
+        return new AgentRegistered(Agent.ToInfo(), token, Created: false);
+    }
+
+    public async Task RevokeToken(Caller caller)
+    {
+        RequireActive();
+        if (!caller.IsOperator)
+        {
+            throw AgentChannelException.Forbidden("Only the operator revokes an agent's token (the agent itself rotates it).");
+        }
+        if (Agent.TokenRevoked)
+        {
+            return;
+        }
+        Agent.TokenRevoked = true;
+        // Offline at once: nobody can act as it any more, so its tasks go back to the queue now, not after a timeout.
+        await ChangeStatus(AgentStatus.Offline, forceSave: true);
+        EndConnections(SessionEndings.Revoked, "the operator revoked the token");
+    }
+
+    public async Task Retire(Caller caller)
+    {
+        RequireRegistered();
+        if (!caller.IsOperator && !caller.Is(Agent.Name))
+        {
+            throw AgentChannelException.Forbidden("Only the agent itself or the operator may retire it.");
+        }
+        if (Agent.RetiredAt is not null)
+        {
+            return;
+        }
+        var wasOffline = Agent.Status == AgentStatus.Offline;
+        Agent.RetiredAt = clock.GetUtcNow();
+        Agent.TokenRevoked = true;
+        // One write: the state and the agents row (marked retired, so listings and assignment leave it out).
+        await ChangeStatus(AgentStatus.Offline, forceSave: true);
+        EndConnections(SessionEndings.Retired, "the agent was retired");
+        await this.PublishActivity(Key, EventNames.AgentRetired, Agent.ToInfo());
+        if (wasOffline)
+        {
+            // Going offline released them already when it was online; an offline agent can still hold forced assignments.
+            foreach (var taskId in _heldTasks.ToList())
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(taskId).Release(Agent.Name, "the agent was retired");
+            }
+        }
+    }
+
+    public async Task<bool> RetireIfOfflineSince(DateTimeOffset seenBefore)
+    {
+        // Asked again here: the agent may have come back since the sweep read the table.
+        if (!Agent.IsActive || Agent.Status != AgentStatus.Offline || _connections.Count > 0 || Agent.LastSeen >= seenBefore)
+        {
+            return false;
+        }
+        await Retire(Caller.Operator);
+        return true;
+    }
+
+    /// <summary>
+    /// Tells every live connection (but <paramref name="keep"/>) that its token stopped and forgets it; each front end
+    /// closes its socket or stream. One-way: a front end that misses it finds out at its next renewal, which re-checks
+    /// the token.
+    /// </summary>
+    private void EndConnections(string code, string reason, string? keep = null)
+    {
+        var ended = _connections.Where(connection => connection.Key != keep).ToList();
+        foreach (var (connectionId, connection) in ended)
+        {
+            _connections.Remove(connectionId);
+            _ = connection.Observer.Revoked(code, reason);
+        }
+        if (ended.Count > 0)
+        {
+            // In the background: the token has stopped already; what the connections watched can follow.
+            _ = IndexInterest();
+        }
+    }
+
+    private string IssueToken(string name, DateTimeOffset now)
+    {
+        var token = AgentTokens.Create(name);
+        if (!Agent.IsRegistered)
+        {
+            Agent.Id = Guid.CreateVersion7(now);
+            Agent.Name = name;
+            Agent.CreatedAt = now;
+        }
+        Agent.TokenHash = AgentTokens.Hash(token);
+        return token;
+    }
+
+    private ValidatedProfile ValidProfile(AgentRegistration registration)
+    {
         var name = AgentNames.Require(registration.Name, "name");
         if (!AgentNames.Equal(name, Key))
         {
@@ -99,40 +257,29 @@ public sealed class AgentGrain(
         var type = Validation.RequireText(registration.Type, "type", MaxTypeChars);
         var capabilities = ValidCapabilities(registration.Capabilities);
         var metadata = Validation.ObjectOrEmpty(registration.Metadata, "metadata", limits.Value.MaxMetadataBytes);
-
-        var now = clock.GetUtcNow();
-        string? token = null;
-        if (Agent.IsRegistered)
-        {
-            if (presentedToken is null || !AgentTokens.Matches(presentedToken, Agent.TokenHash!))
-            {
-                throw AgentChannelException.Conflict($"An agent named '{Agent.Name}' is already registered; re-registering needs its token.");
-            }
-        }
-        else
-        {
-            token = AgentTokens.Create(name);
-            Agent.Id = Guid.CreateVersion7(now);
-            Agent.Name = name;
-            Agent.CreatedAt = now;
-            Agent.TokenHash = AgentTokens.Hash(token);
-        }
-        Agent.Type = type;
-        Agent.Capabilities = capabilities;
-        Agent.Metadata = metadata;
-        Agent.LastSeen = now;
-        await ChangeStatus(Agent.Status == AgentStatus.Busy ? AgentStatus.Busy : AgentStatus.Online, forceSave: true);
-        return new AgentRegistered(Agent.ToInfo(), token, Created: token is not null);
+        return new ValidatedProfile(name, type, capabilities, metadata);
     }
 
-    public Task<AgentInfo?> Get() => Task.FromResult(Agent.IsRegistered ? Agent.ToInfo() : null);
+    private sealed record ValidatedProfile(string Name, string Type, List<string> Capabilities, Json.RawJson Metadata)
+    {
+        public void ApplyTo(AgentState agent)
+        {
+            agent.Type = Type;
+            agent.Capabilities = Capabilities;
+            agent.Metadata = Metadata;
+        }
+    }
+
+    public Task<AgentInfo?> Get() => Task.FromResult(Agent.IsActive ? Agent.ToInfo() : null);
+
+    public Task<bool> IsRetired() => Task.FromResult(Agent.IsRegistered && Agent.RetiredAt is not null);
 
     public Task<AgentInfo?> Authenticate(string token) => Task.FromResult(
-        Agent.IsRegistered && AgentTokens.Matches(token, Agent.TokenHash!) ? Agent.ToInfo() : null);
+        Agent.IsActive && !Agent.TokenRevoked && AgentTokens.Matches(token, Agent.TokenHash!) ? Agent.ToInfo() : null);
 
     public async Task<AgentInfo> SetStatus(Caller caller, AgentStatus status)
     {
-        RequireRegistered();
+        RequireActive();
         if (!caller.IsOperator && !caller.Is(Agent.Name))
         {
             throw AgentChannelException.Forbidden("Only the agent itself or the operator may change its status.");
@@ -256,6 +403,10 @@ public sealed class AgentGrain(
     public Task<bool> ReserveSlot(Guid taskId, bool force)
     {
         RequireRegistered();
+        if (Agent.RetiredAt is not null)
+        {
+            return Task.FromResult(false);
+        }
         if (_heldTasks.Contains(taskId) || force || _heldTasks.Count < taskOptions.Value.MaxActivePerAgent)
         {
             _heldTasks.Add(taskId);
@@ -303,7 +454,7 @@ public sealed class AgentGrain(
 
     public async Task<AgentConnected> Connected(string connectionId, IInboxObserver observer, LiveInterest interest)
     {
-        RequireRegistered();
+        RequireActive();
         RequireValidInterest(interest);
         var now = clock.GetUtcNow();
         var wasConnected = _connections.ContainsKey(connectionId);
@@ -358,7 +509,7 @@ public sealed class AgentGrain(
 
     public async Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status)
     {
-        RequireRegistered();
+        RequireActive();
         if (!caller.Is(Agent.Name))
         {
             throw AgentChannelException.Forbidden("Only the agent itself sends its heartbeat.");
@@ -490,6 +641,16 @@ public sealed class AgentGrain(
             {
                 throw AgentChannelException.Invalid("key", $"A watched key or prefix has 1-{MemoryKeys.MaxLength} characters and no control characters.");
             }
+        }
+    }
+
+    /// <summary>Registered and not retired: a retired agent is gone for everything but its history.</summary>
+    private void RequireActive()
+    {
+        RequireRegistered();
+        if (Agent.RetiredAt is not null)
+        {
+            throw AgentChannelException.Gone($"The agent '{Agent.Name}' was retired.");
         }
     }
 

@@ -18,7 +18,16 @@ public sealed class AgentState
     /// <summary>The last inbox sequence the agent acknowledged (the inbox's own last sequence lives in the inbox table).</summary>
     [Id(9)] public long AckedSeq { get; set; }
 
+    /// <summary>The operator revoked the token: no token opens the agent until the operator registers it again.</summary>
+    [Id(10)] public bool TokenRevoked { get; set; }
+
+    /// <summary>Set when the agent was retired: gone from listings and assignment, its name held for the operator.</summary>
+    [Id(11)] public DateTimeOffset? RetiredAt { get; set; }
+
     public bool IsRegistered => TokenHash is not null;
+
+    /// <summary>Registered and not retired: what everyone else may see, send to and assign to.</summary>
+    public bool IsActive => IsRegistered && RetiredAt is null;
 
     public AgentInfo ToInfo() => new(Id, Name, Type, Status, [.. Capabilities], Metadata, CreatedAt, LastSeen);
 }

@@ -10,14 +10,21 @@ public interface IAgentIndex
     /// state's new version; throws <see cref="Orleans.Storage.InconsistentStateException"/>, storing nothing, when
     /// another write got there first.
     /// </summary>
-    Task<long> Save(AgentInfo agent, GrainStateWrite state);
+    Task<long> Save(AgentInfo agent, DateTimeOffset? retiredAt, GrainStateWrite state);
 
+    /// <summary>Agents that are not retired, filtered.</summary>
     Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> agents, not retired, offline and last seen before <paramref name="seenBefore"/>:
+    /// the ones the stale-agent sweep retires.
+    /// </summary>
+    Task<IReadOnlyList<string>> Stale(DateTimeOffset seenBefore, int limit);
 
     Task<string?> FindNameById(Guid id);
 
     /// <summary>
-    /// Online agents that have every one of <paramref name="capabilities"/> and fewer than <paramref name="maxActive"/>
+    /// Online agents, not retired, that have every one of <paramref name="capabilities"/> and fewer than <paramref name="maxActive"/>
     /// tasks assigned or in progress, least loaded first. The counts are the query table's, which lag an agent's own
     /// slots a little: its grain still has the last word.
     /// </summary>

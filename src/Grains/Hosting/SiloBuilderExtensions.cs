@@ -35,6 +35,7 @@ public static class SiloBuilderExtensions
         var services = silo.Services;
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AgentsOptions>().Bind(configuration.GetSection(AgentsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RecoveryOptions>().Bind(configuration.GetSection(RecoveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -74,6 +75,7 @@ public static class SiloBuilderExtensions
         services.AddKeyedSingleton<IGrainStorage, WebhookStateStorage>(WebhookStateStorage.Name);
         services.AddKeyedSingleton<IGrainStorage, GrainStateStorage>(GrainStateStorage.Name);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StaleAgentRetirement>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Messages.MessageRedelivery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskQueueRestore>();
 

@@ -334,7 +334,8 @@ public sealed partial class MessagesGrain(
         var missing = unknown.Where((_, index) => agents[index] is null).ToList();
         if (missing.Count > 0)
         {
-            throw AgentChannelException.NotFound($"No agent named {string.Join(", ", missing.Select(name => $"'{name}'"))} (recipients).");
+            throw await AgentLookup.Missing(GrainFactory, missing[0],
+                $"No agent named {string.Join(", ", missing.Select(name => $"'{name}'"))} (recipients).");
         }
         for (var i = 0; i < unknown.Count; i++)
         {

@@ -47,7 +47,7 @@ public sealed class TaskDirectoryGrain(ITaskIndex index, IOptions<LimitsOptions>
             }
         }
         var agent = await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).Get()
-                    ?? throw AgentChannelException.NotFound($"No agent named '{caller.Name}'.");
+                    ?? throw await AgentLookup.Missing(GrainFactory, caller.Name, $"No agent named '{caller.Name}'.");
         foreach (var waiting in await index.Waiting(ClaimWindow))
         {
             if (!TaskRequirements.IsCapable(TaskRequirements.Capabilities(waiting.Requirements), agent.Capabilities))

@@ -886,7 +886,7 @@ public sealed partial class TaskGrain(
     {
         AgentNames.Require(name, field);
         return await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(name)).Get()
-               ?? throw AgentChannelException.NotFound($"No agent named '{name}' ({field}).");
+               ?? throw await AgentLookup.Missing(GrainFactory, name, $"No agent named '{name}' ({field}).");
     }
 
     private TaskState RequireCreated() =>

@@ -132,7 +132,7 @@ public sealed class WebhookGrain(
     [
         // What the activity stream carries (an assignment shows as task:updated there).
         EventNames.MessageReceived, EventNames.TaskUpdated, EventNames.MemoryUpdated,
-        EventNames.AgentJoined, EventNames.AgentLeft, EventNames.AgentUpdated,
+        EventNames.AgentJoined, EventNames.AgentLeft, EventNames.AgentUpdated, EventNames.AgentRetired,
     ];
 }
 

@@ -26,6 +26,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.LeaseLost => StatusCodes.Status409Conflict,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorKind.IdempotencyMismatch => StatusCodes.Status422UnprocessableEntity,
+        ErrorKind.Gone => StatusCodes.Status410Gone,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -36,6 +37,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         StatusCodes.Status403Forbidden => ErrorKind.Forbidden.ToWire(),
         StatusCodes.Status404NotFound => ErrorKind.NotFound.ToWire(),
         StatusCodes.Status409Conflict => ErrorKind.Conflict.ToWire(),
+        StatusCodes.Status410Gone => ErrorKind.Gone.ToWire(),
         StatusCodes.Status413PayloadTooLarge => ErrorKind.TooLarge.ToWire(),
         StatusCodes.Status422UnprocessableEntity => ErrorKind.Rejected.ToWire(),
         StatusCodes.Status503ServiceUnavailable => ErrorKind.Unavailable.ToWire(),
@@ -85,6 +87,7 @@ public sealed class ProblemResponses(IProblemDetailsService problemDetails)
         ErrorKind.LeaseLost => "Lease lost",
         ErrorKind.Unavailable => "Unavailable",
         ErrorKind.IdempotencyMismatch => "Idempotency key reused",
+        ErrorKind.Gone => "Gone",
         _ => "Error",
     };
 }

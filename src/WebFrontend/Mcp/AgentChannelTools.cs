@@ -37,6 +37,16 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
             new AgentRegistration(name, type, capabilities, Json(metadata)),
             http.HttpContext is { } context ? AgentTokenAuthenticationHandler.BearerToken(context.Request) : null);
 
+    [McpServerTool(Name = "rotate_token", Title = "Rotate your token", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Replaces your bearer token: the answer holds the new one, shown only this once; the token you called " +
+                 "with stops at once (401 everywhere) and your open WebSocket connections are closed. Configure the new " +
+                 "token as 'Authorization: Bearer <token>' for every later call.")]
+    public async Task<AgentRegistered> RotateToken(ClaimsPrincipal? user = null)
+    {
+        var caller = McpCaller.Of(user);
+        return await grains.GetGrain<IAgentGrain>(AgentNames.Key(caller.Name)).RotateToken(caller, keepConnectionId: null);
+    }
+
     [McpServerTool(Name = "list_agents", Title = "List agents", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists the registered agents with their status, capabilities and how many open tasks each holds.")]
     public async Task<ItemsResponse<AgentListing>> ListAgents(

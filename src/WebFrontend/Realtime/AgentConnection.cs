@@ -56,6 +56,10 @@ public sealed partial class AgentConnection : IInboxObserver
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = "closing";
+    // A last frame sent just before the close frame (session:revoked), after everything queued before it.
+    private byte[]? _farewell;
+    // The token this connection acts with: checked again at every renewal, replaced when the agent rotates it here.
+    private string? _token;
 
     public AgentConnection(WebSocket socket, IClusterClient cluster, RealtimeGateway gateway, RealtimeOptions options,
         TimeSpan offlineAfter, string? headerToken, ILogger logger)
@@ -123,6 +127,35 @@ public sealed partial class AgentConnection : IInboxObserver
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The agent's grain saying the token this connection was opened with stopped (rotated elsewhere, revoked, the agent
+    /// retired): the client gets a <c>session:revoked</c> frame and the socket closes with 1008 and the reason.
+    /// </summary>
+    public Task Revoked(string code, string reason)
+    {
+        var notice = new ServerFrame(EventNames.SessionRevoked, null, null,
+            RawJson.Serialize(new SessionRevokedNotice(code, reason), AgentChannelJson.Options));
+        Close(WebSocketCloseStatus.PolicyViolation, $"{code}: {reason}", farewell: notice.ToUtf8());
+        return Task.CompletedTask;
+    }
+
+    /// <summary>agent:rotate_token: a new token for the agent; every other connection of the agent is closed, this one stays.</summary>
+    public async Task<AgentRegistered> RotateToken(IAgentGrain grain, Caller caller)
+    {
+        // Under the gate the renewal checks the token with, so it never checks the old one after the grain replaced it.
+        await _interestGate.WaitAsync(_closing.Token);
+        try
+        {
+            var rotated = await grain.RotateToken(caller, Id);
+            _token = rotated.Token;
+            return rotated;
+        }
+        finally
+        {
+            _interestGate.Release();
+        }
+    }
+
     public void Push(AgentEvent item)
     {
         if (!_events.Writer.TryWrite(item) && !_closing.IsCancellationRequested)
@@ -180,6 +213,28 @@ public sealed partial class AgentConnection : IInboxObserver
         await _interestGate.WaitAsync(_closing.Token);
         try
         {
+            return await grain.Connected(Id, observer, _interest);
+        }
+        finally
+        {
+            _interestGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The periodic renewal: first the token is checked again, so a connection whose token stopped is closed even if
+    /// the grain's <see cref="Revoked"/> never reached it (another gateway, a lost one-way call).
+    /// </summary>
+    private async Task<AgentConnected> RenewChecked(IAgentGrain grain, IInboxObserver observer)
+    {
+        await _interestGate.WaitAsync(_closing.Token);
+        try
+        {
+            if (await grain.Authenticate(_token!) is null)
+            {
+                await Revoked(SessionEndings.Revoked, "the token is no longer valid");
+                throw new OperationCanceledException();
+            }
             return await grain.Connected(Id, observer, _interest);
         }
         finally
@@ -507,6 +562,7 @@ public sealed partial class AgentConnection : IInboxObserver
         }
 
         AgentName = agent.Name;
+        _token = newToken ?? token;
         var grain = _cluster.GetGrain<IAgentGrain>(AgentKey!);
         // Register before reading the inbox: whatever is stored from here on also arrives live.
         var observer = _observer = _cluster.CreateObjectReference<IInboxObserver>(this);
@@ -519,7 +575,7 @@ public sealed partial class AgentConnection : IInboxObserver
         return (new RegisterAck(agent, newToken, position, replayFrom), () =>
         {
             _pump = Task.Run(() => Pump(grain, replayFrom));
-            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, () => Renew(grain, observer), PushSnapshots, Push, _renewEvery,
+            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, () => RenewChecked(grain, observer), PushSnapshots, Push, _renewEvery,
                 exception => LogRenewFailed(exception, Id), _closing.Token));
         });
     }
@@ -587,7 +643,7 @@ public sealed partial class AgentConnection : IInboxObserver
     /// Ends the connection once: stops our loops and then either drops the socket (<paramref name="abort"/>)
     /// or sends a close frame with the reason and gives the client a moment to answer.
     /// </summary>
-    private void Close(WebSocketCloseStatus status, string reason, bool abort = false)
+    private void Close(WebSocketCloseStatus status, string reason, bool abort = false, byte[]? farewell = null)
     {
         lock (_abort)
         {
@@ -595,6 +651,7 @@ public sealed partial class AgentConnection : IInboxObserver
             {
                 _closeStatus = status;
                 _closeReason = reason;
+                _farewell = farewell;
                 _closing.Cancel();
                 _closingHandshake = abort ? Task.CompletedTask : CloseHandshake();
             }
@@ -614,6 +671,10 @@ public sealed partial class AgentConnection : IInboxObserver
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(2));
+                if (_farewell is not null && _socket.State == WebSocketState.Open)
+                {
+                    await _socket.SendAsync(_farewell, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+                }
                 await _socket.CloseOutputAsync(_closeStatus, _closeReason, timeout.Token);
             }
             // The client answers with its own close frame, which ends the receive loop; if it does not, drop it.

@@ -67,6 +67,15 @@ public sealed partial class InboxSubscription : IInboxObserver, IAsyncDisposable
     /// <summary>Never called: the subscription asks for no live events.</summary>
     public Task Live(IReadOnlyList<AgentEvent> items) => Task.CompletedTask;
 
+    /// <summary>The token stopped: the client is told why, and the stream ends.</summary>
+    public Task Revoked(string code, string reason)
+    {
+        _events.Writer.TryWrite(new AgentEvent(EventNames.SessionRevoked, null,
+            Json.RawJson.Serialize(new SessionRevokedNotice(code, reason), Json.AgentChannelJson.Options)));
+        _events.Writer.TryComplete();
+        return Task.CompletedTask;
+    }
+
     public void Push(AgentEvent item)
     {
         if (!_events.Writer.TryWrite(item))

@@ -19,6 +19,9 @@ public sealed record RegisterRequest(
     [property: JsonConverter(typeof(NotNullConverter<long>))] long? LastSeq,
     [property: JsonConverter(typeof(NotNullConverter<bool>))] bool? Presence);
 
+/// <summary>The data of a <c>session:revoked</c> push: why the connection's token stopped (<see cref="Events.SessionEndings"/>).</summary>
+public sealed record SessionRevokedNotice(string Code, string Reason);
+
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
 public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId);
@@ -52,6 +55,8 @@ public static class RealtimeRequests
         {
             case ClientEvents.Heartbeat:
                 return await agent.Heartbeat(caller, Body<HeartbeatRequest>(data).Status);
+            case ClientEvents.RotateToken:
+                return await connection.RotateToken(agent, caller);
             case ClientEvents.MessageSend:
                 return await grains.GetGrain<IMessagesGrain>(0).Send(caller, Body<MessageDraft>(data), key);
             case ClientEvents.TaskCreate:

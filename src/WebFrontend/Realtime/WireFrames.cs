@@ -49,6 +49,7 @@ public static class ClientEvents
 {
     public const string Register = "agent:register";
     public const string Heartbeat = "agent:heartbeat";
+    public const string RotateToken = "agent:rotate_token";
     public const string MessageSend = "message:send";
     public const string TaskCreate = "task:create";
     public const string TaskAssign = "task:assign";

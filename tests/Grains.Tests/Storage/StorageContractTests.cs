@@ -328,6 +328,30 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_retired_agent_keeps_its_row_but_leaves_listings_candidates_and_the_stale_sweep()
+    {
+        var store = await Open();
+        var retired = Agent("retired-one", AgentStatus.Offline, "llm", "python");
+        await store.SaveAgent(retired);
+        await store.SaveAgent(Agent("kept-one", AgentStatus.Online, "llm", "python"));
+        await store.SaveAgent(Agent("stale-one", AgentStatus.Offline, "llm", "python") with { LastSeen = Epoch.AddHours(-2) });
+        await store.SaveAgent(Agent("fresh-one", AgentStatus.Offline, "llm") with { LastSeen = Epoch.AddHours(1) });
+        (await store.Agents.Stale(Epoch.AddHours(-1), 10)).ShouldBe(["stale-one"]);
+        (await store.Agents.Stale(Epoch.AddMinutes(1), 10)).ShouldBe(["retired-one", "stale-one"]);
+
+        await store.SaveAgent(retired with { Status = AgentStatus.Online }, retiredAt: Epoch);
+
+        (await store.Agents.List(new AgentQuery())).Select(a => a.Name).ShouldBe(["fresh-one", "kept-one", "stale-one"]);
+        (await store.Agents.List(new AgentQuery(Capability: "python"))).Select(a => a.Name).ShouldBe(["kept-one", "stale-one"]);
+        (await store.Agents.Candidates(["python"], maxActive: 4)).Select(a => a.Name).ShouldBe(["kept-one"]);
+        (await store.Agents.Stale(Epoch.AddMinutes(1), 10)).ShouldBe(["stale-one"]);
+        (await store.Agents.FindNameById(retired.Id)).ShouldBe("retired-one");
+
+        await store.SaveAgent(retired, retiredAt: null);
+        (await store.Agents.List(new AgentQuery())).Select(a => a.Name).ShouldContain("retired-one");
+    }
+
+    [Fact]
     public async Task Concurrent_grain_state_saves_of_one_version_have_one_winner_and_the_writes_batched_with_them_commit()
     {
         var store = await Open();
@@ -335,8 +359,8 @@ public abstract class StorageContractTests : IAsyncDisposable
         var others = Enumerable.Range(0, 20).Select(i => Agent($"other-{i}", AgentStatus.Online, "llm", "python")).ToList();
 
         var contestedSaves = Enumerable.Range(0, 20)
-            .Select(i => store.Agents.Save(contested with { Type = $"writer-{i}" }, new GrainStateWrite("agent", "contested", [(byte)i], 0))).ToList();
-        var otherSaves = others.Select(agent => store.Agents.Save(agent, new GrainStateWrite("agent", agent.Name, [7], 0))).ToList();
+            .Select(i => store.Agents.Save(contested with { Type = $"writer-{i}" }, retiredAt: null, new GrainStateWrite("agent", "contested", [(byte)i], 0))).ToList();
+        var otherSaves = others.Select(agent => store.Agents.Save(agent, retiredAt: null, new GrainStateWrite("agent", agent.Name, [7], 0))).ToList();
         await Task.WhenAll(contestedSaves.Concat(otherSaves).Select(save => save.ContinueWith(_ => { }, TaskScheduler.Default)));
 
         var winners = contestedSaves.Where(save => save.IsCompletedSuccessfully).ToList();
@@ -679,8 +703,8 @@ internal static class TaskRows
     public static async Task Upsert(this ITaskIndex tasks, TaskInfo row) =>
         await tasks.Save(row, [0], (await tasks.ReadState(row.Id))?.Version ?? 0, owesNotices: false);
 
-    public static async Task SaveAgent(this StoreUnderTest store, AgentInfo agent) =>
-        await store.Agents.Save(agent, await store.NextState("agent", Identity.AgentNames.Key(agent.Name)));
+    public static async Task SaveAgent(this StoreUnderTest store, AgentInfo agent, DateTimeOffset? retiredAt = null) =>
+        await store.Agents.Save(agent, retiredAt, await store.NextState("agent", Identity.AgentNames.Key(agent.Name)));
 
     public static async Task SaveMemory(this StoreUnderTest store, MemoryEntry entry, int historyVersions) =>
         await store.Memory.Save(entry, historyVersions, await store.NextState("memory", entry.Key));

@@ -12,18 +12,19 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
     private static readonly string ActiveTasks =
         $"(SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))";
 
-    public Task<long> Save(AgentInfo agent, GrainStateWrite state) => database.Write(transaction =>
+    public Task<long> Save(AgentInfo agent, DateTimeOffset? retiredAt, GrainStateWrite state) => database.Write(transaction =>
     {
         var nameKey = AgentNames.Key(agent.Name);
         return transaction.SaveGrainState(state,
             PostgresGrainStateCommands.Statement(
                 """
-                INSERT INTO agents (name_key, id, type, status, created_at, document)
-                VALUES (@name_key, @id, @type, @status, @created_at, @document)
+                INSERT INTO agents (name_key, id, type, status, created_at, document, retired_at)
+                VALUES (@name_key, @id, @type, @status, @created_at, @document, @retired_at)
                 ON CONFLICT (name_key) DO UPDATE SET
-                    type = excluded.type, status = excluded.status, document = excluded.document
+                    type = excluded.type, status = excluded.status, document = excluded.document, retired_at = excluded.retired_at
                 """,
                 ("name_key", nameKey), ("id", agent.Id), ("type", agent.Type),
+                ("retired_at", retiredAt?.ToUnixTimeMilliseconds()),
                 ("status", AgentChannelJson.WireName(agent.Status)), ("created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
                 ("document", JsonSerializer.Serialize(agent, AgentChannelJson.Options))),
             PostgresGrainStateCommands.Statement("DELETE FROM agent_capabilities WHERE name_key = @name_key", ("name_key", nameKey)),
@@ -34,7 +35,7 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
 
     public Task<IReadOnlyList<AgentListing>> List(AgentQuery query) => database.Read<IReadOnlyList<AgentListing>>(async connection =>
     {
-        var conditions = new List<string>();
+        var conditions = new List<string> { "a.retired_at IS NULL" };
         var parameters = new List<(string, object?)>();
         conditions.AddFilter(parameters, "a.status = @status", "status", query.Status is { } status ? AgentChannelJson.WireName(status) : null);
         conditions.AddFilter(parameters, "a.type = @type", "type", query.Type);
@@ -54,7 +55,7 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
                  SELECT document, active FROM (
                      SELECT a.document, a.name_key, {ActiveTasks} AS active
                      FROM agents a
-                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}' AND a.retired_at IS NULL
                        AND (SELECT COUNT(DISTINCT c.capability) FROM agent_capabilities c
                             WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)) candidates
                  WHERE active < @max_active
@@ -63,6 +64,24 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
                 ("capabilities", capabilities.Distinct().ToArray()), ("max_active", (long)maxActive));
             return await ReadListings(command);
         });
+
+    public Task<IReadOnlyList<string>> Stale(DateTimeOffset seenBefore, int limit) => database.Read<IReadOnlyList<string>>(async connection =>
+    {
+        // last_seen lives in the document only: the offline, unretired ones are read and the old ones kept.
+        await using var command = connection.Command(
+            $"SELECT document FROM agents WHERE status = '{AgentChannelJson.WireName(AgentStatus.Offline)}' AND retired_at IS NULL ORDER BY name_key");
+        await using var reader = await command.ExecuteReaderAsync();
+        var stale = new List<string>();
+        while (stale.Count < limit && await reader.ReadAsync())
+        {
+            var agent = StoredDocuments.Read<AgentInfo>(reader.GetString(0));
+            if (agent.LastSeen < seenBefore)
+            {
+                stale.Add(agent.Name);
+            }
+        }
+        return stale;
+    });
 
     public Task<string?> FindNameById(Guid id) => database.Read(async connection =>
     {

@@ -8,18 +8,19 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 
 public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue writes) : IAgentIndex
 {
-    public Task<long> Save(AgentInfo agent, GrainStateWrite state) => writes.Enqueue(transaction =>
+    public Task<long> Save(AgentInfo agent, DateTimeOffset? retiredAt, GrainStateWrite state) => writes.Enqueue(transaction =>
     {
         var version = transaction.SaveGrainState(state);
         var nameKey = AgentNames.Key(agent.Name);
         var upsert = transaction.Statement(
             """
-            INSERT INTO agents (name_key, id, type, status, created_at, document)
-            VALUES (@name_key, @id, @type, @status, @created_at, @document)
+            INSERT INTO agents (name_key, id, type, status, created_at, document, retired_at)
+            VALUES (@name_key, @id, @type, @status, @created_at, @document, @retired_at)
             ON CONFLICT (name_key) DO UPDATE SET
-                type = excluded.type, status = excluded.status, document = excluded.document
+                type = excluded.type, status = excluded.status, document = excluded.document, retired_at = excluded.retired_at
             """,
             ("@name_key", nameKey), ("@id", agent.Id.ToString()), ("@type", agent.Type),
+            ("@retired_at", retiredAt?.ToUnixTimeMilliseconds()),
             ("@status", AgentChannelJson.WireName(agent.Status)), ("@created_at", agent.CreatedAt.ToUnixTimeMilliseconds()),
             ("@document", JsonSerializer.Serialize(agent, AgentChannelJson.Options)));
         upsert.ExecuteNonQuery();
@@ -42,7 +43,8 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
              SELECT a.document,
                     (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))
              FROM agents a
-             WHERE (@status IS NULL OR a.status = @status)
+             WHERE a.retired_at IS NULL
+               AND (@status IS NULL OR a.status = @status)
                AND (@type IS NULL OR a.type = @type)
                AND (@capability IS NULL OR EXISTS (SELECT 1 FROM agent_capabilities c WHERE c.capability = @capability AND c.name_key = a.name_key))
              ORDER BY a.name_key
@@ -70,7 +72,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
                      SELECT a.document, a.name_key,
                             (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}')) AS active
                      FROM agents a
-                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}'
+                     WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}' AND a.retired_at IS NULL
                        AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")})
                  WHERE active < @max_active
                  ORDER BY active, name_key
@@ -84,6 +86,24 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
             }
             return agents;
         });
+
+    public Task<IReadOnlyList<string>> Stale(DateTimeOffset seenBefore, int limit) => database.Read<IReadOnlyList<string>>(connection =>
+    {
+        // last_seen lives in the document only: the offline, unretired ones are read and the old ones kept.
+        using var command = connection.Command(
+            $"SELECT document FROM agents WHERE status = '{AgentChannelJson.WireName(AgentStatus.Offline)}' AND retired_at IS NULL ORDER BY name_key");
+        using var reader = command.ExecuteReader();
+        var stale = new List<string>();
+        while (reader.Read() && stale.Count < limit)
+        {
+            var agent = StoredDocuments.Read<AgentInfo>(reader.GetString(0));
+            if (agent.LastSeen < seenBefore)
+            {
+                stale.Add(agent.Name);
+            }
+        }
+        return stale;
+    });
 
     public Task<string?> FindNameById(Guid id) => database.Read(connection =>
     {

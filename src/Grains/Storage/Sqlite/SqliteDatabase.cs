@@ -136,6 +136,8 @@ public sealed partial class SqliteDatabase
             """);
         // The hash of the request that stored a keyed message (its id derived from sender and idempotency key).
         AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
+        // Set when the agent was retired: its row stays (found by id, name taken) but listings and assignment skip it.
+        AddColumnIfMissing(connection, "agents", "retired_at", "INTEGER NULL");
         SqliteStatsStore.ApplySchema(connection);
         ApplyHistoryAudience(connection);
         LogSchemaApplied(FilePath);

@@ -25,6 +25,9 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
     /// <summary>An agent joined, left or changed (status, profile, last seen).</summary>
     public event Action<AgentInfo>? AgentChanged;
 
+    /// <summary>An agent was retired: it leaves the listing.</summary>
+    public event Action<AgentInfo>? AgentRetired;
+
     public event Action<TaskInfo>? TaskChanged;
 
     public event Action<MessageInfo>? MessagePosted;
@@ -131,6 +134,9 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
                 case EventNames.AgentJoined or EventNames.AgentLeft or EventNames.AgentUpdated:
                     AgentChanged?.Invoke(Read<AgentInfo>(item));
                     break;
+                case EventNames.AgentRetired:
+                    AgentRetired?.Invoke(Read<AgentInfo>(item));
+                    break;
                 case EventNames.TaskUpdated:
                     TaskChanged?.Invoke(Read<TaskInfo>(item));
                     break;
@@ -171,6 +177,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
             _gate.Release();
         }
         AgentChanged = null;
+        AgentRetired = null;
         TaskChanged = null;
         MessagePosted = null;
         MemoryChanged = null;

@@ -12,4 +12,8 @@ public sealed class AgentOperations(IGrainFactory grains)
 
     public Task<AgentInfo> SetStatus(string name, AgentStatus status) =>
         grains.GetGrain<IAgentGrain>(AgentNames.Key(name)).SetStatus(Caller.Operator, status);
+
+    public Task RevokeToken(string name) => grains.GetGrain<IAgentGrain>(AgentNames.Key(name)).RevokeToken(Caller.Operator);
+
+    public Task Retire(string name) => grains.GetGrain<IAgentGrain>(AgentNames.Key(name)).Retire(Caller.Operator);
 }
