@@ -29,7 +29,7 @@ public sealed partial class AgentClient
             cancellationToken);
 
     public Task<MessageInfo> SendMessageAsync(MessageDraft draft, CancellationToken cancellationToken = default) =>
-        Write("message:send", key => _cluster.GetGrain<IMessagesGrain>(0).Send(_caller, draft, key), cancellationToken);
+        Write("message:send", key => _sends.Send(draft, key), cancellationToken);
 
     /// <summary>
     /// Message history, newest first unless <see cref="MessageQuery.Ascending"/>: only what this agent may read (it sent

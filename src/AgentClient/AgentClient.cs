@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Client.Delivery;
 using Orleans.AgentChannel.Client.Memory;
+using Orleans.AgentChannel.Client.Messages;
 using Orleans.AgentChannel.Client.Tasks;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -47,6 +48,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     private readonly EventDispatcher _dispatcher;
     private readonly MemoryWatchList _watches = new();
     private readonly HeldAssignments _assignments;
+    private readonly SendBatcher _sends;
     /// <summary>
     /// Held while the connection is renewed with the agent's grain or what it watches changes, so a renewal never
     /// sends older watches after newer ones, and none runs once the client is closing.
@@ -72,6 +74,12 @@ public sealed partial class AgentClient : IAsyncDisposable
         _caller = Caller.Agent(options.Name);
         _logger = loggers.CreateLogger<AgentClient>();
         _assignments = new HeldAssignments(() => _caller.Name);
+        _sends = new SendBatcher(async (drafts, keys) =>
+        {
+            // Presented for each batch: batches after the first leave from the loop, not from their own sends' calls.
+            using var presented = ClusterCredential.Present(Token);
+            return await _cluster.GetGrain<IMessagesGrain>(0).SendMany(_caller, drafts, keys);
+        });
         _dispatcher = new EventDispatcher(_logger, _assignments.Observe);
     }
 
