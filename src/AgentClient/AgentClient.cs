@@ -434,6 +434,9 @@ public sealed partial class AgentClient : IAsyncDisposable
                 client.UseClusterTls(tls);
             }
             client.Services.AddGrainInterfaceTypeCache();
+            // The application's current span goes with every call as its W3C traceparent (in the RequestContext), so
+            // a traced application's trace continues in the cluster. Without a span or a listener it carries nothing.
+            client.AddActivityPropagation();
         });
         var host = builder.Build();
         try

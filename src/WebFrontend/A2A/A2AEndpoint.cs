@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Api;
@@ -91,6 +92,8 @@ public static partial class A2AEndpoint
         {
             JsonElement parameters;
             (id, method, parameters) = await ReadRequest(context.Request, ending.Token);
+            // Under ASP.NET Core's request span, which took the client's traceparent header as its parent.
+            using var span = AgentChannelTracing.A2A.StartActivity($"a2a {method}", System.Diagnostics.ActivityKind.Server);
             RequireSupportedVersion(context.Request, id);
             switch (method)
             {
