@@ -89,6 +89,52 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task A_REST_send_is_traced_under_the_clients_traceparent_header_or_in_a_trace_of_its_own_and_the_operator_reads_it()
+    {
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path, Tracing);
+        var (_, sender) = await Register(server, "rest-from");
+        var (recipient, _) = await Register(server, "rest-to");
+        var operatorClient = server.Client(AgentChannelServer.OperatorToken);
+
+        var untraced = await sender.Post("/api/messages", new { content = "untraced", recipients = new[] { recipient } });
+        untraced.Status.ShouldBe(System.Net.HttpStatusCode.Created, untraced.Body?.ToJsonString());
+        var own = await Traces(operatorClient, untraced.Json["id"]!.GetValue<string>(), spans => spans.Contains("inbox deliver"));
+        own.Single()!["spans"]!.AsArray().ShouldContain(span => span!["name"]!.GetValue<string>() == "rest POST /api/messages/" && span["parent_span_id"] == null);
+
+        var clientTrace = ActivityTraceId.CreateRandom().ToHexString();
+        var clientSpan = ActivitySpanId.CreateRandom().ToHexString();
+        var traced = await sender.Send(HttpMethod.Post, "/api/messages", new { content = "traced", recipients = new[] { recipient } },
+            request => request.Headers.Add("traceparent", $"00-{clientTrace}-{clientSpan}-01"));
+        var kept = await Traces(operatorClient, traced.Json["id"]!.GetValue<string>(), spans => spans.Contains("inbox deliver"));
+        kept.Single()!["trace_id"]!.GetValue<string>().ShouldBe(clientTrace);
+        kept.Single()!["spans"]!.AsArray().ShouldContain(span => span!["parent_span_id"]!.GetValue<string>() == clientSpan);
+
+        (await sender.Get($"/api/traces?message_id={traced.Json["id"]}")).ShouldBeProblem(System.Net.HttpStatusCode.Forbidden, "forbidden");
+        (await operatorClient.Get("/api/traces")).ShouldBeProblem(System.Net.HttpStatusCode.BadRequest, "invalid");
+    }
+
+    private static async Task<(string Name, HttpClient Client)> Register(AgentChannelServer server, string prefix)
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        var registered = await server.Client().Post("/api/agents/register", new { name, type = "worker" });
+        return (name, server.Client(registered.Json["token"]!.GetValue<string>()));
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonArray> Traces(HttpClient operatorClient, string messageId, Func<string, bool> complete)
+    {
+        System.Text.Json.Nodes.JsonArray items = [];
+        await Poll.Until(async () =>
+        {
+            var answer = await operatorClient.Get($"/api/traces?message_id={messageId}");
+            answer.Status.ShouldBe(System.Net.HttpStatusCode.OK, answer.Body?.ToJsonString());
+            items = answer.Json["items"]!.AsArray();
+            return items.Count == 1 && complete(items.ToJsonString());
+        }, "the message's trace is kept", onTimeout: () => items.ToJsonString());
+        return items;
+    }
+
+    [Fact]
     public async Task Without_tracing_the_console_buffer_is_off_and_keeps_nothing()
     {
         await using var server = await AgentChannelServer.StartAsync(Path.Combine(Path.GetTempPath(), $"untraced-{Guid.NewGuid():N}.db"));

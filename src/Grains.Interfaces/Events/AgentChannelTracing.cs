@@ -33,6 +33,13 @@ public static class AgentChannelTracing
     /// </summary>
     public static IReadOnlyList<string> OrleansSources { get; } = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
+    /// <summary>
+    /// How the spans that may start a trace are named: a request at a front door, and grain work no request is waiting
+    /// for (an owed delivery, a task's lease running out). A sampler keeps new traces of these names only (Orleans' own
+    /// traffic and untraced HTTP requests would start traces too).
+    /// </summary>
+    public static IReadOnlyList<string> RootNamePrefixes { get; } = ["ws ", "rest ", "mcp ", "a2a ", "agentclient ", "inbox deliver", "task ", "messages store"];
+
     public const string AgentTag = "agentchannel.agent";
     public const string MessageIdTag = "agentchannel.message_id";
     public const string TaskIdTag = "agentchannel.task_id";
@@ -62,6 +69,27 @@ public static class AgentChannelTracing
         }
         return source.StartActivity(name, kind, parent);
     }
+
+    /// <summary>
+    /// A span for work an HTTP request asked for (REST, MCP, A2A): under ASP.NET Core's request span when the client sent
+    /// a <c>traceparent</c> header (that span took it as its parent), else the root of a trace of its own. ASP.NET Core
+    /// keeps an unrecorded stand-in as the current activity for a request nobody samples; a child of it would be dropped.
+    /// </summary>
+    public static Activity? StartHttp(ActivitySource source, string name, ActivityKind kind = ActivityKind.Server)
+    {
+        if (!source.HasListeners())
+        {
+            return null;
+        }
+        if (IsUntracedRequest(Activity.Current))
+        {
+            Activity.Current = null;
+        }
+        return source.StartActivity(name, kind);
+    }
+
+    /// <summary>ASP.NET Core's stand-in for a request that came without a <c>traceparent</c> and was not sampled.</summary>
+    public static bool IsUntracedRequest(Activity? current) => current is { Recorded: false } && current.ParentSpanId == default;
 
     /// <summary>A span whose parent is given as a W3C <c>traceparent</c> (an event's cause), or the current span when there is none.</summary>
     public static Activity? StartChild(ActivitySource source, string name, string? traceparent, ActivityKind kind = ActivityKind.Internal) =>

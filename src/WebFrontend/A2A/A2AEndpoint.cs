@@ -92,8 +92,7 @@ public static partial class A2AEndpoint
         {
             JsonElement parameters;
             (id, method, parameters) = await ReadRequest(context.Request, ending.Token);
-            // Under ASP.NET Core's request span, which took the client's traceparent header as its parent.
-            using var span = AgentChannelTracing.A2A.StartActivity($"a2a {method}", System.Diagnostics.ActivityKind.Server);
+            using var span = AgentChannelTracing.StartHttp(AgentChannelTracing.A2A, $"a2a {method}");
             RequireSupportedVersion(context.Request, id);
             switch (method)
             {

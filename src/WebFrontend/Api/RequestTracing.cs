@@ -7,7 +7,7 @@ namespace Orleans.AgentChannel.WebFrontend.Api;
 
 /// <summary>
 /// The REST door's span (<see cref="AgentChannelTracing.Rest"/>), named by route, under ASP.NET Core's request span
-/// (which took a client's <c>traceparent</c> header as its parent). It names the message or task the request made or
+/// when the client sent a <c>traceparent</c> header, else the root of its own trace. It names the message or task the request made or
 /// touched, so the console finds the trace.
 /// </summary>
 internal sealed class RequestTracing : IEndpointFilter
@@ -20,12 +20,11 @@ internal sealed class RequestTracing : IEndpointFilter
         }
         var http = context.HttpContext;
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value;
-        using var span = AgentChannelTracing.Rest.StartActivity($"rest {http.Request.Method} {route}", ActivityKind.Internal);
-        if (span is not null && http.Request.RouteValues.TryGetValue("id", out var id) && id is string routeId)
+        using var span = AgentChannelTracing.StartHttp(AgentChannelTracing.Rest, $"rest {http.Request.Method} {route}");
+        if (span is not null && http.Request.RouteValues.TryGetValue("id", out var id) && id is string routeId
+            && route?.StartsWith("/api/tasks/", StringComparison.Ordinal) == true)
         {
-            span.SetTag(route?.StartsWith("/api/tasks", StringComparison.Ordinal) == true ? AgentChannelTracing.TaskIdTag
-                : route?.StartsWith("/api/messages", StringComparison.Ordinal) == true ? AgentChannelTracing.MessageIdTag
-                : "agentchannel.id", routeId);
+            span.SetTag(AgentChannelTracing.TaskIdTag, routeId);
         }
         var result = await next(context);
         switch (span is null ? null : (result as IValueHttpResult)?.Value ?? result)

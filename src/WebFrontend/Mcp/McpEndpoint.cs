@@ -103,9 +103,10 @@ public static class McpEndpoint
     private static System.Diagnostics.Activity? StartToolSpan(RequestContext<CallToolRequestParams> context)
     {
         var name = $"mcp {context.Params?.Name}";
-        var span = System.Diagnostics.Activity.Current is null && context.Params?.Meta?["traceparent"]?.GetValueKind() == JsonValueKind.String
+        var span = AgentChannelTracing.IsUntracedRequest(System.Diagnostics.Activity.Current)
+                   && context.Params?.Meta?["traceparent"]?.GetValueKind() == JsonValueKind.String
             ? AgentChannelTracing.StartRequest(AgentChannelTracing.Mcp, name, context.Params.Meta["traceparent"]!.GetValue<string>())
-            : AgentChannelTracing.Mcp.StartActivity(name, System.Diagnostics.ActivityKind.Server);
+            : AgentChannelTracing.StartHttp(AgentChannelTracing.Mcp, name);
         span?.SetTag(AgentChannelTracing.EventTag, context.Params?.Name);
         return span;
     }
