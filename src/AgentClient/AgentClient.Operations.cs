@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Client.Memory;
@@ -271,7 +273,7 @@ public sealed partial class AgentClient
         {
             try
             {
-                return await Call(() => call(key), cancellationToken);
+                return await Call(() => call(key), cancellationToken, operation);
             }
             catch (Exception error) when (IsUnanswered(error) && !cancellationToken.IsCancellationRequested)
             {
@@ -297,17 +299,24 @@ public sealed partial class AgentClient
         || (error is OrleansException && error.InnerException is { } inner && IsUnanswered(inner));
 
     /// <summary>One grain call: domain errors become the typed exceptions; a cancelled wait leaves the call running.</summary>
-    private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A span of its own (<see cref="AgentChannelTracing.AgentClient"/>) under the caller's current span, when the
+    /// application traces; Orleans' activity propagation carries it into the cluster as the calls' W3C traceparent.
+    /// </remarks>
+    private async Task<T> Call<T>(Func<Task<T>> call, CancellationToken cancellationToken = default, [CallerMemberName] string operation = "")
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         cancellationToken.ThrowIfCancellationRequested();
         using var presented = ClusterCredential.Present(Token);
+        using var span = AgentChannelTracing.AgentClient.StartActivity($"agentclient {operation}", ActivityKind.Client);
+        span?.SetTag(AgentChannelTracing.AgentTag, Name);
         try
         {
             return await call().WaitAsync(cancellationToken);
         }
         catch (AgentChannelException error)
         {
+            span?.SetStatus(ActivityStatusCode.Error, error.Code.ToString());
             throw AgentRequestException.From(error);
         }
     }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Client.Delivery;
 using Orleans.AgentChannel.Client.Memory;
-using Orleans.AgentChannel.Client.Messages;
+using Orleans.AgentChannel.Client.Sending;
 using Orleans.AgentChannel.Client.Tasks;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -471,6 +471,9 @@ public sealed partial class AgentClient : IAsyncDisposable
                 client.UseClusterTls(tls);
             }
             client.Services.AddGrainInterfaceTypeCache();
+            // The application's current span goes with every call as its W3C traceparent (in the RequestContext), so
+            // a traced application's trace continues in the cluster. Without a span or a listener it carries nothing.
+            client.AddActivityPropagation();
         });
         var host = builder.Build();
         try

@@ -46,7 +46,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(15_000);
         // Bound to every interface, like a console other machines can reach: sign-in with the operator token is
         // required (LoopbackAccessTests cover the local run, where it is not).
-        var server = AgentChannelServer.StartAsync(_database.Path, new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0" },
+        // Traced, so the console's timelines have spans to show (TraceTimelineTests).
+        var server = AgentChannelServer.StartAsync(_database.Path,
+            new Dictionary<string, string?> { ["Urls"] = "http://0.0.0.0:0", ["AgentChannel:Tracing:Enabled"] = "true" },
             // Fails only on its marker, so other tests never meet it; the Plugins page test shows its failure.
             services => services.AddAgentChannelPlugin<MarkerFailingInterceptor>());
         _playwright = await Playwright.CreateAsync();

@@ -79,11 +79,12 @@ public sealed class WsClient : IAsyncDisposable
     }
 
     /// <summary>Sends a request and returns the whole ack or error frame.</summary>
-    public async Task<JsonNode> Request(string eventName, object? data = null) =>
-        await (await Send(eventName, data)).WaitAsync(Deadline, TestContext.Current.CancellationToken);
+    /// <param name="traceparent">A W3C traceparent sent in the frame (the client's span).</param>
+    public async Task<JsonNode> Request(string eventName, object? data = null, string? traceparent = null) =>
+        await (await Send(eventName, data, traceparent)).WaitAsync(Deadline, TestContext.Current.CancellationToken);
 
     /// <summary>Sends a request and returns, once it is on the wire, the task of its reply.</summary>
-    private async Task<Task<JsonNode>> Send(string eventName, object? data)
+    private async Task<Task<JsonNode>> Send(string eventName, object? data, string? traceparent = null)
     {
         var id = $"r{Interlocked.Increment(ref _nextId)}";
         var reply = new TaskCompletionSource<JsonNode>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,7 +92,9 @@ public sealed class WsClient : IAsyncDisposable
         {
             _pending[id] = reply;
         }
-        await SendRaw(JsonSerializer.Serialize(new { @event = eventName, id, data }));
+        await SendRaw(traceparent is null
+            ? JsonSerializer.Serialize(new { @event = eventName, id, data })
+            : JsonSerializer.Serialize(new { @event = eventName, id, data, traceparent }));
         return reply.Task;
     }
 

@@ -11,6 +11,7 @@ Quick start::
 See ``docs/sdk-guide.md`` in the repository for the full guide.
 """
 
+from ._tracing import current_traceparent, traceparent
 from ._version import __version__
 from .client import (
     AGENT_JOINED,
@@ -63,6 +64,8 @@ from .models import (
 
 __all__ = [
     "__version__",
+    "current_traceparent",
+    "traceparent",
     "AgentClient",
     "Handler",
     "HandlerContext",

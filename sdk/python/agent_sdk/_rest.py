@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ._tracing import current_traceparent
 from .errors import AgentChannelError, AgentConnectionError, AuthenticationError, error_from_payload
 
 logger = logging.getLogger("agent_sdk")
@@ -69,6 +70,9 @@ class RestClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
+        parent = current_traceparent()
+        if parent is not None:
+            headers["traceparent"] = parent
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None and v != ""}
         try:
             response = await self._http.request(

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Mapping, Optional
 import websockets
 import websockets.exceptions
 
+from ._tracing import current_traceparent
 from .errors import AgentConnectionError, ServerError, TooLargeError, error_from_payload
 
 logger = logging.getLogger("agent_sdk")
@@ -111,7 +112,11 @@ class Connection:
         if self.is_closed:
             raise AgentConnectionError(f"The connection is closed ({self.close_reason}).", generation=self.generation)
         request_id = f"r{next(self._ids)}"
-        frame = encode({"event": event, "id": request_id, "data": data})
+        frame_fields: Dict[str, Any] = {"event": event, "id": request_id, "data": data}
+        parent = current_traceparent()
+        if parent is not None:
+            frame_fields["traceparent"] = parent
+        frame = encode(frame_fields)
         if len(frame.encode("utf-8")) > self._max_frame_bytes:
             raise TooLargeError(
                 f"The {event} request is larger than the server's {self._max_frame_bytes}-byte frame limit.",

@@ -303,6 +303,9 @@ public sealed class AgentGrain(
         {
             return;
         }
+        using var span = AgentChannelTracing.Grains.StartActivity("inbox deliver");
+        span?.SetTag(AgentChannelTracing.AgentTag, Key).SetTag(AgentChannelTracing.CountTag, items.Count)
+            .SetTag(AgentChannelTracing.SiloTag, RuntimeIdentity);
         var numbered = Numbered(items);
         try
         {
@@ -332,9 +335,11 @@ public sealed class AgentGrain(
         // gone receiver never holds up the sender); receivers drop what they already sent and fetch any gap
         // from the inbox. A grain observer, not a stream: one call instead of a queue, a poll and a pub-sub hop
         // (DESIGN.md measured 10-100x less push latency; bench/README.md has what it did end to end).
+        var traceParent = span?.Id;
+        span?.SetTag(AgentChannelTracing.SeqTag, _inboxSeq).SetTag(AgentChannelTracing.ConnectionsTag, _connections.Count);
         foreach (var (seq, item) in numbered)
         {
-            var stored = new AgentEvent(item.Event, seq, item.Data);
+            var stored = new AgentEvent(item.Event, seq, item.Data, TraceParent: traceParent);
             foreach (var connection in _connections.Values)
             {
                 _ = connection.Observer.Stored(stored);

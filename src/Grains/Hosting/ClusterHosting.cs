@@ -145,6 +145,11 @@ public static class ClusterHosting
         client.PresentOperatorToken(operatorToken);
         client.AddOutgoingGrainCallFilter<UnavailableRetry>();
         client.AddClusterDashboard(configuration);
+        services.AddAgentChannelTracing(configuration);
+        if (TracingOptions.From(configuration).IsOn)
+        {
+            client.AddActivityPropagation();
+        }
         client.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 
         var options = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();

@@ -53,6 +53,12 @@ public static class SiloBuilderExtensions
         silo.AddIncomingGrainCallFilter<ClientCallVerification>();
         silo.AddIncomingGrainCallFilter<TransientFaultTranslation>();
         silo.AddClusterDashboard(configuration);
+        services.AddAgentChannelTracing(configuration);
+        if (TracingOptions.From(configuration).IsOn)
+        {
+            // Off, no filter runs: a grain call pays nothing for tracing (docs/architecture.md, "Traces").
+            silo.AddActivityPropagation();
+        }
         // Here rather than with clustering: every silo, embedded or standalone, takes its transport from the same settings.
         silo.UseClusterTls(configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions());
 

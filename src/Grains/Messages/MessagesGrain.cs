@@ -205,8 +205,12 @@ public sealed partial class MessagesGrain(
         {
             return;
         }
+        using var span = AgentChannelTracing.Grains.StartActivity("messages store");
         var stored = await Store(waiting, outcomes, keyed);
         waiting.Clear();
+        span?.SetTag(AgentChannelTracing.CountTag, stored.Count)
+            .SetTag(AgentChannelTracing.MessageIdTag, stored.Select(message => message.Id.ToString()).ToArray())
+            .SetTag(AgentChannelTracing.SiloTag, RuntimeIdentity);
         if (stored.Count == 0)
         {
             return;

@@ -123,6 +123,7 @@ public sealed partial class TaskGrain(
         Current.Status = AgentTaskStatus.Blocked;
         Current.IntendedAssignee = assignee?.Name;
         Current.Created = true;
+        Current.TraceParent = AgentChannelTracing.CurrentTraceParent();
         TaskInfo info;
         try
         {
@@ -743,6 +744,7 @@ public sealed partial class TaskGrain(
     private async Task<TaskInfo> SaveWithNotices(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack = null,
         KeyedWrite? keyed = null)
     {
+        using var span = TaskSpan();
         var now = clock.GetUtcNow();
         var previousAssignee = previous?.Agent;
         var info = Current.ToInfo(Id, now);
@@ -773,6 +775,27 @@ public sealed partial class TaskGrain(
         ledger.Record(Current.Idempotency, keyed, info);
         var saved = await SaveAsync();
         return keyed is null ? saved : info;
+    }
+
+    /// <summary>
+    /// The span of a stored change, named by the status it leaves the task in; in another trace than the task's
+    /// creation (an engine assignment, a completion) it links to that creation.
+    /// </summary>
+    private System.Diagnostics.Activity? TaskSpan()
+    {
+        if (!AgentChannelTracing.Grains.HasListeners())
+        {
+            return null;
+        }
+        var origin = AgentChannelTracing.ParseOrDefault(Current.TraceParent);
+        var links = origin != default && origin.TraceId != System.Diagnostics.Activity.Current?.TraceId
+            ? new[] { new System.Diagnostics.ActivityLink(origin) }
+            : null;
+        var span = AgentChannelTracing.Grains.StartActivity($"task {Wire(Current.Status)}", System.Diagnostics.ActivityKind.Internal,
+            parentContext: default, links: links);
+        span?.SetTag(AgentChannelTracing.TaskIdTag, Id.ToString()).SetTag(AgentChannelTracing.TaskStatusTag, Wire(Current.Status))
+            .SetTag(AgentChannelTracing.AgentTag, Current.CurrentAssignment?.Agent).SetTag(AgentChannelTracing.SiloTag, RuntimeIdentity);
+        return span;
     }
 
     /// <summary>The assignment this change ended, when someone other than its agent ended it: what task:lease_lost says.</summary>

@@ -46,6 +46,12 @@ public sealed class TaskState
     /// <summary>Answers to keyed writes (idempotency keys), stored with the change each answers; bounded and pruned by age.</summary>
     [Id(21)] public List<Idempotency.IdempotencyRecord> Idempotency { get; set; } = [];
 
+    /// <summary>
+    /// The W3C traceparent of the span the task was created in (when tracing was on): every later change of the task
+    /// links its span to it, so the console and a trace backend can follow a task from create to completion.
+    /// </summary>
+    [Id(22)] public string? TraceParent { get; set; }
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]

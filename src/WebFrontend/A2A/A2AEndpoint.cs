@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Api;
@@ -91,6 +92,7 @@ public static partial class A2AEndpoint
         {
             JsonElement parameters;
             (id, method, parameters) = await ReadRequest(context.Request, ending.Token);
+            using var span = AgentChannelTracing.StartHttp(AgentChannelTracing.A2A, $"a2a {method}");
             RequireSupportedVersion(context.Request, id);
             switch (method)
             {

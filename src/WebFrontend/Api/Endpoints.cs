@@ -11,7 +11,7 @@ public static class Endpoints
     /// <summary>All of /api: every route needs a bearer token unless it says otherwise.</summary>
     public static IEndpointRouteBuilder MapAgentChannelApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").RequireAuthorization();
+        var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter<RequestTracing>();
         api.MapAgents();
         api.MapMessages();
         api.MapTasks();
@@ -20,6 +20,7 @@ public static class Endpoints
         api.MapPlugins();
         api.MapWebhooks();
         api.MapStats();
+        api.MapTraces();
         api.MapEvents();
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" })).AllowAnonymous().WithTags("health");
         return app;

@@ -83,6 +83,7 @@ public static class AgentChannelHost
         builder.Services.AddAgentChannelMcp();
         builder.AddOperatorConsole();
         builder.AddAgentChannelMetrics();
+        builder.Services.AddAgentChannelTracing(builder.Configuration);
         builder.Services.AddAgentChannelHealth();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {

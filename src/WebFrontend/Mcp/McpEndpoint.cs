@@ -5,6 +5,7 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.WebFrontend.Api;
@@ -67,6 +68,7 @@ public static class McpEndpoint
             {
                 filters.AddCallToolFilter(next => async (context, cancellationToken) =>
                 {
+                    using var span = StartToolSpan(context);
                     try
                     {
                         await SignOfLife(context);
@@ -74,6 +76,7 @@ public static class McpEndpoint
                     }
                     catch (Exception exception) when (McpErrors.ToWire(exception, context) is { } error)
                     {
+                        span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Code);
                         return McpErrors.ToolError(error);
                     }
                 });
@@ -91,6 +94,21 @@ public static class McpEndpoint
             });
         services.PostConfigure<McpServerOptions>(options => McpSchemas.NormalizeAll(options.ToolCollection ?? []));
         return services;
+    }
+
+    /// <summary>
+    /// A tool call's span: under ASP.NET Core's request span (the HTTP transport's traceparent header), or, when the
+    /// request carried none, under a <c>traceparent</c> in the call's <c>_meta</c> (how MCP hosts pass trace context).
+    /// </summary>
+    private static System.Diagnostics.Activity? StartToolSpan(RequestContext<CallToolRequestParams> context)
+    {
+        var name = $"mcp {context.Params?.Name}";
+        var span = AgentChannelTracing.IsUntracedRequest(System.Diagnostics.Activity.Current)
+                   && context.Params?.Meta?["traceparent"]?.GetValueKind() == JsonValueKind.String
+            ? AgentChannelTracing.StartRequest(AgentChannelTracing.Mcp, name, context.Params.Meta["traceparent"]!.GetValue<string>())
+            : AgentChannelTracing.StartHttp(AgentChannelTracing.Mcp, name);
+        span?.SetTag(AgentChannelTracing.EventTag, context.Params?.Name);
+        return span;
     }
 
     /// <summary>

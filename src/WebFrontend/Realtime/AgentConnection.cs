@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -38,7 +39,7 @@ public sealed partial class AgentConnection : IInboxObserver
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly Channel<AgentEvent> _events;
-    private readonly Channel<byte[]> _frames = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(256) { SingleReader = true });
+    private readonly Channel<OutgoingFrame> _frames = Channel.CreateBounded<OutgoingFrame>(new BoundedChannelOptions(256) { SingleReader = true });
     // Frames read but not yet handled: the socket is read ahead of the handling, so sends that queue up behind
     // one another can go to the grains together; full, it stops the reading (the client's socket backs up).
     private readonly Channel<ReceivedFrame> _requests = Channel.CreateBounded<ReceivedFrame>(
@@ -410,14 +411,79 @@ public sealed partial class AgentConnection : IInboxObserver
 
     private async Task HandleConcurrently(List<ClientFrame> frames)
     {
-        var answers = await Task.WhenAll(frames.Select(Answer));
+        var answers = await Task.WhenAll(frames.Select(AnswerInSpan));
         for (var index = 0; index < frames.Count; index++)
         {
             await Reply(answers[index].Event, frames[index].Id, answers[index].Data);
         }
     }
 
+    private async Task<(string Event, object Data)> AnswerInSpan(ClientFrame frame)
+    {
+        using var span = StartFrameSpan(frame);
+        var answer = await Answer(frame);
+        EndFrameSpan(span, answer.Event, answer.Data);
+        return answer;
+    }
+
+    /// <summary>
+    /// The frame's span (<see cref="AgentChannelTracing.WebSocket"/>): a child of the client's <c>traceparent</c> when
+    /// it sent one, else the root of a trace of its own.
+    /// </summary>
+    private Activity? StartFrameSpan(ClientFrame frame)
+    {
+        var span = AgentChannelTracing.StartRequest(AgentChannelTracing.WebSocket, $"ws {frame.Event}", frame.Traceparent);
+        span?.SetTag(AgentChannelTracing.EventTag, frame.Event).SetTag(AgentChannelTracing.AgentTag, AgentName);
+        return span;
+    }
+
+    /// <summary>Names what the request made (so the console finds its trace) or marks the span failed.</summary>
+    private static void EndFrameSpan(Activity? span, string eventName, object data)
+    {
+        switch (span is null ? null : data)
+        {
+            case MessageInfo message:
+                span!.SetTag(AgentChannelTracing.MessageIdTag, message.Id.ToString());
+                break;
+            case Tasks.TaskInfo task:
+                span!.SetTag(AgentChannelTracing.TaskIdTag, task.Id.ToString());
+                break;
+        }
+        if (eventName == ServerFrame.Error)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, (data as WireError)?.Code);
+        }
+    }
+
+    /// <summary>
+    /// A run of sends: one grain call for all, traced under the first frame's span; the other frames' spans link to it
+    /// (a span has one parent).
+    /// </summary>
     private async Task HandleSends(List<ClientFrame> frames)
+    {
+        var spans = frames.Select(StartFrameSpan).ToArray();
+        if (spans[0] is { } first)
+        {
+            foreach (var other in spans.Skip(1))
+            {
+                other?.AddLink(new ActivityLink(first.Context));
+            }
+            Activity.Current = first;
+        }
+        try
+        {
+            await HandleSendsTraced(frames, spans);
+        }
+        finally
+        {
+            foreach (var span in spans.Reverse())
+            {
+                span?.Dispose();
+            }
+        }
+    }
+
+    private async Task HandleSendsTraced(List<ClientFrame> frames, Activity?[] spans)
     {
         var replies = new (string Event, object Data)?[frames.Count];
         var drafts = new List<(int Index, MessageDraft Draft, Idempotency.IdempotencyKey? Key)>(frames.Count);
@@ -460,6 +526,7 @@ public sealed partial class AgentConnection : IInboxObserver
         }
         for (var index = 0; index < frames.Count; index++)
         {
+            EndFrameSpan(spans[index], replies[index]!.Value.Event, replies[index]!.Value.Data);
             await Reply(replies[index]!.Value.Event, frames[index].Id, replies[index]!.Value.Data);
         }
     }
@@ -480,12 +547,14 @@ public sealed partial class AgentConnection : IInboxObserver
 
     private async Task HandleFrame(ClientFrame frame)
     {
+        using var span = StartFrameSpan(frame);
         if (frame.Event == ClientEvents.Register)
         {
             await HandleRegister(frame);
             return;
         }
         var (eventName, data) = await Answer(frame);
+        EndFrameSpan(span, eventName, data);
         await Reply(eventName, frame.Id, data);
     }
 
@@ -586,7 +655,7 @@ public sealed partial class AgentConnection : IInboxObserver
         try
         {
             await InboxDelivery.Pump(grain, replayFrom, _events.Reader,
-                item => Send(new ServerFrame(item.Event, null, item.Seq, item.Data)), _options.ReplayPageSize, _closing.Token);
+                item => Send(new ServerFrame(item.Event, null, item.Seq, item.Data), item.TraceParent), _options.ReplayPageSize, _closing.Token);
         }
         catch (OperationCanceledException)
         {
@@ -616,7 +685,12 @@ public sealed partial class AgentConnection : IInboxObserver
     private Task Reply(string eventName, JsonElement? id, object data) =>
         Send(new ServerFrame(eventName, id, null, RawJson.Serialize(data, AgentChannelJson.Options)));
 
-    private async Task Send(ServerFrame frame) => await _frames.Writer.WriteAsync(frame.ToUtf8(), _closing.Token);
+    /// <param name="traceParent">Set on a live push whose delivery was traced: the socket write is its span's child.</param>
+    private async Task Send(ServerFrame frame, string? traceParent = null) =>
+        await _frames.Writer.WriteAsync(new OutgoingFrame(frame.ToUtf8(), traceParent is null ? null : frame.Event, frame.Seq, traceParent), _closing.Token);
+
+    /// <summary>A frame on its way to the socket, with the trace of the push it carries.</summary>
+    private readonly record struct OutgoingFrame(byte[] Bytes, string? Event, long? Seq, string? TraceParent);
 
     private async Task SendLoop()
     {
@@ -624,9 +698,12 @@ public sealed partial class AgentConnection : IInboxObserver
         {
             await foreach (var frame in _frames.Reader.ReadAllAsync(_closing.Token))
             {
+                using var span = frame.TraceParent is null ? null
+                    : AgentChannelTracing.StartChild(AgentChannelTracing.WebSocket, $"ws push {frame.Event}", frame.TraceParent, ActivityKind.Producer);
+                span?.SetTag(AgentChannelTracing.AgentTag, AgentName).SetTag(AgentChannelTracing.SeqTag, frame.Seq);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(_options.SendTimeoutSeconds));
-                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+                await _socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             }
         }
         catch (OperationCanceledException) when (_closing.IsCancellationRequested && !_abort.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Orleans.AgentChannel.Events;
 
 namespace Orleans.AgentChannel.Storage.Postgres;
 
@@ -61,6 +62,7 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
                 {
                     continue; // another writer took them
                 }
+                MarkBatch(batch);
                 for (var attempt = 1; ; attempt++)
                 {
                     try
@@ -236,6 +238,19 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
         }
     }
 
+    private static void MarkBatch(List<PendingWrite> batch)
+    {
+        if (!AgentChannelTracing.Storage.HasListeners())
+        {
+            return;
+        }
+        var began = DateTimeOffset.UtcNow;
+        foreach (var write in batch)
+        {
+            write.Trace.Batched(batch.Count, began);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
@@ -303,6 +318,9 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
 
     private abstract class PendingWrite
     {
+        /// <summary>The caller's span, if it had one: the commit is recorded in its trace.</summary>
+        public StorageSpan Trace = StorageSpan.Capture();
+
         public abstract Task Execute(NpgsqlTransaction transaction);
 
         public abstract void Succeed();
@@ -318,8 +336,16 @@ public sealed partial class PostgresWriteQueue : IAsyncDisposable
 
         public override async Task Execute(NpgsqlTransaction transaction) => _result = await write(transaction).ConfigureAwait(false);
 
-        public override void Succeed() => Completion.TrySetResult(_result!);
+        public override void Succeed()
+        {
+            Trace.End("postgresql");
+            Completion.TrySetResult(_result!);
+        }
 
-        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+        public override void Fail(Exception exception)
+        {
+            Trace.End("postgresql", exception);
+            Completion.TrySetException(exception);
+        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Events;
 
 namespace Orleans.AgentChannel.Storage.Sqlite;
 
@@ -60,6 +61,7 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
                 {
                     batch.Add(write);
                 }
+                MarkBatch(batch);
                 connection ??= _database.Open();
                 try
                 {
@@ -155,6 +157,19 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         }
     }
 
+    private static void MarkBatch(List<PendingWrite> batch)
+    {
+        if (!AgentChannelTracing.Storage.HasListeners())
+        {
+            return;
+        }
+        var began = DateTimeOffset.UtcNow;
+        foreach (var write in batch)
+        {
+            write.Trace.Batched(batch.Count, began);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _pending.Writer.TryComplete();
@@ -166,6 +181,9 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
     private abstract class PendingWrite
     {
+        /// <summary>The caller's span, if it had one: the commit is recorded in its trace.</summary>
+        public StorageSpan Trace = StorageSpan.Capture();
+
         public abstract void Execute(SqliteTransaction transaction);
 
         public abstract void Succeed();
@@ -181,9 +199,17 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
 
         public override void Execute(SqliteTransaction transaction) => _result = write(transaction);
 
-        public override void Succeed() => Completion.TrySetResult(_result!);
+        public override void Succeed()
+        {
+            Trace.End("sqlite");
+            Completion.TrySetResult(_result!);
+        }
 
-        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+        public override void Fail(Exception exception)
+        {
+            Trace.End("sqlite", exception);
+            Completion.TrySetException(exception);
+        }
     }
 }
 

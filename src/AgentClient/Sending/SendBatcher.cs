@@ -2,7 +2,7 @@ using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Messages;
 
-namespace Orleans.AgentChannel.Client.Messages;
+namespace Orleans.AgentChannel.Client.Sending;
 
 /// <summary>
 /// Sends that overlap share one grain call (<see cref="IMessagesGrain.SendMany"/>), as the frames of one WebSocket
