@@ -126,7 +126,8 @@ public static partial class RealtimeScenarios
         return new MeasuredWindow(after.Since(before), loadAtStart, ProcCpu.LoadAverage());
     }
 
-    private sealed record DirectRun(double Rate, Latencies Latencies, MeasuredWindow Window, long[] PerSecond, long Failed, bool Unanswered);
+    /// <param name="Silent">Agents that received nothing in the last 5 s of the window (their live pushes stopped).</param>
+    private sealed record DirectRun(double Rate, Latencies Latencies, MeasuredWindow Window, long[] PerSecond, long Failed, bool Unanswered, int Silent);
 
     /// <summary>
     /// <c>direct</c> across the gateways: agent i on gateway i mod 2 sends to agent i + 1, on the other gateway, with
@@ -140,6 +141,7 @@ public static partial class RealtimeScenarios
         var delivered = new Tally();
         var failed = new Tally();
         var perSecond = new long[(int)Math.Ceiling(measure.TotalSeconds)];
+        var lastDelivery = new System.Collections.Concurrent.ConcurrentDictionary<string, double>();
         var agents = await ConnectMany(i => cluster.Gateways[i % 2].Address!, count, $"d{Guid.NewGuid():N}"[..8], onPush: (agent, name, seq, data) =>
         {
             if (name != "message:received")
@@ -150,6 +152,7 @@ public static partial class RealtimeScenarios
             {
                 latencies.Add(Clock.Since(data.GetProperty("content").GetString()!));
                 delivered.Add();
+                lastDelivery[agent.Name] = Clock.NowMs;
                 var second = (int)((Clock.NowMs - gate.StartedMs) / 1000);
                 if (second < perSecond.Length)
                 {
@@ -172,6 +175,8 @@ public static partial class RealtimeScenarios
         }));
         var window = await MeasureWindow(cluster, gate, warmUp, measure, midway);
         var rate = delivered.Value / window.Cpu.Seconds;
+        var endedAt = Clock.NowMs;
+        var silent = agents.Count(agent => lastDelivery.GetValueOrDefault(agent.Name) < endedAt - 5000);
         var unanswered = false;
         try
         {
@@ -183,7 +188,7 @@ public static partial class RealtimeScenarios
             unanswered = true;
         }
         await DisposeAll(agents);
-        return new DirectRun(rate, latencies, window, perSecond, failed.Value, unanswered);
+        return new DirectRun(rate, latencies, window, perSecond, failed.Value, unanswered, silent);
     }
 
     /// <summary>
@@ -343,10 +348,10 @@ public static partial class RealtimeScenarios
         Console.WriteLine();
         Console.WriteLine($"Silo killed under load: {silos} silos, 2 gateways, 100 agents (`direct`), {victim.Name} SIGKILLed {killAt.TotalSeconds:N0} s into a {window.TotalSeconds:N0} s window.");
         Console.WriteLine();
-        Console.WriteLine("| delivered msgs/s before (mean) | lowest second after | dip | back to ≥ 80 % of before | seconds at ≥ 80 % since | sends answered with an error | load average (1 min) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| delivered msgs/s before (mean) | lowest second after | dip | back to ≥ 80 % of before | seconds at ≥ 80 % since | sends answered with an error | agents with no delivery in the last 5 s | load average (1 min) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine($"| {before:N0} | {dip:N0} | {1 - dip / before:P0} | {(fell < 0 ? "never below it" : recovered < 0 ? "not within the window" : $"in second {recovered + 1} after the kill (below from second {fell + 1})")} | " +
-                          $"{(recovered < 0 ? "" : $"{held} of {after.Length - recovered}")} | {run.Failed:N0}{(run.Unanswered ? " (some never answered)" : "")} | {run.Window.LoadAtStart:N1}–{run.Window.LoadAtEnd:N1} |");
+                          $"{(recovered < 0 ? "" : $"{held} of {after.Length - recovered}")} | {run.Failed:N0}{(run.Unanswered ? " (some never answered)" : "")} | {run.Silent} of 100 | {run.Window.LoadAtStart:N1}–{run.Window.LoadAtEnd:N1} |");
         Console.WriteLine();
         Console.WriteLine("Delivered per second (the kill at the bar):");
         Console.WriteLine();
