@@ -23,6 +23,10 @@ public static partial class RealtimeScenarios
         var siloCounts = Arguments.List(args, 0, [1, 2, 3]);
         var measure = TimeSpan.FromSeconds(Arguments.Number(args, 1, 15));
         var killSilos = Arguments.Number(args, 2, 3);
+        if (killSilos == 1)
+        {
+            throw new ArgumentException("The kill run needs at least 2 silos: one is killed, the others carry on (0 skips it).");
+        }
         Console.Error.WriteLine($"load average at start: {ProcCpu.LoadAverage():N2}");
 
         var rounds = new List<ClusterRound>();
