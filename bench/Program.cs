@@ -19,6 +19,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["plugins"] = PluginOverhead.Run,
     ["stats"] = StatsQueries.Run,
     ["history-queries"] = HistoryQueries.Run,
+    ["cluster"] = RealtimeScenarios.Cluster,
 };
 var scenario = args.FirstOrDefault() ?? "all";
 var rest = args.Skip(1).ToArray();
@@ -26,6 +27,11 @@ if (scenario == "all")
 {
     foreach (var (name, run) in scenarios)
     {
+        if (name == "cluster" && BenchServer.Postgres is null && Environment.GetEnvironmentVariable("AGENTCHANNEL_TEST_POSTGRES") is null)
+        {
+            Console.WriteLine("## cluster: skipped, it needs PostgreSQL (--postgres or AGENTCHANNEL_TEST_POSTGRES)");
+            continue;
+        }
         Console.WriteLine($"## {name}");
         await run([]);
         Console.WriteLine();

@@ -346,12 +346,17 @@ public static partial class RealtimeScenarios
         return (rate, latencies, frameBytes);
     }
 
-    private static async Task<BenchAgent[]> ConnectMany(BenchServer server, int count, string prefix, string[]? capabilities = null,
+    private static Task<BenchAgent[]> ConnectMany(BenchServer server, int count, string prefix, string[]? capabilities = null,
+        Action<BenchAgent, string, long, JsonElement>? onPush = null) =>
+        ConnectMany(_ => server.Address, count, prefix, capabilities, onPush);
+
+    /// <param name="address">Where agent i connects (a cluster splits its agents across gateways).</param>
+    private static async Task<BenchAgent[]> ConnectMany(Func<int, Uri> address, int count, string prefix, string[]? capabilities = null,
         Action<BenchAgent, string, long, JsonElement>? onPush = null)
     {
         var agents = new BenchAgent[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
-            agents[i] = await BenchAgent.Connect(server.Address, $"{prefix}-{i}", capabilities, onPush: onPush));
+            agents[i] = await BenchAgent.Connect(address(i), $"{prefix}-{i}", capabilities, onPush: onPush));
         // Every agent hears every later one join: n agents connecting make n(n-1)/2 agent:joined pushes (500,000
         // for 1,000), still draining seconds later. Measure the traffic, not that.
         var settling = Clock.NowMs;
