@@ -59,10 +59,24 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
         {
             NpgsqlConnection.ClearPool(pooled);
         }
-        await using var connection = new NpgsqlConnection(_admin);
-        await connection.OpenAsync();
-        // FORCE: a killed silo's connections may still be open on the server side.
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        // Right after a cluster of processes stops, the server may still be out of connection slots for a moment (their
+        // backends end a little after the processes): tried again within a deadline rather than failing the cleanup.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(_admin);
+                await connection.OpenAsync();
+                // FORCE: a killed silo's connections may still be open on the server side.
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 }
