@@ -421,9 +421,12 @@ public sealed partial class AgentClient : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        public Task Stored(AgentEvent item)
+        public Task Stored(IReadOnlyList<AgentEvent> items)
         {
-            delivery.Receive(item);
+            foreach (var item in items)
+            {
+                delivery.Receive(item);
+            }
             return Task.CompletedTask;
         }
 

@@ -227,15 +227,13 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
 
         public IReadOnlyCollection<Events.AgentEvent> Items => _items;
 
-        public Task Stored(Events.AgentEvent item)
-        {
-            _items.Enqueue(item);
-            return Task.CompletedTask;
-        }
+        public Task Stored(IReadOnlyList<Events.AgentEvent> items) => Record(items);
 
         public Task Revoked(string code, string reason) => Task.CompletedTask;
 
-        public Task Live(IReadOnlyList<Events.AgentEvent> items)
+        public Task Live(IReadOnlyList<Events.AgentEvent> items) => Record(items);
+
+        private Task Record(IReadOnlyList<Events.AgentEvent> items)
         {
             foreach (var item in items)
             {

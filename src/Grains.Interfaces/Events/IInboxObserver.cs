@@ -11,11 +11,12 @@ namespace Orleans.AgentChannel.Events;
 public interface IInboxObserver : IGrainObserver
 {
     /// <summary>
-    /// An event the grain just stored in the inbox (it has a seq). The inbox stays the guarantee: the receiver
-    /// fills any gap in the sequence from it.
+    /// The events one delivery just stored in the inbox, in sequence order (each has a seq). The inbox stays the
+    /// guarantee: the receiver fills any gap in the sequence from it. One call per delivery, not per event: to a
+    /// cluster client each call is a message on the wire of its own.
     /// </summary>
-    [OneWay, Alias("stored")]
-    Task Stored(AgentEvent item);
+    [OneWay, Alias("stored-batch")]
+    Task Stored(IReadOnlyList<AgentEvent> items);
 
     /// <summary>
     /// Live-only events the connection asked for in its <see cref="LiveInterest"/> (presence, memory:updated of

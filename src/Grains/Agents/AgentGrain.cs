@@ -337,13 +337,14 @@ public sealed class AgentGrain(
         // (DESIGN.md measured 10-100x less push latency; bench/README.md has what it did end to end).
         var traceParent = span?.Id;
         span?.SetTag(AgentChannelTracing.SeqTag, _inboxSeq).SetTag(AgentChannelTracing.ConnectionsTag, _connections.Count);
-        foreach (var (seq, item) in numbered)
+        if (_connections.Count == 0)
         {
-            var stored = new AgentEvent(item.Event, seq, item.Data, TraceParent: traceParent);
-            foreach (var connection in _connections.Values)
-            {
-                _ = connection.Observer.Stored(stored);
-            }
+            return;
+        }
+        var stored = numbered.Select(entry => new AgentEvent(entry.Item.Event, entry.Seq, entry.Item.Data, TraceParent: traceParent)).ToList();
+        foreach (var connection in _connections.Values)
+        {
+            _ = connection.Observer.Stored(stored);
         }
     }
 

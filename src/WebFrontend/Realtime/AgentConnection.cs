@@ -110,10 +110,13 @@ public sealed partial class AgentConnection : IInboxObserver
     }
 
     /// <summary>The agent's grain pushing what it stored: never blocks the grain; a full queue disconnects this client only.</summary>
-    public Task Stored(AgentEvent item)
+    public Task Stored(IReadOnlyList<AgentEvent> items)
     {
-        _gateway.CountEvents(1);
-        Push(item);
+        _gateway.CountEvents(items.Count);
+        foreach (var item in items)
+        {
+            Push(item);
+        }
         return Task.CompletedTask;
     }
 

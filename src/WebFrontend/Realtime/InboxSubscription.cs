@@ -58,9 +58,12 @@ public sealed partial class InboxSubscription : IInboxObserver, IAsyncDisposable
     /// <summary>Tells the grain the subscription is still open (it asks for the inbox only).</summary>
     public Task<AgentConnected> Renew() => Grain.Connected(Id, Reference, LiveInterest.InboxOnly);
 
-    public Task Stored(AgentEvent item)
+    public Task Stored(IReadOnlyList<AgentEvent> items)
     {
-        Push(item);
+        foreach (var item in items)
+        {
+            Push(item);
+        }
         return Task.CompletedTask;
     }
 
