@@ -112,7 +112,7 @@ public sealed class BenchCluster : IAsyncDisposable
         ["AgentChannel__Silo__ClusterId"] = $"bench-{Guid.NewGuid():N}",
         ["AgentChannel__Silo__ServiceId"] = "bench",
         ["AgentChannel__Silo__AdvertisedAddress"] = "127.0.0.1",
-        // DESIGN.md's fast failure detection: a killed silo is declared dead in about a second.
+        // The fast failure detection of docs/measurements.md: a killed silo is declared dead in about a second.
         ["AgentChannel__Membership__ProbeTimeout"] = "00:00:01",
         ["AgentChannel__Membership__NumMissedProbesLimit"] = "2",
         ["AgentChannel__Membership__NumVotesForDeathDeclaration"] = "1",

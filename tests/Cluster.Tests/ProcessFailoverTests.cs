@@ -120,7 +120,7 @@ public sealed class ProcessFailoverTests : IAsyncDisposable
 
     /// <summary>Creates a task only <paramref name="worker"/> can do, waits for its assignment, completes it.</summary>
     /// <remarks>
-    /// A completion can commit while its reply is lost to the dying silo (DESIGN.md): the retry then answers
+    /// A completion can commit while its reply is lost to the dying silo (docs/measurements.md): the retry then answers
     /// <c>conflict</c> (already completed), and the creator's task:updated may be missing, because the
     /// notification is what failed. The task's stored status is what counts then.
     /// </remarks>

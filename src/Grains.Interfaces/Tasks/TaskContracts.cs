@@ -62,7 +62,7 @@ public sealed record TaskUpdate(
     [property: Id(8)] Guid? AssignmentId = null);
 
 /// <summary>
-/// One agent's turn at a task (the seed's TASK_ASSIGNMENTS row). Its <see cref="Id"/> is the fencing value: an
+/// One agent's turn at a task (a row of the task's assignment history). Its <see cref="Id"/> is the fencing value: an
 /// assignee that names it in an update or completion is refused with lease_lost once the assignment has ended.
 /// </summary>
 [GenerateSerializer, Alias("task-assignment")]

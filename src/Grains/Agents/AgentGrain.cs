@@ -334,7 +334,7 @@ public sealed class AgentGrain(
         // The inbox above is the guarantee; the push only makes delivery immediate. It is one-way (a slow or
         // gone receiver never holds up the sender); receivers drop what they already sent and fetch any gap
         // from the inbox. A grain observer, not a stream: one call instead of a queue, a poll and a pub-sub hop
-        // (DESIGN.md measured 10-100x less push latency; bench/README.md has what it did end to end).
+        // (docs/measurements.md: 10-100x less push latency; bench/README.md has what it did end to end).
         var traceParent = span?.Id;
         span?.SetTag(AgentChannelTracing.SeqTag, _inboxSeq).SetTag(AgentChannelTracing.ConnectionsTag, _connections.Count);
         if (_connections.Count == 0)

@@ -61,7 +61,7 @@ public sealed class ClusterClientOptions
 
     /// <summary>
     /// How long a call to a grain may take before it fails with a timeout. A call in flight on a silo that
-    /// dies waits this long (DESIGN.md), so it bounds how long a silo crash stalls a request.
+    /// dies waits this long (docs/measurements.md), so it bounds how long a silo crash stalls a request.
     /// </summary>
     [Range(1, 3600)] public double ResponseTimeoutSeconds { get; set; } = 30;
 

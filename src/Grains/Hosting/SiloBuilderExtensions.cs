@@ -86,7 +86,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskQueueRestore>();
 
         var streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
-        // The default 100 ms poll misses a 25 ms p99 by 4-9x (DESIGN.md); 10 ms meets it at ~10 % of a core idle.
+        // The default 100 ms poll misses a 25 ms p99 by 4-9x (docs/measurements.md); 10 ms meets it at ~10 % of a core idle.
         silo.AddMemoryStreams(AgentChannelStreams.ProviderName, streams =>
         {
             streams.ConfigurePartitioning(streaming.Queues);

@@ -47,7 +47,7 @@ public sealed record WireError(
     public static WireError Internal { get; } = new("internal", "The request failed on the server; it may be retried.");
 }
 
-/// <summary>Client event names beyond the seed's server pushes.</summary>
+/// <summary>Client event names beyond the server's pushes (docs/api.md §5).</summary>
 public static class ClientEvents
 {
     public const string Register = "agent:register";

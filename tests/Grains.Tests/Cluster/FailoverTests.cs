@@ -18,7 +18,7 @@ namespace Orleans.AgentChannel.Grains.Tests;
 
 /// <summary>
 /// Three silos on PostgreSQL (ADO.NET membership, grain storage, pub-sub store, reminders, and our tables),
-/// with the fast failure detection DESIGN.md measured. Skipped when AGENTCHANNEL_TEST_POSTGRES is not set.
+/// with the fast failure detection of docs/measurements.md. Skipped when AGENTCHANNEL_TEST_POSTGRES is not set.
 /// </summary>
 public sealed class FailoverTests : IAsyncDisposable
 {
@@ -259,7 +259,7 @@ public sealed class FailoverTests : IAsyncDisposable
                 options.ConnectionString = _database.ConnectionString;
             });
             client.AddMemoryStreams(Events.AgentChannelStreams.ProviderName);
-            // A call in flight on the dead silo waits this long (DESIGN.md): it bounds recovery.
+            // A call in flight on the dead silo waits this long (docs/measurements.md): it bounds recovery.
             client.Configure<ClientMessagingOptions>(messaging => messaging.ResponseTimeout = TimeSpan.FromSeconds(5));
             client.Configure<GatewayOptions>(gateways => gateways.GatewayListRefreshPeriod = TimeSpan.FromSeconds(2));
         });
@@ -267,7 +267,7 @@ public sealed class FailoverTests : IAsyncDisposable
         await _cluster.DeployAsync();
     }
 
-    /// <summary>The failure-detection values DESIGN.md measured (~1 s to declare a killed silo dead).</summary>
+    /// <summary>The failure-detection values of docs/measurements.md (~1 s to declare a killed silo dead).</summary>
     internal static void FastFailureDetection(IServiceCollection services) => services.Configure<ClusterMembershipOptions>(options =>
     {
         options.ProbeTimeout = TimeSpan.FromSeconds(1);
