@@ -15,46 +15,26 @@ internal sealed partial class StaleAgentRetirement(
     IGrainFactory grains,
     IOptions<AgentsOptions> options,
     TimeProvider clock,
-    ILogger<StaleAgentRetirement> logger) : SiloBackgroundLoop
+    ILogger<StaleAgentRetirement> logger) : PeriodicSiloLoop(clock, logger)
 {
     private const int BatchSize = 200;
 
-    protected override async Task RunAsync(CancellationToken stopping)
+    private TimeSpan OfflineLimit => TimeSpan.FromSeconds(options.Value.RetireOfflineAfterSeconds);
+
+    protected override TimeSpan Interval =>
+        OfflineLimit > TimeSpan.Zero ? TimeSpan.FromSeconds(options.Value.RetireSweepSeconds) : TimeSpan.Zero;
+
+    protected override async Task Tick(CancellationToken stopping)
     {
-        var after = TimeSpan.FromSeconds(options.Value.RetireOfflineAfterSeconds);
-        if (after <= TimeSpan.Zero)
+        foreach (var name in await index.Stale(Clock.GetUtcNow() - OfflineLimit, BatchSize))
         {
-            return;
-        }
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.RetireSweepSeconds), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
+            if (await grains.GetGrain<IAgentGrain>(AgentNames.Key(name)).RetireIfOfflineSince(Clock.GetUtcNow() - OfflineLimit))
             {
-                try
-                {
-                    foreach (var name in await index.Stale(clock.GetUtcNow() - after, BatchSize))
-                    {
-                        if (await grains.GetGrain<IAgentGrain>(AgentNames.Key(name)).RetireIfOfflineSince(clock.GetUtcNow() - after))
-                        {
-                            LogRetired(name);
-                        }
-                    }
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogSweepFailed(exception);
-                }
+                LogRetired(Logger, name);
             }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
     [LoggerMessage(LogLevel.Information, "Retired {Agent}: offline longer than AgentChannel:Agents:RetireOfflineAfterSeconds")]
-    private partial void LogRetired(string agent);
-
-    [LoggerMessage(LogLevel.Warning, "Stale-agent sweep failed; it runs again at the next tick")]
-    private partial void LogSweepFailed(Exception exception);
+    private static partial void LogRetired(ILogger logger, string agent);
 }

@@ -8,40 +8,22 @@ namespace Orleans.AgentChannel.Memory;
 /// Deletes keys whose time-to-live ran out. Expiry times live in the memory_keys table, so a restart loses
 /// nothing: the first sweep after it catches up. Each key's grain does the deleting (and the event).
 /// </summary>
-internal sealed partial class MemoryExpiry(
+internal sealed class MemoryExpiry(
     IMemoryIndex index,
     IGrainFactory grains,
     IOptions<LimitsOptions> limits,
     TimeProvider clock,
-    ILogger<MemoryExpiry> logger) : SiloBackgroundLoop
+    ILogger<MemoryExpiry> logger) : PeriodicSiloLoop(clock, logger)
 {
     private const int BatchSize = 200;
 
-    protected override async Task RunAsync(CancellationToken stopping)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(limits.Value.MemoryExpirySweepSeconds);
+
+    protected override async Task Tick(CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(limits.Value.MemoryExpirySweepSeconds), clock);
-        try
+        foreach (var key in await index.Expired(Clock.GetUtcNow(), BatchSize))
         {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                try
-                {
-                    foreach (var key in await index.Expired(clock.GetUtcNow(), BatchSize))
-                    {
-                        await grains.GetGrain<IMemoryGrain>(key).Expire();
-                    }
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogSweepFailed(exception);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
+            await grains.GetGrain<IMemoryGrain>(key).Expire();
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Memory expiry sweep failed; it runs again at the next tick")]
-    private partial void LogSweepFailed(Exception exception);
 }

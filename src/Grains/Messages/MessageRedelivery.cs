@@ -19,33 +19,15 @@ internal sealed partial class MessageRedelivery(
     IGrainFactory grains,
     IOptions<LimitsOptions> limits,
     TimeProvider clock,
-    ILogger<MessageRedelivery> logger) : SiloBackgroundLoop
+    ILogger<MessageRedelivery> logger) : PeriodicSiloLoop(clock, logger)
 {
     private const int PageSize = 500;
 
-    protected override async Task RunAsync(CancellationToken stopping)
-    {
-        var interval = TimeSpan.FromSeconds(limits.Value.MessageRedeliverySeconds);
-        using var timer = new PeriodicTimer(interval, clock);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await Drain(clock.GetUtcNow() - interval, stopping);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogDrainFailed(exception);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stopping));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(limits.Value.MessageRedeliverySeconds);
+
+    protected override bool TickAtStart => true;
+
+    protected override Task Tick(CancellationToken stopping) => Drain(Clock.GetUtcNow() - Interval, stopping);
 
     /// <summary>One pass over the outbox, a page at a time; an inbox that still fails is passed over until the next pass.</summary>
     private async Task Drain(DateTimeOffset before, CancellationToken stopping)
@@ -73,20 +55,17 @@ internal sealed partial class MessageRedelivery(
         {
             await grains.GetGrain<IAgentGrain>(inbox.Key).Deliver([.. inbox.Select(delivery => new InboxItem(
                 EventNames.MessageReceived, RawJson.Serialize(delivery.Message, AgentChannelJson.Options), delivery.Message.Sequence))]);
-            LogRedelivered(inbox.Count(), inbox.Key);
+            LogRedelivered(Logger, inbox.Count(), inbox.Key);
         }
         catch (Exception exception)
         {
-            LogRedeliveryFailed(exception, inbox.Count(), inbox.Key);
+            LogRedeliveryFailed(Logger, exception, inbox.Count(), inbox.Key);
         }
     }
 
     [LoggerMessage(LogLevel.Information, "Delivered {Count} owed messages to the inbox of '{Agent}'")]
-    private partial void LogRedelivered(int count, string agent);
+    private static partial void LogRedelivered(ILogger logger, int count, string agent);
 
     [LoggerMessage(LogLevel.Warning, "Delivering {Count} owed messages to the inbox of '{Agent}' failed again; they stay owed")]
-    private partial void LogRedeliveryFailed(Exception exception, int count, string agent);
-
-    [LoggerMessage(LogLevel.Warning, "Reading the owed messages failed; the next pass tries again")]
-    private partial void LogDrainFailed(Exception exception);
+    private static partial void LogRedeliveryFailed(ILogger logger, Exception exception, int count, string agent);
 }
