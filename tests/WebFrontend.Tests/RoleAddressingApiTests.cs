@@ -45,8 +45,8 @@ public sealed class RoleAddressingApiTests(ServerFixture fixture)
         var away = await fixture.Register("role-offline", skill);
         (await away.Http.Put($"/api/agents/{away.Name}/status", new { status = "offline" })).Status.ShouldBe(HttpStatusCode.OK);
 
-        (await sender.Http.Post("/api/messages", new { content = "x", to_capability = ServerFixture.OwnCapability() }))
-            .ShouldBeProblem(HttpStatusCode.NotFound, "not_found", "to_capability");
+        FieldOf((await sender.Http.Post("/api/messages", new { content = "x", to_capability = ServerFixture.OwnCapability() }))
+            .ShouldBeProblem(HttpStatusCode.NotFound, "not_found")).ShouldBe("to_capability");
         (await sender.Http.Post("/api/messages", new { content = "x", to_capability = ServerFixture.OwnCapability(), mode = "all" }))
             .ShouldBeProblem(HttpStatusCode.NotFound, "not_found", "to_capability");
         var none = (await sender.Http.Post("/api/messages", new { content = "x", to_capability = skill }))
@@ -56,10 +56,10 @@ public sealed class RoleAddressingApiTests(ServerFixture fixture)
             .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "to_capability");
         (await sender.Http.Post("/api/messages", new { content = "x", recipients = new[] { away.Name }, mode = "all" }))
             .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "mode");
-        (await sender.Http.Post("/api/messages", new { content = "x", to_capability = skill, mode = "some" }))
-            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "mode");
-        (await sender.Http.Post("/api/messages", new { content = "x", to_capability = 42 }))
-            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "to_capability");
+        FieldOf((await sender.Http.Post("/api/messages", new { content = "x", to_capability = skill, mode = "some" }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid")).ShouldBe("mode");
+        FieldOf((await sender.Http.Post("/api/messages", new { content = "x", to_capability = 42 }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid")).ShouldBe("to_capability");
 
         (await fixture.Operator.Get($"/api/messages?sender={sender.Name}")).Json["items"]!.AsArray().ShouldBeEmpty();
         (await away.Http.Get("/api/events/poll?since_seq=0&wait_seconds=0")).Json["events"]!.AsArray().ShouldBeEmpty();
@@ -122,6 +122,8 @@ public sealed class RoleAddressingApiTests(ServerFixture fixture)
         await mcp.CallFailing("send_message", new { content = "x", to_capability = ServerFixture.OwnCapability() }, "not_found", "to_capability");
         await mcp.CallFailing("send_message", new { content = "x", to_capability = skill, channel = "somewhere" }, "invalid", "to_capability");
     }
+
+    private static string? FieldOf(ApiResponse problem) => problem.Json["field"]?.GetValue<string>();
 
     private static IReadOnlyList<string> Names(JsonNode? array) => [.. array!.AsArray().Select(name => name!.GetValue<string>())];
 }

@@ -483,7 +483,7 @@ class AgentClient:
         message_type: Optional[str] = None,
         metadata: Optional[Mapping[str, Any]] = None,
         to_capability: Optional[str] = None,
-        mode: Optional[str] = None,
+        mode: Optional[Literal["any", "all"]] = None,
     ) -> Message:
         """Sends a message to agents (``recipients``), to a ``channel``, to a capability (``to_capability``),
         or into a task's thread (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with
