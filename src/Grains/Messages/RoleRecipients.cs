@@ -25,7 +25,8 @@ internal static class RoleRecipients
     {
         if (role.Mode == RoleMode.Any)
         {
-            var ranked = LeastLoadedAssignmentStrategy.Order(await agents.Candidates([role.Capability], int.MaxValue));
+            // Two: the sender may be the first.
+            var ranked = LeastLoadedAssignmentStrategy.Order(await agents.Candidates([role.Capability], int.MaxValue, limit: 2));
             if (ranked.FirstOrDefault(agent => !IsSender(agent, sender)) is { } chosen)
             {
                 return [chosen.Name];
