@@ -10,6 +10,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["client-direct"] = RealtimeScenarios.ClientDirect,
     ["paced"] = RealtimeScenarios.FixedRate,
     ["fanout"] = RealtimeScenarios.Fanout,
+    ["roles"] = RealtimeScenarios.Roles,
     ["tasks"] = RealtimeScenarios.Tasks,
     ["memory"] = RealtimeScenarios.Memory,
     ["replay"] = RealtimeScenarios.Replay,

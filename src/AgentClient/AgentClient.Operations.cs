@@ -30,6 +30,17 @@ public sealed partial class AgentClient
         SendMessageAsync(new MessageDraft(content, recipients?.ToList(), channel, taskId, messageType, JsonValues.From(metadata, _options.JsonOptions)),
             cancellationToken);
 
+    /// <summary>
+    /// Sends a message to the agents that have <paramref name="capability"/>: with <see cref="RoleMode.Any"/> (the default)
+    /// to one online agent that has it, the least loaded as the task engine ranks them; with <see cref="RoleMode.All"/> to
+    /// every agent that has it, online or not. The stored message names the agents it reached in
+    /// <see cref="MessageInfo.Recipients"/>; none to reach is not_found (nobody has it) or, for any, conflict (none online).
+    /// </summary>
+    public Task<MessageInfo> SendToCapabilityAsync(string capability, string content, RoleMode mode = RoleMode.Any, Guid? taskId = null,
+        string? messageType = null, object? metadata = null, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(new MessageDraft(content, TaskId: taskId, MessageType: messageType,
+            Metadata: JsonValues.From(metadata, _options.JsonOptions), ToCapability: capability, Mode: mode), cancellationToken);
+
     public Task<MessageInfo> SendMessageAsync(MessageDraft draft, CancellationToken cancellationToken = default) =>
         Write("message:send", key => _sends.Send(draft, key), cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.WebFrontend.Tests;
 
@@ -53,6 +54,38 @@ public sealed class CrossClientTests(ClusterFixture cluster)
         var fromRoom = await ws.NextPush(frame => EventOf(frame) == "message:received");
         fromRoom["data"]!["channel"]!.GetValue<string>().ShouldBe(room);
         fromRoom["data"]!["sender"]!.GetValue<string>().ShouldBe(csName);
+    }
+
+    [Fact]
+    public async Task A_csharp_agent_sends_to_a_capability_and_receives_what_is_sent_to_one_of_its_own()
+    {
+        var skill = TestServer.Unique("role");
+        var csName = TestServer.Unique("cs");
+        var wsName = TestServer.Unique("ws");
+        var (ws, _) = await Server.ConnectWebSocket(wsName, skill);
+        await using var _ws = ws;
+        await using var agent = await Server.Connect(csName, skill);
+        var received = Received.By(agent);
+        agent.Start();
+        await using var sender = await Server.Connect(TestServer.Unique("cs-sender"));
+        var cancel = TestContext.Current.CancellationToken;
+
+        var toAll = await sender.SendToCapabilityAsync(skill, "to every holder", RoleMode.All, cancellationToken: cancel);
+
+        toAll.Recipients.Order(StringComparer.Ordinal).ShouldBe(new[] { csName, wsName }.Order(StringComparer.Ordinal));
+        (toAll.ToCapability, toAll.Mode).ShouldBe((skill, RoleMode.All));
+        var mine = await received.Next<MessageReceivedEvent>();
+        (mine.Message.Id, mine.Message.ToCapability, mine.Message.Mode).ShouldBe((toAll.Id, skill, RoleMode.All));
+        (await ws.NextPush(frame => EventOf(frame) == "message:received"))["data"]!["mode"]!.GetValue<string>().ShouldBe("all");
+
+        var toAny = await sender.SendToCapabilityAsync(skill, "to one holder", cancellationToken: cancel);
+        toAny.Mode.ShouldBe(RoleMode.Any);
+        toAny.Recipients.ShouldHaveSingleItem().ShouldBeOneOf(csName, wsName);
+
+        (await Should.ThrowAsync<NotFoundException>(() => sender.SendToCapabilityAsync(TestServer.Unique("none"), "x", cancellationToken: cancel)))
+            .Message.ShouldContain("capability");
+        await Should.ThrowAsync<InvalidRequestException>(() =>
+            sender.SendMessageAsync(new MessageDraft("x", [csName], ToCapability: skill), cancel));
     }
 
     [Fact]

@@ -39,6 +39,30 @@ public sealed class MessagesPageTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task The_operator_sends_to_a_capability_and_the_message_shows_its_role_address_and_who_it_reached()
+    {
+        var skill = $"role-{Guid.NewGuid():N}"[..13];
+        var worker = await fixture.RegisterAgent("roler", skill);
+        await using var console = await fixture.Open("/console/messages", "Messages");
+        var page = console.Page;
+        var list = page.GetByTestId("message-list");
+
+        var content = $"Anyone free for a review? {skill}";
+        await page.Locator("#role-capability").FillAsync(skill);
+        await page.Locator("#role-content").FillAsync(content);
+        await page.GetByTestId("send-role").ClickAsync();
+
+        var card = list.Locator("[data-message]").Filter(new() { HasText = content });
+        await Expect(card).ToBeVisibleAsync();
+        await Expect(card.GetByTestId("role-address")).ToHaveTextAsync($"any {skill}");
+        await Expect(card.GetByText(worker.Name)).ToBeVisibleAsync();
+        var sent = (await fixture.Operator.Get($"/api/messages?recipient={worker.Name}"))["items"]!.AsArray().Single()!;
+        sent["to_capability"]!.GetValue<string>().ShouldBe(skill);
+        sent["mode"]!.GetValue<string>().ShouldBe("any");
+        sent["sender"]!.GetValue<string>().ShouldBe("operator");
+    }
+
+    [Fact]
     public async Task A_task_thread_shows_its_messages_live_and_the_operator_writes_into_it()
     {
         var creator = await fixture.RegisterAgent("creator");

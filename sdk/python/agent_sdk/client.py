@@ -482,14 +482,22 @@ class AgentClient:
         task_id: Optional[str] = None,
         message_type: Optional[str] = None,
         metadata: Optional[Mapping[str, Any]] = None,
+        to_capability: Optional[str] = None,
+        mode: Optional[Literal["any", "all"]] = None,
     ) -> Message:
-        """Sends a message to agents (``recipients``), to a ``channel``, or into a task's thread
-        (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with recipients or a
-        channel tags the message with the task. Returns the stored message."""
+        """Sends a message to agents (``recipients``), to a ``channel``, to a capability (``to_capability``),
+        or into a task's thread (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with
+        one of the others tags the message with the task. Returns the stored message.
+
+        ``to_capability`` with ``mode="any"`` (the default) reaches one online agent that has the capability,
+        the least loaded as the task engine ranks them; ``mode="all"`` reaches every agent that has it, online
+        or not. The returned message's ``recipients`` name the agents it reached."""
         data: Dict[str, Any] = {"content": content}
         if recipients is not None:
             data["recipients"] = [recipients] if isinstance(recipients, str) else list(recipients)
         _put(data, "channel", channel)
+        _put(data, "to_capability", to_capability)
+        _put(data, "mode", mode)
         _put(data, "task_id", task_id)
         _put(data, "message_type", message_type)
         _put(data, "metadata", metadata)

@@ -147,7 +147,9 @@ class Agent:
 
 @dataclass
 class Message:
-    """A stored message: direct (``recipients``), in a ``channel``, or in a task's thread (``task_id``)."""
+    """A stored message: direct (``recipients``), in a ``channel``, or in a task's thread (``task_id``).
+    A message sent to a capability keeps its address in ``to_capability`` and ``mode`` (``"any"`` or
+    ``"all"``); ``recipients`` are the agents it was resolved to when it was sent."""
 
     id: str
     sequence: int
@@ -159,6 +161,8 @@ class Message:
     message_type: str = "text"
     metadata: Dict[str, Any] = field(default_factory=dict)
     created_at: Optional[datetime] = None
+    to_capability: Optional[str] = None
+    mode: Optional[str] = None
     raw: Dict[str, Any] = _raw()
 
     @classmethod
@@ -174,6 +178,8 @@ class Message:
             message_type=_str(data, "message_type", "text"),
             metadata=_dict(data, "metadata"),
             created_at=parse_datetime(data.get("created_at")),
+            to_capability=_opt_str(data, "to_capability"),
+            mode=_opt_str(data, "mode"),
             raw=dict(data),
         )
 

@@ -1,11 +1,17 @@
+using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Messages;
 
 /// <summary>
-/// A message as its sender writes it: to named agents, to a channel, or into a task's thread (a task_id
-/// alone reaches the task's creator and assignee). The sender is the caller, never a field.
+/// A message as its sender writes it: to named agents, to a channel, to a capability (a role: one agent that has it,
+/// or every agent that has it, as <see cref="Mode"/> says; resolved to named recipients when it is stored), or into a
+/// task's thread (a task_id alone reaches the task's creator and assignee). The sender is the caller, never a field.
 /// </summary>
+/// <remarks>
+/// The role fields are left out of the JSON when null, so the idempotency hash of a draft without them
+/// (<c>KeyedWrite.Hash</c>) is what it was before they existed: a keyed send retried across an upgrade still matches.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("message-draft")]
 public sealed record MessageDraft(
     [property: Id(0)] string Content,
@@ -13,7 +19,9 @@ public sealed record MessageDraft(
     [property: Id(2)] string? Channel = null,
     [property: Id(3)] Guid? TaskId = null,
     [property: Id(4)] string? MessageType = null,
-    [property: Id(5)] RawJson? Metadata = null);
+    [property: Id(5)] RawJson? Metadata = null,
+    [property: Id(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToCapability = null,
+    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RoleMode? Mode = null);
 
 /// <summary>
 /// What became of one draft of several sent together: the stored message (stored is what counts: it reaches its
@@ -26,7 +34,11 @@ public sealed record SendOutcome(
     [property: Id(1)] Errors.AgentChannelException? Error,
     [property: Id(2)] string? Failure = null);
 
-/// <summary>A stored message. <see cref="Sequence"/> is its position in the append-only log.</summary>
+/// <summary>
+/// A stored message. <see cref="Sequence"/> is its position in the append-only log. A message sent to a capability
+/// keeps its address (<see cref="ToCapability"/>, <see cref="Mode"/>) next to the <see cref="Recipients"/> it was
+/// resolved to when it was sent; both are null for any other message.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("message-info")]
 public sealed record MessageInfo(
     [property: Id(0)] Guid Id,
@@ -38,7 +50,9 @@ public sealed record MessageInfo(
     [property: Id(6)] string Content,
     [property: Id(7)] string MessageType,
     [property: Id(8)] RawJson Metadata,
-    [property: Id(9)] DateTimeOffset CreatedAt);
+    [property: Id(9)] DateTimeOffset CreatedAt,
+    [property: Id(10)] string? ToCapability = null,
+    [property: Id(11)] RoleMode? Mode = null);
 
 /// <summary>Filters for message history. Newest first unless <see cref="Ascending"/>; paged by cursor.</summary>
 [GenerateSerializer, Alias("message-query")]

@@ -28,7 +28,7 @@ public sealed class AgentGrain(
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IRemindable
 {
     private const int MaxTypeChars = 64;
-    private const int MaxCapabilityChars = 64;
+    internal const int MaxCapabilityChars = 64;
     private const int MaxInboxPage = 1000;
     private const int MaxWatchesPerConnection = 1000;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
@@ -13,7 +14,9 @@ internal static partial class MessageRules
     [GeneratedRegex(@"^[a-z][a-z0-9_.:-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex MessageTypePattern();
 
-    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata)
+    /// <summary>A draft as checked; <see cref="Role"/> is set when it is addressed to a capability.</summary>
+    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType,
+        RawJson Metadata, RoleAddress? Role = null)
     {
         /// <summary>
         /// The message to store. Its time is cut to whole milliseconds, the log's resolution, so what a send
@@ -22,7 +25,8 @@ internal static partial class MessageRules
         public MessageInfo ToMessage(string sender, IReadOnlyList<string> recipients, DateTimeOffset now)
         {
             var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
-            return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata, createdAt);
+            return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata,
+                createdAt, Role?.Capability, Role?.Mode);
         }
     }
 
@@ -46,9 +50,10 @@ internal static partial class MessageRules
         {
             throw AgentChannelException.Invalid("recipients", "A message goes either to 'recipients' or to a 'channel', not both.");
         }
-        if (channel is null && recipients.Count == 0 && draft.TaskId is null)
+        var role = Role(draft, addressedOtherwise: channel is not null || recipients.Count > 0);
+        if (channel is null && recipients.Count == 0 && role is null && draft.TaskId is null)
         {
-            throw AgentChannelException.Invalid("recipients", "A message needs 'recipients', a 'channel' or a 'task_id'.");
+            throw AgentChannelException.Invalid("recipients", "A message needs 'recipients', a 'channel', a 'to_capability' or a 'task_id'.");
         }
         var messageType = draft.MessageType ?? MessageTypes.Default;
         if (!MessageTypePattern().IsMatch(messageType))
@@ -57,6 +62,30 @@ internal static partial class MessageRules
                 "'message_type' must be 1-64 characters: lower-case letters, digits, '_', '.', ':' or '-'.");
         }
         var metadata = Validation.ObjectOrEmpty(draft.Metadata, "metadata", limits.MaxMetadataBytes);
-        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata);
+        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata, role);
+    }
+
+    /// <summary>A capability and how many of its agents a message addressed to it reaches.</summary>
+    public sealed record RoleAddress(string Capability, RoleMode Mode);
+
+    /// <summary>
+    /// The draft's capability address, checked as an agent's capabilities are (trimmed, compared exactly): null when it
+    /// has none. It is one more way to address a message, so it excludes the others (a task_id may still tag it).
+    /// </summary>
+    private static RoleAddress? Role(MessageDraft draft, bool addressedOtherwise)
+    {
+        if (draft.ToCapability is null)
+        {
+            return draft.Mode is null
+                ? null
+                : throw AgentChannelException.Invalid("mode", "'mode' goes with 'to_capability' only.");
+        }
+        var capability = Validation.RequireText(draft.ToCapability, "to_capability", AgentGrain.MaxCapabilityChars).Trim();
+        if (addressedOtherwise)
+        {
+            throw AgentChannelException.Invalid("to_capability",
+                "A message goes to 'recipients', a 'channel' or a 'to_capability', only one of them.");
+        }
+        return new RoleAddress(capability, draft.Mode ?? RoleMode.Any);
     }
 }

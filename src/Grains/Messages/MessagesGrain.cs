@@ -18,6 +18,7 @@ namespace Orleans.AgentChannel.Messages;
 [StatelessWorker, Reentrant]
 public sealed partial class MessagesGrain(
     IMessageLog log,
+    IAgentIndex agents,
     MessageInterception interception,
     IOptions<LimitsOptions> limits,
     TimeProvider clock,
@@ -72,6 +73,7 @@ public sealed partial class MessagesGrain(
         // first flushes them, so the log keeps the order the drafts came in.
         var waiting = new List<(int Index, MessageInfo Message)>();
         var canonicalNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var roleRecipients = new Dictionary<MessageRules.RoleAddress, IReadOnlyList<string>>();
         for (var index = 0; index < drafts.Count; index++)
         {
             if (Answered(outcomes[index]) || keyed[index]?.SameKeyAs is not null)
@@ -93,9 +95,12 @@ public sealed partial class MessagesGrain(
                     outcomes[index] = (await GrainFactory.GetGrain<IChannelGrain>(channel).Post(caller, drafts[index], idempotencyKeys?[index]), null);
                     continue;
                 }
-                IReadOnlyList<string> recipients = valid.Recipients.Count > 0
-                    ? await CanonicalRecipients(valid.Recipients, canonicalNames)
-                    : TaskParticipants(task!, caller);
+                IReadOnlyList<string> recipients = valid switch
+                {
+                    { Recipients.Count: > 0 } => await CanonicalRecipients(valid.Recipients, canonicalNames),
+                    { Role: { } role } => await RoleRecipientsOf(role, caller, roleRecipients),
+                    _ => TaskParticipants(task!, caller),
+                };
                 valid = await interception.Apply(caller, valid, recipients);
                 var message = valid.ToMessage(caller.Name, recipients, clock.GetUtcNow());
                 waiting.Add((index, keyed[index] is { } send ? message with { Id = send.Id } : message));
@@ -346,6 +351,21 @@ public sealed partial class MessagesGrain(
             known[unknown[i]] = agents[i]!.Name;
         }
         return names.Select(name => known[name]).ToList();
+    }
+
+    /// <summary>
+    /// The agents a capability address reaches (<see cref="RoleRecipients"/>), resolved once per call: drafts sent
+    /// together to the same address go to the same agents.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> RoleRecipientsOf(MessageRules.RoleAddress role, Caller caller,
+        Dictionary<MessageRules.RoleAddress, IReadOnlyList<string>> resolved)
+    {
+        if (!resolved.TryGetValue(role, out var recipients))
+        {
+            recipients = await RoleRecipients.Resolve(agents, role, caller, limits.Value.MaxRecipients);
+            resolved[role] = recipients;
+        }
+        return recipients;
     }
 
     /// <summary>A message in a task's thread reaches its creator and assignee, never echoing the sender.</summary>

@@ -61,9 +61,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     }
 
     [McpServerTool(Name = "send_message", Title = "Send a message", UseStructuredContent = true, OpenWorld = false)]
-    [Description("Sends a message as you to agents (recipients), to a channel's members, or about a task (its creator " +
-                 "and assignee receive it). Give at least one of recipients, channel or task_id. Recipients get it " +
-                 "in their inbox (read_inbox) and, if connected over WebSocket, at once.")]
+    [Description("Sends a message as you to agents (recipients), to a channel's members, to a capability (to_capability: " +
+                 "mode 'any' reaches one online agent that has it, the least loaded; 'all' every agent that has it), or " +
+                 "about a task (its creator and assignee receive it). Give one of recipients, channel or to_capability, " +
+                 "or task_id alone. Recipients get it in their inbox (read_inbox) and, if connected over WebSocket, at once.")]
     public Task<MessageInfo> SendMessage(
         [Description("The message text.")] string content,
         [Description("Names of the agents to send it to.")] string[]? recipients = null,
@@ -72,9 +73,14 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A free-form kind, e.g. 'text' (the default), 'question', 'result'.")] string? message_type = null,
         [Description("Any JSON object to attach.")] JsonElement? metadata = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        [Description("A capability (e.g. 'python'): the message goes to agents that have it, as mode says; the answer's " +
+                     "recipients name them.")] string? to_capability = null,
+        [Description("With to_capability: 'any' (default) for one online agent, the least loaded; 'all' for every agent " +
+                     "that has it, online or not.")] RoleMode? mode = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
-            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)), IdempotencyKey.Parse(idempotency_key));
+            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata), to_capability, mode),
+            IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "read_inbox", Title = "Read your inbox", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Reads your durable inbox (messages, task assignments and task updates addressed to you), oldest " +

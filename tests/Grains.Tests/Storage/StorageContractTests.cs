@@ -219,6 +219,7 @@ public abstract class StorageContractTests : IAsyncDisposable
         (await store.Agents.Candidates(["python", "sql"], maxActive: 4)).Select(a => (a.Name, a.ActiveTaskCount)).ShouldBe([("idle-one", 0), ("busy-one", 2)]);
         (await store.Agents.Candidates([], maxActive: 4)).Select(a => a.Name).ShouldBe(["half", "idle-one", "busy-one"]);
         (await store.Agents.Candidates(["python", "sql"], maxActive: 2)).Select(a => a.Name).ShouldBe(["idle-one"]);
+        (await store.Agents.Candidates([], maxActive: 4, limit: 2)).Select(a => a.Name).ShouldBe(["half", "idle-one"], "the first of the same order");
     }
 
     [Fact]

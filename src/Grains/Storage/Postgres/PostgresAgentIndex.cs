@@ -47,7 +47,7 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
         return await ReadListings(command);
     });
 
-    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive) =>
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive, int? limit = null) =>
         database.Read<IReadOnlyList<AgentListing>>(async connection =>
         {
             await using var command = connection.Command(
@@ -60,8 +60,9 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
                             WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)) candidates
                  WHERE active < @max_active
                  ORDER BY active, name_key
+                 LIMIT @limit
                  """,
-                ("capabilities", capabilities.Distinct().ToArray()), ("max_active", (long)maxActive));
+                ("capabilities", capabilities.Distinct().ToArray()), ("max_active", (long)maxActive), ("limit", (long)(limit ?? int.MaxValue)));
             return await ReadListings(command);
         });
 

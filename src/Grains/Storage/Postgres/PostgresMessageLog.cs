@@ -11,7 +11,7 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 /// <summary>The message log on PostgreSQL: a row per message plus one per recipient, in one transaction.</summary>
 public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode";
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
@@ -57,11 +57,15 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         await using var insert = transaction.Command(
             """
             WITH input AS (
-                SELECT * FROM unnest(@ids, @senders, @channels, @channel_seqs, @task_ids, @types, @contents, @metadatas, @recipients, @created_ats, @request_hashes)
-                    WITH ORDINALITY AS i(id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash, n)
+                SELECT * FROM unnest(@ids, @senders, @channels, @channel_seqs, @task_ids, @types, @contents, @metadatas, @recipients, @created_ats,
+                                     @request_hashes, @to_capabilities, @role_modes)
+                    WITH ORDINALITY AS i(id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at,
+                                         request_hash, to_capability, role_mode, n)
             ), stored AS (
-                INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
-                SELECT id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash FROM input ORDER BY n
+                INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
+                                      to_capability, role_mode)
+                SELECT id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
+                       to_capability, role_mode FROM input ORDER BY n
                 ON CONFLICT (id) DO NOTHING
                 RETURNING seq, id
             ), recipient_rows AS (
@@ -90,6 +94,8 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             ("recipients", messages.Select(item => JsonSerializer.Serialize(item.Message.Recipients, AgentChannelJson.Options)).ToArray()),
             ("created_ats", messages.Select(item => item.Message.CreatedAt.ToUnixTimeMilliseconds()).ToArray()),
             ("request_hashes", messages.Select(item => item.RequestHash).ToArray()),
+            ("to_capabilities", messages.Select(item => item.Message.ToCapability).ToArray()),
+            ("role_modes", messages.Select(item => item.Message.Mode is { } mode ? AgentChannelJson.WireName(mode) : null).ToArray()),
             ("recipient_ids", recipients.Select(row => row.Id).ToArray()), ("recipient_keys", recipients.Select(row => row.Key).ToArray()),
             ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()),
             ("audience_ids", audience.Select(row => row.Id).ToArray()), ("audience_keys", audience.Select(row => row.Key).ToArray()));
@@ -145,7 +151,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             var found = new List<KeyedMessage>();
             while (await reader.ReadAsync())
             {
-                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(10)));
+                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(12)));
             }
             return found;
         });
@@ -186,6 +192,8 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             Content: reader.GetString(c + 6),
             MessageType: reader.GetString(c + 5),
             Metadata: new RawJson(reader.GetString(c + 7)),
-            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)));
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
+            ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
+            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"));
     }
 }

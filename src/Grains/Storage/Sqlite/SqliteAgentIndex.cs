@@ -60,7 +60,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
         return agents;
     });
 
-    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive) =>
+    public Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive, int? limit = null) =>
         database.Read<IReadOnlyList<AgentListing>>(connection =>
         {
             var required = string.Join(", ", capabilities.Select((_, i) => $"@cap{i}"));
@@ -76,8 +76,9 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
                        AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")})
                  WHERE active < @max_active
                  ORDER BY active, name_key
+                 LIMIT @limit
                  """,
-                [.. capabilities.Select((capability, i) => ($"@cap{i}", (object?)capability)), ("@max_active", maxActive)]);
+                [.. capabilities.Select((capability, i) => ($"@cap{i}", (object?)capability)), ("@max_active", maxActive), ("@limit", limit ?? -1)]);
             using var reader = command.ExecuteReader();
             var agents = new List<AgentListing>();
             while (reader.Read())

@@ -138,6 +138,9 @@ public sealed partial class SqliteDatabase
         AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
         // Set when the agent was retired: its row stays (found by id, name taken) but listings and assignment skip it.
         AddColumnIfMissing(connection, "agents", "retired_at", "INTEGER NULL");
+        // A message sent to a capability keeps its address; its resolved recipients are in message_recipients as any others.
+        AddColumnIfMissing(connection, "messages", "to_capability", "TEXT NULL");
+        AddColumnIfMissing(connection, "messages", "role_mode", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         ApplyHistoryAudience(connection);
         LogSchemaApplied(FilePath);

@@ -14,7 +14,7 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue writes) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode";
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
@@ -63,7 +63,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(10)));
+                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(12)));
                 }
             }
             return found;
@@ -111,8 +111,10 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     {
         var insert = transaction.Statement(
             """
-            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
-            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash)
+            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
+                                  to_capability, role_mode)
+            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash,
+                    @to_capability, @role_mode)
             ON CONFLICT (id) DO NOTHING
             RETURNING seq
             """,
@@ -121,7 +123,8 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
             ("@content", message.Content), ("@metadata", message.Metadata.Text),
             ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash));
+            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash),
+            ("@to_capability", message.ToCapability), ("@role_mode", message.Mode is { } mode ? AgentChannelJson.WireName(mode) : null));
         var sequence = insert.ExecuteScalar() as long? ?? throw new KeyedMessageExistsException(message.Id);
         foreach (var recipient in message.Recipients)
         {
@@ -176,6 +179,8 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             Content: reader.GetString(c + 6),
             MessageType: reader.GetString(c + 5),
             Metadata: new RawJson(reader.GetString(c + 7)),
-            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)));
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
+            ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
+            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"));
     }
 }

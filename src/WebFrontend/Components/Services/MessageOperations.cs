@@ -35,6 +35,13 @@ public sealed class MessageOperations(IGrainFactory grains)
     public Task<MessageInfo> PostToChannel(string channel, string content) =>
         Messages.Send(Caller.Operator, new MessageDraft(content, Channel: channel));
 
+    /// <summary>
+    /// Sends as the operator to a capability: one online agent that has it (<see cref="RoleMode.Any"/>) or every agent
+    /// that has it (<see cref="RoleMode.All"/>); the messages grain resolves and refuses as for any sender.
+    /// </summary>
+    public Task<MessageInfo> SendToCapability(string capability, RoleMode mode, string content) =>
+        Messages.Send(Caller.Operator, new MessageDraft(content, ToCapability: capability, Mode: mode));
+
     /// <summary>Writes into a task's thread: it reaches the task's creator and assignee.</summary>
     public Task<MessageInfo> PostToTask(Guid taskId, string content) =>
         Messages.Send(Caller.Operator, new MessageDraft(content, TaskId: taskId));

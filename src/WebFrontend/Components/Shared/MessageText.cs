@@ -16,6 +16,11 @@ public static class MessageText
         _ => "nobody",
     };
 
+    /// <summary>"any python" or "all python" for a message sent to a capability; null for any other.</summary>
+    public static string? RoleAddress(MessageInfo message) => message.ToCapability is { } capability
+        ? $"{Json.AgentChannelJson.WireName(message.Mode ?? RoleMode.Any)} {capability}"
+        : null;
+
     public static string Preview(string content) => content.Length <= PreviewChars ? content : content[..PreviewChars] + "…";
 
     /// <summary>The last 8 hex digits: ids are time-ordered (v7), so the tail is the part that differs.</summary>
