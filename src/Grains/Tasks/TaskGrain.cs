@@ -239,16 +239,19 @@ public sealed partial class TaskGrain(
             Current.DependsOn = dependsOn;
             Current.Status = AgentTaskStatus.Blocked;
         }
+        var handedIn = false;
         if (targetStatus is { } status && status != Current.Status)
         {
             MoveTo(status, now);
+            handedIn = status == AgentTaskStatus.AwaitingApproval;
         }
         Current.UpdatedAt = now;
         if (dependsOn is not null || priority is not null)
         {
             await Advance(caller, save: false);
         }
-        var info = await SaveWithNotices(caller, previous, keyed: keyed);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed,
+            announce: handedIn ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
         foreach (var dependency in newDependencies)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);

@@ -151,6 +151,9 @@ public abstract class HumanInTheLoopTests : IAsyncLifetime
         // An update to completed by the assignee is a submission too: approval cannot be skipped.
         (await Task(task.Id).Update(worker, new TaskUpdate(Status: AgentTaskStatus.Completed, Result: RawJson.Parse("""{"draft":2}"""))))
             .Status.ShouldBe(AgentTaskStatus.AwaitingApproval);
+        var handedIn = await InboxEventsUntil(creator.Name, task.Id, EventNames.TaskAwaitingApproval, count: 2);
+        handedIn[^1].Data.Deserialize<TaskInfo>(AgentChannelJson.Options)!.Result!.Value.Text.ShouldBe("""{"draft":2}""");
+        (await InboxEvents(creator.Name, task.Id)).ShouldNotContain(e => e.Event == EventNames.TaskUpdated);
 
         var approved = await Task(task.Id).Approve(creator, "Good.");
 
@@ -251,6 +254,22 @@ public abstract class HumanInTheLoopTests : IAsyncLifetime
     {
         var page = await Grains.GetGrain<IAgentGrain>(AgentNames.Key(agent)).ReadInbox(0, 1000);
         return [.. page.Events.Where(e => e.Data.Text.Contains(taskId.ToString(), StringComparison.Ordinal))];
+    }
+
+    /// <summary>The agent's inbox events of that name about the task, once there are <paramref name="count"/> of them.</summary>
+    private async Task<List<AgentEvent>> InboxEventsUntil(string agent, Guid taskId, string eventName, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var found = (await InboxEvents(agent, taskId)).Where(e => e.Event == eventName).ToList();
+            if (found.Count >= count)
+            {
+                return found;
+            }
+            (DateTime.UtcNow < deadline).ShouldBeTrue($"timed out waiting for {count} {eventName} in {agent}'s inbox");
+            await System.Threading.Tasks.Task.Delay(20, TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>The event in the agent's durable inbox, once stored (delivery is retried until it is).</summary>
