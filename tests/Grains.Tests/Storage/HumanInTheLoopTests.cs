@@ -3,6 +3,7 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
@@ -81,7 +82,12 @@ public abstract class HumanInTheLoopTests : IAsyncLifetime
         (waited.Status, waited.AssignmentId, waited.Attempts).ShouldBe((AgentTaskStatus.InputRequired, assignment, 0));
         (await Grains.GetGrain<ITaskDirectoryGrain>(0).List(new TaskQuery(Assignee: worker.Name))).Items.Single().Id.ShouldBe(task.Id);
 
-        var answered = await Task(task.Id).ProvideInput(creator, "eu-west");
+        var key = IdempotencyKey.Parse(Guid.NewGuid().ToString())!;
+        var answered = await Task(task.Id).ProvideInput(creator, "eu-west", key);
+        // A repeat of the keyed answer (its first answer lost) is answered the same and changes nothing.
+        (await Task(task.Id).ProvideInput(creator, "eu-west", key)).UpdatedAt.ShouldBe(answered.UpdatedAt);
+        (await Should.ThrowAsync<AgentChannelException>(() => Task(task.Id).ProvideInput(creator, "us-east", key)))
+            .Code.ShouldBe(ErrorKind.IdempotencyMismatch);
 
         answered.Status.ShouldBe(AgentTaskStatus.InProgress);
         answered.AssignmentId.ShouldBe(assignment);
@@ -92,6 +98,7 @@ public abstract class HumanInTheLoopTests : IAsyncLifetime
         var told = toWorker.Data.Deserialize<TaskInfo>(AgentChannelJson.Options)!;
         (told.Status, told.InputRequest!.Answer).ShouldBe((AgentTaskStatus.InProgress, "eu-west"));
         toWorker.Seq.ShouldNotBeNull();
+        (await InboxEvents(worker.Name, task.Id)).Count(e => e.Event == EventNames.TaskInputProvided).ShouldBe(1);
 
         // The assignee continues under the same assignment; the lease runs again.
         (await Task(task.Id).Complete(worker, RawJson.Parse("""{"region":"eu-west"}"""), assignment)).Status.ShouldBe(AgentTaskStatus.Completed);
