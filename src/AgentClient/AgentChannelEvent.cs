@@ -8,7 +8,7 @@ namespace Orleans.AgentChannel.Client;
 
 /// <summary>
 /// An event delivered to the agent, typed by its name. <see cref="Seq"/> is the agent's inbox sequence for
-/// message:received, task:assigned, task:updated and task:lease_lost; memory and presence events are live only and have none.
+/// message:received and the task:* events; memory and presence events are live only and have none.
 /// </summary>
 public abstract record AgentChannelEvent(string Name, long? Seq)
 {
@@ -19,6 +19,8 @@ public abstract record AgentChannelEvent(string Name, long? Seq)
         EventNames.TaskAssigned => new TaskAssignedEvent(item.Seq, Read<TaskInfo>(item.Data)),
         EventNames.TaskUpdated => new TaskUpdatedEvent(item.Seq, Read<TaskInfo>(item.Data)),
         EventNames.TaskLeaseLost => new TaskLeaseLostEvent(item.Seq, Read<TaskLeaseLost>(item.Data)),
+        EventNames.TaskInputRequired or EventNames.TaskInputProvided or EventNames.TaskAwaitingApproval
+            or EventNames.TaskApproved or EventNames.TaskSentBack => new TaskStepEvent(item.Event, item.Seq, Read<TaskInfo>(item.Data)),
         EventNames.MemoryUpdated => new MemoryUpdatedEvent(Read<MemoryUpdated>(item.Data)),
         EventNames.AgentJoined => new AgentJoinedEvent(Read<AgentInfo>(item.Data)),
         EventNames.AgentLeft => new AgentLeftEvent(Read<AgentInfo>(item.Data)),
@@ -44,6 +46,13 @@ public sealed record TaskUpdatedEvent(long? Seq, TaskInfo Task) : AgentChannelEv
 /// is refused with <see cref="LeaseLostException"/>.
 /// </summary>
 public sealed record TaskLeaseLostEvent(long? Seq, TaskLeaseLost LeaseLost) : AgentChannelEvent(EventNames.TaskLeaseLost, Seq);
+
+/// <summary>
+/// A person in the loop moved a task (<see cref="AgentChannelEvent.Name"/> says how): task:input_required and
+/// task:awaiting_approval reach its creator, task:input_provided (the answer is <c>Task.InputRequest.Answer</c>),
+/// task:approved and task:sent_back (the comment is <c>Task.Review.Comment</c>) its assignee.
+/// </summary>
+public sealed record TaskStepEvent(string EventName, long? EventSeq, TaskInfo Task) : AgentChannelEvent(EventName, EventSeq);
 
 /// <summary>A watched memory key that this agent may read changed, was deleted or expired.</summary>
 public sealed record MemoryUpdatedEvent(MemoryUpdated Update) : AgentChannelEvent(EventNames.MemoryUpdated, null);

@@ -43,6 +43,31 @@ public sealed partial class AgentClient
 
     public IDisposable OnTaskLeaseLost(Func<TaskLeaseLost, Task> handler) => OnTaskLeaseLost((lost, _) => handler(lost));
 
+    /// <summary>task:input_required: the assignee of a task this agent created asks a question (<see cref="TaskInfo.InputRequest"/>); answer with <see cref="ProvideInputAsync"/>.</summary>
+    public IDisposable OnTaskInputRequired(Func<TaskInfo, CancellationToken, Task> handler) => OnStep(EventNames.TaskInputRequired, handler);
+
+    public IDisposable OnTaskInputRequired(Func<TaskInfo, Task> handler) => OnTaskInputRequired((task, _) => handler(task));
+
+    /// <summary>task:input_provided: the answer to this agent's question (<c>InputRequest.Answer</c>); the task is in_progress again.</summary>
+    public IDisposable OnTaskInputProvided(Func<TaskInfo, CancellationToken, Task> handler) => OnStep(EventNames.TaskInputProvided, handler);
+
+    public IDisposable OnTaskInputProvided(Func<TaskInfo, Task> handler) => OnTaskInputProvided((task, _) => handler(task));
+
+    /// <summary>task:awaiting_approval: a task this agent created was completed and waits for <see cref="ApproveTaskAsync"/> or <see cref="SendBackTaskAsync"/>.</summary>
+    public IDisposable OnTaskAwaitingApproval(Func<TaskInfo, CancellationToken, Task> handler) => OnStep(EventNames.TaskAwaitingApproval, handler);
+
+    public IDisposable OnTaskAwaitingApproval(Func<TaskInfo, Task> handler) => OnTaskAwaitingApproval((task, _) => handler(task));
+
+    /// <summary>task:approved: this agent's completed work was approved; the task is completed.</summary>
+    public IDisposable OnTaskApproved(Func<TaskInfo, CancellationToken, Task> handler) => OnStep(EventNames.TaskApproved, handler);
+
+    public IDisposable OnTaskApproved(Func<TaskInfo, Task> handler) => OnTaskApproved((task, _) => handler(task));
+
+    /// <summary>task:sent_back: this agent's work was sent back (<c>Review.Comment</c> says why); the task is in_progress again.</summary>
+    public IDisposable OnTaskSentBack(Func<TaskInfo, CancellationToken, Task> handler) => OnStep(EventNames.TaskSentBack, handler);
+
+    public IDisposable OnTaskSentBack(Func<TaskInfo, Task> handler) => OnTaskSentBack((task, _) => handler(task));
+
     /// <summary>memory:updated for the keys and prefixes watched with <see cref="WatchMemoryAsync"/> that this agent may read.</summary>
     public IDisposable OnMemoryUpdated(Func<MemoryUpdated, CancellationToken, Task> handler) =>
         On<MemoryUpdatedEvent>(EventNames.MemoryUpdated, (item, token) => handler(item.Update, token));
@@ -90,6 +115,12 @@ public sealed partial class AgentClient
     /// <summary>memory:updated for watched keys as a stream (see <see cref="ReadEventsAsync"/>).</summary>
     public IAsyncEnumerable<MemoryUpdated> ReadMemoryUpdatesAsync(CancellationToken cancellationToken = default) =>
         Read(item => (item as MemoryUpdatedEvent)?.Update, cancellationToken);
+
+    private IDisposable OnStep(string eventName, Func<TaskInfo, CancellationToken, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return On<TaskStepEvent>(eventName, (item, token) => handler(item.Task, token));
+    }
 
     private IDisposable On<TEvent>(string eventName, Func<TEvent, CancellationToken, Task> handler) where TEvent : AgentChannelEvent
     {

@@ -119,6 +119,29 @@ public sealed partial class AgentClient
         return updated;
     }
 
+    /// <summary>
+    /// Asks the creator of a task this agent holds a question: the task is input_required (its lease paused) until the
+    /// creator or the operator answers, which reaches this agent as task:input_provided (<see cref="OnTaskInputProvided"/>).
+    /// Fenced like <see cref="CompleteTaskAsync(Guid, object?, CancellationToken)"/>.
+    /// </summary>
+    public Task<TaskInfo> RequestInputAsync(Guid taskId, string question, CancellationToken cancellationToken = default)
+    {
+        var assignmentId = _assignments.Of(taskId);
+        return Write("task:request_input", key => _cluster.GetGrain<ITaskGrain>(taskId).RequestInput(_caller, question, assignmentId, key), cancellationToken);
+    }
+
+    /// <summary>Answers the question of a task this agent created (input_required); its assignee continues.</summary>
+    public Task<TaskInfo> ProvideInputAsync(Guid taskId, string answer, CancellationToken cancellationToken = default) =>
+        Write("task:provide_input", key => _cluster.GetGrain<ITaskGrain>(taskId).ProvideInput(_caller, answer, key), cancellationToken);
+
+    /// <summary>Approves a task this agent created that awaits approval: it is completed and its dependents go ahead.</summary>
+    public Task<TaskInfo> ApproveTaskAsync(Guid taskId, string? comment = null, CancellationToken cancellationToken = default) =>
+        Write("task:approve", key => _cluster.GetGrain<ITaskGrain>(taskId).Approve(_caller, comment, key), cancellationToken);
+
+    /// <summary>Sends a task this agent created that awaits approval back to its assignee, with what is to change.</summary>
+    public Task<TaskInfo> SendBackTaskAsync(Guid taskId, string comment, CancellationToken cancellationToken = default) =>
+        Write("task:send_back", key => _cluster.GetGrain<ITaskGrain>(taskId).SendBack(_caller, comment, key), cancellationToken);
+
     /// <summary>Assigns (or hands on) a task to a registered agent.</summary>
     public async Task<TaskInfo> AssignTaskAsync(Guid taskId, string agentName, CancellationToken cancellationToken = default) =>
         _assignments.Learn(await Write("task:assign", key => _cluster.GetGrain<ITaskGrain>(taskId).Assign(_caller, agentName, key), cancellationToken))!;
@@ -133,7 +156,11 @@ public sealed partial class AgentClient
     {
         var json = JsonValues.From(result, _options.JsonOptions);
         var completed = await Write("task:complete", key => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, json, assignmentId, key), cancellationToken);
-        _assignments.Forget(taskId, assignmentId);
+        if (completed.AssignmentId != assignmentId)
+        {
+            // Closed. A completion awaiting approval keeps the assignment: the task may be sent back.
+            _assignments.Forget(taskId, assignmentId);
+        }
         return completed;
     }
 

@@ -150,6 +150,42 @@ describe('A2A with the official JavaScript SDK', () => {
     assert.deepEqual(done.artifacts[0].parts[0].content, { $case: 'data', value: 5 });
   });
 
+  it('returns a blocking send at input-required with the question, and the requester\'s next message is the answer', async () => {
+    const capability = uniqueName('ask');
+    const requester = await register();
+    const worker = await register([capability]);
+    const client = await a2aClient(requester.token);
+
+    const first = client.sendMessage({ message: textMessage('Translate "hello"', { capabilities: [capability] }) });
+    const deadline = Date.now() + 20_000;
+    let task;
+    while (!(task = (await rest('GET', `/api/tasks?creator=${requester.name}`, requester.token)).json.items[0])) {
+      assert.ok(Date.now() < deadline, 'the task was created');
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+    const claimed = await rest('POST', '/api/tasks/claim', worker.token);
+    assert.ok(claimed.status === 204 || claimed.json.id === task.id);
+    const asked = await rest('POST', `/api/tasks/${task.id}/request-input`, worker.token, { question: 'Into which language?' });
+    assert.equal(asked.status, 200, JSON.stringify(asked.json));
+
+    const waiting = await first;
+    assert.equal(stateName(waiting.status.state), 'input_required');
+    assert.deepEqual(waiting.status.message.parts[0].content, { $case: 'text', value: 'Into which language?' });
+
+    const second = client.sendMessage({ message: textMessage('French', undefined, { taskId: task.id }) });
+    let answered;
+    while ((answered = (await rest('GET', `/api/tasks/${task.id}`, worker.token)).json).status !== 'in_progress') {
+      assert.ok(Date.now() < deadline, `the answer to arrive (the task is ${answered.status})`);
+      await new Promise((wake) => setTimeout(wake, 50));
+    }
+    assert.equal(answered.input_request.answer, 'French');
+    const inbox = await rest('GET', '/api/events/poll?since_seq=0&limit=100&wait_seconds=0', worker.token);
+    assert.ok(inbox.json.events.some((e) => e.event === 'task:input_provided' && e.data.input_request.answer === 'French'));
+    assert.equal((await rest('POST', `/api/tasks/${task.id}/complete`, worker.token, { result: 'bonjour' })).status, 200);
+    const done = await second;
+    assert.equal(stateName(done.status.state), 'completed');
+  });
+
   it('cancels a task it sent, and a second cancel is TaskNotCancelable', async () => {
     const requester = await register();
     const client = await a2aClient(requester.token, { polling: true });

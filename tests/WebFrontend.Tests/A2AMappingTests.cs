@@ -16,6 +16,8 @@ public sealed class A2AMappingTests
     [InlineData(AgentTaskStatus.Completed, TaskStates.Completed)]
     [InlineData(AgentTaskStatus.Failed, TaskStates.Failed)]
     [InlineData(AgentTaskStatus.Cancelled, TaskStates.Canceled)]
+    [InlineData(AgentTaskStatus.InputRequired, TaskStates.InputRequired)]
+    [InlineData(AgentTaskStatus.AwaitingApproval, TaskStates.Working)]
     public void Each_status_maps_to_an_A2A_state(AgentTaskStatus status, string state) =>
         A2AMapping.StateOf(status).ShouldBe(state);
 

@@ -62,6 +62,13 @@ MESSAGE_RECEIVED = "message:received"
 TASK_ASSIGNED = "task:assigned"
 TASK_UPDATED = "task:updated"
 TASK_LEASE_LOST = "task:lease_lost"
+#: A person in the loop (api.md): to the creator when its assignee asks or hands in work for approval, to the
+#: assignee when the answer or the decision comes. Each carries the task.
+TASK_INPUT_REQUIRED = "task:input_required"
+TASK_INPUT_PROVIDED = "task:input_provided"
+TASK_AWAITING_APPROVAL = "task:awaiting_approval"
+TASK_APPROVED = "task:approved"
+TASK_SENT_BACK = "task:sent_back"
 MEMORY_UPDATED = "memory:updated"
 AGENT_JOINED = "agent:joined"
 AGENT_LEFT = "agent:left"
@@ -77,6 +84,11 @@ _PARSERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
     TASK_ASSIGNED: Task.from_dict,
     TASK_UPDATED: Task.from_dict,
     TASK_LEASE_LOST: TaskLeaseLost.from_dict,
+    TASK_INPUT_REQUIRED: Task.from_dict,
+    TASK_INPUT_PROVIDED: Task.from_dict,
+    TASK_AWAITING_APPROVAL: Task.from_dict,
+    TASK_APPROVED: Task.from_dict,
+    TASK_SENT_BACK: Task.from_dict,
     MEMORY_UPDATED: MemoryUpdate.from_dict,
     AGENT_JOINED: Agent.from_dict,
     AGENT_LEFT: Agent.from_dict,
@@ -116,6 +128,7 @@ Middleware = Callable[[HandlerContext, Callable[[], Awaitable[Any]]], Awaitable[
 #: Requests that change something: each is sent with an idempotency key and retried with it (api.md 1.1).
 WRITE_EVENTS = frozenset({
     "message:send", "task:create", "task:assign", "task:update", "task:complete", "task:claim",
+    "task:request_input", "task:provide_input", "task:approve", "task:send_back",
     "memory:set", "memory:delete", "channel:join", "channel:leave",
 })
 
@@ -678,6 +691,9 @@ class Session:
                 self.learn_assignment(push.data)
             elif push.event == TASK_LEASE_LOST:
                 self.forget_assignment(push.data.get("task_id"), push.data.get("assignment_id"))
+            elif push.event == TASK_APPROVED:
+                assignments = push.data.get("assignments") or [{}]
+                self.forget_assignment(push.data.get("id"), (assignments[-1] or {}).get("id"))
         handlers = list(self.handlers.get(push.event, ()))
         payload: Any = push.data
         parser = _PARSERS.get(push.event)

@@ -25,6 +25,11 @@ from ._session import (
     MESSAGE_RECEIVED,
     TASK_ASSIGNED,
     TASK_LEASE_LOST,
+    TASK_INPUT_REQUIRED,
+    TASK_INPUT_PROVIDED,
+    TASK_AWAITING_APPROVAL,
+    TASK_APPROVED,
+    TASK_SENT_BACK,
     TASK_UPDATED,
     TRANSPORTS,
     Handler,
@@ -60,6 +65,11 @@ __all__ = [
     "TASK_ASSIGNED",
     "TASK_UPDATED",
     "TASK_LEASE_LOST",
+    "TASK_INPUT_REQUIRED",
+    "TASK_INPUT_PROVIDED",
+    "TASK_AWAITING_APPROVAL",
+    "TASK_APPROVED",
+    "TASK_SENT_BACK",
     "MEMORY_UPDATED",
     "AGENT_JOINED",
     "AGENT_LEFT",
@@ -353,6 +363,35 @@ class AgentClient:
         self._session.add_handler(TASK_LEASE_LOST, handler)
         return handler
 
+    def on_task_input_required(self, handler: H) -> H:
+        """``task:input_required``: the assignee of a task this agent created asks a question
+        (:attr:`Task.question`); answer with :meth:`provide_input`. The handler gets a :class:`Task`."""
+        self._session.add_handler(TASK_INPUT_REQUIRED, handler)
+        return handler
+
+    def on_task_input_provided(self, handler: H) -> H:
+        """``task:input_provided``: the answer to this agent's question (:attr:`Task.answer`); the task is
+        ``in_progress`` again. The handler gets a :class:`Task`."""
+        self._session.add_handler(TASK_INPUT_PROVIDED, handler)
+        return handler
+
+    def on_task_awaiting_approval(self, handler: H) -> H:
+        """``task:awaiting_approval``: a task this agent created was completed and waits for
+        :meth:`approve_task` or :meth:`send_back_task`. The handler gets a :class:`Task`."""
+        self._session.add_handler(TASK_AWAITING_APPROVAL, handler)
+        return handler
+
+    def on_task_approved(self, handler: H) -> H:
+        """``task:approved``: this agent's work was approved; the task is completed. Gets a :class:`Task`."""
+        self._session.add_handler(TASK_APPROVED, handler)
+        return handler
+
+    def on_task_sent_back(self, handler: H) -> H:
+        """``task:sent_back``: this agent's work was sent back (``task.review["comment"]`` says why); the task
+        is ``in_progress`` again. The handler gets a :class:`Task`."""
+        self._session.add_handler(TASK_SENT_BACK, handler)
+        return handler
+
     def on_memory_updated(self, handler: H) -> H:
         """``memory:updated`` for keys watched with :meth:`watch_memory`; gets a :class:`MemoryUpdate`.
         WebSocket only (``RuntimeError`` on an HTTP transport)."""
@@ -552,11 +591,13 @@ class AgentClient:
         requirements: Optional[Mapping[str, Any]] = None,
         assign_to: Optional[str] = None,
         depends_on: Optional[Sequence[str]] = None,
+        requires_approval: bool = False,
     ) -> Task:
         """Creates a task (this agent is its creator); ``assign_to`` assigns it at once, otherwise the
         server's engine gives it to a capable online agent (``requirements={"capabilities": [...]}``).
         ``priority`` runs from 1 (most urgent) to 5 (default 3). With ``depends_on`` (task ids) the task
-        stays ``blocked`` until those are completed."""
+        stays ``blocked`` until those are completed. With ``requires_approval=True`` the assignee's completion
+        waits (``awaiting_approval``) until this agent (or the operator) approves it or sends it back."""
         data: Dict[str, Any] = {"title": title}
         _put(data, "description", description)
         _put(data, "priority", priority)
@@ -565,6 +606,8 @@ class AgentClient:
         _put(data, "assign_to", assign_to)
         if depends_on is not None:
             data["depends_on"] = list(depends_on)
+        if requires_approval:
+            data["requires_approval"] = True
         return self._held(await self._session.request("task:create", data))
 
     async def claim_task(self) -> Optional[Task]:
@@ -640,8 +683,32 @@ class AgentClient:
             data["result"] = result
         _put(data, "assignment_id", assignment_id or self.held_assignment(task_id))
         completed = Task.from_dict(await self._session.request("task:complete", data))
-        self._session.forget_assignment(task_id, data.get("assignment_id"))
+        if completed.assignment_id != data.get("assignment_id"):
+            # Closed. A completion awaiting approval keeps the assignment: the task may be sent back.
+            self._session.forget_assignment(task_id, data.get("assignment_id"))
         return completed
+
+    async def request_input(self, task_id: str, question: str, *, assignment_id: Optional[str] = None) -> Task:
+        """Asks the creator of a task this agent holds a question: the task is ``input_required`` (its lease
+        paused) until the creator or the operator answers; the answer arrives as ``task:input_provided``
+        (:meth:`on_task_input_provided`). Fenced like :meth:`complete_task`."""
+        data: Dict[str, Any] = {"task_id": task_id, "question": question}
+        _put(data, "assignment_id", assignment_id or self.held_assignment(task_id))
+        return Task.from_dict(await self._session.request("task:request_input", data))
+
+    async def provide_input(self, task_id: str, answer: str) -> Task:
+        """Answers the question of a task this agent created (``input_required``); its assignee continues."""
+        return Task.from_dict(await self._session.request("task:provide_input", {"task_id": task_id, "answer": answer}))
+
+    async def approve_task(self, task_id: str, comment: Optional[str] = None) -> Task:
+        """Approves a task this agent created that is ``awaiting_approval``: it is completed, dependents go ahead."""
+        data: Dict[str, Any] = {"task_id": task_id}
+        _put(data, "comment", comment)
+        return Task.from_dict(await self._session.request("task:approve", data))
+
+    async def send_back_task(self, task_id: str, comment: str) -> Task:
+        """Sends a task this agent created that is ``awaiting_approval`` back to its assignee, saying what to change."""
+        return Task.from_dict(await self._session.request("task:send_back", {"task_id": task_id, "comment": comment}))
 
     async def get_task(self, task_id: str) -> Task:
         """One task by id (REST)."""

@@ -57,6 +57,10 @@ class TaskStatus(str, Enum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    #: The assignee asked the creator a question (:attr:`Task.input_request`); its lease is paused until answered.
+    INPUT_REQUIRED = "input_required"
+    #: The assignee completed a task that requires approval; the creator or the operator approves or sends it back.
+    AWAITING_APPROVAL = "awaiting_approval"
 
     def __str__(self) -> str:
         return self.value
@@ -235,7 +239,24 @@ class Task:
     #: The current assignment's id (``None`` when nobody holds the task): the assignee's fencing value, which
     #: :meth:`AgentClient.complete_task` and :meth:`AgentClient.update_task` send by themselves.
     assignment_id: Optional[str] = None
+    #: Set at creation: the assignee's completion waits (``awaiting_approval``) for the creator's approval.
+    requires_approval: bool = False
+    #: The assignee's latest question: ``{"question", "asked_by", "asked_at", "answer", "answered_by", "answered_at"}``
+    #: (``answer`` is ``None`` while the task is ``input_required``).
+    input_request: Optional[Dict[str, Any]] = None
+    #: The latest approval or send-back: ``{"decision": "approved" | "sent_back", "by", "at", "comment"}``.
+    review: Optional[Dict[str, Any]] = None
     raw: Dict[str, Any] = _raw()
+
+    @property
+    def question(self) -> Optional[str]:
+        """The open question while the task is ``input_required`` (else ``None``)."""
+        return (self.input_request or {}).get("question") if self.status == TaskStatus.INPUT_REQUIRED else None
+
+    @property
+    def answer(self) -> Optional[str]:
+        """The answer to the latest question, once given."""
+        return (self.input_request or {}).get("answer")
 
     @property
     def is_closed(self) -> bool:
@@ -268,6 +289,9 @@ class Task:
             status_reason=_opt_str(data, "status_reason"),
             overdue=bool(data.get("overdue", False)),
             assignment_id=_opt_str(data, "assignment_id"),
+            requires_approval=bool(data.get("requires_approval", False)),
+            input_request=data.get("input_request") if isinstance(data.get("input_request"), dict) else None,
+            review=data.get("review") if isinstance(data.get("review"), dict) else None,
             raw=dict(data),
         )
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Tasks;
 
@@ -9,7 +10,7 @@ namespace Orleans.AgentChannel.Client.Tasks;
 /// carry it without the caller passing it: learned from task:assigned as it is dispatched (in inbox order, so a
 /// handler still working on an old assignment completes under that one, and is refused) and from the answers to this
 /// agent's own claims, creations and assignments; replaced when the task comes again; forgotten when task:lease_lost
-/// for it is dispatched and when this agent closes the task. A refusal keeps it: a retry is refused again. Kept in
+/// for it or task:approved is dispatched and when this agent closes the task (not when its completion awaits approval: it may come back). A refusal keeps it: a retry is refused again. Kept in
 /// memory only: after a restart, calls for tasks received before it go unfenced.
 /// </summary>
 internal sealed class HeldAssignments(Func<string> agentName)
@@ -28,6 +29,9 @@ internal sealed class HeldAssignments(Func<string> agentName)
                 break;
             case TaskLeaseLostEvent lost:
                 Forget(lost.LeaseLost.TaskId, lost.LeaseLost.AssignmentId);
+                break;
+            case TaskStepEvent { Name: EventNames.TaskApproved, Task.Assignments: [.., var approved] } step:
+                Forget(step.Task.Id, approved.Id);
                 break;
         }
     }

@@ -37,6 +37,21 @@ public static class EventNames
     /// operator): its calls naming that assignment are refused with lease_lost from now on. Data: <c>TaskLeaseLost</c>.
     /// </summary>
     public const string TaskLeaseLost = "task:lease_lost";
+
+    /// <summary>To the task's creator: its assignee asked a question (<c>input_request.question</c>). Data: <c>TaskInfo</c>.</summary>
+    public const string TaskInputRequired = "task:input_required";
+
+    /// <summary>To the assignee: the creator or the operator answered (<c>input_request.answer</c>); the task is in_progress again. Data: <c>TaskInfo</c>.</summary>
+    public const string TaskInputProvided = "task:input_provided";
+
+    /// <summary>To the task's creator: the assignee completed a task that requires approval. Data: <c>TaskInfo</c>.</summary>
+    public const string TaskAwaitingApproval = "task:awaiting_approval";
+
+    /// <summary>To the assignee: the creator or the operator approved; the task is completed. Data: <c>TaskInfo</c>.</summary>
+    public const string TaskApproved = "task:approved";
+
+    /// <summary>To the assignee: the creator or the operator sent the task back (<c>review.comment</c>); it is in_progress again. Data: <c>TaskInfo</c>.</summary>
+    public const string TaskSentBack = "task:sent_back";
     public const string MemoryUpdated = "memory:updated";
     public const string AgentJoined = "agent:joined";
     public const string AgentLeft = "agent:left";

@@ -43,6 +43,26 @@ public interface ITaskGrain : IGrainWithGuidKey
     Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>
+    /// The assignee asks the task's creator a question: the task becomes input_required (its lease paused) until the
+    /// creator or the operator answers with <see cref="ProvideInput"/>. Only the current assignee may, while the task is
+    /// assigned or in progress; <paramref name="assignmentId"/> fences it as for <see cref="Complete"/>.
+    /// </summary>
+    [Alias("request-input")]
+    Task<TaskInfo> RequestInput(Caller caller, string question, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null);
+
+    /// <summary>The creator or the operator answers the open question: the task goes back to in_progress and the assignee gets task:input_provided.</summary>
+    [Alias("provide-input")]
+    Task<TaskInfo> ProvideInput(Caller caller, string answer, IdempotencyKey? idempotencyKey = null);
+
+    /// <summary>The creator or the operator approves a task awaiting approval: it is completed and its dependents go ahead.</summary>
+    [Alias("approve")]
+    Task<TaskInfo> Approve(Caller caller, string? comment = null, IdempotencyKey? idempotencyKey = null);
+
+    /// <summary>The creator or the operator sends a task awaiting approval back to its assignee (in_progress) with a comment.</summary>
+    [Alias("send-back")]
+    Task<TaskInfo> SendBack(Caller caller, string comment, IdempotencyKey? idempotencyKey = null);
+
+    /// <summary>
     /// The caller takes this waiting task; null when it is no longer waiting (someone got it first). A conflict
     /// when the caller lacks the capabilities or already holds its limit of tasks.
     /// </summary>

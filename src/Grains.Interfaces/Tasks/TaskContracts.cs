@@ -13,6 +13,18 @@ public enum AgentTaskStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>
+    /// The assignee asked a question (<see cref="TaskInfo.InputRequest"/>) and waits for the creator or the operator to
+    /// answer; it keeps the task, and its lease is paused. A2A's <c>input-required</c>.
+    /// </summary>
+    InputRequired,
+
+    /// <summary>
+    /// The assignee completed a task that requires approval: the creator or the operator approves it (completed) or
+    /// sends it back (in_progress). The assignee keeps it meanwhile, its lease paused; dependents wait.
+    /// </summary>
+    AwaitingApproval,
 }
 
 [GenerateSerializer, Alias("assignment-status")]
@@ -32,7 +44,8 @@ public enum AssignmentStatus
 /// <summary>
 /// A new task as its creator describes it; the creator is the caller, not a field. Without AssignTo the
 /// assignment engine picks a capable agent. <see cref="Force"/> (operator only) assigns even to an agent
-/// that is offline or lacks the required capabilities.
+/// that is offline or lacks the required capabilities. With <see cref="RequiresApproval"/>, the assignee's completion
+/// waits (awaiting_approval) until the creator or the operator approves it.
 /// </summary>
 [GenerateSerializer, Alias("new-task")]
 public sealed record NewTask(
@@ -43,7 +56,8 @@ public sealed record NewTask(
     [property: Id(4)] RawJson? Requirements = null,
     [property: Id(5)] string? AssignTo = null,
     [property: Id(6)] IReadOnlyList<Guid>? DependsOn = null,
-    [property: Id(7)] bool Force = false);
+    [property: Id(7)] bool Force = false,
+    [property: Id(8)] bool RequiresApproval = false);
 
 /// <summary>
 /// A partial update: only the fields that are set change. <see cref="AssignmentId"/> is not a field but a fence: when
@@ -95,7 +109,10 @@ public sealed record TaskInfo(
     [property: Id(16)] DateTimeOffset? LeaseExpiresAt,
     [property: Id(17)] string? StatusReason,
     [property: Id(18)] bool Overdue,
-    [property: Id(19)] Guid? AssignmentId = null);
+    [property: Id(19)] Guid? AssignmentId = null,
+    [property: Id(20)] bool RequiresApproval = false,
+    [property: Id(21)] TaskInputRequest? InputRequest = null,
+    [property: Id(22)] TaskReview? Review = null);
 
 /// <summary>
 /// The payload of <c>task:lease_lost</c>: <see cref="Agent"/>'s assignment <see cref="AssignmentId"/> of task

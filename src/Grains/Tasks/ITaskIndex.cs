@@ -22,7 +22,7 @@ public interface ITaskIndex
 
     Task<TaskPage> List(TaskQuery query);
 
-    /// <summary>Open tasks (assigned or in progress) an agent holds.</summary>
+    /// <summary>Open tasks an agent holds (assigned, in progress, or waiting on a person: <see cref="TaskTransitions.Held"/>).</summary>
     Task<IReadOnlyList<Guid>> HeldBy(string agentKey);
 
     /// <summary>Waiting (pending) tasks, highest priority then oldest first.</summary>

@@ -13,7 +13,10 @@ namespace Orleans.AgentChannel.Tasks;
 
 /// <summary>
 /// The single owner of a task. Status moves blocked (while a dependency is open) → pending (waiting for
-/// the engine or a claim) → assigned → in_progress → completed | failed; any open task may be cancelled.
+/// the engine or a claim) → assigned → in_progress → completed | failed; any open task may be cancelled. A person in
+/// the loop: the assignee may ask for input (input_required until answered), and a task that requires approval
+/// waits in awaiting_approval after its completion until approved or sent back (TaskGrain.HumanInTheLoop.cs).
+/// The moves and who may make them: <see cref="TaskTransitions"/>.
 /// Every move is recorded with timestamps and told to those concerned. An assignment holds a lease that
 /// the assignee's heartbeats and progress extend; when it runs out, or the agent goes offline, the task
 /// goes back to the queue, and after too many attempts it fails.
@@ -74,6 +77,9 @@ public sealed partial class TaskGrain(
             case AgentTaskStatus.Blocked:
                 await Advance();
                 break;
+            case AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval:
+                // The lease is paused while a person is asked; the answer or the decision restarts it.
+                break;
             case AgentTaskStatus.Assigned or AgentTaskStatus.InProgress:
                 // After a restart the assignee gets a full lease to come back before its task is taken back.
                 var grace = clock.GetUtcNow() + Options.Lease;
@@ -108,6 +114,7 @@ public sealed partial class TaskGrain(
         Current.Description = Validation.LimitText(task.Description ?? "", "description", limits.Value.MaxDescriptionChars);
         Current.Priority = ValidPriority(task.Priority ?? TaskPriorities.Default);
         Current.DueDate = task.DueDate;
+        Current.RequiresApproval = task.RequiresApproval;
         Current.Requirements = Validation.ObjectOrEmpty(task.Requirements, "requirements", limits.Value.MaxRequirementsBytes);
         var required = TaskRequirements.Capabilities(Current.Requirements);
         Current.DependsOn = await ValidDependencies(task.DependsOn);
@@ -155,8 +162,8 @@ public sealed partial class TaskGrain(
         }
         RequireCreated();
         CheckFence(update.AssignmentId);
-        var isCreator = caller.IsOperator || caller.Is(Current.Creator);
-        var isAssignee = Current.CurrentAssignment is { } current && caller.Is(current.Agent);
+        var roles = TaskRoles.Of(caller, Current);
+        var (isCreator, isAssignee) = (roles.IsOwner, roles.IsAssignee);
         if (!isCreator && !isAssignee)
         {
             throw AgentChannelException.Forbidden("Only the task's creator, its assignee or the operator may update it.");
@@ -200,9 +207,17 @@ public sealed partial class TaskGrain(
             dependsOn = await ValidDependencies(update.DependsOn);
             await RejectCycles(dependsOn);
         }
-        if (update.Status is { } target && target != Current.Status)
+        var targetStatus = update.Status == AgentTaskStatus.Completed && Current.Status is AgentTaskStatus.Assigned or AgentTaskStatus.InProgress
+            ? TaskTransitions.CompletionOf(Current.RequiresApproval, roles)
+            : update.Status;
+        if (targetStatus is { } target && target != Current.Status)
         {
-            CheckTransition(caller, target, isCreator, isAssignee);
+            if (TaskTransitions.OwnCall(Current.Status, target) is { } call)
+            {
+                throw AgentChannelException.Conflict(
+                    $"Task {Id} moves from {Wire(Current.Status)} to {Wire(target)} only through {call}, which carries what the move needs.");
+            }
+            TaskTransitions.Check(Id, Current.Status, target, roles);
         }
 
         var now = clock.GetUtcNow();
@@ -224,16 +239,19 @@ public sealed partial class TaskGrain(
             Current.DependsOn = dependsOn;
             Current.Status = AgentTaskStatus.Blocked;
         }
-        if (update.Status is { } status && status != Current.Status)
+        var handedIn = false;
+        if (targetStatus is { } status && status != Current.Status)
         {
             MoveTo(status, now);
+            handedIn = status == AgentTaskStatus.AwaitingApproval;
         }
         Current.UpdatedAt = now;
         if (dependsOn is not null || priority is not null)
         {
             await Advance(caller, save: false);
         }
-        var info = await SaveWithNotices(caller, previous, keyed: keyed);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed,
+            announce: handedIn ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
         foreach (var dependency in newDependencies)
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
@@ -250,9 +268,8 @@ public sealed partial class TaskGrain(
             return replayed;
         }
         RequireCreated();
-        var isCreator = caller.IsOperator || caller.Is(Current.Creator);
-        var isAssignee = Current.CurrentAssignment is { } current && caller.Is(current.Agent);
-        if (!isCreator && !isAssignee)
+        var roles = TaskRoles.Of(caller, Current);
+        if (!roles.IsOwner && !roles.IsAssignee)
         {
             throw AgentChannelException.Forbidden("Only the task's creator, its assignee (handing it on) or the operator may assign it.");
         }
@@ -298,9 +315,10 @@ public sealed partial class TaskGrain(
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; only an assigned or in-progress task can be completed.");
         }
-        if (!caller.IsOperator && !(Current.CurrentAssignment is { } current && caller.Is(current.Agent)))
+        var roles = TaskRoles.Of(caller, Current);
+        if (!roles.IsOperator && !roles.IsAssignee)
         {
-            throw Current.Assignments.Any(assignment => caller.Is(assignment.Agent))
+            throw roles.WasAssignee
                 ? AgentChannelException.Conflict($"'{caller.Name}' no longer holds task {Id}; it was taken back or handed on.")
                 : AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
         }
@@ -308,9 +326,11 @@ public sealed partial class TaskGrain(
         var now = clock.GetUtcNow();
         var previous = Current.CurrentAssignment;
         Current.Result = validResult ?? Current.Result;
-        MoveTo(AgentTaskStatus.Completed, now);
+        var completion = TaskTransitions.CompletionOf(Current.RequiresApproval, roles);
+        MoveTo(completion, now);
         Current.UpdatedAt = now;
-        var info = await SaveWithNotices(caller, previous, keyed: keyed);
+        var info = await SaveWithNotices(caller, previous, keyed: keyed,
+            announce: completion == AgentTaskStatus.AwaitingApproval ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
         await AfterChange(caller, info, previous?.Agent);
         return info;
     }
@@ -415,6 +435,12 @@ public sealed partial class TaskGrain(
     {
         if (Current.CurrentAssignment is { } current && AgentNames.Equal(current.Agent, agentName))
         {
+            if (TaskTransitions.IsWaitingOnHuman(Current.Status))
+            {
+                // Nobody waits on the agent now: it keeps the task (and its slot) until the person acts; the lease
+                // restarts then, and runs out as usual if the agent has not come back.
+                return;
+            }
             await TakeBack(LeaseLostReasons.Released, reason);
         }
         else
@@ -589,24 +615,6 @@ public sealed partial class TaskGrain(
         }
     }
 
-    private void CheckTransition(Caller caller, AgentTaskStatus target, bool isCreator, bool isAssignee)
-    {
-        var allowed = (Current.Status, target) switch
-        {
-            (AgentTaskStatus.Assigned, AgentTaskStatus.InProgress) => isAssignee || caller.IsOperator,
-            (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Completed or AgentTaskStatus.Failed)
-                => isAssignee || caller.IsOperator,
-            (_, AgentTaskStatus.Cancelled) when !Current.IsClosed => isCreator,
-            _ => throw AgentChannelException.Conflict(
-                $"Task {Id} cannot move from {Wire(Current.Status)} to {Wire(target)}."),
-        };
-        if (!allowed)
-        {
-            throw AgentChannelException.Forbidden(
-                $"The caller may not move task {Id} from {Wire(Current.Status)} to {Wire(target)}.");
-        }
-    }
-
     private void MoveTo(AgentTaskStatus status, DateTimeOffset now)
     {
         Current.Status = status;
@@ -617,7 +625,8 @@ public sealed partial class TaskGrain(
         }
         switch (status)
         {
-            case AgentTaskStatus.InProgress:
+            case AgentTaskStatus.InProgress or AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval:
+                // Waiting on a person, the assignee still holds the task: its assignment is at work, not over.
                 ReplaceCurrentAssignment(a => a with { Status = AssignmentStatus.InProgress });
                 break;
             case AgentTaskStatus.Completed:
@@ -697,7 +706,8 @@ public sealed partial class TaskGrain(
             _leaseTimer = null;
             return;
         }
-        if (Current.LeaseExpiresAt <= clock.GetUtcNow())
+        // Waiting on a person, the lease is paused: the answer or the decision starts it again (ResumeLease).
+        if (!TaskTransitions.IsWaitingOnHuman(Current.Status) && Current.LeaseExpiresAt <= clock.GetUtcNow())
         {
             await TakeBack(LeaseLostReasons.LeaseExpired, "its lease expired");
         }
@@ -742,7 +752,7 @@ public sealed partial class TaskGrain(
     /// <paramref name="keyed"/> write's answer is stored in the same write, and that answer is what the caller gets.
     /// </summary>
     private async Task<TaskInfo> SaveWithNotices(Caller caller, TaskAssignment? previous, (string Reason, string Detail)? takenBack = null,
-        KeyedWrite? keyed = null)
+        KeyedWrite? keyed = null, (string Event, string Recipient)? announce = null)
     {
         using var span = TaskSpan();
         var now = clock.GetUtcNow();
@@ -758,15 +768,25 @@ public sealed partial class TaskGrain(
         {
             Owe(EventNames.TaskAssigned, data, [newAssignee]);
         }
-        if (LostAssignment(caller, previous, takenBack, now) is { } lost)
+        // An approval ends the assignment as its agent asked; task:approved says so, not task:lease_lost.
+        if (announce?.Event != EventNames.TaskApproved && LostAssignment(caller, previous, takenBack, now) is { } lost)
         {
             // Before task:updated, so the agent reads why it lost the task before the task as it is now.
             Owe(EventNames.TaskLeaseLost, RawJson.Serialize(lost, AgentChannelJson.Options), [lost.Agent]);
         }
+        var announced = announce is { } step && !caller.Is(step.Recipient) && !AgentNames.Equal(step.Recipient, Caller.OperatorName)
+            ? step
+            : ((string Event, string Recipient)?)null;
+        if (announced is { } told)
+        {
+            // Instead of task:updated: the recipient is the one the step waits on (or was waiting for).
+            Owe(told.Event, data, [told.Recipient]);
+        }
         var watchers = new[] { info.Creator, previousAssignee }
             .OfType<string>()
             // The operator has no inbox.
-            .Where(name => !caller.Is(name) && !AgentNames.Equal(name, newAssignee ?? "") && !AgentNames.Equal(name, Caller.OperatorName))
+            .Where(name => !caller.Is(name) && !AgentNames.Equal(name, newAssignee ?? "") && !AgentNames.Equal(name, Caller.OperatorName)
+                           && !AgentNames.Equal(name, announced?.Recipient ?? ""))
             .ToList();
         if (watchers.Count > 0)
         {

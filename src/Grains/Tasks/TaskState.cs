@@ -52,6 +52,15 @@ public sealed class TaskState
     /// </summary>
     [Id(22)] public string? TraceParent { get; set; }
 
+    /// <summary>Set at creation: the assignee's completion waits for the creator's or the operator's approval.</summary>
+    [Id(23)] public bool RequiresApproval { get; set; }
+
+    /// <summary>The assignee's latest question and its answer, if given.</summary>
+    [Id(24)] public TaskInputRequest? InputRequest { get; set; }
+
+    /// <summary>The latest approval or send-back.</summary>
+    [Id(25)] public TaskReview? Review { get; set; }
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]
@@ -62,8 +71,11 @@ public sealed class TaskState
     public TaskInfo ToInfo(Guid id, DateTimeOffset now) => new(
         id, Title, Description, Status, Priority, Creator, CurrentAssignment?.Agent ?? LastAssignee,
         CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments],
-        [.. DependsOn], Attempts, CurrentAssignment is null ? null : LeaseExpiresAt, StatusReason,
-        Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id);
+        [.. DependsOn], Attempts,
+        // No lease runs while a person is asked (TaskTransitions.IsWaitingOnHuman).
+        CurrentAssignment is null || TaskTransitions.IsWaitingOnHuman(Status) ? null : LeaseExpiresAt, StatusReason,
+        Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id,
+        RequiresApproval: RequiresApproval, InputRequest: InputRequest, Review: Review);
 
     /// <summary>A closed task still names who had it last.</summary>
     private string? LastAssignee => IsClosed && Assignments.Count > 0 ? Assignments[^1].Agent : null;

@@ -94,6 +94,9 @@ public static class TaskStates
 
     /// <summary>After these a task takes no more messages and its streams close.</summary>
     public static bool IsTerminal(string state) => state is Completed or Failed or Canceled or Rejected;
+
+    /// <summary>A blocking send returns at these too: the task waits for the requester (A2A's interrupted states).</summary>
+    public static bool IsInterrupted(string state) => state is InputRequired;
 }
 
 public static class Roles

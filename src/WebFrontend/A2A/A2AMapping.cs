@@ -18,13 +18,15 @@ public static class A2AMapping
 
     /// <summary>
     /// Our statuses as A2A states. Blocked (waiting for the tasks it depends on) has not started, as submitted has
-    /// not; its reason goes in the status message. Nothing of ours asks the requester for input, so
-    /// input-required is never sent.
+    /// not; its reason goes in the status message. Our input_required is A2A's input-required (the question is the
+    /// status message; the requester's next message on the task is the answer). Awaiting approval has no A2A state:
+    /// the work is not accepted yet, so it is still working.
     /// </summary>
     public static string StateOf(AgentTaskStatus status) => status switch
     {
         AgentTaskStatus.Pending or AgentTaskStatus.Blocked => TaskStates.Submitted,
-        AgentTaskStatus.Assigned or AgentTaskStatus.InProgress => TaskStates.Working,
+        AgentTaskStatus.Assigned or AgentTaskStatus.InProgress or AgentTaskStatus.AwaitingApproval => TaskStates.Working,
+        AgentTaskStatus.InputRequired => TaskStates.InputRequired,
         AgentTaskStatus.Completed => TaskStates.Completed,
         AgentTaskStatus.Failed => TaskStates.Failed,
         AgentTaskStatus.Cancelled => TaskStates.Canceled,
@@ -45,9 +47,13 @@ public static class A2AMapping
     public static A2ATaskStatus StatusOf(TaskInfo task) => new(
         StateOf(task.Status),
         task.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
-        task.StatusReason is { } reason
+        StatusText(task) is { } reason
             ? new A2AMessage($"{task.Id}-{task.UpdatedAt.ToUnixTimeMilliseconds()}", Roles.Agent, [new Part(Text: reason)], IdOf(task), IdOf(task))
             : null);
+
+    /// <summary>What the status message says: the open question while input is required, else why it is blocked or failed.</summary>
+    private static string? StatusText(TaskInfo task) =>
+        task.Status == AgentTaskStatus.InputRequired && task.InputRequest is { } request ? request.Question : task.StatusReason;
 
     public static Artifact ResultArtifact(RawJson result) =>
         new("result", "result", [new Part(Data: JsonSerializer.Deserialize<JsonElement>(result.Text))]);

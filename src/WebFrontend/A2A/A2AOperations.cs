@@ -16,14 +16,17 @@ namespace Orleans.AgentChannel.WebFrontend.A2A;
 internal sealed class A2AOperations(IClusterClient cluster, RealtimeGateway gateway, Caller caller, int queueCapacity,
     TimeSpan recheckEvery, TimeProvider clock, ILogger logger)
 {
-    /// <summary>SendMessage: the task, once closed unless <c>configuration.returnImmediately</c> (A2A's default is to block).</summary>
+    /// <summary>
+    /// SendMessage: the task, once closed or waiting for the requester's input, unless <c>configuration.returnImmediately</c>
+    /// (A2A's default is to block).
+    /// </summary>
     public async Task<StreamResponse> Send(SendMessageRequest request, CancellationToken cancellation)
     {
         await using var watch = await OpenWatch();
         var task = await Deliver(Message(request));
         if (request.Configuration?.ReturnImmediately != true)
         {
-            task = await watch.UntilClosed(task, cancellation);
+            task = await watch.UntilSettled(task, cancellation);
         }
         return new StreamResponse(Task: A2AMapping.ToA2A(task));
     }
@@ -72,7 +75,7 @@ internal sealed class A2AOperations(IClusterClient cluster, RealtimeGateway gate
 
     /// <summary>
     /// A message naming a task (by taskId or contextId) goes into that task's thread, which reaches its creator and
-    /// assignee; any other message creates a task.
+    /// assignee; to a task waiting for input (A2A's input-required) it is the answer instead. Any other message creates a task.
     /// </summary>
     private async Task<TaskInfo> Deliver(A2AMessage message)
     {
@@ -82,6 +85,10 @@ internal sealed class A2AOperations(IClusterClient cluster, RealtimeGateway gate
         }
         var task = await cluster.GetGrain<ITaskGrain>(taskId).Get();
         RequireOpen(task, "takes no more messages");
+        if (task.Status == AgentTaskStatus.InputRequired)
+        {
+            return await cluster.GetGrain<ITaskGrain>(taskId).ProvideInput(caller, A2AMapping.TextOf(message));
+        }
         await cluster.GetGrain<IMessagesGrain>(0).Send(caller, new MessageDraft(A2AMapping.TextOf(message), TaskId: taskId));
         return task;
     }

@@ -61,13 +61,24 @@ public sealed partial class TaskWatch : IAsyncDisposable
         }
     }
 
-    /// <summary>The task once it reached a terminal state (<paramref name="seen"/> itself when it had).</summary>
-    public async Task<TaskInfo> UntilClosed(TaskInfo seen, CancellationToken cancellation)
+    /// <summary>
+    /// The task once it reached a terminal state or waits for the requester (input-required); <paramref name="seen"/>
+    /// itself when it had.
+    /// </summary>
+    public async Task<TaskInfo> UntilSettled(TaskInfo seen, CancellationToken cancellation)
     {
         var last = seen;
+        if (TaskStates.IsInterrupted(A2AMapping.StateOf(seen.Status)))
+        {
+            return last;
+        }
         await foreach (var task in Changes(seen, cancellation))
         {
             last = task;
+            if (TaskStates.IsInterrupted(A2AMapping.StateOf(task.Status)))
+            {
+                break;
+            }
         }
         return last;
     }
@@ -119,7 +130,8 @@ public sealed partial class TaskWatch : IAsyncDisposable
 
     private static bool Concerns(AgentEvent item, Guid taskId)
     {
-        if (item.Event is not (EventNames.TaskUpdated or EventNames.TaskAssigned))
+        // Every task event carries the task (task:lease_lost carries its own payload and is no change of state).
+        if (!item.Event.StartsWith("task:", StringComparison.Ordinal) || item.Event == EventNames.TaskLeaseLost)
         {
             return false;
         }

@@ -15,6 +15,12 @@ public sealed record AssignRequest(string? Agent);
 
 public sealed record CompleteRequest(RawJson? Result, Guid? AssignmentId);
 
+public sealed record RequestInputRequest(string? Question, Guid? AssignmentId);
+
+public sealed record ProvideInputRequest(string? Answer);
+
+public sealed record ReviewRequest(string? Comment);
+
 public sealed record AckRequest(long? Seq);
 
 public sealed record SetMemoryRequest(

@@ -42,6 +42,19 @@ public static class TasksEndpoints
 
         tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
             Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey)));
+
+        // A person in the loop: the assignee asks, the creator or the operator answers, approves or sends back.
+        tasks.MapPost("/{id}/request-input", (string id, RequestInputRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).RequestInput(context.User.Caller(), Endpoints.Required(request, "question").Question ?? "", request?.AssignmentId, Endpoints.Key(idempotencyKey)));
+
+        tasks.MapPost("/{id}/provide-input", (string id, ProvideInputRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).ProvideInput(context.User.Caller(), Endpoints.Required(request, "answer").Answer ?? "", Endpoints.Key(idempotencyKey)));
+
+        tasks.MapPost("/{id}/approve", (string id, ReviewRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).Approve(context.User.Caller(), request?.Comment, Endpoints.Key(idempotencyKey)));
+
+        tasks.MapPost("/{id}/send-back", (string id, ReviewRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
+            Task(grains, id).SendBack(context.User.Caller(), Endpoints.Required(request, "comment").Comment ?? "", Endpoints.Key(idempotencyKey)));
     }
 
     private static ITaskGrain Task(IGrainFactory grains, string id) =>

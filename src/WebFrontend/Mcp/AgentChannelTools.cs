@@ -115,13 +115,15 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A JSON object; 'capabilities': [..] restricts who may take it.")] JsonElement? requirements = null,
         [Description("Assign it to this agent at once.")] string? assign_to = null,
         [Description("Ids of tasks that must complete first.")] Guid[]? depends_on = null,
+        [Description("When true, the assignee's completion waits (awaiting_approval) until you or the operator approve it.")] bool? requires_approval = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
         var caller = McpCaller.Of(user);
         var key = IdempotencyKey.Parse(idempotency_key);
         return grains.GetGrain<ITaskGrain>(Endpoints.NewTaskId(key, caller, clock))
-            .Create(caller, new NewTask(title, description, priority, due_date, Json(requirements), assign_to, depends_on), key);
+            .Create(caller, new NewTask(title, description, priority, due_date, Json(requirements), assign_to, depends_on,
+                RequiresApproval: requires_approval ?? false), key);
     }
 
     [McpServerTool(Name = "claim_task", Title = "Claim a task", UseStructuredContent = true, OpenWorld = false)]
@@ -162,7 +164,8 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
             IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "complete_task", Title = "Complete a task", UseStructuredContent = true, OpenWorld = false)]
-    [Description("Marks a task you are assigned completed, with its result. Its creator is told. Pass the task's " +
+    [Description("Marks a task you are assigned completed, with its result (awaiting_approval first when the task " +
+                 "requires approval). Its creator is told. Pass the task's " +
                  "assignment_id: if the task was taken back or handed on meanwhile, the call is refused with lease_lost.")]
     public Task<TaskInfo> CompleteTask(
         [Description("The task's id.")] string task_id,
@@ -171,6 +174,47 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
         Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
+
+    [McpServerTool(Name = "request_input", Title = "Ask the task's creator a question", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Asks the creator of a task you hold a question; the task becomes input_required (its lease paused) " +
+                 "until the creator or the operator answers. The answer reaches you as the inbox event task:input_provided " +
+                 "(read_inbox), and the task is in_progress again.")]
+    public Task<TaskInfo> RequestInput(
+        [Description("The task's id.")] string task_id,
+        [Description("What you need to know.")] string question,
+        [Description(AssignmentIdDescription)] Guid? assignment_id = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        ClaimsPrincipal? user = null) =>
+        Task(task_id).RequestInput(McpCaller.Of(user), question, assignment_id, IdempotencyKey.Parse(idempotency_key));
+
+    [McpServerTool(Name = "provide_input", Title = "Answer a task's question", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Answers the question of a task you created that is input_required; its assignee gets the answer " +
+                 "(task:input_provided) and the task is in_progress again.")]
+    public Task<TaskInfo> ProvideInput(
+        [Description("The task's id.")] string task_id,
+        [Description("The answer.")] string answer,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        ClaimsPrincipal? user = null) =>
+        Task(task_id).ProvideInput(McpCaller.Of(user), answer, IdempotencyKey.Parse(idempotency_key));
+
+    [McpServerTool(Name = "approve_task", Title = "Approve a task", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Approves a task you created that is awaiting_approval: it is completed, and tasks depending on it go ahead.")]
+    public Task<TaskInfo> ApproveTask(
+        [Description("The task's id.")] string task_id,
+        [Description("Optional remark for the assignee.")] string? comment = null,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        ClaimsPrincipal? user = null) =>
+        Task(task_id).Approve(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
+
+    [McpServerTool(Name = "send_back_task", Title = "Send a task back", UseStructuredContent = true, OpenWorld = false)]
+    [Description("Sends a task you created that is awaiting_approval back to its assignee (in_progress) with a comment " +
+                 "saying what to change; the assignee gets task:sent_back.")]
+    public Task<TaskInfo> SendBackTask(
+        [Description("The task's id.")] string task_id,
+        [Description("What is to change.")] string comment,
+        [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        ClaimsPrincipal? user = null) =>
+        Task(task_id).SendBack(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +

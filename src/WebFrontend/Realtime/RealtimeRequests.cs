@@ -24,7 +24,8 @@ public sealed record SessionRevokedNotice(string Code, string Reason);
 
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
-public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId);
+public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId, string? Question = null, string? Answer = null,
+    string? Comment = null);
 
 public sealed record KeyRequest(string? Key);
 
@@ -72,6 +73,26 @@ public static class RealtimeRequests
             {
                 var request = Body<TaskRequest>(data);
                 return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId, key);
+            }
+            case ClientEvents.TaskRequestInput:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).RequestInput(caller, request.Question ?? "", request.AssignmentId, key);
+            }
+            case ClientEvents.TaskProvideInput:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).ProvideInput(caller, request.Answer ?? "", key);
+            }
+            case ClientEvents.TaskApprove:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).Approve(caller, request.Comment, key);
+            }
+            case ClientEvents.TaskSendBack:
+            {
+                var request = Body<TaskRequest>(data);
+                return await Task(grains, request).SendBack(caller, request.Comment ?? "", key);
             }
             case ClientEvents.TaskClaim:
                 return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key));

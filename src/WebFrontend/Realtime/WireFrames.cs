@@ -59,6 +59,10 @@ public static class ClientEvents
     public const string TaskUpdate = "task:update";
     public const string TaskComplete = "task:complete";
     public const string TaskClaim = "task:claim";
+    public const string TaskRequestInput = "task:request_input";
+    public const string TaskProvideInput = "task:provide_input";
+    public const string TaskApprove = "task:approve";
+    public const string TaskSendBack = "task:send_back";
     public const string MemorySet = "memory:set";
     public const string MemoryGet = "memory:get";
     public const string MemoryDelete = "memory:delete";

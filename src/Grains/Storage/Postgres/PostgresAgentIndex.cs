@@ -10,7 +10,7 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
 {
     private static readonly string ActiveTasks =
-        $"(SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))";
+        $"(SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ({TaskTransitions.HeldSqlList}))";
 
     public Task<long> Save(AgentInfo agent, DateTimeOffset? retiredAt, GrainStateWrite state) => database.Write(transaction =>
     {

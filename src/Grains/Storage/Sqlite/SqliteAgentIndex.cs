@@ -41,7 +41,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
         using var command = connection.Command(
             $"""
              SELECT a.document,
-                    (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}'))
+                    (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ({TaskTransitions.HeldSqlList}))
              FROM agents a
              WHERE a.retired_at IS NULL
                AND (@status IS NULL OR a.status = @status)
@@ -70,7 +70,7 @@ public sealed class SqliteAgentIndex(SqliteDatabase database, SqliteWriteQueue w
                 $"""
                  SELECT document, active FROM (
                      SELECT a.document, a.name_key,
-                            (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ('{AgentChannelJson.WireName(AgentTaskStatus.Assigned)}', '{AgentChannelJson.WireName(AgentTaskStatus.InProgress)}')) AS active
+                            (SELECT COUNT(*) FROM tasks t WHERE t.assignee = a.name_key AND t.status IN ({TaskTransitions.HeldSqlList})) AS active
                      FROM agents a
                      WHERE a.status = '{AgentChannelJson.WireName(AgentStatus.Online)}' AND a.retired_at IS NULL
                        AND {(capabilities.Count == 0 ? "1" : $"(SELECT COUNT(*) FROM agent_capabilities c WHERE c.name_key = a.name_key AND c.capability IN ({required})) = {capabilities.Count}")})

@@ -77,9 +77,8 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
     public Task<IReadOnlyList<Guid>> HeldBy(string agentKey) => database.Read<IReadOnlyList<Guid>>(connection =>
     {
         using var command = connection.Command(
-            "SELECT id FROM tasks WHERE assignee = @assignee AND status IN (@assigned, @in_progress)",
-            ("@assignee", agentKey), ("@assigned", AgentChannelJson.WireName(AgentTaskStatus.Assigned)),
-            ("@in_progress", AgentChannelJson.WireName(AgentTaskStatus.InProgress)));
+            $"SELECT id FROM tasks WHERE assignee = @assignee AND status IN ({TaskTransitions.HeldSqlList})",
+            ("@assignee", agentKey));
         return ReadIds(command);
     });
 

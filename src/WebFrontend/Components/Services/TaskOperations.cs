@@ -22,4 +22,10 @@ public sealed class TaskOperations(IGrainFactory grains, TimeProvider time)
         grains.GetGrain<ITaskGrain>(id).Update(Caller.Operator, new TaskUpdate(Status: AgentTaskStatus.Cancelled));
 
     public Task<TaskInfo> Complete(Guid id, RawJson? result = null) => grains.GetGrain<ITaskGrain>(id).Complete(Caller.Operator, result);
+
+    public Task<TaskInfo> ProvideInput(Guid id, string answer) => grains.GetGrain<ITaskGrain>(id).ProvideInput(Caller.Operator, answer);
+
+    public Task<TaskInfo> Approve(Guid id, string? comment = null) => grains.GetGrain<ITaskGrain>(id).Approve(Caller.Operator, comment);
+
+    public Task<TaskInfo> SendBack(Guid id, string comment) => grains.GetGrain<ITaskGrain>(id).SendBack(Caller.Operator, comment);
 }

@@ -1,0 +1,116 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Json;
+
+namespace Orleans.AgentChannel.Tasks;
+
+/// <summary>The parties a task's rules name.</summary>
+[Flags]
+internal enum TaskParty
+{
+    None = 0,
+    Assignee = 1,
+    Creator = 2,
+    Operator = 4,
+}
+
+/// <summary>Who the caller is to a task, worked out once per call: every rule of <see cref="TaskGrain"/> asks this.</summary>
+internal readonly record struct TaskRoles(bool IsOperator, bool IsCreator, bool IsAssignee, bool WasAssignee)
+{
+    public static TaskRoles Of(Caller caller, TaskState task) => new(
+        caller.IsOperator,
+        caller.Is(task.Creator),
+        task.CurrentAssignment is { } current && caller.Is(current.Agent),
+        task.Assignments.Any(assignment => caller.Is(assignment.Agent)));
+
+    /// <summary>The creator or the operator: they edit, cancel, assign, answer questions and decide on approvals.</summary>
+    public bool IsOwner => IsOperator || IsCreator;
+
+    public bool IsAny(TaskParty parties) =>
+        (parties.HasFlag(TaskParty.Assignee) && IsAssignee)
+        || (parties.HasFlag(TaskParty.Creator) && IsCreator)
+        || (parties.HasFlag(TaskParty.Operator) && IsOperator);
+}
+
+/// <summary>
+/// The task status machine as one table: which moves exist and who may make each. Pure, so the whole machine is read
+/// (and tested) in one place; the grain asks it before it changes anything.
+/// </summary>
+internal static class TaskTransitions
+{
+    /// <summary>Who may move a task from <paramref name="from"/> to <paramref name="to"/>; None when there is no such move.</summary>
+    public static TaskParty WhoMay(AgentTaskStatus from, AgentTaskStatus to) => (from, to) switch
+    {
+        (AgentTaskStatus.Assigned, AgentTaskStatus.InProgress) => TaskParty.Assignee | TaskParty.Operator,
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Completed or AgentTaskStatus.Failed)
+            => TaskParty.Assignee | TaskParty.Operator,
+        // Asking for input and handing in work for approval are the assignee's own: the operator answers and approves.
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval)
+            => TaskParty.Assignee,
+        (AgentTaskStatus.InputRequired, AgentTaskStatus.Failed) => TaskParty.Assignee | TaskParty.Operator,
+        // Answering, approving and sending back.
+        (AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval, AgentTaskStatus.InProgress)
+            => TaskParty.Creator | TaskParty.Operator,
+        (AgentTaskStatus.AwaitingApproval, AgentTaskStatus.Completed) => TaskParty.Creator | TaskParty.Operator,
+        (_, AgentTaskStatus.Cancelled) when !IsClosed(from) => TaskParty.Creator | TaskParty.Operator,
+        _ => TaskParty.None,
+    };
+
+    /// <summary>
+    /// The call a move needs because it carries more than a status (a question, an answer, a decision); null for moves a
+    /// plain status update makes.
+    /// </summary>
+    public static string? OwnCall(AgentTaskStatus from, AgentTaskStatus to) => (from, to) switch
+    {
+        (_, AgentTaskStatus.InputRequired) => "request_input",
+        (AgentTaskStatus.InputRequired, AgentTaskStatus.InProgress) => "provide_input",
+        (AgentTaskStatus.AwaitingApproval, AgentTaskStatus.Completed) => "approve",
+        (AgentTaskStatus.AwaitingApproval, AgentTaskStatus.InProgress) => "send_back",
+        _ => null,
+    };
+
+    /// <summary>
+    /// Refuses the move unless it exists (else conflict) and the caller is one of those who may make it (else
+    /// forbidden). Checks only: nothing changes.
+    /// </summary>
+    public static void Check(Guid id, AgentTaskStatus from, AgentTaskStatus to, TaskRoles roles)
+    {
+        var who = WhoMay(from, to);
+        if (who == TaskParty.None)
+        {
+            throw AgentChannelException.Conflict($"Task {id} cannot move from {Wire(from)} to {Wire(to)}.");
+        }
+        if (!roles.IsAny(who))
+        {
+            throw AgentChannelException.Forbidden($"Only {Describe(who)} may move task {id} from {Wire(from)} to {Wire(to)}.");
+        }
+    }
+
+    /// <summary>Where a completion by the caller leads: awaiting approval when the task requires it and the caller is not the operator.</summary>
+    public static AgentTaskStatus CompletionOf(bool requiresApproval, TaskRoles roles) =>
+        requiresApproval && !roles.IsOperator ? AgentTaskStatus.AwaitingApproval : AgentTaskStatus.Completed;
+
+    /// <summary>Waiting on a person, not on the assignee: the lease is paused and the task is not taken back.</summary>
+    public static bool IsWaitingOnHuman(AgentTaskStatus status) =>
+        status is AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval;
+
+    public static bool IsClosed(AgentTaskStatus status) =>
+        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
+
+    /// <summary>Statuses in which the assignee holds the task (its slot counts against the agent's limit).</summary>
+    public static IReadOnlyList<AgentTaskStatus> Held { get; } =
+        [AgentTaskStatus.Assigned, AgentTaskStatus.InProgress, AgentTaskStatus.InputRequired, AgentTaskStatus.AwaitingApproval];
+
+    /// <summary><see cref="Held"/> as a SQL list of wire names, for the queries of both engines.</summary>
+    public static string HeldSqlList { get; } = string.Join(", ", Held.Select(status => $"'{Wire(status)}'"));
+
+    private static string Describe(TaskParty who) => who switch
+    {
+        TaskParty.Assignee => "the task's assignee",
+        TaskParty.Assignee | TaskParty.Operator => "the task's assignee or the operator",
+        TaskParty.Creator | TaskParty.Operator => "the task's creator or the operator",
+        _ => "its parties",
+    };
+
+    private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
+}
