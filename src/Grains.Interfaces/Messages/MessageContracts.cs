@@ -1,10 +1,12 @@
+using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Messages;
 
 /// <summary>
 /// A message as its sender writes it: to named agents, to a channel, or into a task's thread (a task_id
-/// alone reaches the task's creator and assignee). The sender is the caller, never a field.
+/// alone reaches the task's creator and assignee). The sender is the caller, never a field. <see cref="Artifacts"/>: ids of
+/// artifacts the sender may read (docs/api.md, "Artifacts"); whoever may read the message may then read them.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("message-draft")]
 public sealed record MessageDraft(
@@ -13,7 +15,8 @@ public sealed record MessageDraft(
     [property: Id(2)] string? Channel = null,
     [property: Id(3)] Guid? TaskId = null,
     [property: Id(4)] string? MessageType = null,
-    [property: Id(5)] RawJson? Metadata = null);
+    [property: Id(5)] RawJson? Metadata = null,
+    [property: Id(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// What became of one draft of several sent together: the stored message (stored is what counts: it reaches its
@@ -38,7 +41,8 @@ public sealed record MessageInfo(
     [property: Id(6)] string Content,
     [property: Id(7)] string MessageType,
     [property: Id(8)] RawJson Metadata,
-    [property: Id(9)] DateTimeOffset CreatedAt);
+    [property: Id(9)] DateTimeOffset CreatedAt,
+    [property: Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>Filters for message history. Newest first unless <see cref="Ascending"/>; paged by cursor.</summary>
 [GenerateSerializer, Alias("message-query")]

@@ -59,7 +59,8 @@ public sealed record TaskUpdate(
     [property: Id(5)] AgentTaskStatus? Status = null,
     [property: Id(6)] RawJson? Result = null,
     [property: Id(7)] IReadOnlyList<Guid>? DependsOn = null,
-    [property: Id(8)] Guid? AssignmentId = null);
+    [property: Id(8)] Guid? AssignmentId = null,
+    [property: Id(9), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// One agent's turn at a task (the seed's TASK_ASSIGNMENTS row). Its <see cref="Id"/> is the fencing value: an
@@ -95,7 +96,8 @@ public sealed record TaskInfo(
     [property: Id(16)] DateTimeOffset? LeaseExpiresAt,
     [property: Id(17)] string? StatusReason,
     [property: Id(18)] bool Overdue,
-    [property: Id(19)] Guid? AssignmentId = null);
+    [property: Id(19)] Guid? AssignmentId = null,
+    [property: Id(20), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// The payload of <c>task:lease_lost</c>: <see cref="Agent"/>'s assignment <see cref="AssignmentId"/> of task

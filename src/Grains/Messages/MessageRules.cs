@@ -13,7 +13,8 @@ internal static partial class MessageRules
     [GeneratedRegex(@"^[a-z][a-z0-9_.:-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex MessageTypePattern();
 
-    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata)
+    public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType, RawJson Metadata,
+        IReadOnlyList<Guid>? Artifacts = null)
     {
         /// <summary>
         /// The message to store. Its time is cut to whole milliseconds, the log's resolution, so what a send
@@ -22,7 +23,7 @@ internal static partial class MessageRules
         public MessageInfo ToMessage(string sender, IReadOnlyList<string> recipients, DateTimeOffset now)
         {
             var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
-            return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata, createdAt);
+            return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata, createdAt, Artifacts);
         }
     }
 
@@ -57,6 +58,6 @@ internal static partial class MessageRules
                 "'message_type' must be 1-64 characters: lower-case letters, digits, '_', '.', ':' or '-'.");
         }
         var metadata = Validation.ObjectOrEmpty(draft.Metadata, "metadata", limits.MaxMetadataBytes);
-        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata);
+        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata, Artifacts.ArtifactIds.ValidIds(draft.Artifacts));
     }
 }

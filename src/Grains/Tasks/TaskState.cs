@@ -52,6 +52,9 @@ public sealed class TaskState
     /// </summary>
     [Id(22)] public string? TraceParent { get; set; }
 
+    /// <summary>Artifacts attached to the task's result (by its assignee or the operator); its parties may read them.</summary>
+    [Id(23)] public List<Guid> Artifacts { get; set; } = [];
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]
@@ -63,7 +66,8 @@ public sealed class TaskState
         id, Title, Description, Status, Priority, Creator, CurrentAssignment?.Agent ?? LastAssignee,
         CreatedAt, UpdatedAt, DueDate, CompletedAt, Requirements, Result, [.. Assignments],
         [.. DependsOn], Attempts, CurrentAssignment is null ? null : LeaseExpiresAt, StatusReason,
-        Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id);
+        Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id,
+        Artifacts: Artifacts.Count == 0 ? null : [.. Artifacts]);
 
     /// <summary>A closed task still names who had it last.</summary>
     private string? LastAssignee => IsClosed && Assignments.Count > 0 ? Assignments[^1].Agent : null;

@@ -41,7 +41,7 @@ public static class TasksEndpoints
                 ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required."), Endpoints.Key(idempotencyKey)));
 
         tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey)));
+            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey), request?.Artifacts));
     }
 
     private static ITaskGrain Task(IGrainFactory grains, string id) =>

@@ -72,9 +72,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("A free-form kind, e.g. 'text' (the default), 'question', 'result'.")] string? message_type = null,
         [Description("Any JSON object to attach.")] JsonElement? metadata = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        [Description(ArtifactsDescription)] Guid[]? artifacts = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
-            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata)), IdempotencyKey.Parse(idempotency_key));
+            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata), artifacts), IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "read_inbox", Title = "Read your inbox", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Reads your durable inbox (messages, task assignments and task updates addressed to you), oldest " +
@@ -163,8 +164,9 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null,
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        [Description(ArtifactsDescription)] Guid[]? artifacts = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
+        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key), artifacts);
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
@@ -222,6 +224,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     private const string AssignmentIdDescription =
         "The task's assignment_id as you got it (task:assigned, claim_task): the fence of your hold on the task. " +
         "If that assignment is over (lease expired, taken back, handed on), the call is refused with lease_lost and changes nothing.";
+
+    internal const string ArtifactsDescription =
+        "Optional: ids of artifacts to attach (upload_artifact gives one; at most 32). You must be able to read each; " +
+        "whoever may read what you attach them to may then read them too.";
 
     private const string IdempotencyKeyDescription =
         "Optional: a unique string (a UUID) naming this call. Calling again with the same key and the same arguments " +

@@ -138,6 +138,8 @@ public sealed partial class SqliteDatabase
         AddColumnIfMissing(connection, "messages", "request_hash", "TEXT NULL");
         // Set when the agent was retired: its row stays (found by id, name taken) but listings and assignment skip it.
         AddColumnIfMissing(connection, "agents", "retired_at", "INTEGER NULL");
+        // The ids of the artifacts a message carries (a JSON array; null for none); their tables are Sqlite/210-Artifacts.sql.
+        AddColumnIfMissing(connection, "messages", "artifacts", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         ApplyHistoryAudience(connection);
         LogSchemaApplied(FilePath);

@@ -14,7 +14,7 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue writes) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at";
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, artifacts";
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
@@ -63,7 +63,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(10)));
+                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(11)));
                 }
             }
             return found;
@@ -111,8 +111,8 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     {
         var insert = transaction.Statement(
             """
-            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash)
-            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash)
+            INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash, artifacts)
+            VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash, @artifacts)
             ON CONFLICT (id) DO NOTHING
             RETURNING seq
             """,
@@ -121,8 +121,15 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             ("@task_id", message.TaskId?.ToString()), ("@message_type", message.MessageType),
             ("@content", message.Content), ("@metadata", message.Metadata.Text),
             ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
-            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash));
+            ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash),
+            ("@artifacts", message.Artifacts is { Count: > 0 } artifacts ? JsonSerializer.Serialize(artifacts) : null));
         var sequence = insert.ExecuteScalar() as long? ?? throw new KeyedMessageExistsException(message.Id);
+        foreach (var artifact in message.Artifacts ?? [])
+        {
+            // Whoever may read this message may read the artifact (MessageHistorySql.ArtifactReadable).
+            transaction.Statement("INSERT OR IGNORE INTO artifact_messages (artifact_id, message_id) VALUES (@artifact, @message)",
+                ("@artifact", artifact.ToString()), ("@message", message.Id.ToString())).ExecuteNonQuery();
+        }
         foreach (var recipient in message.Recipients)
         {
             var row = transaction.Statement(
@@ -176,6 +183,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             Content: reader.GetString(c + 6),
             MessageType: reader.GetString(c + 5),
             Metadata: new RawJson(reader.GetString(c + 7)),
-            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)));
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
+            Artifacts: reader.IsDBNull(c + 10) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 10)));
     }
 }
