@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _tokens
+from ._artifacts import ArtifactMethods
 from ._rest import memory_path, path_segment
 from ._session import (
     AGENT_JOINED,
@@ -95,7 +96,7 @@ def _http_url(server_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-class AgentClient:
+class AgentClient(ArtifactMethods):
     """An agent on an Orleans.AgentChannel server.
 
     Example::
@@ -482,10 +483,12 @@ class AgentClient:
         task_id: Optional[str] = None,
         message_type: Optional[str] = None,
         metadata: Optional[Mapping[str, Any]] = None,
+        artifacts: Optional[Sequence[str]] = None,
     ) -> Message:
         """Sends a message to agents (``recipients``), to a ``channel``, or into a task's thread
         (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with recipients or a
-        channel tags the message with the task. Returns the stored message."""
+        channel tags the message with the task. ``artifacts``: ids of artifacts this agent may read
+        (:meth:`upload_artifact`); whoever may read the message may then download them. Returns the stored message."""
         data: Dict[str, Any] = {"content": content}
         if recipients is not None:
             data["recipients"] = [recipients] if isinstance(recipients, str) else list(recipients)
@@ -493,6 +496,8 @@ class AgentClient:
         _put(data, "task_id", task_id)
         _put(data, "message_type", message_type)
         _put(data, "metadata", metadata)
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         return Message.from_dict(await self._session.request("message:send", data))
 
     async def get_messages(
@@ -619,17 +624,22 @@ class AgentClient:
             self._session.forget_assignment(task_id, data["assignment_id"])  # this agent closed it
         return updated
 
-    async def complete_task(self, task_id: str, result: Any = UNSET, *, assignment_id: Optional[str] = None) -> Task:
+    async def complete_task(
+        self, task_id: str, result: Any = UNSET, *, assignment_id: Optional[str] = None, artifacts: Optional[Sequence[str]] = None
+    ) -> Task:
         """Completes a task assigned to this agent with a ``result`` (any JSON value); without a result
         the previous one is kept.
 
         For a task this agent received (``task:assigned``, a claim) the call carries that assignment's id by
         itself (``assignment_id`` overrides it): if the assignment is over (the lease ran out, the task was
         taken back, handed on or closed), it raises :class:`LeaseLostError` and changes nothing, even when
-        the task has come back to this agent under a new assignment."""
+        the task has come back to this agent under a new assignment. ``artifacts``: ids of artifacts attached to the
+        result, which the task's creator (and anyone ever assigned it) may then download."""
         data: Dict[str, Any] = {"task_id": task_id}
         if result is not UNSET:
             data["result"] = result
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         _put(data, "assignment_id", assignment_id or self.held_assignment(task_id))
         completed = Task.from_dict(await self._session.request("task:complete", data))
         self._session.forget_assignment(task_id, data.get("assignment_id"))

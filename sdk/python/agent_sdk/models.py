@@ -159,6 +159,8 @@ class Message:
     message_type: str = "text"
     metadata: Dict[str, Any] = field(default_factory=dict)
     created_at: Optional[datetime] = None
+    #: Ids of the artifacts the message carries (:meth:`AgentClient.download_artifact` reads them).
+    artifacts: List[str] = field(default_factory=list)
     raw: Dict[str, Any] = _raw()
 
     @classmethod
@@ -174,6 +176,7 @@ class Message:
             message_type=_str(data, "message_type", "text"),
             metadata=_dict(data, "metadata"),
             created_at=parse_datetime(data.get("created_at")),
+            artifacts=_list(data, "artifacts"),
             raw=dict(data),
         )
 
@@ -229,6 +232,8 @@ class Task:
     #: The current assignment's id (``None`` when nobody holds the task): the assignee's fencing value, which
     #: :meth:`AgentClient.complete_task` and :meth:`AgentClient.update_task` send by themselves.
     assignment_id: Optional[str] = None
+    #: Ids of the artifacts attached to the task's result.
+    artifacts: List[str] = field(default_factory=list)
     raw: Dict[str, Any] = _raw()
 
     @property
@@ -262,6 +267,7 @@ class Task:
             status_reason=_opt_str(data, "status_reason"),
             overdue=bool(data.get("overdue", False)),
             assignment_id=_opt_str(data, "assignment_id"),
+            artifacts=_list(data, "artifacts"),
             raw=dict(data),
         )
 
@@ -458,3 +464,31 @@ class Page(Generic[T]):
 
     def __getitem__(self, index: int) -> T:
         return self.items[index]
+
+
+@dataclass
+class Artifact:
+    """A stored file: attach it by ``id`` to a message or a task result. ``sha256`` (hex) and ``size`` are what the
+    server read; whoever may read what it is attached to may download it."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    owner: str
+    created_at: Optional[datetime] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Artifact":
+        return cls(
+            id=_str(data, "id"),
+            name=_str(data, "name"),
+            content_type=_str(data, "content_type", "application/octet-stream"),
+            size=_int(data, "size"),
+            sha256=_str(data, "sha256"),
+            owner=_str(data, "owner"),
+            created_at=parse_datetime(data.get("created_at")),
+            raw=dict(data),
+        )
