@@ -75,18 +75,8 @@ public static class ArtifactsEndpoints
             var caller = context.User.Caller();
             var grain = grains.GetGrain<IArtifactGrain>(Endpoints.RequireGuid(id, "artifact"));
             var artifact = await grain.Get(caller);
-            var response = context.Response;
-            response.ContentType = artifact.ContentType;
-            response.ContentLength = artifact.Size;
-            var disposition = new ContentDispositionHeaderValue("attachment");
-            disposition.SetHttpFileName(artifact.Name);
-            response.Headers.ContentDisposition = disposition.ToString();
-            // Uploaded bytes never run as a page of this origin, whatever their type says.
-            response.Headers.XContentTypeOptions = "nosniff";
-            response.Headers.ContentSecurityPolicy = "sandbox";
-            response.Headers.ETag = $"\"{artifact.Sha256}\"";
-            response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(artifact.Sha256))}:";
-            await ArtifactTransfer.CopyTo(grain, caller, artifact, response.Body, context.RequestAborted);
+            WriteHeaders(context.Response, artifact);
+            await ArtifactTransfer.CopyTo(grain, caller, artifact, context.Response.Body, context.RequestAborted);
         }).Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
 
         artifacts.MapDelete("/{id}", async (string id, HttpContext context, IGrainFactory grains) =>
@@ -94,5 +84,20 @@ public static class ArtifactsEndpoints
             await grains.GetGrain<IArtifactGrain>(Endpoints.RequireGuid(id, "artifact")).Delete(context.User.Caller());
             return Results.NoContent();
         });
+    }
+
+    /// <summary>A download's headers: its type, length and name, its digest, and what keeps uploaded bytes inert in a browser.</summary>
+    internal static void WriteHeaders(HttpResponse response, ArtifactInfo artifact)
+    {
+        response.ContentType = artifact.ContentType;
+        response.ContentLength = artifact.Size;
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(artifact.Name);
+        response.Headers.ContentDisposition = disposition.ToString();
+        // Uploaded bytes never run as a page of this origin, whatever their type says.
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = "sandbox";
+        response.Headers.ETag = $"\"{artifact.Sha256}\"";
+        response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(artifact.Sha256))}:";
     }
 }
