@@ -20,8 +20,9 @@ public interface IArtifactGrain : IGrainWithGuidKey
     Task Begin(Caller caller, NewArtifact artifact);
 
     /// <summary>Stores the next chunk (at most <see cref="ArtifactChunks.Size"/> bytes); returns the bytes stored so far.</summary>
+    /// <remarks>The caller never touches <paramref name="chunk"/> again: a call within one process passes it without a copy.</remarks>
     [Alias("append")]
-    Task<long> Append(Caller caller, byte[] chunk);
+    Task<long> Append(Caller caller, [Immutable] byte[] chunk);
 
     /// <summary>Makes the upload visible: one write of its row, with the size and SHA-256 of what was appended.</summary>
     [Alias("commit")]
@@ -37,6 +38,7 @@ public interface IArtifactGrain : IGrainWithGuidKey
 
     /// <summary>Chunk <paramref name="index"/> (0-based, <see cref="ArtifactInfo.Chunks"/> of them), as for <see cref="Get"/>.</summary>
     [AlwaysInterleave, Alias("read-chunk"), RetrySafe]
+    [return: Immutable]
     Task<byte[]> ReadChunk(Caller caller, int index);
 
     /// <summary>Deletes the artifact (its uploader or the operator); messages and tasks keep its id, which then reads not_found.</summary>
