@@ -593,6 +593,7 @@ class AgentClient(ArtifactMethods):
         due_date: Optional[Union[datetime, str]] = None,
         requirements: Optional[Mapping[str, Any]] = None,
         assignment_id: Optional[str] = None,
+        artifacts: Optional[Sequence[str]] = None,
     ) -> Task:
         """Changes a task; only the given fields change.
 
@@ -604,10 +605,12 @@ class AgentClient(ArtifactMethods):
         An update that does only an assignee's work (status, result; not ``cancelled``) carries the
         assignment this agent got the task under by itself (:meth:`held_assignment`), unless
         ``assignment_id`` is given: once that assignment is over it raises :class:`LeaseLostError` and
-        changes nothing.
+        changes nothing. ``artifacts`` (the assignee's, like a result) are attached to the task's result.
         """
         data: Dict[str, Any] = {"task_id": task_id}
         _put(data, "status", status)
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         if result is not UNSET:
             data["result"] = result
         _put(data, "title", title)

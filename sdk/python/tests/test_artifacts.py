@@ -57,8 +57,11 @@ async def test_an_artifact_attached_to_a_task_result_is_read_by_the_tasks_creato
     await worker.connect()
     task = await creator.create_task("write a summary", assign_to=worker.name)
 
+    draft = await worker.upload_artifact(b"first draft", name="draft.txt", content_type="text/plain")
+    assert (await worker.update_task(task.id, status="in_progress", artifacts=[draft.id])).artifacts == [draft.id]
     summary = await worker.upload_artifact(b'{"summary": "short"}', name="summary.json", content_type="application/json")
     completed = await worker.complete_task(task.id, {"ok": True}, artifacts=[summary.id])
-    assert completed.artifacts == [summary.id]
-    assert (await creator.get_task(task.id)).artifacts == [summary.id]
+    assert completed.artifacts == [draft.id, summary.id]
+    assert (await creator.get_task(task.id)).artifacts == [draft.id, summary.id]
+    assert await creator.download_artifact(draft.id) == b"first draft"
     assert await creator.download_artifact(summary.id) == b'{"summary": "short"}'

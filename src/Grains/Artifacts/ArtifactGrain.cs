@@ -37,7 +37,7 @@ public sealed class ArtifactGrain(IArtifactStore store, IOptions<ArtifactOptions
         {
             throw AgentChannelException.Conflict($"Artifact {Id} already exists.");
         }
-        _upload = new Upload(caller.Name, name, contentType, startedAt);
+        _upload = new Upload(caller.Name, name, contentType);
     }
 
     public async Task<long> Append(Caller caller, byte[] chunk)
@@ -192,12 +192,11 @@ public sealed class ArtifactGrain(IArtifactStore store, IOptions<ArtifactOptions
         return value;
     }
 
-    private sealed class Upload(string owner, string name, string contentType, DateTimeOffset startedAt)
+    private sealed class Upload(string owner, string name, string contentType)
     {
         public string Owner { get; } = owner;
         public string Name { get; } = name;
         public string ContentType { get; } = contentType;
-        public DateTimeOffset StartedAt { get; } = startedAt;
         public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         public long Size { get; set; }
         public int Chunks { get; set; }

@@ -42,18 +42,21 @@ public static class ArtifactsEndpoints
                                ?? throw AgentChannelException.Invalid("content_type", "A multipart body needs a boundary.");
                 var reader = new MultipartReader(boundary, request.Body);
                 MultipartSection? section;
+                ContentDispositionHeaderValue? file = null;
                 while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
                 {
-                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) && disposition.IsFileDisposition())
+                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out file) && file.IsFileDisposition())
                     {
                         break;
                     }
                 }
-                if (section is null)
+                if (section is null || file is null)
                 {
                     throw AgentChannelException.Invalid("file", "The multipart body holds no file part.");
                 }
-                var fileName = Endpoints.NullIfEmpty(name) ?? ContentDispositionHeaderValue.Parse(section.ContentDisposition).FileName.Value?.Trim('"') ?? "";
+                // filename* (RFC 5987, any characters) over the plain filename.
+                var fileName = Endpoints.NullIfEmpty(name)
+                               ?? HeaderUtilities.RemoveQuotes(file.FileNameStar.HasValue ? file.FileNameStar : file.FileName).Value ?? "";
                 stored = await ArtifactTransfer.Upload(grains, caller, new NewArtifact(fileName, section.ContentType), section.Body, clock, context.RequestAborted);
             }
             else
