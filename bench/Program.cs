@@ -20,6 +20,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["plugins"] = PluginOverhead.Run,
     ["stats"] = StatsQueries.Run,
     ["history-queries"] = HistoryQueries.Run,
+    ["artifacts"] = ArtifactTransfers.Run,
     ["cluster"] = RealtimeScenarios.Cluster,
 };
 var scenario = args.FirstOrDefault() ?? "all";

@@ -152,10 +152,12 @@ public sealed partial class AgentClient
     /// </summary>
     public Guid? HeldAssignment(Guid taskId) => _assignments.Of(taskId);
 
-    private async Task<TaskInfo> Complete(Guid taskId, object? result, Guid? assignmentId, CancellationToken cancellationToken)
+    private async Task<TaskInfo> Complete(Guid taskId, object? result, Guid? assignmentId, CancellationToken cancellationToken,
+        IReadOnlyList<Guid>? artifacts = null)
     {
         var json = JsonValues.From(result, _options.JsonOptions);
-        var completed = await Write("task:complete", key => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, json, assignmentId, key), cancellationToken);
+        var completed = await Write("task:complete",
+            key => _cluster.GetGrain<ITaskGrain>(taskId).Complete(_caller, json, assignmentId, key, artifacts), cancellationToken);
         if (completed.AssignmentId != assignmentId)
         {
             // Closed. A completion awaiting approval keeps the assignment: the task may be sent back.

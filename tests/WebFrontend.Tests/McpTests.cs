@@ -12,7 +12,7 @@ public sealed class McpTests(ServerFixture fixture)
     private static readonly string[] ToolNames =
     [
         "register_agent", "rotate_token", "list_agents", "send_message", "read_inbox", "ack_inbox", "create_task", "claim_task",
-        "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory",
+        "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory", "upload_artifact", "read_artifact",
         "request_input", "provide_input", "approve_task", "send_back_task",
     ];
 
@@ -85,6 +85,31 @@ public sealed class McpTests(ServerFixture fixture)
         again["agent"]!["type"]!.GetValue<string>().ShouldBe("reviewer");
         await anonymous.CallFailing("register_agent", new { name, type = "impostor" }, "conflict");
         await anonymous.CallFailing("register_agent", new { name = "bad name", type = "llm" }, "invalid", "name");
+    }
+
+    [Fact]
+    public async Task An_mcp_agent_uploads_an_artifact_attaches_it_to_a_message_and_its_recipient_reads_it_back()
+    {
+        var sender = await fixture.RegisterBusy("mcp-art");
+        var recipient = await fixture.RegisterBusy("mcp-artr");
+        var outsider = await fixture.RegisterBusy("mcp-arto");
+        await using var mcp = await McpAgent.Connect(fixture.Server, sender.Token);
+        await using var reader = await McpAgent.Connect(fixture.Server, recipient.Token);
+        await using var stranger = await McpAgent.Connect(fixture.Server, outsider.Token);
+        var bytes = "{\"answer\": 42}"u8.ToArray();
+
+        var artifact = await mcp.Call("upload_artifact", new { name = "answer.json", content_base64 = Convert.ToBase64String(bytes), content_type = "application/json" });
+        artifact["sha256"]!.GetValue<string>().ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        var id = artifact["id"]!.GetValue<string>();
+        await reader.CallFailing("read_artifact", new { artifact_id = id }, "forbidden");
+        (await mcp.Call("send_message", new { content = "see attached", recipients = new[] { recipient.Name }, artifacts = new[] { id } }))
+            ["artifacts"]![0]!.GetValue<string>().ShouldBe(id);
+
+        var read = await reader.Call("read_artifact", new { artifact_id = id });
+        read["artifact"]!["content_type"]!.GetValue<string>().ShouldBe("application/json");
+        Convert.FromBase64String(read["content_base64"]!.GetValue<string>()).ShouldBe(bytes);
+        await stranger.CallFailing("read_artifact", new { artifact_id = id }, "forbidden");
+        await mcp.CallFailing("upload_artifact", new { name = "x.bin", content_base64 = "not base64!" }, "invalid", "content_base64");
     }
 
     [Fact]

@@ -43,6 +43,8 @@ class RestClient:
         json: Any = None,
         timeout: Optional[float] = None,
         idempotency_key: Optional[str] = None,
+        content: Any = None,
+        content_type: Optional[str] = None,
     ) -> Any:
         """Sends one request with the agent's token and returns the decoded JSON body (``None`` for 204).
 
@@ -53,7 +55,7 @@ class RestClient:
         if not token:
             raise AuthenticationError("No token yet: connect() first, or pass token= to AgentClient.")
         return await self.send(method, path, token=token, params=params, json=json, timeout=timeout,
-                               idempotency_key=idempotency_key)
+                               idempotency_key=idempotency_key, content=content, content_type=content_type)
 
     async def send(
         self,
@@ -65,9 +67,15 @@ class RestClient:
         json: Any = None,
         timeout: Optional[float] = None,
         idempotency_key: Optional[str] = None,
+        content: Any = None,
+        content_type: Optional[str] = None,
     ) -> Any:
-        """Like :meth:`request`, with the token given (``None``: anonymous, as a first registration is)."""
+        """Like :meth:`request`, with the token given (``None``: anonymous, as a first registration is).
+
+        ``content`` (bytes, or an async iterator of bytes: sent chunked, never held whole) replaces a JSON body."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         parent = current_traceparent()
@@ -76,7 +84,7 @@ class RestClient:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None and v != ""}
         try:
             response = await self._http.request(
-                method, path, params=query, json=json, headers=headers,
+                method, path, params=query, json=json, content=content, headers=headers,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.TransportError as error:

@@ -375,6 +375,12 @@ class Session:
                 "task:assigned, task:updated."
             )
 
+    async def rest_stream(self, path: str) -> Any:
+        """A streamed REST ``GET`` (an artifact's bytes): the response once its headers are in; the caller reads and closes it."""
+        if self._closing:
+            raise AgentConnectionError("The client is closed.")
+        return await self._http().open_stream(path, headers={}, read_timeout=self.config.request_timeout)
+
     def _http(self) -> RestClient:
         """The one HTTP client, shared by REST calls and, without a WebSocket, the connection's requests and events."""
         if self._rest_client is None:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _tokens
+from ._artifacts import ArtifactMethods
 from ._rest import memory_path, path_segment
 from ._session import (
     AGENT_JOINED,
@@ -105,7 +106,7 @@ def _http_url(server_url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-class AgentClient:
+class AgentClient(ArtifactMethods):
     """An agent on an Orleans.AgentChannel server.
 
     Example::
@@ -523,6 +524,7 @@ class AgentClient:
         metadata: Optional[Mapping[str, Any]] = None,
         to_capability: Optional[str] = None,
         mode: Optional[Literal["any", "all"]] = None,
+        artifacts: Optional[Sequence[str]] = None,
     ) -> Message:
         """Sends a message to agents (``recipients``), to a ``channel``, to a capability (``to_capability``),
         or into a task's thread (``task_id`` alone reaches the task's creator and assignee). ``task_id`` with
@@ -530,7 +532,10 @@ class AgentClient:
 
         ``to_capability`` with ``mode="any"`` (the default) reaches one online agent that has the capability,
         the least loaded as the task engine ranks them; ``mode="all"`` reaches every agent that has it, online
-        or not. The returned message's ``recipients`` name the agents it reached."""
+        or not. The returned message's ``recipients`` name the agents it reached.
+
+        ``artifacts``: ids of artifacts this agent may read (:meth:`upload_artifact`); whoever may read the
+        message may then download them."""
         data: Dict[str, Any] = {"content": content}
         if recipients is not None:
             data["recipients"] = [recipients] if isinstance(recipients, str) else list(recipients)
@@ -540,6 +545,8 @@ class AgentClient:
         _put(data, "task_id", task_id)
         _put(data, "message_type", message_type)
         _put(data, "metadata", metadata)
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         return Message.from_dict(await self._session.request("message:send", data))
 
     async def get_messages(
@@ -639,6 +646,7 @@ class AgentClient:
         due_date: Optional[Union[datetime, str]] = None,
         requirements: Optional[Mapping[str, Any]] = None,
         assignment_id: Optional[str] = None,
+        artifacts: Optional[Sequence[str]] = None,
     ) -> Task:
         """Changes a task; only the given fields change.
 
@@ -650,10 +658,12 @@ class AgentClient:
         An update that does only an assignee's work (status, result; not ``cancelled``) carries the
         assignment this agent got the task under by itself (:meth:`held_assignment`), unless
         ``assignment_id`` is given: once that assignment is over it raises :class:`LeaseLostError` and
-        changes nothing.
+        changes nothing. ``artifacts`` (the assignee's, like a result) are attached to the task's result.
         """
         data: Dict[str, Any] = {"task_id": task_id}
         _put(data, "status", status)
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         if result is not UNSET:
             data["result"] = result
         _put(data, "title", title)
@@ -670,17 +680,22 @@ class AgentClient:
             self._session.forget_assignment(task_id, data["assignment_id"])  # this agent closed it
         return updated
 
-    async def complete_task(self, task_id: str, result: Any = UNSET, *, assignment_id: Optional[str] = None) -> Task:
+    async def complete_task(
+        self, task_id: str, result: Any = UNSET, *, assignment_id: Optional[str] = None, artifacts: Optional[Sequence[str]] = None
+    ) -> Task:
         """Completes a task assigned to this agent with a ``result`` (any JSON value); without a result
         the previous one is kept.
 
         For a task this agent received (``task:assigned``, a claim) the call carries that assignment's id by
         itself (``assignment_id`` overrides it): if the assignment is over (the lease ran out, the task was
         taken back, handed on or closed), it raises :class:`LeaseLostError` and changes nothing, even when
-        the task has come back to this agent under a new assignment."""
+        the task has come back to this agent under a new assignment. ``artifacts``: ids of artifacts attached to the
+        result, which the task's creator (and anyone ever assigned it) may then download."""
         data: Dict[str, Any] = {"task_id": task_id}
         if result is not UNSET:
             data["result"] = result
+        if artifacts:
+            data["artifacts"] = list(artifacts)
         _put(data, "assignment_id", assignment_id or self.held_assignment(task_id))
         completed = Task.from_dict(await self._session.request("task:complete", data))
         if completed.assignment_id != data.get("assignment_id"):

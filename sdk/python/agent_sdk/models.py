@@ -167,6 +167,8 @@ class Message:
     created_at: Optional[datetime] = None
     to_capability: Optional[str] = None
     mode: Optional[str] = None
+    #: Ids of the artifacts the message carries (:meth:`AgentClient.download_artifact` reads them).
+    artifacts: List[str] = field(default_factory=list)
     raw: Dict[str, Any] = _raw()
 
     @classmethod
@@ -184,6 +186,7 @@ class Message:
             created_at=parse_datetime(data.get("created_at")),
             to_capability=_opt_str(data, "to_capability"),
             mode=_opt_str(data, "mode"),
+            artifacts=_list(data, "artifacts"),
             raw=dict(data),
         )
 
@@ -246,6 +249,8 @@ class Task:
     input_request: Optional[Dict[str, Any]] = None
     #: The latest approval or send-back: ``{"decision": "approved" | "sent_back", "by", "at", "comment"}``.
     review: Optional[Dict[str, Any]] = None
+    #: Ids of the artifacts attached to the task's result.
+    artifacts: List[str] = field(default_factory=list)
     raw: Dict[str, Any] = _raw()
 
     @property
@@ -292,6 +297,7 @@ class Task:
             requires_approval=bool(data.get("requires_approval", False)),
             input_request=data.get("input_request") if isinstance(data.get("input_request"), dict) else None,
             review=data.get("review") if isinstance(data.get("review"), dict) else None,
+            artifacts=_list(data, "artifacts"),
             raw=dict(data),
         )
 
@@ -488,3 +494,31 @@ class Page(Generic[T]):
 
     def __getitem__(self, index: int) -> T:
         return self.items[index]
+
+
+@dataclass
+class Artifact:
+    """A stored file: attach it by ``id`` to a message or a task result. ``sha256`` (hex) and ``size`` are what the
+    server read; whoever may read what it is attached to may download it."""
+
+    id: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    owner: str
+    created_at: Optional[datetime] = None
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Artifact":
+        return cls(
+            id=_str(data, "id"),
+            name=_str(data, "name"),
+            content_type=_str(data, "content_type", "application/octet-stream"),
+            size=_int(data, "size"),
+            sha256=_str(data, "sha256"),
+            owner=_str(data, "owner"),
+            created_at=parse_datetime(data.get("created_at")),
+            raw=dict(data),
+        )

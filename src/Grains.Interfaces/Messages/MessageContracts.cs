@@ -7,6 +7,8 @@ namespace Orleans.AgentChannel.Messages;
 /// A message as its sender writes it: to named agents, to a channel, to a capability (a role: one agent that has it,
 /// or every agent that has it, as <see cref="Mode"/> says; resolved to named recipients when it is stored), or into a
 /// task's thread (a task_id alone reaches the task's creator and assignee). The sender is the caller, never a field.
+/// <see cref="Artifacts"/>: ids of artifacts the sender may read (docs/api.md, "Artifacts"); whoever may read the
+/// message may then read them.
 /// </summary>
 /// <remarks>
 /// The role fields are left out of the JSON when null, so the idempotency hash of a draft without them
@@ -21,7 +23,8 @@ public sealed record MessageDraft(
     [property: Id(4)] string? MessageType = null,
     [property: Id(5)] RawJson? Metadata = null,
     [property: Id(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToCapability = null,
-    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RoleMode? Mode = null);
+    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RoleMode? Mode = null,
+    [property: Id(8), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// What became of one draft of several sent together: the stored message (stored is what counts: it reaches its
@@ -52,7 +55,8 @@ public sealed record MessageInfo(
     [property: Id(8)] RawJson Metadata,
     [property: Id(9)] DateTimeOffset CreatedAt,
     [property: Id(10)] string? ToCapability = null,
-    [property: Id(11)] RoleMode? Mode = null);
+    [property: Id(11)] RoleMode? Mode = null,
+    [property: Id(12), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>Filters for message history. Newest first unless <see cref="Ascending"/>; paged by cursor.</summary>
 [GenerateSerializer, Alias("message-query")]

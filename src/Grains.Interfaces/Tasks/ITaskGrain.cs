@@ -40,7 +40,9 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// (changing nothing) unless that is still the current assignment.
     /// </summary>
     [Alias("complete")]
-    Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null);
+    /// <remarks><paramref name="artifacts"/>: artifacts the caller may read, attached to the result (added to those already attached).</remarks>
+    Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null,
+        IReadOnlyList<Guid>? artifacts = null);
 
     /// <summary>
     /// The assignee asks the task's creator a question: the task becomes input_required (its lease paused) until the

@@ -73,7 +73,8 @@ public sealed record TaskUpdate(
     [property: Id(5)] AgentTaskStatus? Status = null,
     [property: Id(6)] RawJson? Result = null,
     [property: Id(7)] IReadOnlyList<Guid>? DependsOn = null,
-    [property: Id(8)] Guid? AssignmentId = null);
+    [property: Id(8)] Guid? AssignmentId = null,
+    [property: Id(9), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// One agent's turn at a task (a row of the task's assignment history). Its <see cref="Id"/> is the fencing value: an
@@ -112,7 +113,8 @@ public sealed record TaskInfo(
     [property: Id(19)] Guid? AssignmentId = null,
     [property: Id(20)] bool RequiresApproval = false,
     [property: Id(21)] TaskInputRequest? InputRequest = null,
-    [property: Id(22)] TaskReview? Review = null);
+    [property: Id(22)] TaskReview? Review = null,
+    [property: Id(23), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Guid>? Artifacts = null);
 
 /// <summary>
 /// The payload of <c>task:lease_lost</c>: <see cref="Agent"/>'s assignment <see cref="AssignmentId"/> of task

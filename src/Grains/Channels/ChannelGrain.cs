@@ -81,7 +81,9 @@ public sealed partial class ChannelGrain(
         {
             return repeat.RequestHash == requestHash ? repeat.Message : throw AgentChannelException.IdempotencyMismatch(idempotencyKey!.Value);
         }
-        var valid = await interception.Apply(caller, MessageRules.Validate(draft with { Channel = Name }, limits.Value), recipients: []);
+        var checkedDraft = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
+        await Artifacts.ArtifactIds.RequireReadable(GrainFactory, caller, checkedDraft.Artifacts);
+        var valid = await interception.Apply(caller, checkedDraft, recipients: []);
         if (caller.IsOperator)
         {
             // The operator steers from outside: posting creates the channel but never makes it a member.

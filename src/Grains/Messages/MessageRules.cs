@@ -16,7 +16,7 @@ internal static partial class MessageRules
 
     /// <summary>A draft as checked; <see cref="Role"/> is set when it is addressed to a capability.</summary>
     public sealed record ValidDraft(string Content, IReadOnlyList<string> Recipients, string? Channel, Guid? TaskId, string MessageType,
-        RawJson Metadata, RoleAddress? Role = null)
+        RawJson Metadata, RoleAddress? Role = null, IReadOnlyList<Guid>? Artifacts = null)
     {
         /// <summary>
         /// The message to store. Its time is cut to whole milliseconds, the log's resolution, so what a send
@@ -26,7 +26,7 @@ internal static partial class MessageRules
         {
             var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
             return new MessageInfo(Guid.CreateVersion7(createdAt), 0, sender, recipients, Channel, TaskId, Content, MessageType, Metadata,
-                createdAt, Role?.Capability, Role?.Mode);
+                createdAt, Role?.Capability, Role?.Mode, Artifacts);
         }
     }
 
@@ -62,7 +62,8 @@ internal static partial class MessageRules
                 "'message_type' must be 1-64 characters: lower-case letters, digits, '_', '.', ':' or '-'.");
         }
         var metadata = Validation.ObjectOrEmpty(draft.Metadata, "metadata", limits.MaxMetadataBytes);
-        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata, role);
+        return new ValidDraft(content, recipients, channel, draft.TaskId, messageType, metadata, role,
+            Artifacts.ArtifactIds.ValidIds(draft.Artifacts));
     }
 
     /// <summary>A capability and how many of its agents a message addressed to it reaches.</summary>

@@ -83,6 +83,10 @@ public sealed partial class MessagesGrain(
             try
             {
                 var valid = MessageRules.Validate(drafts[index], limits.Value);
+                if (valid.Channel is null)
+                {
+                    await Artifacts.ArtifactIds.RequireReadable(GrainFactory, caller, valid.Artifacts);
+                }
                 TaskInfo? task = null;
                 if (valid.TaskId is { } taskId)
                 {

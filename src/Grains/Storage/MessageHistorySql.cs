@@ -32,6 +32,16 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
         : new($"SELECT {columns} FROM messages m WHERE m.id = @id AND {Visible}", [("id", bindId(id)), ("reader", reader)]);
 
     /// <summary>
+    /// Whether <paramref name="reader"/> may read an artifact through what it is attached to (one row, 1, if so): a
+    /// message carrying it that the reader may read by the rule above, or a task carrying it that the reader is a party
+    /// of (creator or ever assigned: who reads the task's thread). The uploader and the operator are the grain's to check.
+    /// </summary>
+    public Statement ArtifactReadable(Guid artifactId, string reader) => new($"""
+        SELECT 1 WHERE EXISTS (SELECT 1 FROM artifact_messages l JOIN messages m ON m.id = l.message_id WHERE l.artifact_id = @artifact AND {Visible})
+            OR EXISTS (SELECT 1 FROM artifact_tasks l JOIN task_parties p ON p.task_id = l.task_id WHERE l.artifact_id = @artifact AND p.agent_key = @reader)
+        """, [("artifact", bindId(artifactId)), ("reader", reader)]);
+
+    /// <summary>
     /// A page of history, one row more than <see cref="MessageQuery.Limit"/> (that row says there is a next page). A
     /// reader's page is drawn from what it may read only: the newest (or oldest) rows of each kind of access, each an
     /// index range limited to the page, merged; so its cost follows the reader's own history, never the whole log's.

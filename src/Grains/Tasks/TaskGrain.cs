@@ -178,7 +178,7 @@ public sealed partial class TaskGrain(
         {
             throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)} and can no longer be edited.");
         }
-        if (update.Result is not null && (Current.IsClosed || !(isAssignee || caller.IsOperator)))
+        if ((update.Result is not null || update.Artifacts is { Count: > 0 }) && (Current.IsClosed || !(isAssignee || caller.IsOperator)))
         {
             throw Current.IsClosed
                 ? AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; its result can no longer change.")
@@ -197,6 +197,7 @@ public sealed partial class TaskGrain(
         }
         var result = update.Result is null ? (RawJson?)null
             : Validation.LimitJson(update.Result.Value, "result", limits.Value.MaxTaskResultBytes);
+        var artifacts = await AttachableArtifacts(caller, update.Artifacts);
         List<Guid>? dependsOn = null;
         if (update.DependsOn is not null)
         {
@@ -228,6 +229,7 @@ public sealed partial class TaskGrain(
         Current.DueDate = update.DueDate ?? Current.DueDate;
         Current.Requirements = requirements ?? Current.Requirements;
         Current.Result = result ?? Current.Result;
+        AttachArtifacts(artifacts);
         if (isAssignee)
         {
             // Progress from the assignee is a sign of life: its lease starts over.
@@ -302,9 +304,13 @@ public sealed partial class TaskGrain(
         return info;
     }
 
-    public async Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null)
+    public async Task<TaskInfo> Complete(Caller caller, RawJson? result, Guid? assignmentId = null, IdempotencyKey? idempotencyKey = null,
+        IReadOnlyList<Guid>? artifacts = null)
     {
-        var keyed = KeyedWrite.Of(caller, idempotencyKey, "task:complete", result, assignmentId);
+        // Without artifacts the hash is the one of before (a repeat of a keyed completion stored then still matches).
+        var keyed = artifacts is { Count: > 0 }
+            ? KeyedWrite.Of(caller, idempotencyKey, "task:complete", result, assignmentId, artifacts)
+            : KeyedWrite.Of(caller, idempotencyKey, "task:complete", result, assignmentId);
         if (ledger.TryReplay<TaskInfo>(Current.Idempotency, keyed, out var replayed))
         {
             return replayed;
@@ -323,9 +329,11 @@ public sealed partial class TaskGrain(
                 : AgentChannelException.Forbidden("Only the task's assignee or the operator may complete it.");
         }
         var validResult = result is null ? (RawJson?)null : Validation.LimitJson(result.Value, "result", limits.Value.MaxTaskResultBytes);
+        var validArtifacts = await AttachableArtifacts(caller, artifacts);
         var now = clock.GetUtcNow();
         var previous = Current.CurrentAssignment;
         Current.Result = validResult ?? Current.Result;
+        AttachArtifacts(validArtifacts);
         var completion = TaskTransitions.CompletionOf(Current.RequiresApproval, roles);
         MoveTo(completion, now);
         Current.UpdatedAt = now;
@@ -333,6 +341,29 @@ public sealed partial class TaskGrain(
             announce: completion == AgentTaskStatus.AwaitingApproval ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
         await AfterChange(caller, info, previous?.Agent);
         return info;
+    }
+
+    /// <summary>Artifact ids for the result: valid, and each readable by the caller (who thereby shares it with the task's parties).</summary>
+    private async Task<IReadOnlyList<Guid>?> AttachableArtifacts(Caller caller, IReadOnlyList<Guid>? artifacts)
+    {
+        var ids = Artifacts.ArtifactIds.ValidIds(artifacts);
+        if (ids is not null && Current.Artifacts.Union(ids).Count() > Artifacts.ArtifactIds.MaxPerAttachment)
+        {
+            throw AgentChannelException.TooLarge("artifacts", $"A task carries at most {Artifacts.ArtifactIds.MaxPerAttachment} artifacts.");
+        }
+        await Artifacts.ArtifactIds.RequireReadable(GrainFactory, caller, ids);
+        return ids;
+    }
+
+    private void AttachArtifacts(IReadOnlyList<Guid>? artifacts)
+    {
+        foreach (var artifact in artifacts ?? [])
+        {
+            if (!Current.Artifacts.Contains(artifact))
+            {
+                Current.Artifacts.Add(artifact);
+            }
+        }
     }
 
     public async Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null)

@@ -61,6 +61,9 @@ public sealed class TaskState
     /// <summary>The latest approval or send-back.</summary>
     [Id(25)] public TaskReview? Review { get; set; }
 
+    /// <summary>Artifacts attached to the task's result (by its assignee or the operator); its parties may read them.</summary>
+    [Id(26)] public List<Guid> Artifacts { get; set; } = [];
+
     public TaskAssignment? CurrentAssignment =>
         Assignments.Count > 0 && Assignments[^1].Status is AssignmentStatus.Assigned or AssignmentStatus.InProgress
             ? Assignments[^1]
@@ -75,7 +78,8 @@ public sealed class TaskState
         // No lease runs while a person is asked (TaskTransitions.IsWaitingOnHuman).
         CurrentAssignment is null || TaskTransitions.IsWaitingOnHuman(Status) ? null : LeaseExpiresAt, StatusReason,
         Overdue: DueDate is { } due && due < now && !IsClosed, AssignmentId: CurrentAssignment?.Id,
-        RequiresApproval: RequiresApproval, InputRequest: InputRequest, Review: Review);
+        RequiresApproval: RequiresApproval, InputRequest: InputRequest, Review: Review,
+        Artifacts: Artifacts.Count == 0 ? null : [.. Artifacts]);
 
     /// <summary>A closed task still names who had it last.</summary>
     private string? LastAssignee => IsClosed && Assignments.Count > 0 ? Assignments[^1].Agent : null;

@@ -13,7 +13,7 @@ public sealed record HeartbeatRequest(AgentStatus? Status);
 
 public sealed record AssignRequest(string? Agent);
 
-public sealed record CompleteRequest(RawJson? Result, Guid? AssignmentId);
+public sealed record CompleteRequest(RawJson? Result, Guid? AssignmentId, IReadOnlyList<Guid>? Artifacts = null);
 
 public sealed record RequestInputRequest(string? Question, Guid? AssignmentId);
 

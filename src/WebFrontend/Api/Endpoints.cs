@@ -14,6 +14,7 @@ public static class Endpoints
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter<RequestTracing>();
         api.MapAgents();
         api.MapMessages();
+        api.MapArtifacts();
         api.MapTasks();
         api.MapMemory();
         api.MapChannels();

@@ -41,7 +41,7 @@ public static class TasksEndpoints
                 ?? throw Errors.AgentChannelException.Invalid("agent", "'agent' is required."), Endpoints.Key(idempotencyKey)));
 
         tasks.MapPost("/{id}/complete", (string id, CompleteRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
-            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey)));
+            Task(grains, id).Complete(context.User.Caller(), request?.Result, request?.AssignmentId, Endpoints.Key(idempotencyKey), request?.Artifacts));
 
         // A person in the loop: the assignee asks, the creator or the operator answers, approves or sends back.
         tasks.MapPost("/{id}/request-input", (string id, RequestInputRequest? request, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>

@@ -34,6 +34,7 @@ public static class ConsoleHosting
         builder.Services.AddScoped<MemoryOperations>();
         builder.Services.AddScoped<PluginOperations>();
         builder.Services.AddScoped<ReportOperations>();
+        builder.Services.AddScoped<ArtifactOperations>();
 
         // Host-wide: one activity subscription for the instruments, one listener keeping their history.
         builder.Services.AddSingleton<ActivityMetrics>();
@@ -63,6 +64,14 @@ public static class ConsoleHosting
             var report = await grains.GetGrain<Stats.IStatsGrain>(0).Report(Api.StatsEndpoints.Window(from, to, agent: null));
             return Results.File(System.Text.Encoding.UTF8.GetBytes(StatsCsv.Write(report, table)!), "text/csv; charset=utf-8",
                 $"agentchannel-{table}-{report.From.UtcDateTime:yyyyMMddTHH}-{report.To.UtcDateTime:yyyyMMddTHH}.csv");
+        }).RequireAuthorization(OperatorSignIn.Policy).ExcludeFromDescription();
+        // An artifact's download from the console: streamed, as the REST download (the same headers keep it inert).
+        app.MapGet("/console/artifacts/{id:guid}/content", async (Guid id, HttpContext context, IGrainFactory grains) =>
+        {
+            var grain = grains.GetGrain<Orleans.AgentChannel.Artifacts.IArtifactGrain>(id);
+            var artifact = await grain.Get(Orleans.AgentChannel.Identity.Caller.Operator);
+            Api.ArtifactsEndpoints.WriteHeaders(context.Response, artifact);
+            await Api.ArtifactTransfer.CopyTo(grain, Orleans.AgentChannel.Identity.Caller.Operator, artifact, context.Response.Body, context.RequestAborted);
         }).RequireAuthorization(OperatorSignIn.Policy).ExcludeFromDescription();
         return app;
     }

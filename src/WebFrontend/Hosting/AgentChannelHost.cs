@@ -51,6 +51,8 @@ public static class AgentChannelHost
             // Plugins run in the silos; this host has none, and says so on /api/plugins and the console's page.
             builder.Services.AddOptions<PluginOptions>().Bind(builder.Configuration.GetSection(PluginOptions.Section)).ValidateDataAnnotations();
             builder.Services.TryAddSingleton<PluginRuntime>();
+            // The upload endpoint's body limit; the silos enforce the same setting on what they store.
+            builder.Services.AddOptions<ArtifactOptions>().Bind(builder.Configuration.GetSection(ArtifactOptions.Section)).ValidateDataAnnotations();
         }
         else
         {

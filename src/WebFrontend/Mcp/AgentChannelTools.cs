@@ -77,9 +77,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                      "recipients name them.")] string? to_capability = null,
         [Description("With to_capability: 'any' (default) for one online agent, the least loaded; 'all' for every agent " +
                      "that has it, online or not.")] RoleMode? mode = null,
+        [Description(ArtifactsDescription)] Guid[]? artifacts = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Send(McpCaller.Of(user),
-            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata), to_capability, mode),
+            new MessageDraft(content, recipients, channel, task_id, message_type, Json(metadata), to_capability, mode, artifacts),
             IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "read_inbox", Title = "Read your inbox", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
@@ -172,8 +173,9 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("The outcome: any JSON (an object, a string, ...).")] JsonElement? result = null,
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
+        [Description(ArtifactsDescription)] Guid[]? artifacts = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
+        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key), artifacts);
 
     [McpServerTool(Name = "request_input", Title = "Ask the task's creator a question", UseStructuredContent = true, OpenWorld = false)]
     [Description("Asks the creator of a task you hold a question; the task becomes input_required (its lease paused) " +
@@ -272,6 +274,10 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     private const string AssignmentIdDescription =
         "The task's assignment_id as you got it (task:assigned, claim_task): the fence of your hold on the task. " +
         "If that assignment is over (lease expired, taken back, handed on), the call is refused with lease_lost and changes nothing.";
+
+    internal const string ArtifactsDescription =
+        "Optional: ids of artifacts to attach (upload_artifact gives one; at most 32). You must be able to read each; " +
+        "whoever may read what you attach them to may then read them too.";
 
     private const string IdempotencyKeyDescription =
         "Optional: a unique string (a UUID) naming this call. Calling again with the same key and the same arguments " +

@@ -63,6 +63,7 @@ public static class McpEndpoint
             })
             .WithHttpTransport(transport => transport.Stateless = true)
             .WithTools<AgentChannelTools>(ToolJson)
+            .WithTools<ArtifactTools>(ToolJson)
             .WithResources<AgentChannelResources>()
             .WithRequestFilters(filters =>
             {

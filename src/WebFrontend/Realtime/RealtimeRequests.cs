@@ -25,7 +25,7 @@ public sealed record SessionRevokedNotice(string Code, string Reason);
 public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
 
 public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId, string? Question = null, string? Answer = null,
-    string? Comment = null);
+    string? Comment = null, IReadOnlyList<Guid>? Artifacts = null);
 
 public sealed record KeyRequest(string? Key);
 
@@ -72,7 +72,7 @@ public static class RealtimeRequests
             case ClientEvents.TaskComplete:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId, key);
+                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId, key, request.Artifacts);
             }
             case ClientEvents.TaskRequestInput:
             {

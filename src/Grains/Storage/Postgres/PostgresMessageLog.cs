@@ -11,7 +11,7 @@ namespace Orleans.AgentChannel.Storage.Postgres;
 /// <summary>The message log on PostgreSQL: a row per message plus one per recipient, in one transaction.</summary>
 public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode";
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode, artifacts";
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
@@ -54,18 +54,20 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         // A channel post's members at the time are its audience (history), for good.
         var posts = messages.Where(item => item.Message.Channel is not null).Select(item => item.Message.Id).ToHashSet();
         var audience = owed.Where(row => posts.Contains(row.Id)).ToList();
+        // Whoever may read a message may read the artifacts it carries (MessageHistorySql.ArtifactReadable).
+        var links = messages.SelectMany(item => (item.Message.Artifacts ?? []).Select(artifact => (item.Message.Id, Artifact: artifact))).ToList();
         await using var insert = transaction.Command(
             """
             WITH input AS (
                 SELECT * FROM unnest(@ids, @senders, @channels, @channel_seqs, @task_ids, @types, @contents, @metadatas, @recipients, @created_ats,
-                                     @request_hashes, @to_capabilities, @role_modes)
+                                     @request_hashes, @to_capabilities, @role_modes, @artifacts)
                     WITH ORDINALITY AS i(id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at,
-                                         request_hash, to_capability, role_mode, n)
+                                         request_hash, to_capability, role_mode, artifacts, n)
             ), stored AS (
                 INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
-                                      to_capability, role_mode)
+                                      to_capability, role_mode, artifacts)
                 SELECT id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
-                       to_capability, role_mode FROM input ORDER BY n
+                       to_capability, role_mode, artifacts FROM input ORDER BY n
                 ON CONFLICT (id) DO NOTHING
                 RETURNING seq, id
             ), recipient_rows AS (
@@ -79,6 +81,10 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             ), audience_rows AS (
                 INSERT INTO message_audience (agent_key, seq)
                 SELECT DISTINCT a.key, s.seq FROM unnest(@audience_ids, @audience_keys) AS a(id, key) JOIN stored s ON s.id = a.id
+                ON CONFLICT DO NOTHING
+            ), artifact_rows AS (
+                INSERT INTO artifact_messages (artifact_id, message_id)
+                SELECT DISTINCT l.artifact, s.id FROM unnest(@link_ids, @link_artifacts) AS l(id, artifact) JOIN stored s ON s.id = l.id
                 ON CONFLICT DO NOTHING
             )
             SELECT id, seq FROM stored
@@ -96,6 +102,8 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             ("request_hashes", messages.Select(item => item.RequestHash).ToArray()),
             ("to_capabilities", messages.Select(item => item.Message.ToCapability).ToArray()),
             ("role_modes", messages.Select(item => item.Message.Mode is { } mode ? AgentChannelJson.WireName(mode) : null).ToArray()),
+            ("artifacts", messages.Select(item => item.Message.Artifacts is { Count: > 0 } artifacts ? JsonSerializer.Serialize(artifacts) : null).ToArray()),
+            ("link_ids", links.Select(row => row.Id).ToArray()), ("link_artifacts", links.Select(row => row.Artifact).ToArray()),
             ("recipient_ids", recipients.Select(row => row.Id).ToArray()), ("recipient_keys", recipients.Select(row => row.Key).ToArray()),
             ("owed_ids", owed.Select(row => row.Id).ToArray()), ("owed_keys", owed.Select(row => row.Key).ToArray()),
             ("audience_ids", audience.Select(row => row.Id).ToArray()), ("audience_keys", audience.Select(row => row.Key).ToArray()));
@@ -151,7 +159,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             var found = new List<KeyedMessage>();
             while (await reader.ReadAsync())
             {
-                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(12)));
+                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(13)));
             }
             return found;
         });
@@ -194,6 +202,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             Metadata: new RawJson(reader.GetString(c + 7)),
             CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
             ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
-            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"));
+            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"),
+            Artifacts: reader.IsDBNull(c + 12) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 12)));
     }
 }

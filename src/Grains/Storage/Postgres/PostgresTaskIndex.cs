@@ -18,6 +18,9 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
              WITH saved AS ({TaskIndexSql.Save} RETURNING id), parties AS (
                  INSERT INTO task_parties (agent_key, task_id) SELECT p.key, s.id FROM saved s CROSS JOIN unnest(@parties) AS p(key)
                  ON CONFLICT DO NOTHING
+             ), artifacts AS (
+                 INSERT INTO artifact_tasks (artifact_id, task_id) SELECT a.id, s.id FROM saved s CROSS JOIN unnest(@artifacts) AS a(id)
+                 ON CONFLICT DO NOTHING
              )
              SELECT count(*) FROM saved
              """,
@@ -27,7 +30,8 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
             ("document", JsonSerializer.Serialize(row, AgentChannelJson.Options)),
             ("capabilities", stats.Capabilities), ("first_assigned_at", stats.FirstAssignedAt), ("closed_at", stats.ClosedAt),
             ("assignments", stats.Assignments), ("state", state), ("expected_version", expectedVersion),
-            ("owes_notices", owesNotices ? 1 : 0), ("parties", TaskIndexSql.Parties(row)));
+            ("owes_notices", owesNotices ? 1 : 0), ("parties", TaskIndexSql.Parties(row)),
+            ("artifacts", (row.Artifacts ?? []).ToArray()));
         save.Parameters["assignee"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text;
         save.Parameters["first_assigned_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;
         save.Parameters["closed_at"].NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint;

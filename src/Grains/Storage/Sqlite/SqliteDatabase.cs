@@ -141,6 +141,8 @@ public sealed partial class SqliteDatabase
         // A message sent to a capability keeps its address; its resolved recipients are in message_recipients as any others.
         AddColumnIfMissing(connection, "messages", "to_capability", "TEXT NULL");
         AddColumnIfMissing(connection, "messages", "role_mode", "TEXT NULL");
+        // The ids of the artifacts a message carries (a JSON array; null for none); their tables are Sqlite/210-Artifacts.sql.
+        AddColumnIfMissing(connection, "messages", "artifacts", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         ApplyHistoryAudience(connection);
         LogSchemaApplied(FilePath);

@@ -14,7 +14,7 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue writes) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode";
+    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode, artifacts";
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
@@ -63,7 +63,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(12)));
+                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(13)));
                 }
             }
             return found;
@@ -112,9 +112,9 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         var insert = transaction.Statement(
             """
             INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at, request_hash,
-                                  to_capability, role_mode)
+                                  to_capability, role_mode, artifacts)
             VALUES (@id, @sender, @channel, @channel_seq, @task_id, @message_type, @content, @metadata, @recipients, @created_at, @request_hash,
-                    @to_capability, @role_mode)
+                    @to_capability, @role_mode, @artifacts)
             ON CONFLICT (id) DO NOTHING
             RETURNING seq
             """,
@@ -124,8 +124,15 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             ("@content", message.Content), ("@metadata", message.Metadata.Text),
             ("@recipients", JsonSerializer.Serialize(message.Recipients, AgentChannelJson.Options)),
             ("@created_at", message.CreatedAt.ToUnixTimeMilliseconds()), ("@request_hash", requestHash),
-            ("@to_capability", message.ToCapability), ("@role_mode", message.Mode is { } mode ? AgentChannelJson.WireName(mode) : null));
+            ("@to_capability", message.ToCapability), ("@role_mode", message.Mode is { } mode ? AgentChannelJson.WireName(mode) : null),
+            ("@artifacts", message.Artifacts is { Count: > 0 } artifacts ? JsonSerializer.Serialize(artifacts) : null));
         var sequence = insert.ExecuteScalar() as long? ?? throw new KeyedMessageExistsException(message.Id);
+        foreach (var artifact in message.Artifacts ?? [])
+        {
+            // Whoever may read this message may read the artifact (MessageHistorySql.ArtifactReadable).
+            transaction.Statement("INSERT OR IGNORE INTO artifact_messages (artifact_id, message_id) VALUES (@artifact, @message)",
+                ("@artifact", artifact.ToString()), ("@message", message.Id.ToString())).ExecuteNonQuery();
+        }
         foreach (var recipient in message.Recipients)
         {
             var row = transaction.Statement(
@@ -181,6 +188,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             Metadata: new RawJson(reader.GetString(c + 7)),
             CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
             ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
-            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"));
+            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"),
+            Artifacts: reader.IsDBNull(c + 12) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 12)));
     }
 }

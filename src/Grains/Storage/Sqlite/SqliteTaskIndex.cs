@@ -29,6 +29,12 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
             transaction.Statement("INSERT OR IGNORE INTO task_parties (agent_key, task_id) VALUES (@agent, @task)",
                 ("@agent", party), ("@task", row.Id.ToString())).ExecuteNonQuery();
         }
+        foreach (var artifact in row.Artifacts ?? [])
+        {
+            // The task's parties may read the artifacts its result carries (MessageHistorySql.ArtifactReadable).
+            transaction.Statement("INSERT OR IGNORE INTO artifact_tasks (artifact_id, task_id) VALUES (@artifact, @task)",
+                ("@artifact", artifact.ToString()), ("@task", row.Id.ToString())).ExecuteNonQuery();
+        }
         return expectedVersion + 1;
     });
 
