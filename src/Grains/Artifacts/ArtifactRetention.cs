@@ -11,40 +11,22 @@ namespace Orleans.AgentChannel.Artifacts;
 /// <see cref="ArtifactOptions.AbandonedUploadMinutes"/> (a front end or client that died mid-upload). Runs on every silo:
 /// the times are in the tables, so a dead silo takes nothing with it, and two silos deleting the same rows is harmless.
 /// </summary>
-internal sealed partial class ArtifactRetention(
+internal sealed class ArtifactRetention(
     IArtifactStore store,
     IGrainFactory grains,
     IOptions<ArtifactOptions> options,
     TimeProvider clock,
-    ILogger<ArtifactRetention> logger) : SiloBackgroundLoop
+    ILogger<ArtifactRetention> logger) : PeriodicSiloLoop(clock, logger)
 {
     private const int BatchSize = 100;
 
-    protected override async Task RunAsync(CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepSeconds), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping))
-            {
-                try
-                {
-                    await Sweep(stopping);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    LogSweepFailed(exception);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.SweepSeconds);
+
+    protected override Task Tick(CancellationToken stopping) => Sweep(stopping);
 
     private async Task Sweep(CancellationToken stopping)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         if (options.Value.RetentionDays > 0)
         {
             foreach (var id in await store.CreatedBefore(now - TimeSpan.FromDays(options.Value.RetentionDays), BatchSize))
@@ -68,7 +50,4 @@ internal sealed partial class ArtifactRetention(
             }
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Artifact retention sweep failed; it runs again at the next tick")]
-    private partial void LogSweepFailed(Exception exception);
 }
