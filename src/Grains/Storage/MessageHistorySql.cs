@@ -9,12 +9,26 @@ namespace Orleans.AgentChannel.Storage;
 /// that was posted to a channel it belonged to at the time (<c>message_audience</c>), or that is in the thread of a
 /// task it created or was ever assigned (<c>task_parties</c>).
 /// </summary>
-internal sealed class MessageHistorySql(Func<string, string, string> nameEquals, Func<Guid, object> bindId)
+internal sealed class MessageHistorySql(Func<string, string, string> nameEquals, Func<Guid, object> bindId, MessageHistorySql.FullText fullText)
 {
-    public static readonly MessageHistorySql Sqlite = new((column, parameter) => $"{column} = {parameter} COLLATE NOCASE", id => id.ToString());
+    // messages_fts: FTS5 over messages.content (external content, rowid = seq), filled by a trigger on messages.
+    // Ordering by its rank alone lets FTS5 sort the matches itself and stop at the page.
+    public static readonly MessageHistorySql Sqlite = new(
+        (column, parameter) => $"{column} = {parameter} COLLATE NOCASE", id => id.ToString(),
+        new("messages_fts CROSS JOIN messages m", "messages_fts MATCH @match AND m.seq = messages_fts.rowid",
+            "-messages_fts.rank", "messages_fts.rank", text => text.ToFts5()));
 
-    // lower(sender) is what ix_messages_sender indexes.
-    public static readonly MessageHistorySql Postgres = new((column, parameter) => $"lower({column}) = lower({parameter})", id => id);
+    // lower(sender) is what ix_messages_sender indexes; messages.search is the generated tsvector under ix_messages_search.
+    public static readonly MessageHistorySql Postgres = new(
+        (column, parameter) => $"lower({column}) = lower({parameter})", id => id,
+        new("messages m", "m.search @@ to_tsquery('simple', @match)",
+            "ts_rank(m.search, to_tsquery('simple', @match))", "rank DESC, m.seq DESC", text => text.ToTsQuery()));
+
+    /// <summary>
+    /// How an engine matches and ranks: the rows to read (the message row as <c>m</c>), the match condition on
+    /// <c>@match</c>, the rank (higher is better), the order of a page, and the match parameter made from the words.
+    /// </summary>
+    internal sealed record FullText(string Source, string Match, string Rank, string Order, Func<SearchText, string> Parameter);
 
     /// <summary>SQL with parameters named without a prefix; the engine binds them.</summary>
     public sealed record Statement(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters);
@@ -91,6 +105,34 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
             $"SELECT seq FROM (SELECT {branch.Seq} AS seq FROM {branch.Source}{conditions}{After(branch.Seq)} " +
             $"ORDER BY {branch.Seq} {order} LIMIT @limit) AS b{index}"));
         return new($"SELECT {columns} FROM ({union}) AS u CROSS JOIN messages m WHERE m.seq = u.seq ORDER BY m.seq {order} LIMIT @limit", parameters);
+    }
+
+    /// <summary>
+    /// A page of search hits, most relevant first: <paramref name="columns"/>, then the rank. The reader's access is
+    /// checked on each match (as for a task's thread), the query's filters applied alongside; the page is an offset into
+    /// the ranked matches (<see cref="Cursors.ToPosition"/>), one row more than the limit.
+    /// </summary>
+    public Statement Search(string columns, SearchText text, MessageQuery query, string? reader)
+    {
+        var parameters = new List<(string Name, object? Value)>
+        {
+            ("match", fullText.Parameter(text)), ("limit", query.Limit + 1), ("offset", Cursors.ToPosition(query.Cursor) ?? 0),
+        };
+        if (reader is not null && (query.Sender is { } sender && AgentNames.Equal(sender, reader)
+                                   || query.Recipient is { } recipient && AgentNames.Equal(recipient, reader)))
+        {
+            reader = null;
+        }
+        var filters = Filters(query, parameters, recipientJoined: false);
+        if (reader is not null)
+        {
+            filters.Add(Visible);
+            parameters.Add(("reader", reader));
+        }
+        return new(
+            $"SELECT {columns}, {fullText.Rank} AS rank FROM {fullText.Source} WHERE {fullText.Match}" +
+            $"{string.Concat(filters.Select(filter => $" AND {filter}"))} ORDER BY {fullText.Order} LIMIT @limit OFFSET @offset",
+            parameters);
     }
 
     /// <summary>The query's filters on the message row <c>m</c> (the recipient on <c>r</c> when the page is read from it).</summary>

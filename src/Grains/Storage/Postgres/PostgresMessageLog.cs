@@ -163,6 +163,20 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
 
+    public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(async connection =>
+    {
+        await using var command = Command(connection, MessageHistorySql.Postgres.Search(ColumnsOf("m"), text, query, reader));
+        await using var rows = await command.ExecuteReaderAsync();
+        var hits = new List<MessageHit>();
+        while (hits.Count < query.Limit && await rows.ReadAsync())
+        {
+            var message = ReadMessage(rows);
+            hits.Add(new MessageHit(message, rows.GetFloat(10), text.Snippet(message.Content)));
+        }
+        var hasMore = hits.Count == query.Limit && await rows.ReadAsync();
+        return new MessageSearchPage(hits, hasMore ? Cursors.FromPosition((Cursors.ToPosition(query.Cursor) ?? 0) + hits.Count) : null);
+    });
+
     private static Npgsql.NpgsqlCommand Command(Npgsql.NpgsqlConnection connection, MessageHistorySql.Statement statement) =>
         connection.Command(statement.Sql, [.. statement.Parameters]);
 

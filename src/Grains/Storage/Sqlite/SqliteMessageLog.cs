@@ -153,6 +153,20 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
 
+    public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(connection =>
+    {
+        using var command = Command(connection, MessageHistorySql.Sqlite.Search(ColumnsOf("m"), text, query, reader));
+        using var rows = command.ExecuteReader();
+        var hits = new List<MessageHit>();
+        while (hits.Count < query.Limit && rows.Read())
+        {
+            var message = ReadMessage(rows);
+            hits.Add(new MessageHit(message, rows.GetDouble(10), text.Snippet(message.Content)));
+        }
+        var hasMore = hits.Count == query.Limit && rows.Read();
+        return new MessageSearchPage(hits, hasMore ? Cursors.FromPosition((Cursors.ToPosition(query.Cursor) ?? 0) + hits.Count) : null);
+    });
+
     private static SqliteCommand Command(SqliteConnection connection, MessageHistorySql.Statement statement) =>
         connection.Command(statement.Sql, [.. statement.Parameters.Select(parameter => ("@" + parameter.Name, parameter.Value))]);
 
