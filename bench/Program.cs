@@ -19,6 +19,7 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["plugins"] = PluginOverhead.Run,
     ["stats"] = StatsQueries.Run,
     ["history-queries"] = HistoryQueries.Run,
+    ["search-queries"] = SearchQueries.Run,
     ["cluster"] = RealtimeScenarios.Cluster,
 };
 var scenario = args.FirstOrDefault() ?? "all";

@@ -15,6 +15,9 @@ public sealed class SearchText
 {
     public const int MaxChars = 1000;
     public const int MaxWords = 16;
+
+    /// <summary>How many of the newest matches a message search ranks (docs/architecture.md, "Search").</summary>
+    public const int Window = 1000;
     private const int SnippetChars = 160;
 
     private SearchText(IReadOnlyList<(string Word, bool Prefix)> words) => Words = words;
@@ -55,6 +58,53 @@ public sealed class SearchText
 
     /// <summary>A tsquery for <c>to_tsquery('simple', ...)</c>: the words joined by <c>&amp;</c>, prefixes as <c>:*</c>.</summary>
     public string ToTsQuery() => string.Join(" & ", Words.Select(word => word.Prefix ? $"{word.Word}:*" : word.Word));
+
+    /// <summary>
+    /// The candidates in order of relevance, most relevant first (newer first among equals), with their scores: Okapi
+    /// BM25 (k1 = 1.2, b = 0.75) over the candidates themselves, a word's weight the rarer it is among them. Ranked here,
+    /// not by the engine, so both engines order alike and the cost is that of the candidates, never of every match.
+    /// </summary>
+    public IReadOnlyList<(long Seq, double Score)> Rank(IReadOnlyList<(long Seq, string Text)> candidates)
+    {
+        const double k1 = 1.2, b = 0.75;
+        var counts = new int[candidates.Count, Words.Count];
+        var lengths = new int[candidates.Count];
+        var holding = new int[Words.Count];
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var text = candidates[c].Text;
+            foreach (var token in Tokens(text))
+            {
+                lengths[c]++;
+                for (var w = 0; w < Words.Count; w++)
+                {
+                    if (IsMatch(text, token, Words[w]))
+                    {
+                        counts[c, w]++;
+                    }
+                }
+            }
+            for (var w = 0; w < Words.Count; w++)
+            {
+                holding[w] += counts[c, w] > 0 ? 1 : 0;
+            }
+        }
+        var averageLength = Math.Max(1.0, lengths.DefaultIfEmpty(0).Average());
+        var ranked = new List<(long Seq, double Score)>(candidates.Count);
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            var score = 0.0;
+            for (var w = 0; w < Words.Count; w++)
+            {
+                var idf = Math.Log(1 + (candidates.Count - holding[w] + 0.5) / (holding[w] + 0.5));
+                var tf = counts[c, w];
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[c] / averageLength));
+            }
+            ranked.Add((candidates[c].Seq, score));
+        }
+        ranked.Sort((x, y) => y.Score != x.Score ? y.Score.CompareTo(x.Score) : y.Seq.CompareTo(x.Seq));
+        return ranked;
+    }
 
     /// <summary>Whether <paramref name="text"/> has a word this search matches.</summary>
     public bool Matches(string text) => Tokens(text).Any(token => IsMatch(text, token));
@@ -97,19 +147,14 @@ public sealed class SearchText
         return snippet.ToString().ReplaceLineEndings(" ");
     }
 
-    private bool IsMatch(string text, (int Start, int Length) token)
+    private bool IsMatch(string text, (int Start, int Length) token) => Words.Any(word => IsMatch(text, token, word));
+
+    private static bool IsMatch(string text, (int Start, int Length) token, (string Word, bool Prefix) searched)
     {
         var word = text.AsSpan(token.Start, token.Length);
-        foreach (var (searched, prefix) in Words)
-        {
-            if (prefix
-                    ? word.Length >= searched.Length && word[..searched.Length].Equals(searched, StringComparison.OrdinalIgnoreCase)
-                    : word.Equals(searched, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
+        return searched.Prefix
+            ? word.Length >= searched.Word.Length && word[..searched.Word.Length].Equals(searched.Word, StringComparison.OrdinalIgnoreCase)
+            : word.Equals(searched.Word, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The words of a text: runs of letters, digits and private-use characters.</summary>

@@ -165,16 +165,28 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
 
     public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(async connection =>
     {
-        await using var command = Command(connection, MessageHistorySql.Postgres.Search(ColumnsOf("m"), text, query, reader));
-        await using var rows = await command.ExecuteReaderAsync();
-        var hits = new List<MessageHit>();
-        while (hits.Count < query.Limit && await rows.ReadAsync())
+        var candidates = new List<(long Seq, string Text)>();
+        await using (var command = Command(connection, MessageHistorySql.Postgres.SearchCandidates(text, query, reader, SearchText.Window)))
+        await using (var rows = await command.ExecuteReaderAsync())
         {
-            var message = ReadMessage(rows);
-            hits.Add(new MessageHit(message, rows.GetFloat(10), text.Snippet(message.Content)));
+            while (await rows.ReadAsync())
+            {
+                candidates.Add((rows.GetInt64(0), rows.GetString(1)));
+            }
         }
-        var hasMore = hits.Count == query.Limit && await rows.ReadAsync();
-        return new MessageSearchPage(hits, hasMore ? Cursors.FromPosition((Cursors.ToPosition(query.Cursor) ?? 0) + hits.Count) : null);
+        var (page, nextCursor) = SearchPages.Of(text, candidates, query);
+        var messages = new Dictionary<long, MessageInfo>();
+        if (page.Count > 0)
+        {
+            await using var command = Command(connection, MessageHistorySql.BySequences(ColumnsOf("m"), [.. page.Select(hit => hit.Seq)]));
+            await using var rows = await command.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                var message = ReadMessage(rows);
+                messages[message.Sequence] = message;
+            }
+        }
+        return SearchPages.Hits(text, page, messages, nextCursor);
     });
 
     private static Npgsql.NpgsqlCommand Command(Npgsql.NpgsqlConnection connection, MessageHistorySql.Statement statement) =>

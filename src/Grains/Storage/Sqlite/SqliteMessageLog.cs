@@ -155,16 +155,28 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
 
     public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(connection =>
     {
-        using var command = Command(connection, MessageHistorySql.Sqlite.Search(ColumnsOf("m"), text, query, reader));
-        using var rows = command.ExecuteReader();
-        var hits = new List<MessageHit>();
-        while (hits.Count < query.Limit && rows.Read())
+        var candidates = new List<(long Seq, string Text)>();
+        using (var command = Command(connection, MessageHistorySql.Sqlite.SearchCandidates(text, query, reader, SearchText.Window)))
+        using (var rows = command.ExecuteReader())
         {
-            var message = ReadMessage(rows);
-            hits.Add(new MessageHit(message, rows.GetDouble(10), text.Snippet(message.Content)));
+            while (rows.Read())
+            {
+                candidates.Add((rows.GetInt64(0), rows.GetString(1)));
+            }
         }
-        var hasMore = hits.Count == query.Limit && rows.Read();
-        return new MessageSearchPage(hits, hasMore ? Cursors.FromPosition((Cursors.ToPosition(query.Cursor) ?? 0) + hits.Count) : null);
+        var (page, nextCursor) = SearchPages.Of(text, candidates, query);
+        var messages = new Dictionary<long, MessageInfo>();
+        if (page.Count > 0)
+        {
+            using var command = Command(connection, MessageHistorySql.BySequences(ColumnsOf("m"), [.. page.Select(hit => hit.Seq)]));
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
+            {
+                var message = ReadMessage(rows);
+                messages[message.Sequence] = message;
+            }
+        }
+        return SearchPages.Hits(text, page, messages, nextCursor);
     });
 
     private static SqliteCommand Command(SqliteConnection connection, MessageHistorySql.Statement statement) =>
