@@ -26,17 +26,20 @@ public static class SearchQueries
     public static async Task Run(string[] args)
     {
         var messages = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-        var directory = Path.Combine(Path.GetTempPath(), $"agentchannel-bench-{Guid.NewGuid():N}");
+        // A second argument names a directory to keep the file in, and to read it from on the next run (no fill).
+        var kept = args.Length > 1 ? args[1] : null;
+        var directory = kept ?? Path.Combine(Path.GetTempPath(), $"agentchannel-bench-{Guid.NewGuid():N}");
         var options = Options.Create(new StorageOptions { SqlitePath = Path.Combine(directory, "bench.db") });
+        var filled = File.Exists(options.Value.SqlitePath);
         var database = new SqliteDatabase(options, NullLogger<SqliteDatabase>.Instance);
         database.ApplySchema();
         try
         {
             var words = Words();
             var text = ZipfText(words, new Random(31));
-            Console.Error.WriteLine($"writing {messages:N0} messages...");
+            Console.Error.WriteLine(filled ? "reading the kept file" : $"writing {messages:N0} messages...");
             var clock = Stopwatch.StartNew();
-            var (_, _, channel) = HistoryQueries.Fill(database, messages, _ => text());
+            var channel = filled ? KeptChannel(database) : HistoryQueries.Fill(database, messages, _ => text()).Channel;
             Console.Error.WriteLine($"written and indexed in {clock.Elapsed.TotalSeconds:N0} s");
             await using var writes = new SqliteWriteQueue(database, options, NullLogger<SqliteWriteQueue>.Instance);
             var log = new SqliteMessageLog(database, writes);
@@ -66,8 +69,20 @@ public static class SearchQueries
         finally
         {
             SqliteConnection.ClearAllPools();
-            Directory.Delete(directory, recursive: true);
+            if (kept is null)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
+    }
+
+    /// <summary>A channel agent-7 posts in, as the fill returned it: the first it belongs to.</summary>
+    private static string KeptChannel(SqliteDatabase database)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT m.channel FROM message_audience a JOIN messages m ON m.seq = a.seq WHERE a.agent_key = 'agent-7' ORDER BY m.channel LIMIT 1";
+        return (string)command.ExecuteScalar()!;
     }
 
     private static long Count(SqliteDatabase database, SearchText text)

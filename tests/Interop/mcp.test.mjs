@@ -111,7 +111,8 @@ describe('MCP with the official TypeScript SDK', () => {
 
     assert.deepEqual(tools.map((tool) => tool.name).sort(), [
       'ack_inbox', 'claim_task', 'complete_task', 'create_task', 'get_memory', 'list_agents', 'list_memory',
-      'list_tasks', 'read_inbox', 'register_agent', 'rotate_token', 'send_message', 'set_memory', 'update_task',
+      'list_tasks', 'read_inbox', 'register_agent', 'rotate_token', 'search_memory', 'search_messages', 'send_message',
+      'set_memory', 'update_task',
     ]);
     for (const tool of tools) {
       assert.ok(tool.description, `${tool.name} has a description`);

@@ -12,7 +12,7 @@ public sealed class McpTests(ServerFixture fixture)
     private static readonly string[] ToolNames =
     [
         "register_agent", "rotate_token", "list_agents", "send_message", "read_inbox", "ack_inbox", "create_task", "claim_task",
-        "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory",
+        "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory", "search_messages", "search_memory",
     ];
 
     private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

@@ -140,6 +140,8 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
         // CROSS JOIN: SQLite then keeps the written order, the reader's index range outside, the log probed by seq (never
         // the log scanned in seq order, probing the reader's rows: that reads the whole log for a reader with little in
         // it); PostgreSQL plans it as the inner join it is.
+        // All of them with no filter on the message: its recipient and audience rows alone say it, no message row read.
+        var joined = order is not null || filters.Count > 0 ? "CROSS JOIN messages m WHERE m.seq = v.seq AND" : "WHERE";
         var branches = new List<(string Source, string Seq)>();
         if (query.Sender is null)
         {
@@ -148,9 +150,9 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
         if (query.Channel is null)
         {
             // A channel post has no recipients.
-            branches.Add(("message_recipients v CROSS JOIN messages m WHERE m.seq = v.seq AND v.recipient = @reader", "v.seq"));
+            branches.Add(($"message_recipients v {joined} v.recipient = @reader", "v.seq"));
         }
-        branches.Add(("message_audience v CROSS JOIN messages m WHERE m.seq = v.seq AND v.agent_key = @reader", "v.seq"));
+        branches.Add(($"message_audience v {joined} v.agent_key = @reader", "v.seq"));
         branches.Add(("task_parties v CROSS JOIN messages m WHERE m.task_id = v.task_id AND v.agent_key = @reader AND m.task_id IS NOT NULL", "m.seq"));
         return string.Join(order is null ? " UNION ALL " : " UNION ", branches.Select((branch, index) =>
             $"SELECT seq FROM (SELECT {branch.Seq} AS seq FROM {branch.Source}{Where(filters)}{after(branch.Seq)}{Limited(branch.Seq)}) AS b{index}"));
