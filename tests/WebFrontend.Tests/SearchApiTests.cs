@@ -50,7 +50,7 @@ public sealed class SearchApiTests
         await using (var mcp = await McpAgent.Connect(host.Server, eve.Token))
         {
             (await mcp.Call("search_messages", new { q = "narwhal" }))["items"]!.AsArray().ShouldBeEmpty();
-            (await mcp.Call("search_messages", new { q = "narwhal", sender = alice.Name }))["items"]!.AsArray().ShouldBeEmpty();
+            (await mcp.Call("search_messages", new { q = "narwhal", from_agent = alice.Name }))["items"]!.AsArray().ShouldBeEmpty();
             (await mcp.Call("search_memory", new { q = "pangolin" }))["items"]!.AsArray().ShouldBeEmpty();
             (await mcp.Call("search_memory", new { q = "vault", prefix = "vault/" }))["items"]!.AsArray().ShouldBeEmpty();
             await mcp.CallFailing("search_messages", new { q = "?!" }, "invalid", "q");

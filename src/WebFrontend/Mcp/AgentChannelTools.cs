@@ -226,8 +226,8 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
                  "match it as a prefix; punctuation only separates words.")]
     public Task<MessageSearchPage> SearchMessages(
         [Description("The words to search for, e.g. 'deploy failed'.")] string q,
-        [Description("Only messages from this agent.")] string? sender = null,
-        [Description("Only messages to this agent.")] string? recipient = null,
+        [Description("Only messages sent by this agent (a filter: you always search as yourself).")] string? from_agent = null,
+        [Description("Only messages sent to this agent.")] string? to_agent = null,
         [Description("Only posts to this channel.")] string? channel = null,
         [Description("Only messages in this task's thread.")] Guid? task_id = null,
         [Description("Only messages at or after this time (ISO 8601).")] DateTimeOffset? since = null,
@@ -236,7 +236,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("next_cursor from the previous page.")] string? cursor = null,
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMessagesGrain>(0).Search(McpCaller.Of(user), q, new MessageQuery(
-            Endpoints.NullIfEmpty(sender), Endpoints.NullIfEmpty(recipient), Endpoints.NullIfEmpty(channel), task_id,
+            Endpoints.NullIfEmpty(from_agent), Endpoints.NullIfEmpty(to_agent), Endpoints.NullIfEmpty(channel), task_id,
             since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor)));
 
     [McpServerTool(Name = "search_memory", Title = "Search shared memory", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
