@@ -21,7 +21,7 @@ namespace Orleans.AgentChannel.Bench;
 public static class SearchQueries
 {
     private const int Vocabulary = 5000;
-    private const int Runs = 50;
+    internal const int Runs = 50;
 
     public static async Task Run(string[] args)
     {
@@ -94,7 +94,7 @@ public static class SearchQueries
         return (long)command.ExecuteScalar()!;
     }
 
-    private static async Task<(double P50, double P99, int Hits)> Time(Func<Task<MessageSearchPage>> search)
+    internal static async Task<(double P50, double P99, int Hits)> Time(Func<Task<MessageSearchPage>> search)
     {
         var hits = 0;
         for (var i = 0; i < 3; i++)
@@ -113,7 +113,7 @@ public static class SearchQueries
     }
 
     /// <summary>5,000 distinct pronounceable words of 2-4 syllables, in a fixed order (rank 1 first).</summary>
-    private static string[] Words()
+    internal static string[] Words()
     {
         string[] syllables = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "de", "ga", "vu", "zo", "bel", "tor", "san", "qui", "mar", "fen", "dul", "hax"];
         var random = new Random(17);
@@ -135,7 +135,7 @@ public static class SearchQueries
     }
 
     /// <summary>Texts of 6-18 words, word of rank r drawn with probability proportional to 1/r.</summary>
-    private static Func<string> ZipfText(string[] words, Random random)
+    internal static Func<string> ZipfText(string[] words, Random random)
     {
         var cumulative = new double[words.Length];
         var sum = 0.0;
