@@ -22,7 +22,7 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
     public static readonly MessageHistorySql Postgres = new(
         (column, parameter) => $"lower({column}) = lower({parameter})", id => id,
         new("messages m", "m.search @@ to_tsquery('simple', @match)", "m.seq",
-            CheckInIndex: false, "m.search @@ to_tsquery('simple', @match)", text => text.ToTsQuery()));
+            CheckInIndex: false, "m.search @@ to_tsquery('simple', @match)", text => text.ToTsQuery(), InlineMatch: true));
 
     /// <summary>
     /// How an engine finds the messages matching <c>@match</c>: read from the full-text index newest first (the rows, the
@@ -31,8 +31,14 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
     /// SQLite, whose FTS5 cannot be asked about one row cheaply) or that set read as history is, each row checked with
     /// <see cref="Condition"/> (PostgreSQL); and the match parameter made from the words.
     /// </summary>
+    /// <remarks>
+    /// <see cref="InlineMatch"/>: the match is written into the SQL as a literal, not bound: PostgreSQL then plans each
+    /// search with the statistics of its words, where a prepared statement's generic plan guesses how many rows match
+    /// (bench/README.md, search-queries-pg: an agent's search for a rare word took 40 ms bound, 4 ms written in). Safe
+    /// because the text is made from <see cref="SearchText"/>'s words alone (letters, digits, '&amp;', ':*'), checked again.
+    /// </remarks>
     internal sealed record FullText(string IndexSource, string IndexMatch, string IndexSeq, bool CheckInIndex, string Condition,
-        Func<SearchText, string> Parameter);
+        Func<SearchText, string> Parameter, bool InlineMatch = false);
 
     /// <summary>SQL with parameters named without a prefix; the engine binds them.</summary>
     public sealed record Statement(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters);
@@ -94,23 +100,37 @@ internal sealed class MessageHistorySql(Func<string, string, string> nameEquals,
         string Where(IEnumerable<string> conditions) => string.Concat(conditions.Select(condition => $" AND {condition}"));
         if (text is not null)
         {
-            parameters.Add(("match", fullText.Parameter(text)));
+            var match = fullText.Parameter(text);
+            if (fullText.InlineMatch)
+            {
+                if (!match.All(c => char.IsLetterOrDigit(c) || c is ' ' or '&' or ':' or '*' || char.GetUnicodeCategory(c) is
+                        System.Globalization.UnicodeCategory.LetterNumber or System.Globalization.UnicodeCategory.OtherNumber
+                        or System.Globalization.UnicodeCategory.PrivateUse or System.Globalization.UnicodeCategory.Surrogate))
+                {
+                    throw new InvalidOperationException("A full-text match to write into SQL holds more than words.");
+                }
+            }
+            else
+            {
+                parameters.Add(("match", match));
+            }
+            string Matched(string sql) => fullText.InlineMatch ? sql.Replace("@match", $"'{match}'", StringComparison.Ordinal) : sql;
             if (reader is null && query is { Sender: null, Recipient: null, Channel: null, TaskId: null })
             {
                 return new(
-                    $"SELECT {columns} FROM {fullText.IndexSource} WHERE {fullText.IndexMatch}{Where(filters)} ORDER BY {fullText.IndexSeq} DESC LIMIT @limit",
+                    $"SELECT {columns} FROM {fullText.IndexSource} WHERE {Matched(fullText.IndexMatch)}{Where(filters)} ORDER BY {fullText.IndexSeq} DESC LIMIT @limit",
                     parameters);
             }
             if (fullText.CheckInIndex)
             {
                 // '+' keeps the set a condition checked on each match, not rowids for FTS5 to look up one at a time.
                 return new(
-                    $"SELECT {columns} FROM {fullText.IndexSource} WHERE {fullText.IndexMatch} " +
+                    $"SELECT {columns} FROM {fullText.IndexSource} WHERE {Matched(fullText.IndexMatch)} " +
                     $"AND +{fullText.IndexSeq} IN ({Readable(query, reader, filters, parameters, byRecipient, null, After)}) " +
                     $"ORDER BY {fullText.IndexSeq} DESC LIMIT @limit",
                     parameters);
             }
-            filters.Add(fullText.Condition);
+            filters.Add(Matched(fullText.Condition));
         }
         var readable = Readable(query, reader, filters, parameters, byRecipient, order, After);
         return new($"SELECT {columns} FROM ({readable}) AS u CROSS JOIN messages m WHERE m.seq = u.seq ORDER BY m.seq {order} LIMIT @limit", parameters);
