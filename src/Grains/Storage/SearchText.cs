@@ -6,8 +6,8 @@ namespace Orleans.AgentChannel.Storage;
 
 /// <summary>
 /// The words of a full-text search, as both engines index text: a word is a run of letters and digits (Unicode
-/// categories L*, N*, Co: SQLite FTS5's unicode61 tokens; PostgreSQL indexes the text with everything else turned into
-/// spaces), compared without case. Anything else in the query separates words, so no input can be FTS syntax: a
+/// categories L*, N*, Co: SQLite FTS5's unicode61 tokens; PostgreSQL indexes the text with every other ASCII character
+/// turned into a space, Sql/PostgreSQL/190-Search.sql), compared without case. Anything else in the query separates words, so no input can be FTS syntax: a
 /// query is its words, every one required, a word followed by <c>*</c> matching as a prefix. Written as the engine's
 /// query from words alone (<see cref="ToFts5"/>, <see cref="ToTsQuery"/>), never from the raw text.
 /// </summary>
