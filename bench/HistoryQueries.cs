@@ -21,7 +21,7 @@ public static class HistoryQueries
     private const int MembersPerChannel = 10;
     private const int Tasks = 10_000;
 
-    private static readonly string[] MessageParameters = ["@id", "@sender", "@channel", "@task_id", "@recipients", "@created_at"];
+    private static readonly string[] MessageParameters = ["@id", "@sender", "@channel", "@task_id", "@recipients", "@created_at", "@content"];
 
     public static async Task Run(string[] args)
     {
@@ -100,7 +100,8 @@ public static class HistoryQueries
     }
 
     /// <summary>Rows as the log writes them. Returns a message agent-7 may not read, a task and a channel of agent-7's.</summary>
-    private static (Guid Hidden, Guid Task, string Channel) Fill(SqliteDatabase database, int count)
+    /// <remarks><paramref name="content"/> gives message i its text (default: the same text for every message).</remarks>
+    internal static (Guid Hidden, Guid Task, string Channel) Fill(SqliteDatabase database, int count, Func<int, string>? content = null)
     {
         var random = new Random(29);
         var members = Enumerable.Range(0, Channels)
@@ -133,7 +134,7 @@ public static class HistoryQueries
             using var insert = Sql(connection, 
                 """
                 INSERT INTO messages (id, sender, channel, channel_seq, task_id, message_type, content, metadata, recipients, created_at)
-                VALUES (@id, @sender, @channel, NULL, @task_id, 'text', 'historic message content', '{}', @recipients, @created_at)
+                VALUES (@id, @sender, @channel, NULL, @task_id, 'text', @content, '{}', @recipients, @created_at)
                 RETURNING seq
                 """);
             insert.Transaction = transaction;
@@ -182,6 +183,7 @@ public static class HistoryQueries
                 p["@task_id"].Value = taskId;
                 p["@recipients"].Value = "[" + string.Join(",", to.Select(name => $"\"{name}\"")) + "]";
                 p["@created_at"].Value = start + (end - start) * i / count;
+                p["@content"].Value = content?.Invoke(i) ?? "historic message content";
                 var seq = (long)insert.ExecuteScalar()!;
                 foreach (var name in to)
                 {

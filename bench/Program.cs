@@ -21,6 +21,8 @@ var scenarios = new Dictionary<string, Func<string[], Task>>
     ["stats"] = StatsQueries.Run,
     ["history-queries"] = HistoryQueries.Run,
     ["artifacts"] = ArtifactTransfers.Run,
+    ["search-queries"] = SearchQueries.Run,
+    ["search-queries-pg"] = SearchQueriesPostgres.Run,
     ["cluster"] = RealtimeScenarios.Cluster,
 };
 var scenario = args.FirstOrDefault() ?? "all";
@@ -29,9 +31,9 @@ if (scenario == "all")
 {
     foreach (var (name, run) in scenarios)
     {
-        if (name == "cluster" && BenchServer.Postgres is null && Environment.GetEnvironmentVariable("AGENTCHANNEL_TEST_POSTGRES") is null)
+        if (name is "cluster" or "search-queries-pg" && BenchServer.Postgres is null && Environment.GetEnvironmentVariable("AGENTCHANNEL_TEST_POSTGRES") is null)
         {
-            Console.WriteLine("## cluster: skipped, it needs PostgreSQL (--postgres or AGENTCHANNEL_TEST_POSTGRES)");
+            Console.WriteLine($"## {name}: skipped, it needs PostgreSQL (--postgres or AGENTCHANNEL_TEST_POSTGRES)");
             continue;
         }
         Console.WriteLine($"## {name}");

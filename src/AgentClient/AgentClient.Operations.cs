@@ -52,6 +52,14 @@ public sealed partial class AgentClient
     public Task<MessagePage> GetMessagesAsync(MessageQuery query, CancellationToken cancellationToken = default) =>
         Call(() => _cluster.GetGrain<IMessagesGrain>(0).List(_caller, query), cancellationToken);
 
+    /// <summary>
+    /// Full-text search of this agent's history (what <see cref="GetMessagesAsync"/> reads), most relevant first:
+    /// messages holding every word of <paramref name="text"/> (a word ending in <c>*</c> is a prefix; punctuation only
+    /// separates words), filtered by <paramref name="query"/> (its order is not used). Text without a word is invalid.
+    /// </summary>
+    public Task<MessageSearchPage> SearchMessagesAsync(string text, MessageQuery? query = null, CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMessagesGrain>(0).Search(_caller, text, query ?? new MessageQuery()), cancellationToken);
+
     /// <summary>One message this agent may read (as for <see cref="GetMessagesAsync"/>); any other is not_found.</summary>
     public Task<MessageInfo> GetMessageAsync(Guid messageId, CancellationToken cancellationToken = default) =>
         Call(() => _cluster.GetGrain<IMessagesGrain>(0).Get(_caller, messageId), cancellationToken);
@@ -220,6 +228,14 @@ public sealed partial class AgentClient
     /// <summary>The keys under <paramref name="prefix"/> this agent may read, in key order, without values.</summary>
     public Task<MemoryKeyPage> ListMemoryAsync(string? prefix = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default) =>
         Call(() => _cluster.GetGrain<IMemoryDirectoryGrain>(0).List(_caller, prefix, limit, cursor), cancellationToken);
+
+    /// <summary>
+    /// Full-text search over the keys and JSON values this agent may read (as <see cref="ListMemoryAsync"/> lists
+    /// them), most relevant first; words as for <see cref="SearchMessagesAsync"/>.
+    /// </summary>
+    public Task<MemorySearchPage> SearchMemoryAsync(string text, string? prefix = null, int limit = 50, string? cursor = null,
+        CancellationToken cancellationToken = default) =>
+        Call(() => _cluster.GetGrain<IMemoryDirectoryGrain>(0).Search(_caller, text, prefix, limit, cursor), cancellationToken);
 
     /// <summary>
     /// Asks for memory:updated whenever this key changes (delivered only while this agent may read it), in force

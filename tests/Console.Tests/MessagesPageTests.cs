@@ -63,6 +63,36 @@ public sealed class MessagesPageTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task The_search_box_finds_messages_by_their_words_in_all_history_marks_them_and_says_why_a_query_is_refused()
+    {
+        var talker = await fixture.RegisterAgent("searcher");
+        var listener = await fixture.RegisterAgent("searched");
+        var marker = $"quasar{Guid.NewGuid():N}"[..16];
+        await talker.Api.Post("/api/messages", new { content = $"Telescope report: the {marker} flared at dawn", recipients = new[] { listener.Name } }, HttpStatusCode.Created);
+        await talker.Api.Post("/api/messages", new { content = $"Unrelated chatter {Guid.NewGuid():N}", recipients = new[] { listener.Name } }, HttpStatusCode.Created);
+        await using var console = await fixture.Open("/console/messages", "Messages");
+        var page = console.Page;
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Search" }).ClickAsync();
+        var results = page.GetByTestId("search-results");
+
+        await page.Locator("#search-text").FillAsync($"{marker.ToUpperInvariant()} dawn");
+        await page.Locator("#search-text").PressAsync("Enter");
+        await Expect(results.Locator("[data-hit]")).ToHaveCountAsync(1);
+        await Expect(results.Locator("mark").First).ToHaveTextAsync(marker);
+        await Expect(results.GetByTestId("search-snippet")).ToHaveTextAsync($"Telescope report: the {marker} flared at dawn");
+        await console.Screenshot("messages-search");
+
+        await page.Locator("#search-text").FillAsync($"{marker} dusk");
+        await page.GetByTestId("search-run").ClickAsync();
+        await Expect(page.GetByTestId("search-empty")).ToBeVisibleAsync();
+        await Expect(results.Locator("[data-hit]")).ToHaveCountAsync(0);
+
+        await page.Locator("#search-text").FillAsync("\"(*)\"");
+        await page.GetByTestId("search-run").ClickAsync();
+        await Expect(page.GetByTestId("search-problem")).ToContainTextAsync("no word to search for");
+    }
+
+    [Fact]
     public async Task A_task_thread_shows_its_messages_live_and_the_operator_writes_into_it()
     {
         var creator = await fixture.RegisterAgent("creator");

@@ -112,7 +112,8 @@ describe('MCP with the official TypeScript SDK', () => {
     assert.deepEqual(tools.map((tool) => tool.name).sort(), [
       'ack_inbox', 'approve_task', 'claim_task', 'complete_task', 'create_task', 'get_memory', 'list_agents',
       'list_memory', 'list_tasks', 'provide_input', 'read_artifact', 'read_inbox', 'register_agent', 'request_input',
-      'rotate_token', 'send_back_task', 'send_message', 'set_memory', 'update_task', 'upload_artifact',
+      'rotate_token', 'search_memory', 'search_messages', 'send_back_task', 'send_message', 'set_memory', 'update_task',
+      'upload_artifact',
     ]);
     for (const tool of tools) {
       assert.ok(tool.description, `${tool.name} has a description`);

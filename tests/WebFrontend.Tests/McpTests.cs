@@ -13,7 +13,7 @@ public sealed class McpTests(ServerFixture fixture)
     [
         "register_agent", "rotate_token", "list_agents", "send_message", "read_inbox", "ack_inbox", "create_task", "claim_task",
         "update_task", "complete_task", "list_tasks", "get_memory", "set_memory", "list_memory", "upload_artifact", "read_artifact",
-        "request_input", "provide_input", "approve_task", "send_back_task",
+        "search_messages", "search_memory", "request_input", "provide_input", "approve_task", "send_back_task",
     ];
 
     private static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];

@@ -48,8 +48,10 @@ from .models import (
     Channel,
     InboxPosition,
     MemoryEntry,
+    MemoryHit,
     MemoryKey,
     Message,
+    MessageHit,
     Page,
     Task,
     TaskStatus,
@@ -582,6 +584,39 @@ class AgentClient(ArtifactMethods):
         )
         return _page(body, Message.from_dict)
 
+    async def search_messages(
+        self,
+        q: str,
+        *,
+        sender: Optional[str] = None,
+        recipient: Optional[str] = None,
+        channel: Optional[str] = None,
+        task_id: Optional[str] = None,
+        since: Optional[Union[datetime, str]] = None,
+        before: Optional[Union[datetime, str]] = None,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+    ) -> Page[MessageHit]:
+        """Full-text search of this agent's history (REST ``GET /api/messages?q=``), most relevant first: messages
+        holding every word of ``q`` (a word ending in ``*`` is a prefix; punctuation only separates words), with the
+        filters of ``get_messages``. A ``q`` without any word raises ``InvalidRequestError``."""
+        body = await self._session.rest(
+            "GET",
+            "/api/messages",
+            params={
+                "q": q,
+                "sender": sender,
+                "recipient": recipient,
+                "channel": channel,
+                "task_id": task_id,
+                "since": since,
+                "before": before,
+                "limit": limit,
+                "cursor": cursor,
+            },
+        )
+        return _page(body, MessageHit.from_dict)
+
     async def get_message(self, message_id: str) -> Message:
         """One message by id (REST)."""
         return Message.from_dict(await self._session.rest("GET", f"/api/messages/{path_segment(message_id)}"))
@@ -798,6 +833,16 @@ class AgentClient(ArtifactMethods):
         """The keys this agent may read, in key order, without values (REST)."""
         body = await self._session.rest("GET", "/api/memory", params={"prefix": prefix, "limit": limit, "cursor": cursor})
         return _page(body, MemoryKey.from_dict)
+
+    async def search_memory(
+        self, q: str, *, prefix: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None
+    ) -> Page[MemoryHit]:
+        """Full-text search over the keys and JSON values this agent may read (REST ``GET /api/memory?q=``), most
+        relevant first; words as in ``search_messages``."""
+        body = await self._session.rest(
+            "GET", "/api/memory", params={"q": q, "prefix": prefix, "limit": limit, "cursor": cursor}
+        )
+        return _page(body, MemoryHit.from_dict)
 
     async def watch_memory(self, key: Optional[str] = None, *, prefix: Optional[str] = None) -> Watching:
         """Asks for ``memory:updated`` events for one ``key`` or every key under a ``prefix``.

@@ -401,6 +401,46 @@ class MemoryKey:
 
 
 @dataclass
+class MessageHit:
+    """A message found by ``search_messages``: ``rank`` orders the hits of one answer (higher is more relevant),
+    ``snippet`` is an excerpt of the content with each matched word between ``**``."""
+
+    message: Message
+    rank: float = 0.0
+    snippet: str = ""
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MessageHit":
+        return cls(
+            message=Message.from_dict(data.get("message") or {}),
+            rank=float(data.get("rank") or 0.0),
+            snippet=_str(data, "snippet"),
+            raw=dict(data),
+        )
+
+
+@dataclass
+class MemoryHit:
+    """A memory key found by ``search_memory`` (without its value; ``get_memory`` reads it): ``snippet`` is an excerpt
+    of its JSON value, or of its key when only the key matched, each matched word between ``**``."""
+
+    entry: MemoryKey
+    rank: float = 0.0
+    snippet: str = ""
+    raw: Dict[str, Any] = _raw()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "MemoryHit":
+        return cls(
+            entry=MemoryKey.from_dict(data.get("entry") or {}),
+            rank=float(data.get("rank") or 0.0),
+            snippet=_str(data, "snippet"),
+            raw=dict(data),
+        )
+
+
+@dataclass
 class MemoryUpdate:
     """The payload of ``memory:updated``: a watched key was written (``value``) or ``deleted``.
 

@@ -73,6 +73,21 @@ public sealed record MemoryKeyPage(
     [property: Id(0)] IReadOnlyList<MemoryKeySummary> Items,
     [property: Id(1)] string? NextCursor);
 
+/// <summary>
+/// A memory key found by full-text search over keys and values: ranked as <see cref="Messages.MessageHit"/>; the
+/// snippet is an excerpt of the value (JSON text) around the first match, or of the key when only the key matched.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("memory-hit")]
+public sealed record MemoryHit(
+    [property: Id(0)] MemoryKeySummary Entry,
+    [property: Id(1)] double Rank,
+    [property: Id(2)] string Snippet);
+
+[GenerateSerializer, Immutable, Alias("memory-search-page")]
+public sealed record MemorySearchPage(
+    [property: Id(0)] IReadOnlyList<MemoryHit> Items,
+    [property: Id(1)] string? NextCursor);
+
 [GenerateSerializer, Alias("memory-snapshot-page")]
 public sealed record MemorySnapshotPage(
     [property: Id(0)] IReadOnlyList<Events.MemoryUpdated> Items,

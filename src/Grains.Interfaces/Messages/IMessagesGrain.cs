@@ -39,4 +39,12 @@ public interface IMessagesGrain : IGrainWithIntegerKey
     /// <summary>History: the messages matching the query that the caller may read (as for <see cref="Get"/>).</summary>
     [Alias("list-as"), RetrySafe]
     Task<MessagePage> List(Caller caller, MessageQuery query);
+
+    /// <summary>
+    /// Full-text search of the history the caller may read (as for <see cref="Get"/>): messages whose content has every
+    /// word of <paramref name="text"/> (a word ending in <c>*</c> is a prefix), with the filters of <paramref name="query"/>,
+    /// most relevant first. Its <see cref="MessageQuery.Ascending"/> is not used; its cursor is one this call returned.
+    /// </summary>
+    [Alias("search-as"), RetrySafe]
+    Task<MessageSearchPage> Search(Caller caller, string text, MessageQuery query);
 }

@@ -76,6 +76,23 @@ public sealed record MessagePage(
     [property: Id(0)] IReadOnlyList<MessageInfo> Items,
     [property: Id(1)] string? NextCursor);
 
+/// <summary>
+/// A message found by full-text search: <see cref="Rank"/> orders the hits of one answer (higher is more relevant;
+/// not comparable between answers or engines); <see cref="Snippet"/> is a short excerpt of the content around the
+/// first match, each matched word between <c>**</c>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("message-hit")]
+public sealed record MessageHit(
+    [property: Id(0)] MessageInfo Message,
+    [property: Id(1)] double Rank,
+    [property: Id(2)] string Snippet);
+
+/// <summary>A page of search hits, most relevant first; <see cref="NextCursor"/> continues it.</summary>
+[GenerateSerializer, Immutable, Alias("message-search-page")]
+public sealed record MessageSearchPage(
+    [property: Id(0)] IReadOnlyList<MessageHit> Items,
+    [property: Id(1)] string? NextCursor);
+
 public static class MessageTypes
 {
     public const string Default = "text";

@@ -25,6 +25,13 @@ public interface IMemoryIndex
 
     Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor);
 
+    /// <summary>
+    /// Full-text search over the key and current value of the keys <see cref="List"/> would give
+    /// <paramref name="caller"/> (the same reader rule), skipping those expired by <paramref name="now"/>, most
+    /// relevant first; the cursor is an offset this search returned.
+    /// </summary>
+    Task<MemorySearchPage> Search(Caller caller, SearchText text, string? prefix, int limit, string? cursor, DateTimeOffset now);
+
     Task<IReadOnlyList<MemoryVersion>> History(string key, int limit);
 
     Task<MemoryVersion?> Version(string key, long version);

@@ -257,10 +257,15 @@ public sealed class MemoryGrain(
 }
 
 [Orleans.Concurrency.StatelessWorker]
-public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOptions> limits) : Grain, IMemoryDirectoryGrain
+public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOptions> limits, TimeProvider clock) : Grain, IMemoryDirectoryGrain
 {
     public Task<MemoryKeyPage> List(Caller caller, string? prefix, int limit, string? cursor) =>
         index.List(caller, prefix, Validation.Limit(limit, limits.Value.MaxPageSize), cursor);
+
+    // Who may read is the listing's rule (the readers the key's grain stores with its row); an expired key is gone
+    // for readers before the sweep deletes it, as in MemoryGrain.RequireExists.
+    public Task<MemorySearchPage> Search(Caller caller, string text, string? prefix, int limit, string? cursor) =>
+        index.Search(caller, SearchText.Parse(text), prefix, Validation.Limit(limit, limits.Value.MaxPageSize), cursor, clock.GetUtcNow());
 
     public async Task<MemorySnapshotPage> Snapshot(Caller caller, MemoryWatch watch, string? cursor)
     {

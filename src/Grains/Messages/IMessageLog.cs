@@ -41,6 +41,13 @@ public interface IMessageLog
     /// </summary>
     Task<MessagePage> List(MessageQuery query, string? reader);
 
+    /// <summary>
+    /// A page of full-text search hits among the messages <see cref="List"/> would give <paramref name="reader"/> with
+    /// the filters of <paramref name="query"/>: those whose content has every word of <paramref name="text"/>, most
+    /// relevant first, each with a snippet.
+    /// </summary>
+    Task<MessageSearchPage> Search(Storage.SearchText text, MessageQuery query, string? reader);
+
     /// <summary>The highest channel sequence stored for a channel (0 when none), so a channel grain can resume.</summary>
     Task<long> LastChannelSequence(string channelKey);
 }

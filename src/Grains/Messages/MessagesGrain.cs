@@ -326,12 +326,15 @@ public sealed partial class MessagesGrain(
     [LoggerMessage(LogLevel.Warning, "Publishing {Count} stored messages on the activity streams failed (console and event sinks miss them)")]
     private partial void LogActivityLost(Exception exception, int count);
 
-    // The history rule (who reads what) is the log's query over the reader's key: IMessageLog.Get, List.
+    // The history rule (who reads what) is the log's query over the reader's key: IMessageLog.Get, List, Search.
     public async Task<MessageInfo> Get(Caller caller, Guid id) =>
         await log.Get(id, Reader(caller)) ?? throw AgentChannelException.NotFound($"No message with id {id}.");
 
     public Task<MessagePage> List(Caller caller, MessageQuery query) =>
         log.List(query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) }, Reader(caller));
+
+    public Task<MessageSearchPage> Search(Caller caller, string text, MessageQuery query) =>
+        log.Search(Storage.SearchText.Parse(text), query with { Limit = Validation.Limit(query.Limit, limits.Value.MaxPageSize) }, Reader(caller));
 
     /// <summary>Whose history the caller reads: an agent its own, the operator every message (null).</summary>
     private static string? Reader(Caller caller) => caller.IsOperator ? null : AgentNames.Key(caller.Name);

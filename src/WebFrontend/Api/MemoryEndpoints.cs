@@ -19,8 +19,16 @@ public static class MemoryEndpoints
             return await Set(context, grains, MemoryKeys.Require(body.Key), body, Endpoints.Key(idempotencyKey));
         });
 
-        memory.MapGet("/", (string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>
-            grains.GetGrain<IMemoryDirectoryGrain>(0).List(context.User.Caller(), prefix, limit ?? 100, cursor));
+        // With q, a full-text search over the keys and values the caller may read (MemorySearchPage), by relevance.
+        memory.MapGet("/", async Task<IResult> (string? q, string? prefix, int? limit, string? cursor, HttpContext context, IGrainFactory grains) =>
+            {
+                var directory = grains.GetGrain<IMemoryDirectoryGrain>(0);
+                return q is null
+                    ? Results.Ok(await directory.List(context.User.Caller(), prefix, limit ?? 100, cursor))
+                    : Results.Ok(await directory.Search(context.User.Caller(), q, prefix, limit ?? 100, cursor));
+            })
+            .Produces<MemoryKeyPage>()
+            .Produces<MemorySearchPage>();
 
         // One catch-all route: keys contain '/', so ".../history" (a suffix no key may end in) selects the history.
         memory.MapGet("/{**key}", async (string key, long? version, int? limit, HttpContext context, IGrainFactory grains) =>

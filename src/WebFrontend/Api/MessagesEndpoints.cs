@@ -17,11 +17,20 @@ public static class MessagesEndpoints
             return Results.Created($"/api/messages/{message.Id}", message);
         });
 
-        messages.MapGet("/", (string? sender, string? recipient, string? channel, Guid? task_id, DateTimeOffset? since,
-                DateTimeOffset? before, int? limit, string? cursor, string? order, HttpContext context, IGrainFactory grains) =>
-            grains.GetGrain<IMessagesGrain>(0).List(context.User.Caller(), new MessageQuery(
-                Endpoints.NullIfEmpty(sender), Endpoints.NullIfEmpty(recipient), Endpoints.NullIfEmpty(channel), task_id,
-                since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor), Ascending: ParseOrder(order))));
+        // With q, the same filters over a full-text search: hits ranked by relevance (MessageSearchPage), order not used.
+        messages.MapGet("/", async Task<IResult> (string? q, string? sender, string? recipient, string? channel, Guid? task_id,
+                DateTimeOffset? since, DateTimeOffset? before, int? limit, string? cursor, string? order, HttpContext context, IGrainFactory grains) =>
+            {
+                var query = new MessageQuery(
+                    Endpoints.NullIfEmpty(sender), Endpoints.NullIfEmpty(recipient), Endpoints.NullIfEmpty(channel), task_id,
+                    since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor), Ascending: ParseOrder(order));
+                var history = grains.GetGrain<IMessagesGrain>(0);
+                return q is null
+                    ? Results.Ok(await history.List(context.User.Caller(), query))
+                    : Results.Ok(await history.Search(context.User.Caller(), q, query));
+            })
+            .Produces<MessagePage>()
+            .Produces<MessageSearchPage>();
 
         messages.MapGet("/{id}", (string id, HttpContext context, IGrainFactory grains) =>
             grains.GetGrain<IMessagesGrain>(0).Get(context.User.Caller(), Endpoints.RequireGuid(id, "message")));

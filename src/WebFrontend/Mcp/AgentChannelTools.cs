@@ -271,6 +271,38 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         ClaimsPrincipal? user = null) =>
         grains.GetGrain<IMemoryDirectoryGrain>(0).List(McpCaller.Of(user), Endpoints.NullIfEmpty(prefix), limit ?? 100, Endpoints.NullIfEmpty(cursor));
 
+    [McpServerTool(Name = "search_messages", Title = "Search message history", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Full-text search of the messages you may read (sent, received, posted to a channel while you were a " +
+                 "member, or in the thread of a task you created or were assigned), most relevant first, each with a " +
+                 "snippet marking the matched words with **. Every word of the query must occur; end a word with * to " +
+                 "match it as a prefix; punctuation only separates words.")]
+    public Task<MessageSearchPage> SearchMessages(
+        [Description("The words to search for, e.g. 'deploy failed'.")] string q,
+        [Description("Only messages sent by this agent (a filter: you always search as yourself).")] string? from_agent = null,
+        [Description("Only messages sent to this agent.")] string? to_agent = null,
+        [Description("Only posts to this channel.")] string? channel = null,
+        [Description("Only messages in this task's thread.")] Guid? task_id = null,
+        [Description("Only messages at or after this time (ISO 8601).")] DateTimeOffset? since = null,
+        [Description("Only messages before this time (ISO 8601).")] DateTimeOffset? before = null,
+        [Description("Page size (1-500, default 50).")] int? limit = null,
+        [Description("next_cursor from the previous page.")] string? cursor = null,
+        ClaimsPrincipal? user = null) =>
+        grains.GetGrain<IMessagesGrain>(0).Search(McpCaller.Of(user), q, new MessageQuery(
+            Endpoints.NullIfEmpty(from_agent), Endpoints.NullIfEmpty(to_agent), Endpoints.NullIfEmpty(channel), task_id,
+            since, before, limit ?? 50, Endpoints.NullIfEmpty(cursor)));
+
+    [McpServerTool(Name = "search_memory", Title = "Search shared memory", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
+    [Description("Full-text search over the keys and JSON values of the shared-memory keys you may read, most relevant " +
+                 "first, each with a snippet of its value (matched words between **); read a hit's whole value with " +
+                 "get_memory. Words as in search_messages.")]
+    public Task<MemorySearchPage> SearchMemory(
+        [Description("The words to search for, e.g. 'dataset schema'.")] string q,
+        [Description("Only keys starting with this, e.g. 'project/'.")] string? prefix = null,
+        [Description("Page size (default 100).")] int? limit = null,
+        [Description("next_cursor from the previous page.")] string? cursor = null,
+        ClaimsPrincipal? user = null) =>
+        grains.GetGrain<IMemoryDirectoryGrain>(0).Search(McpCaller.Of(user), q, Endpoints.NullIfEmpty(prefix), limit ?? 100, Endpoints.NullIfEmpty(cursor));
+
     private const string AssignmentIdDescription =
         "The task's assignment_id as you got it (task:assigned, claim_task): the fence of your hold on the task. " +
         "If that assignment is over (lease expired, taken back, handed on), the call is refused with lease_lost and changes nothing.";

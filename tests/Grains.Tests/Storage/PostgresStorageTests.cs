@@ -45,6 +45,13 @@ public sealed class PostgresStorageTests : StorageContractTests
         await database.ApplySchema(TestContext.Current.CancellationToken);
     }
 
+    protected override async Task ReopenWithoutSearch()
+    {
+        var database = await Database();
+        await _server!.Execute("ALTER TABLE messages DROP COLUMN search; ALTER TABLE memory_keys DROP COLUMN search;");
+        await database.ApplySchema(TestContext.Current.CancellationToken);
+    }
+
     [Fact]
     public async Task The_schema_is_idempotent_and_holds_every_query_Orleans_providers_ask_for()
     {

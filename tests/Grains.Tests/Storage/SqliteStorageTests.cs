@@ -48,6 +48,14 @@ public sealed class SqliteStorageTests : StorageContractTests
         return Task.CompletedTask;
     }
 
+    protected override Task ReopenWithoutSearch()
+    {
+        TempDatabase.Execute(_path,
+            "DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TABLE messages_fts; DROP TABLE memory_search;");
+        _database.ApplySchema();
+        return Task.CompletedTask;
+    }
+
     [Fact]
     public void The_schema_is_idempotent_and_puts_the_file_in_WAL_mode()
     {

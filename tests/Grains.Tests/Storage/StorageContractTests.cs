@@ -33,6 +33,9 @@ public abstract class StorageContractTests : IAsyncDisposable
     /// <summary>Drops the history audience tables, as a store from before private history lacks them, and applies the schema again.</summary>
     protected abstract Task ReopenWithoutHistoryAudience();
 
+    /// <summary>Drops the full-text index of messages and memory, as a store from before search lacks it, and applies the schema again.</summary>
+    protected abstract Task ReopenWithoutSearch();
+
     [Fact]
     public async Task Concurrent_appends_all_commit_with_distinct_sequences()
     {
@@ -674,6 +677,70 @@ public abstract class StorageContractTests : IAsyncDisposable
         }
         (await store.Messages.Get(thread.Id, "erin")).ShouldBeNull();
         (await store.Messages.Get(thread.Id, null)).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Search_finds_every_word_ranks_reindexes_memory_on_each_write_and_forgets_deleted_and_expired_keys()
+    {
+        var store = await Open();
+        var (everyone, onlyBob) = (new AccessControl([AccessControl.Everyone], [AccessControl.Everyone]), new AccessControl(["bob"], []));
+        var stored = await store.Messages.AppendAll(
+        [
+            Message("The deploy.sh script failed on node-7", ["bob"]),
+            Message("deploy deploy deploy: the DEPLOY went fine", ["bob"]),
+            Message("nothing to see", ["bob"]),
+            Message("Déploiement terminé, café", ["carol"]),
+        ]);
+        var search = (string q, MessageQuery? query) => store.Messages.Search(SearchText.Parse(q), query ?? new MessageQuery(), null);
+
+        (await search("DEPLOY", null)).Items.Select(hit => hit.Message.Id).ShouldBe([stored[1].Id, stored[0].Id], "most occurrences first");
+        var failed = (await search("failed node 7", null)).Items.ShouldHaveSingleItem();
+        failed.Message.Id.ShouldBe(stored[0].Id);
+        failed.Snippet.ShouldBe("The deploy.sh script **failed** on **node**-**7**");
+        (await search("deplo*", null)).Items.Count.ShouldBe(2);
+        (await search("deplo", null)).Items.ShouldBeEmpty("a word matches whole unless it ends in *");
+        (await search("café", null)).Items.ShouldHaveSingleItem().Message.Id.ShouldBe(stored[3].Id);
+        (await search("deploy", new MessageQuery(Recipient: "carol"))).Items.ShouldBeEmpty();
+        var first = await search("deploy", new MessageQuery(Limit: 1));
+        var second = await search("deploy", new MessageQuery(Limit: 1, Cursor: first.NextCursor));
+        (first.Items.Single().Message.Id, second.Items.Single().Message.Id, second.NextCursor).ShouldBe((stored[1].Id, stored[0].Id, null));
+
+        await store.SaveMemory(MemoryAt("project/alpha/plan", 1, everyone) with { Value = RawJson.Parse("""{"goal":"ship the parser"}""") }, 10);
+        await store.SaveMemory(MemoryAt("notes/bob", 1, onlyBob) with { Value = RawJson.Parse("""{"text":"secret parser notes"}""") }, 10);
+        await store.SaveMemory(MemoryAt("soon/gone", 1, everyone) with
+        {
+            Value = RawJson.Parse("""{"text":"parser cache"}"""), ExpiresAt = Epoch.AddMinutes(1),
+        }, 10);
+        var memory = (Caller caller, string q) => store.Memory.Search(caller, SearchText.Parse(q), null, 50, null, Epoch.AddSeconds(30));
+
+        (await memory(Caller.Agent("carol"), "parser")).Items.Select(hit => hit.Entry.Key).Order().ShouldBe(["project/alpha/plan", "soon/gone"]);
+        (await memory(Caller.Agent("Bob"), "parser")).Items.Count.ShouldBe(3);
+        (await memory(Caller.Operator, "alpha")).Items.ShouldHaveSingleItem().Snippet.ShouldBe("project/**alpha**/plan", "matched by its key only");
+        (await memory(Caller.Operator, "goal parser")).Items.ShouldHaveSingleItem().Snippet.ShouldBe("""{"**goal**":"ship the **parser**"}""");
+        (await store.Memory.Search(Caller.Operator, SearchText.Parse("cache"), null, 50, null, Epoch.AddMinutes(2))).Items.ShouldBeEmpty("expired");
+
+        await store.SaveMemory(MemoryAt("project/alpha/plan", 2, everyone) with { Value = RawJson.Parse("""{"goal":"write the lexer"}""") }, 10);
+        (await memory(Caller.Operator, "lexer")).Items.ShouldHaveSingleItem().Entry.Version.ShouldBe(2);
+        (await memory(Caller.Operator, "ship")).Items.ShouldBeEmpty("the value it had before is no longer searched");
+        await store.RemoveMemory("notes/bob");
+        (await memory(Caller.Operator, "secret")).Items.ShouldBeEmpty();
+        (await memory(Caller.Operator, "notes")).Items.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task A_store_from_before_search_gets_its_messages_and_memory_indexed()
+    {
+        var store = await Open();
+        var message = (await store.Messages.AppendAll([Message("an archived report", ["bob"])]))[0];
+        await store.SaveMemory(MemoryAt("archive/report", 3, new AccessControl([AccessControl.Everyone], [])), 10);
+
+        await ReopenWithoutSearch();
+
+        (await store.Messages.Search(SearchText.Parse("archived"), new MessageQuery(), "bob")).Items.ShouldHaveSingleItem().Message.Id.ShouldBe(message.Id);
+        (await store.Memory.Search(Caller.Agent("carol"), SearchText.Parse("report"), null, 10, null, Epoch)).Items
+            .ShouldHaveSingleItem().Entry.Version.ShouldBe(3);
+        var later = (await store.Messages.AppendAll([Message("a later report", ["bob"])]))[0];
+        (await store.Messages.Search(SearchText.Parse("later report"), new MessageQuery(), null)).Items.ShouldHaveSingleItem().Message.Id.ShouldBe(later.Id);
     }
 
     private static TaskAssignment Assignment(string agent, AssignmentStatus status) => new(Guid.CreateVersion7(), agent, status, Epoch, null, "boss");

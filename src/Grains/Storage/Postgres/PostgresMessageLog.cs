@@ -177,6 +177,32 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
 
+    public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(async connection =>
+    {
+        var candidates = new List<(long Seq, string Text)>();
+        await using (var command = Command(connection, MessageHistorySql.Postgres.SearchCandidates(text, query, reader, SearchText.Window)))
+        await using (var rows = await command.ExecuteReaderAsync())
+        {
+            while (await rows.ReadAsync())
+            {
+                candidates.Add((rows.GetInt64(0), rows.GetString(1)));
+            }
+        }
+        var (page, nextCursor) = SearchPages.Of(text, candidates, query);
+        var messages = new Dictionary<long, MessageInfo>();
+        if (page.Count > 0)
+        {
+            await using var command = Command(connection, MessageHistorySql.BySequences(ColumnsOf("m"), [.. page.Select(hit => hit.Seq)]));
+            await using var rows = await command.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                var message = ReadMessage(rows);
+                messages[message.Sequence] = message;
+            }
+        }
+        return SearchPages.Hits(text, page, messages, nextCursor);
+    });
+
     private static Npgsql.NpgsqlCommand Command(Npgsql.NpgsqlConnection connection, MessageHistorySql.Statement statement) =>
         connection.Command(statement.Sql, [.. statement.Parameters]);
 

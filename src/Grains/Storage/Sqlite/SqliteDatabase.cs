@@ -145,6 +145,7 @@ public sealed partial class SqliteDatabase
         AddColumnIfMissing(connection, "messages", "artifacts", "TEXT NULL");
         SqliteStatsStore.ApplySchema(connection);
         ApplyHistoryAudience(connection);
+        ApplySearch(connection);
         LogSchemaApplied(FilePath);
     }
 
@@ -200,6 +201,56 @@ public sealed partial class SqliteDatabase
                 UNION
                 SELECT lower(json_extract(a.value, '$.agent')), t.id FROM tasks t, json_each(t.document, '$.assignments') AS a
                 WHERE json_extract(a.value, '$.agent') IS NOT NULL;
+                """);
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Full-text search (Sql/PostgreSQL/190-Search.sql is the same on PostgreSQL): <c>messages_fts</c>, FTS5 over
+    /// <c>messages.content</c> with the log as its external content (rowid = seq), kept by a trigger on the log, so a
+    /// message and its index entry are one transaction; <c>memory_search</c>, FTS5 over each live key and its current
+    /// value (rowid = the <c>memory_keys</c> row's), written by <see cref="SqliteMemoryIndex"/> with the key's row.
+    /// Created once, and filled from what an older file holds.
+    /// </summary>
+    private static void ApplySearch(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        void Run(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            command.ExecuteNonQuery();
+        }
+        bool Exists(string table)
+        {
+            using var command = connection.Command("SELECT COUNT(*) FROM sqlite_master WHERE name = @name", ("@name", table));
+            command.Transaction = transaction;
+            return (long)command.ExecuteScalar()! != 0;
+        }
+        // remove_diacritics 0: words compare as PostgreSQL's 'simple' configuration compares them (case folded only).
+        if (!Exists("messages_fts"))
+        {
+            Run("""
+                CREATE VIRTUAL TABLE messages_fts USING fts5(content, content = 'messages', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 0');
+                INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+                """);
+        }
+        Run("""
+            CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN
+                INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+            END;
+            CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN
+                INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+            END;
+            """);
+        if (!Exists("memory_search"))
+        {
+            Run("""
+                CREATE VIRTUAL TABLE memory_search USING fts5(key, value, tokenize = 'unicode61 remove_diacritics 0');
+                INSERT INTO memory_search (rowid, key, value)
+                SELECT k.rowid, k.key, h.value FROM memory_keys k JOIN memory_history h ON h.key = k.key AND h.version = k.version;
                 """);
         }
         transaction.Commit();

@@ -163,6 +163,32 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
     });
 
+    public Task<MessageSearchPage> Search(SearchText text, MessageQuery query, string? reader) => database.Read(connection =>
+    {
+        var candidates = new List<(long Seq, string Text)>();
+        using (var command = Command(connection, MessageHistorySql.Sqlite.SearchCandidates(text, query, reader, SearchText.Window)))
+        using (var rows = command.ExecuteReader())
+        {
+            while (rows.Read())
+            {
+                candidates.Add((rows.GetInt64(0), rows.GetString(1)));
+            }
+        }
+        var (page, nextCursor) = SearchPages.Of(text, candidates, query);
+        var messages = new Dictionary<long, MessageInfo>();
+        if (page.Count > 0)
+        {
+            using var command = Command(connection, MessageHistorySql.BySequences(ColumnsOf("m"), [.. page.Select(hit => hit.Seq)]));
+            using var rows = command.ExecuteReader();
+            while (rows.Read())
+            {
+                var message = ReadMessage(rows);
+                messages[message.Sequence] = message;
+            }
+        }
+        return SearchPages.Hits(text, page, messages, nextCursor);
+    });
+
     private static SqliteCommand Command(SqliteConnection connection, MessageHistorySql.Statement statement) =>
         connection.Command(statement.Sql, [.. statement.Parameters.Select(parameter => ("@" + parameter.Name, parameter.Value))]);
 

@@ -25,6 +25,24 @@ public sealed class MessageOperations(IGrainFactory grains)
             .OrderByDescending(message => message.Sequence).Take(limit).ToList();
     }
 
+    /// <summary>
+    /// Full-text search of every message with the filters, most relevant first. An agent filter ("sent or received
+    /// by") is two searches whose hits are merged by rank, one page only (no cursor): a rank orders the hits of one
+    /// answer, so the merge is approximate.
+    /// </summary>
+    public async Task<MessageSearchPage> Search(MessageFilter filter, string text, int limit, string? cursor = null)
+    {
+        var query = new MessageQuery(Channel: filter.Channel, TaskId: filter.TaskId, Limit: limit, Cursor: cursor);
+        if (filter.Agent is not { } agent)
+        {
+            return await Messages.Search(Caller.Operator, text, query);
+        }
+        var pages = await Task.WhenAll(
+            Messages.Search(Caller.Operator, text, query with { Sender = agent }), Messages.Search(Caller.Operator, text, query with { Recipient = agent }));
+        return new MessageSearchPage(
+            [.. pages.SelectMany(page => page.Items).DistinctBy(hit => hit.Message.Id).OrderByDescending(hit => hit.Rank).Take(limit)], null);
+    }
+
     /// <summary>A task's thread, oldest first.</summary>
     public async Task<IReadOnlyList<MessageInfo>> Thread(Guid taskId, int limit) =>
         (await Messages.List(Caller.Operator, new MessageQuery(TaskId: taskId, Limit: limit, Ascending: true))).Items;
