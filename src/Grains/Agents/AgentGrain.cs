@@ -413,7 +413,7 @@ public sealed class AgentGrain(
         {
             return Task.FromResult(false);
         }
-        if (_heldTasks.Contains(taskId) || force || _heldTasks.Count < taskOptions.Value.MaxActivePerAgent)
+        if (_heldTasks.Contains(taskId) || force || AssignmentPolicy.HasFreeSlot(_heldTasks.Count, taskOptions.Value.MaxActivePerAgent))
         {
             _heldTasks.Add(taskId);
             return Task.FromResult(true);

@@ -360,7 +360,7 @@ public sealed partial class TaskGrain(
             return EngineOffer.NotWaiting;
         }
         var agent = await agentGrain.Get();
-        if (agent is null || agent.Status != Agents.AgentStatus.Online || !TaskRequirements.IsCapable(required, agent.Capabilities))
+        if (agent is null || !AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, required))
         {
             await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
@@ -578,14 +578,9 @@ public sealed partial class TaskGrain(
         {
             return;
         }
-        if (!TaskRequirements.IsCapable(required, agent.Capabilities))
+        if (AssignmentPolicy.RefusalForNamed(agent, required) is { } refusal)
         {
-            throw AgentChannelException.Conflict(
-                $"'{agent.Name}' lacks required capabilities: {string.Join(", ", required.Except(agent.Capabilities, StringComparer.Ordinal))}.");
-        }
-        if (agent.Status == Agents.AgentStatus.Offline)
-        {
-            throw AgentChannelException.Conflict($"'{agent.Name}' is offline (the operator may force the assignment).");
+            throw AgentChannelException.Conflict(refusal);
         }
     }
 
