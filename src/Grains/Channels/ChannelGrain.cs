@@ -100,6 +100,8 @@ public sealed partial class ChannelGrain(
         _sequence = sequence;
         try
         {
+            // One Deliver per member, all at once (InboxDelivery), awaited so that the next post of this channel reaches
+            // each inbox after this one: Orleans does not keep two calls to one agent grain in order.
             await GrainFactory.DeliverMessage(stored, members);
         }
         catch (Exception exception)
@@ -109,7 +111,6 @@ public sealed partial class ChannelGrain(
         try
         {
             var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
-            await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
             await this.Stream(AgentChannelStreams.ActivityOf(this.GetPrimaryKeyString())).OnNextAsync(published);
         }
         catch (Exception exception)
@@ -122,7 +123,7 @@ public sealed partial class ChannelGrain(
     [LoggerMessage(LogLevel.Warning, "Delivering post {Sequence} of channel '{Channel}' failed; it stays owed and is delivered again")]
     private partial void LogDeliveryOwed(Exception exception, string channel, long sequence);
 
-    [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on its streams failed (console and event sinks miss it)")]
+    [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on the activity stream failed (console and event sinks miss it)")]
     private partial void LogActivityLost(Exception exception, string channel, long sequence);
 
     private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
@@ -170,10 +171,4 @@ public sealed partial class ChannelGrain(
     }
 
     private ChannelInfo Info() => new(Name, [.. state.State.Members], _sequence, state.State.CreatedAt);
-}
-
-[Orleans.Concurrency.StatelessWorker]
-public sealed class ChannelDirectoryGrain(IChannelIndex index) : Grain, IChannelDirectoryGrain
-{
-    public Task<IReadOnlyList<ChannelSummary>> List() => index.List();
 }

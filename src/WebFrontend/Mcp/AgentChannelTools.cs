@@ -137,7 +137,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         var key = IdempotencyKey.Parse(idempotency_key);
         return new ClaimAck(string.IsNullOrEmpty(task_id)
             ? await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key)
-            : await Task(task_id).Claim(caller, key));
+            : await TaskGrainOf(task_id).Claim(caller, key));
     }
 
     [McpServerTool(Name = "update_task", Title = "Update a task", UseStructuredContent = true, OpenWorld = false)]
@@ -157,7 +157,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Update(McpCaller.Of(user),
+        TaskGrainOf(task_id).Update(McpCaller.Of(user),
             new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on, assignment_id),
             IdempotencyKey.Parse(idempotency_key));
 
@@ -170,7 +170,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
+        TaskGrainOf(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
@@ -234,7 +234,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         "(after a lost answer) repeats nothing and returns the first answer; the same key with other arguments is refused " +
         "with idempotency_mismatch. Keys are kept 24 hours by default.";
 
-    private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
+    private ITaskGrain TaskGrainOf(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
 
     /// <summary>A JSON argument as the grains take it; an absent one stays absent.</summary>
     private static RawJson? Json(JsonElement? element) =>

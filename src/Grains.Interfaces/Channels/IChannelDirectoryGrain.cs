@@ -1,0 +1,15 @@
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
+using Orleans.AgentChannel.Messages;
+using Orleans.Concurrency;
+
+namespace Orleans.AgentChannel.Channels;
+
+[Alias("agentchannel.channel-directory")]
+public interface IChannelDirectoryGrain : IGrainWithIntegerKey
+{
+    [AgentAccess(AgentAccess.AnyAgent)]
+    [Alias("list"), RetrySafe]
+    Task<IReadOnlyList<ChannelSummary>> List();
+}

@@ -1,0 +1,10 @@
+using Orleans.AgentChannel.Storage.Postgres;
+using Orleans.AgentChannel.Storage.Sqlite;
+
+namespace Orleans.AgentChannel.Health;
+
+/// <summary>The probe query: our message log, the first table of our schema, read without rows.</summary>
+internal static class ProbeQuery
+{
+    public const string Sql = "SELECT 1 FROM messages LIMIT 0";
+}

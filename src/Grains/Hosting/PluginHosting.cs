@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Channels;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Health;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Memory;
+using Orleans.AgentChannel.Messages;
+using Orleans.AgentChannel.Plugins;
+using Orleans.AgentChannel.Stats;
+using Orleans.AgentChannel.Storage;
+using Orleans.AgentChannel.Storage.Postgres;
+using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.Tls;
+using Orleans.AgentChannel.Webhooks;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Storage;
+
+namespace Orleans.AgentChannel.Hosting;
+
+internal static class PluginHosting
+{
+    /// <summary>
+    /// The plugin runtime and what it runs: plugins registered in code (<c>AddAgentChannelPlugin&lt;T&gt;()</c>, before or
+    /// after this call) and those found in the plugins folder, in that order.
+    /// </summary>
+    public static void AddAgentChannelPlugins(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<PluginRuntime>();
+        services.AddSingleton<AssignmentChooser>();
+        services.AddSingleton<MessageInterception>();
+        services.AddSingleton<EventSinkDispatcher>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventSinkDispatcher>());
+        services.AddWebhookHttpClient();
+        services.AddAgentChannelPlugin(typeof(WebhookSink), "built in");
+        if (configuration.GetSection(PluginOptions.Section).Get<PluginOptions>()?.Path is { Length: > 0 } folder)
+        {
+            foreach (var (type, source) in PluginFolder.Discover(folder))
+            {
+                services.AddAgentChannelPlugin(type, $"plugins folder: {source}");
+            }
+        }
+    }
+}
