@@ -84,4 +84,12 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("wake")]
     Task Wake();
+
+    /// <summary>
+    /// Whether <paramref name="dependent"/> may depend on this task: it already does, or this task has fewer dependents than
+    /// <c>MaxDependents</c>. Asked before <see cref="AddDependent"/>, which cannot refuse (it is one-way); two tasks naming
+    /// this one at the same moment may both pass, so the limit can be passed by the tasks created at once.
+    /// </summary>
+    [AlwaysInterleave, Alias("has-room-for-dependent")]
+    Task<bool> HasRoomForDependent(Guid dependent);
 }

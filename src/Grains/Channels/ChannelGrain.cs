@@ -130,6 +130,11 @@ public sealed partial class ChannelGrain(
 
     private async Task AddMember(string name, KeyedWrite? keyed = null)
     {
+        if (state.State.Members.Count >= limits.Value.MaxChannelMembers)
+        {
+            throw AgentChannelException.Invalid("channel",
+                $"Channel '{Name}' has {state.State.Members.Count} members, the most a channel may have; '{name}' cannot join it.");
+        }
         MarkCreated();
         state.State.Members.Add(name);
         await SaveAsync(keyed);

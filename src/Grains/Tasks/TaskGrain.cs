@@ -372,6 +372,9 @@ public sealed partial class TaskGrain(
         return EngineOffer.Assigned;
     }
 
+    public Task<bool> HasRoomForDependent(Guid dependent) =>
+        Task.FromResult(Current.Dependents.Contains(dependent) || Current.Dependents.Count < limits.Value.MaxDependents);
+
     public async Task AddDependent(Guid dependent)
     {
         if (!Current.Dependents.Contains(dependent))
@@ -520,6 +523,11 @@ public sealed partial class TaskGrain(
         {
             throw AgentChannelException.Invalid("depends_on", "A task cannot depend on itself.");
         }
+        if (ids.Count > limits.Value.MaxDependencies)
+        {
+            throw AgentChannelException.Invalid("depends_on",
+                $"'depends_on' names {ids.Count} tasks; a task may depend on at most {limits.Value.MaxDependencies}.");
+        }
         foreach (var id in ids)
         {
             try
@@ -529,6 +537,11 @@ public sealed partial class TaskGrain(
             catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
             {
                 throw AgentChannelException.Invalid("depends_on", $"'depends_on' names task {id}, which does not exist.");
+            }
+            if (!await GrainFactory.GetGrain<ITaskGrain>(id).HasRoomForDependent(Id))
+            {
+                throw AgentChannelException.Invalid("depends_on",
+                    $"'depends_on' names task {id}, which already has {limits.Value.MaxDependents} dependents, the most a task may have.");
             }
         }
         return ids;
