@@ -941,22 +941,7 @@ public sealed partial class TaskGrain(
     /// </summary>
     private async Task<TaskInfo> SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            try
-            {
-                await state.ReadStateAsync();
-            }
-            catch
-            {
-                DeactivateOnIdle();
-            }
-            throw;
-        }
+        await Storage.StateWrites.WriteOrRestore(state, DeactivateOnIdle);
         Backstop.Sync();
         return Current.ToInfo(Id, clock.GetUtcNow());
     }

@@ -10,14 +10,7 @@ public sealed class PostgresMemoryIndex(PostgresDatabase database) : IMemoryInde
     public Task<long> Save(MemoryEntry entry, int historyVersions, GrainStateWrite state) => database.Write(async transaction =>
     {
         var upsert = PostgresGrainStateCommands.Statement(
-            """
-            INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
-            VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
-            ON CONFLICT (key) DO UPDATE SET
-                version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
-                updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
-                expires_at = excluded.expires_at
-            """,
+            MemoryIndexSql.UpsertKey,
             ("key", entry.Key), ("version", entry.Version), ("created_by", entry.CreatedBy),
             ("updated_by", entry.UpdatedBy), ("updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
             ("size_bytes", entry.Value.ByteCount), ("readers", Readers(entry)),
@@ -33,7 +26,7 @@ public sealed class PostgresMemoryIndex(PostgresDatabase database) : IMemoryInde
             ("key", entry.Key), ("version", entry.Version), ("value", entry.Value.Text),
             ("updated_by", entry.UpdatedBy), ("updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()));
         var prune = PostgresGrainStateCommands.Statement(
-            "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
+            MemoryIndexSql.PruneHistory,
             ("key", entry.Key), ("oldest_dropped", entry.Version - historyVersions));
         var count = PostgresStatsStore.CountStatement(entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
         return await transaction.SaveGrainState(state, upsert, history, prune, count);
