@@ -1,7 +1,5 @@
 using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
-using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Agents;
 

@@ -1,8 +1,5 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Idempotency;
-using Orleans.AgentChannel.Messages;
-using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Channels;
 

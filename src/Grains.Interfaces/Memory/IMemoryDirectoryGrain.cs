@@ -1,8 +1,6 @@
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Idempotency;
-using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Memory;
 

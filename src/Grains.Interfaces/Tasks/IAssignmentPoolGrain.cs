@@ -1,7 +1,3 @@
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Idempotency;
-using Orleans.AgentChannel.Json;
 using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Tasks;

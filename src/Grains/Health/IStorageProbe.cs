@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Orleans.Concurrency;
-
 namespace Orleans.AgentChannel.Health;
 
 /// <summary>One read over our own tables on the configured storage: proves the connection and that the schema is there.</summary>

@@ -1,5 +1,4 @@
 using Orleans.AgentChannel.Storage.Postgres;
-using Orleans.AgentChannel.Storage.Sqlite;
 
 namespace Orleans.AgentChannel.Health;
 

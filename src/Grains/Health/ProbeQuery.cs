@@ -1,6 +1,3 @@
-using Orleans.AgentChannel.Storage.Postgres;
-using Orleans.AgentChannel.Storage.Sqlite;
-
 namespace Orleans.AgentChannel.Health;
 
 /// <summary>The probe query: our message log, the first table of our schema, read without rows.</summary>

@@ -1,4 +1,3 @@
-using Orleans.AgentChannel.Storage.Postgres;
 using Orleans.AgentChannel.Storage.Sqlite;
 
 namespace Orleans.AgentChannel.Health;

@@ -1,12 +1,7 @@
-using Orleans.AgentChannel.Agents;
 using Microsoft.Extensions.Options;
-using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Idempotency;
-using Orleans.AgentChannel.Json;
-using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Memory;
 

@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Events;
-using Polly;
 using Orleans.Streams;
-using Polly.Retry;
 
 namespace Orleans.AgentChannel.Plugins;
 

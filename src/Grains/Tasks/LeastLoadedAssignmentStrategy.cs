@@ -1,5 +1,3 @@
-using Orleans.AgentChannel.Agents;
-using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Plugins;
 
 namespace Orleans.AgentChannel.Tasks;
