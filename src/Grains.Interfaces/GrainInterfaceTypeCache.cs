@@ -6,14 +6,18 @@ using Orleans.Runtime;
 namespace Orleans.AgentChannel;
 
 /// <summary>
-/// Orleans works out a grain interface's <see cref="GrainInterfaceType"/> on every <c>GetGrain</c> call, by
-/// reflection (the interface's attributes, then its formatted name), and keeps no cache: 6-10 % of the CPU a
-/// message cost in the bench (bench/README.md). Registered ahead of Orleans' own providers, this answers from a
-/// cache and lets the resolver work an interface out once, exactly as it would have without the cache.
+/// A workaround for Orleans, kept to this file and its one registration (<see cref="GrainInterfaceTypeCacheExtensions"/>):
+/// Orleans' <see cref="GrainInterfaceTypeResolver"/> works out a grain interface's <see cref="GrainInterfaceType"/> on every
+/// <c>GetGrain</c> call, by reflection (each provider, then the interface's formatted name), and keeps no cache — still so
+/// in Orleans 10. That cost 6–10 % of samples under load (docs/measurements.md, "Orleans runtime"). Registered ahead of
+/// Orleans' own providers, this answers from a cache and lets the resolver work an interface out once, exactly as it
+/// would have without the cache (tests/Grains.Tests/GrainInterfaceTypeCacheTests.cs). Remove it, with its registration,
+/// when Orleans caches the answer itself.
 /// </summary>
 public sealed class GrainInterfaceTypeCache(IServiceProvider services) : IGrainInterfaceTypeProvider
 {
-    // Set while the resolver works out a type for us, so that nested call goes past this provider.
+    // Set while the resolver works out a type for us: the resolver asks its providers, this one first, so without the
+    // flag that nested call would come back here. Per thread, since the resolver's work is synchronous on the caller's thread.
     [ThreadStatic]
     private static bool t_resolving;
 
@@ -42,19 +46,5 @@ public sealed class GrainInterfaceTypeCache(IServiceProvider services) : IGrainI
         }
         _known.TryAdd(type, grainInterfaceType);
         return true;
-    }
-}
-
-public static class GrainInterfaceTypeCacheExtensions
-{
-    /// <summary>Puts <see cref="GrainInterfaceTypeCache"/> first among the interface type providers (a silo's or a client's).</summary>
-    public static IServiceCollection AddGrainInterfaceTypeCache(this IServiceCollection services)
-    {
-        if (!services.Any(service => service.ImplementationType == typeof(GrainInterfaceTypeCache)))
-        {
-            // First: the resolver asks its providers in registration order and takes the first answer.
-            services.Insert(0, ServiceDescriptor.Singleton<IGrainInterfaceTypeProvider, GrainInterfaceTypeCache>());
-        }
-        return services;
     }
 }

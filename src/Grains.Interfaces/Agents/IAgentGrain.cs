@@ -82,6 +82,7 @@ public interface IAgentGrain : IGrainWithStringKey
     /// Live-only events for this agent (presence changes, memory:updated of a key it may read), from the grain
     /// that owns the change: passed on to the live connections that asked for them, nothing stored.
     /// </summary>
+    // One-way: called by the memory and presence grains, which agents call (Forget, Changed, Listen) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("notify")]
     Task Notify(IReadOnlyList<AgentEvent> items);
 
@@ -120,24 +121,11 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<bool> ReserveSlot(Guid taskId, bool force);
 
     /// <summary>The task no longer occupies the agent.</summary>
+    // One-way: the awaited direction (task to agent): one-way only so giving a slot back never fails or slows the task's change (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("release-slot")]
     Task ReleaseSlot(Guid taskId);
 
     /// <summary>The agent says it is alive; it may also switch between online and busy.</summary>
     [Alias("heartbeat"), RetrySafe]
     Task<AgentInfo> Heartbeat(Caller caller, AgentStatus? status);
-}
-
-/// <summary>Cross-agent reads served from the query tables (any gateway, no single owner).</summary>
-[Alias("agentchannel.agent-directory")]
-public interface IAgentDirectoryGrain : IGrainWithIntegerKey
-{
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list"), RetrySafe]
-    Task<IReadOnlyList<AgentListing>> List(AgentQuery query);
-
-    /// <summary>Finds an agent by its id (a Guid) or its name; throws not_found.</summary>
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("resolve"), RetrySafe]
-    Task<AgentInfo> Resolve(string idOrName);
 }

@@ -13,9 +13,11 @@ namespace Orleans.AgentChannel.Agents;
 [Alias("agentchannel.presence")]
 public interface IPresenceGrain : IGrainWithIntegerKey
 {
+    // One-way: called by agent grains, which the presence grain calls back (Notify) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("changed")]
     Task Changed(AgentEvent change);
 
+    // One-way: called by agent grains, which the presence grain calls back (Notify) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("listen")]
     Task Listen(string agentKey, bool listening);
 }

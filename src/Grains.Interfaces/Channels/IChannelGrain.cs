@@ -26,11 +26,3 @@ public interface IChannelGrain : IGrainWithStringKey
     [Alias("post")]
     Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null);
 }
-
-[Alias("agentchannel.channel-directory")]
-public interface IChannelDirectoryGrain : IGrainWithIntegerKey
-{
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list"), RetrySafe]
-    Task<IReadOnlyList<ChannelSummary>> List();
-}

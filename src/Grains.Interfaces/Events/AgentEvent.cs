@@ -86,9 +86,6 @@ public static class AgentChannelStreams
 {
     public const string ProviderName = "agentchannel";
 
-    /// <summary>Everything posted in one channel.</summary>
-    public static StreamId ForChannel(string channelKey) => StreamId.Create("channel", channelKey);
-
     /// <summary>
     /// How many streams carry the activity: each entity's events go on one of them (so they stay in order), and
     /// no single stream queue carries the whole cluster.

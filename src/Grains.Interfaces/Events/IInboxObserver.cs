@@ -15,6 +15,7 @@ public interface IInboxObserver : IGrainObserver
     /// guarantee: the receiver fills any gap in the sequence from it. One call per delivery, not per event: to a
     /// cluster client each call is a message on the wire of its own.
     /// </summary>
+    // One-way: a grain never waits on a connection (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("stored-batch")]
     Task Stored(IReadOnlyList<AgentEvent> items);
 
@@ -23,6 +24,7 @@ public interface IInboxObserver : IGrainObserver
     /// keys it watches and may read), without a seq. Missed ones are not replayed; a connection that the grain
     /// had lost gets snapshots instead (<see cref="AgentConnected.WasConnected"/>).
     /// </summary>
+    // One-way: a grain never waits on a connection (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("live")]
     Task Live(IReadOnlyList<AgentEvent> items);
 
@@ -30,6 +32,7 @@ public interface IInboxObserver : IGrainObserver
     /// The token this connection was opened with stopped (see <see cref="EventNames.SessionRevoked"/> for the codes):
     /// the grain has already forgotten the connection; the receiver tells its client and closes.
     /// </summary>
+    // One-way: a grain never waits on a connection (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("revoked")]
     Task Revoked(string code, string reason);
 }

@@ -18,6 +18,7 @@ public interface IMemoryWatchIndexGrain : IGrainWithStringKey
     Task Change(string agentKey, IReadOnlyList<MemoryWatch> added, IReadOnlyList<MemoryWatch> removed);
 
     /// <summary>The agent has no live connection watching <paramref name="key"/> any more: drops its patterns covering it.</summary>
+    // One-way: called by agent grains, which the index's fan-out calls back (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("forget")]
     Task Forget(string agentKey, string key);
 

@@ -81,18 +81,22 @@ public interface ITaskGrain : IGrainWithGuidKey
     Task<EngineOffer> Offer(string agentName, string poolKey, DateTimeOffset decidedAt);
 
     /// <summary>Another task now depends on this one; it hears back when this one closes.</summary>
+    // One-way: task to task: two tasks may call each other (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("add-dependent")]
     Task AddDependent(Guid dependent);
 
     /// <summary>A task this one depends on closed: check whether this one can go ahead.</summary>
+    // One-way: task to task: two tasks may call each other (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("dependency-closed")]
     Task DependencyClosed(Guid dependency);
 
     /// <summary>The assignee showed life (a heartbeat): its hold on the task lasts another lease.</summary>
+    // One-way: called by the agent grain, which tasks await (ReserveSlot, Get) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("extend-lease")]
     Task ExtendLease(string agentName);
 
     /// <summary>The assignee went away: the task goes back to the queue (or fails after too many attempts).</summary>
+    // One-way: called by the agent grain, which tasks await (ReserveSlot, Get) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("release")]
     Task Release(string agentName, string reason);
 
@@ -102,42 +106,12 @@ public interface ITaskGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("wake")]
     Task Wake();
-}
-
-/// <summary>Cross-task reads served from the query tables.</summary>
-[Alias("agentchannel.task-directory")]
-public interface ITaskDirectoryGrain : IGrainWithIntegerKey
-{
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("list"), RetrySafe]
-    Task<TaskPage> List(TaskQuery query);
-
-    /// <summary>How many tasks are in each status; a status with no tasks is left out.</summary>
-    [AgentAccess(AgentAccess.AnyAgent)]
-    [Alias("count-by-status"), RetrySafe]
-    Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
 
     /// <summary>
-    /// Gives the caller the best waiting task it is capable of (highest priority, then oldest), or null.
-    /// Atomic: the task's grain decides, so two agents never get the same task. With a key, the task claimed remembers
-    /// it: a repeat while the caller still holds that task gets it again instead of a second one.
+    /// Whether <paramref name="dependent"/> may depend on this task: it already does, or this task has fewer dependents than
+    /// <c>MaxDependents</c>. Asked before <see cref="AddDependent"/>, which cannot refuse (it is one-way); two tasks naming
+    /// this one at the same moment may both pass, so the limit can be passed by the tasks created at once.
     /// </summary>
-    [Alias("claim")]
-    Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null);
-}
-
-/// <summary>
-/// The assignment engine's queue for one set of required capabilities: waiting tasks by priority then age,
-/// handed to the least-loaded online agent that has the capabilities and a free slot. One grain per
-/// capability set, so the engine is partitioned by what tasks need.
-/// </summary>
-[Alias("agentchannel.assignment-pool")]
-public interface IAssignmentPoolGrain : IGrainWithStringKey
-{
-    [OneWay, Alias("enqueue")]
-    Task Enqueue(Guid taskId, int priority, DateTimeOffset createdAt);
-
-    /// <summary>An agent that can serve this queue let go of a task: hand out what waits now, not at the next retry tick.</summary>
-    [OneWay, Alias("slot-freed")]
-    Task SlotFreed();
+    [AlwaysInterleave, Alias("has-room-for-dependent")]
+    Task<bool> HasRoomForDependent(Guid dependent);
 }

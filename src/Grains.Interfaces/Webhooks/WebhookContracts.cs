@@ -51,31 +51,3 @@ public sealed record WebhookDelivery(
     [property: Id(7)] string? LastError,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset UpdatedAt);
-
-/// <summary>The single owner of one webhook subscription. Operator only.</summary>
-[Alias("agentchannel.webhook")]
-public interface IWebhookGrain : IGrainWithGuidKey
-{
-    /// <summary>Creates the subscription; conflict when this id exists, invalid on a bad URL or event filter.</summary>
-    [Alias("create")]
-    Task<WebhookCreated> Create(Caller caller, NewWebhook webhook);
-
-    [Alias("get"), RetrySafe]
-    Task<WebhookInfo> Get(Caller caller);
-
-    /// <summary>Stops deliveries to it; its delivery log goes with it.</summary>
-    [Alias("delete")]
-    Task Delete(Caller caller);
-}
-
-/// <summary>Lists subscriptions and their delivery logs. Operator only.</summary>
-[Alias("agentchannel.webhook-directory")]
-public interface IWebhookDirectoryGrain : IGrainWithIntegerKey
-{
-    [Alias("list"), RetrySafe]
-    Task<IReadOnlyList<WebhookInfo>> List(Caller caller);
-
-    /// <summary>The webhook's latest deliveries, newest first.</summary>
-    [Alias("deliveries"), RetrySafe]
-    Task<IReadOnlyList<WebhookDelivery>> Deliveries(Caller caller, Guid webhookId, int limit);
-}

@@ -44,7 +44,7 @@ public sealed partial class AgentGrain
         {
             return Task.FromResult(false);
         }
-        if (_heldTasks.Contains(taskId) || force || _heldTasks.Count < taskOptions.Value.MaxActivePerAgent)
+        if (_heldTasks.Contains(taskId) || force || AssignmentPolicy.HasFreeSlot(_heldTasks.Count, taskOptions.Value.MaxActivePerAgent))
         {
             _heldTasks.Add(taskId);
             return Task.FromResult(true);

@@ -25,8 +25,9 @@ public interface IAgentIndex
 
     /// <summary>
     /// Online agents, not retired, that have every one of <paramref name="capabilities"/> and fewer than <paramref name="maxActive"/>
-    /// tasks assigned or in progress, least loaded first. The counts are the query table's, which lag an agent's own
-    /// slots a little: its grain still has the last word. <paramref name="limit"/>: only the first ones of that order
+    /// tasks assigned or in progress, least loaded first, then by name key: <see cref="Tasks.AssignmentPolicy.Rank"/> done in
+    /// SQL as a pre-filter (callers rank what it returns; the rule lives in the policy). The counts are the query table's,
+    /// which lag an agent's own slots a little: its grain still has the last word. <paramref name="limit"/>: only the first ones of that order
     /// (a caller that takes one agent reads one or two documents, not every capable agent's).
     /// </summary>
     Task<IReadOnlyList<AgentListing>> Candidates(IReadOnlyList<string> capabilities, int maxActive, int? limit = null);

@@ -102,6 +102,8 @@ public sealed partial class ChannelGrain(
         _sequence = sequence;
         try
         {
+            // One Deliver per member, all at once (InboxDelivery), awaited so that the next post of this channel reaches
+            // each inbox after this one: Orleans does not keep two calls to one agent grain in order.
             await GrainFactory.DeliverMessage(stored, members);
         }
         catch (Exception exception)
@@ -111,7 +113,6 @@ public sealed partial class ChannelGrain(
         try
         {
             var published = new AgentEvent(EventNames.MessageReceived, null, RawJson.Serialize(stored, AgentChannelJson.Options));
-            await this.Stream(AgentChannelStreams.ForChannel(Name)).OnNextAsync(published);
             await this.Stream(AgentChannelStreams.ActivityOf(this.GetPrimaryKeyString())).OnNextAsync(published);
         }
         catch (Exception exception)
@@ -124,13 +125,18 @@ public sealed partial class ChannelGrain(
     [LoggerMessage(LogLevel.Warning, "Delivering post {Sequence} of channel '{Channel}' failed; it stays owed and is delivered again")]
     private partial void LogDeliveryOwed(Exception exception, string channel, long sequence);
 
-    [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on its streams failed (console and event sinks miss it)")]
+    [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on the activity stream failed (console and event sinks miss it)")]
     private partial void LogActivityLost(Exception exception, string channel, long sequence);
 
     private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
 
     private async Task AddMember(string name, KeyedWrite? keyed = null)
     {
+        if (state.State.Members.Count >= limits.Value.MaxChannelMembers)
+        {
+            throw AgentChannelException.Invalid("channel",
+                $"Channel '{Name}' has {state.State.Members.Count} members, the most a channel may have; '{name}' cannot join it.");
+        }
         MarkCreated();
         state.State.Members.Add(name);
         await SaveAsync(keyed);
@@ -172,10 +178,4 @@ public sealed partial class ChannelGrain(
     }
 
     private ChannelInfo Info() => new(Name, [.. state.State.Members], _sequence, state.State.CreatedAt);
-}
-
-[Orleans.Concurrency.StatelessWorker]
-public sealed class ChannelDirectoryGrain(IChannelIndex index) : Grain, IChannelDirectoryGrain
-{
-    public Task<IReadOnlyList<ChannelSummary>> List() => index.List();
 }

@@ -14,9 +14,3 @@ public sealed class ReadinessGrain(IStorageProbe storage, ILocalSiloDetails silo
         return new SiloReadiness(silo.SiloAddress.ToParsableString(), answered.Elapsed);
     }
 }
-
-/// <summary>One read over our own tables on the configured storage: proves the connection and that the schema is there.</summary>
-public interface IStorageProbe
-{
-    Task Check();
-}

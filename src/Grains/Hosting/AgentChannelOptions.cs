@@ -131,6 +131,15 @@ public sealed class LimitsOptions
     [Range(1, 1_000)] public int MaxCapabilities { get; set; } = 64;
     [Range(1, 10_000)] public int MaxPageSize { get; set; } = 500;
 
+    /// <summary>Tasks one task may depend on (<c>depends_on</c>).</summary>
+    [Range(1, 10_000)] public int MaxDependencies { get; set; } = 100;
+
+    /// <summary>Tasks that may depend on one task: each is kept in its grain state, to be told when it closes.</summary>
+    [Range(1, 100_000)] public int MaxDependents { get; set; } = 1_000;
+
+    /// <summary>Members of one channel: each is kept in the channel's grain state and gets every post.</summary>
+    [Range(1, 100_000)] public int MaxChannelMembers { get; set; } = 10_000;
+
     /// <summary>Versions of a memory key its history keeps (the current one included).</summary>
     [Range(1, 100_000)] public int MemoryHistoryVersions { get; set; } = 100;
 

@@ -15,67 +15,6 @@ using Orleans.Configuration;
 
 namespace Orleans.AgentChannel.Hosting;
 
-/// <summary>This silo's place in the cluster (<c>AgentChannel:Silo</c>).</summary>
-public sealed class SiloOptions
-{
-    public const string Section = "AgentChannel:Silo";
-
-    [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
-
-    /// <summary>Where cluster clients (gateways in client mode, C# agents) connect.</summary>
-    [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
-
-    /// <summary>One deployment of the cluster; silos and clients with the same id find each other.</summary>
-    [Required] public string ClusterId { get; set; } = "agentchannel";
-
-    /// <summary>The service across deployments: grain state and reminders are keyed by it, so keep it across upgrades.</summary>
-    [Required] public string ServiceId { get; set; } = "agentchannel";
-
-    /// <summary>
-    /// The IP address other silos and clients reach this silo at (PostgreSQL clustering). Empty: the
-    /// machine's own address as DNS resolves its host name.
-    /// </summary>
-    public string? AdvertisedAddress { get; set; }
-}
-
-/// <summary>
-/// A silo on SQLite is alone in its cluster (localhost clustering): an address for other silos to reach it at
-/// asks for a cluster it will never join, so it is refused with the setting to change.
-/// </summary>
-public sealed class SiloOptionsValidator(IOptions<StorageOptions> storage) : IValidateOptions<SiloOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SiloOptions options) =>
-        storage.Value.Provider == StorageProvider.Sqlite && !string.IsNullOrWhiteSpace(options.AdvertisedAddress)
-            && !(IPAddress.TryParse(options.AdvertisedAddress, out var address) && IPAddress.IsLoopback(address))
-            ? ValidateOptionsResult.Fail(
-                $"{SiloOptions.Section}:AdvertisedAddress is {options.AdvertisedAddress}, an address for other silos to join this one at, " +
-                $"but {StorageOptions.Section}:Provider is Sqlite: a SQLite silo holds one silo's data and is alone in its cluster. " +
-                $"Several silos need {StorageOptions.Section}:Provider=PostgreSQL (docs/deployment.md); for one silo, leave AdvertisedAddress empty.")
-            : ValidateOptionsResult.Success;
-}
-
-/// <summary>How a front end in client mode talks to the cluster (<c>AgentChannel:Client</c>).</summary>
-public sealed class ClusterClientOptions
-{
-    public const string Section = "AgentChannel:Client";
-
-    /// <summary>
-    /// How long a call to a grain may take before it fails with a timeout. A call in flight on a silo that
-    /// dies waits this long (docs/measurements.md), so it bounds how long a silo crash stalls a request.
-    /// </summary>
-    [Range(1, 3600)] public double ResponseTimeoutSeconds { get; set; } = 30;
-
-    /// <summary>How often the gateway list is re-read from the membership table (new silos are used after this).</summary>
-    [Range(1, 3600)] public double GatewayListRefreshSeconds { get; set; } = 10;
-
-    /// <summary>
-    /// How long a read (or another call marked <see cref="Errors.RetrySafeAttribute"/>) that the cluster could not serve
-    /// is repeated before the caller is told <c>unavailable</c> (503). It covers failure detection: until a dead silo is
-    /// declared dead, calls to the grains it held fail; afterwards those grains activate on a survivor.
-    /// </summary>
-    [Range(0, 600)] public double RetryUnavailableSeconds { get; set; } = 10;
-}
-
 public static class ClusterHosting
 {
     /// <summary>Orleans' membership options, bound as they are named (<c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, ...).</summary>

@@ -84,7 +84,7 @@ public static class SiloBuilderExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MemoryExpiry>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StaleAgentRetirement>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Messages.MessageRedelivery>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskQueueRestore>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, AssignmentPoolRestore>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Artifacts.ArtifactRetention>();
 
         var streaming = configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
@@ -181,79 +181,4 @@ public static class SiloBuilderExtensions
                 options.ConnectionString = database.ConnectionString;
             }));
     }
-}
-
-/// <summary>
-/// Applies the PostgreSQL schema before anything reads Orleans' query table: a stage earlier than the
-/// membership, storage and reminder providers initialise in. Off when an operator runs <c>--init-db</c> instead.
-/// </summary>
-internal sealed class PostgresSchemaInitializer(PostgresDatabase database, IOptions<StorageOptions> options) : ILifecycleParticipant<ISiloLifecycle>
-{
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(PostgresSchemaInitializer), ServiceLifecycleStage.First, cancellation =>
-            options.Value.ApplySchemaOnStart ? database.ApplySchema(cancellation) : Task.CompletedTask);
-}
-
-internal static class PluginHosting
-{
-    /// <summary>
-    /// The plugin runtime and what it runs: plugins registered in code (<c>AddAgentChannelPlugin&lt;T&gt;()</c>, before or
-    /// after this call) and those found in the plugins folder, in that order.
-    /// </summary>
-    public static void AddAgentChannelPlugins(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSingleton<PluginRuntime>();
-        services.AddSingleton<AssignmentChooser>();
-        services.AddSingleton<MessageInterception>();
-        services.AddSingleton<EventSinkDispatcher>();
-        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(provider => provider.GetRequiredService<EventSinkDispatcher>());
-        services.AddWebhookHttpClient();
-        services.AddAgentChannelPlugin(typeof(WebhookSink), "built in");
-        if (configuration.GetSection(PluginOptions.Section).Get<PluginOptions>()?.Path is { Length: > 0 } folder)
-        {
-            foreach (var (type, source) in PluginFolder.Discover(folder))
-            {
-                services.AddAgentChannelPlugin(type, $"plugins folder: {source}");
-            }
-        }
-    }
-}
-
-/// <summary>
-/// Applies the SQLite schema before any storage provider (Orleans' or ours) touches the file. It holds the data
-/// directory's lock, taken when the host was put together, and lets go of it when the host is disposed.
-/// </summary>
-internal sealed class SqliteSchemaInitializer(SqliteDatabase database, DataDirectoryLock dataDirectory) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
-{
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SqliteSchemaInitializer), ServiceLifecycleStage.RuntimeInitialize, _ =>
-        {
-            database.ApplySchema();
-            return Task.CompletedTask;
-        });
-
-    public void Dispose() => dataDirectory.Dispose();
-}
-
-/// <summary>
-/// A SQLite silo is the only silo of its cluster: its file holds the service's whole state, which no other silo
-/// can read. Clustering configured in code (anything but localhost clustering) could still make it join others,
-/// so it refuses to join a membership that lists another silo.
-/// </summary>
-internal sealed class SqliteSingleSilo(IClusterMembershipService membership, ILocalSiloDetails self) : ILifecycleParticipant<ISiloLifecycle>
-{
-    public void Participate(ISiloLifecycle lifecycle) =>
-        // After the silo has read the membership table, before it writes itself into it as joining.
-        lifecycle.Subscribe(nameof(SqliteSingleSilo), ServiceLifecycleStage.RuntimeGrainServices + 1, _ =>
-        {
-            var others = membership.CurrentSnapshot.Members.Values
-                .Where(member => member.SiloAddress != self.SiloAddress && member.Status is SiloStatus.Active or SiloStatus.Joining)
-                .Select(member => member.SiloAddress.ToString()).ToList();
-            return others.Count == 0
-                ? Task.CompletedTask
-                : throw new StartupRefusedException(
-                    $"{StorageOptions.Section}:Provider is Sqlite, whose file holds one silo's data, but this silo was about to join " +
-                    $"a cluster with {string.Join(", ", others)}. Several silos need {StorageOptions.Section}:Provider=PostgreSQL " +
-                    "(docs/deployment.md); one silo uses localhost clustering.");
-        });
 }

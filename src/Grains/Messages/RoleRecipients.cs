@@ -15,8 +15,8 @@ internal static class RoleRecipients
     private const string Field = "to_capability";
 
     /// <summary>
-    /// <see cref="RoleMode.Any"/>: the first agent of the assignment engine's ranking (<see cref="IAgentIndex.Candidates"/>
-    /// in <see cref="LeastLoadedAssignmentStrategy"/>'s order: online, not retired, fewest tasks held, then name), without a
+    /// <see cref="RoleMode.Any"/>: the first agent of <see cref="AssignmentPolicy.Rank"/> (the assignment pool's ranking, over
+    /// <see cref="IAgentIndex.Candidates"/>: online, not retired, fewest tasks held, then name), without a
     /// slot limit, since a message takes no task slot. <see cref="RoleMode.All"/>: every agent that has the capability and
     /// is not retired, online or not (the inbox keeps it for an offline one). Never the sender. None is a refusal:
     /// not_found when no agent has the capability, conflict when some have it but none is online for <c>any</c>.
@@ -26,7 +26,7 @@ internal static class RoleRecipients
         if (role.Mode == RoleMode.Any)
         {
             // Two: the sender may be the first.
-            var ranked = LeastLoadedAssignmentStrategy.Order(await agents.Candidates([role.Capability], int.MaxValue, limit: 2));
+            var ranked = AssignmentPolicy.Rank(await agents.Candidates([role.Capability], int.MaxValue, limit: 2), [role.Capability], int.MaxValue);
             if (ranked.FirstOrDefault(agent => !IsSender(agent, sender)) is { } chosen)
             {
                 return [chosen.Name];

@@ -183,22 +183,3 @@ public sealed partial class EventSinkDispatcher : ILifecycleParticipant<ISiloLif
     [LoggerMessage(LogLevel.Warning, "Event sink {Plugin} had {Pending} events left when the silo stopped")]
     private partial void LogAbandonedOnStop(string plugin, int pending);
 }
-
-/// <summary>Marker interface of the grain that takes the activity stream to the event sinks.</summary>
-[Alias("agentchannel.activity-sinks")]
-public interface IActivitySinkGrain : IGrainWithStringKey;
-
-/// <summary>
-/// Implicitly subscribed to the activity stream (no pub-sub state to leak), it only queues each event for
-/// the sinks: the stream never waits on a sink.
-/// </summary>
-[Orleans.ImplicitStreamSubscription("activity")]
-public sealed class ActivitySinkGrain(EventSinkDispatcher dispatcher) : Grain, IActivitySinkGrain, Orleans.Streams.Core.IStreamSubscriptionObserver
-{
-    public async Task OnSubscribed(Orleans.Streams.Core.IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<AgentEvent>().ResumeAsync((published, _) =>
-        {
-            dispatcher.Publish(published);
-            return Task.CompletedTask;
-        });
-}

@@ -29,6 +29,20 @@ internal struct StorageSpan
         _batchBegan = began;
     }
 
+    /// <summary>Tells each write's span the batch it went in (<paramref name="mark"/> calls <see cref="Batched"/>); nothing when storage tracing has no listener.</summary>
+    public static void MarkBatch<TWrite>(IReadOnlyList<TWrite> batch, Action<TWrite, int, DateTimeOffset> mark)
+    {
+        if (!AgentChannelTracing.Storage.HasListeners())
+        {
+            return;
+        }
+        var began = DateTimeOffset.UtcNow;
+        foreach (var write in batch)
+        {
+            mark(write, batch.Count, began);
+        }
+    }
+
     /// <summary>Records the span, ended now; <paramref name="failure"/> marks it failed.</summary>
     public readonly void End(string engine, Exception? failure = null)
     {

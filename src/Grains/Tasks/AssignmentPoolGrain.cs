@@ -117,11 +117,9 @@ public sealed partial class AssignmentPoolGrain(
                 _passWanted = true;
                 break;
             }
-            var free = candidates
-                .Where(candidate => planned[candidate.Name] < options.Value.MaxActivePerAgent)
-                .Select(candidate => candidate with { ActiveTaskCount = planned[candidate.Name] })
-                .OrderBy(candidate => candidate.ActiveTaskCount)
-                .ToList();
+            var free = AssignmentPolicy.Rank(
+                candidates.Select(candidate => candidate with { ActiveTaskCount = planned[candidate.Name] }),
+                _capabilities, options.Value.MaxActivePerAgent);
             if (free.Count == 0)
             {
                 break;

@@ -411,7 +411,7 @@ public sealed partial class TaskGrain(
             return EngineOffer.NotWaiting;
         }
         var agent = await agentGrain.Get();
-        if (agent is null || agent.Status != Agents.AgentStatus.Online || !TaskRequirements.IsCapable(required, agent.Capabilities))
+        if (agent is null || !AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, required))
         {
             await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
@@ -422,6 +422,9 @@ public sealed partial class TaskGrain(
         await Tell(info);
         return EngineOffer.Assigned;
     }
+
+    public Task<bool> HasRoomForDependent(Guid dependent) =>
+        Task.FromResult(Current.Dependents.Contains(dependent) || Current.Dependents.Count < limits.Value.MaxDependents);
 
     public async Task AddDependent(Guid dependent)
     {
@@ -577,6 +580,11 @@ public sealed partial class TaskGrain(
         {
             throw AgentChannelException.Invalid("depends_on", "A task cannot depend on itself.");
         }
+        if (ids.Count > limits.Value.MaxDependencies)
+        {
+            throw AgentChannelException.Invalid("depends_on",
+                $"'depends_on' names {ids.Count} tasks; a task may depend on at most {limits.Value.MaxDependencies}.");
+        }
         foreach (var id in ids)
         {
             try
@@ -586,6 +594,11 @@ public sealed partial class TaskGrain(
             catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
             {
                 throw AgentChannelException.Invalid("depends_on", $"'depends_on' names task {id}, which does not exist.");
+            }
+            if (!await GrainFactory.GetGrain<ITaskGrain>(id).HasRoomForDependent(Id))
+            {
+                throw AgentChannelException.Invalid("depends_on",
+                    $"'depends_on' names task {id}, which already has {limits.Value.MaxDependents} dependents, the most a task may have.");
             }
         }
         return ids;
@@ -635,14 +648,9 @@ public sealed partial class TaskGrain(
         {
             return;
         }
-        if (!TaskRequirements.IsCapable(required, agent.Capabilities))
+        if (AssignmentPolicy.RefusalForNamed(agent, required) is { } refusal)
         {
-            throw AgentChannelException.Conflict(
-                $"'{agent.Name}' lacks required capabilities: {string.Join(", ", required.Except(agent.Capabilities, StringComparer.Ordinal))}.");
-        }
-        if (agent.Status == Agents.AgentStatus.Offline)
-        {
-            throw AgentChannelException.Conflict($"'{agent.Name}' is offline (the operator may force the assignment).");
+            throw AgentChannelException.Conflict(refusal);
         }
     }
 
@@ -984,22 +992,7 @@ public sealed partial class TaskGrain(
     /// </summary>
     private async Task<TaskInfo> SaveAsync()
     {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            try
-            {
-                await state.ReadStateAsync();
-            }
-            catch
-            {
-                DeactivateOnIdle();
-            }
-            throw;
-        }
+        await Storage.StateWrites.WriteOrRestore(state, DeactivateOnIdle);
         Backstop.Sync();
         return Current.ToInfo(Id, clock.GetUtcNow());
     }

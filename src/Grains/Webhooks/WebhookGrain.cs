@@ -7,17 +7,6 @@ using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Webhooks;
 
-[GenerateSerializer, Alias("webhook-state")]
-public sealed class WebhookState
-{
-    [Id(0)] public bool Created { get; set; }
-    [Id(1)] public string Url { get; set; } = "";
-    [Id(2)] public List<string> Events { get; set; } = [];
-    [Id(3)] public string Secret { get; set; } = "";
-    [Id(4)] public string CreatedBy { get; set; } = "";
-    [Id(5)] public DateTimeOffset CreatedAt { get; set; }
-}
-
 /// <summary>
 /// One webhook subscription. Webhooks see every activity event, whoever it concerns, so only the operator
 /// manages them (an agent could otherwise read messages between other agents through one).
@@ -134,24 +123,4 @@ public sealed class WebhookGrain(
         EventNames.MessageReceived, EventNames.TaskUpdated, EventNames.MemoryUpdated,
         EventNames.AgentJoined, EventNames.AgentLeft, EventNames.AgentUpdated, EventNames.AgentRetired,
     ];
-}
-
-[Orleans.Concurrency.StatelessWorker]
-public sealed class WebhookDirectoryGrain(IWebhookStore store) : Grain, IWebhookDirectoryGrain
-{
-    private const int MaxDeliveries = 500;
-
-    public async Task<IReadOnlyList<WebhookInfo>> List(Caller caller)
-    {
-        WebhookGrain.RequireOperator(caller);
-        return (await store.List()).Select(target => target.Info).ToList();
-    }
-
-    public async Task<IReadOnlyList<WebhookDelivery>> Deliveries(Caller caller, Guid webhookId, int limit)
-    {
-        WebhookGrain.RequireOperator(caller);
-        // Answers not_found for a webhook that does not exist, rather than an empty log.
-        await GrainFactory.GetGrain<IWebhookGrain>(webhookId).Get(caller);
-        return await store.Deliveries(webhookId, Validation.Limit(limit, MaxDeliveries));
-    }
 }

@@ -42,37 +42,3 @@ public static class WebhookHttp
         client.AddHttpMessageHandler<WebhookAttemptHandler>();
     }
 }
-
-/// <summary>What a delivery wants to hear after each attempt: its number, the status (if any) and the error (if any).</summary>
-public sealed class WebhookAttempts(Func<int, int?, string?, Task> onAttempt)
-{
-    public static HttpRequestOptionsKey<WebhookAttempts> Key { get; } = new("agentchannel.webhook-attempts");
-
-    private int _count;
-
-    public Task Attempted(int? status, string? error) => onAttempt(Interlocked.Increment(ref _count), status, error);
-}
-
-/// <summary>Runs once per attempt (it sits inside the retry handler) and reports each to the delivery.</summary>
-public sealed class WebhookAttemptHandler : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        request.Options.TryGetValue(WebhookAttempts.Key, out var attempts);
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken);
-        }
-        catch (Exception error) when (attempts is not null)
-        {
-            await attempts.Attempted(null, cancellationToken.IsCancellationRequested ? "the attempt timed out" : error.Message);
-            throw;
-        }
-        if (attempts is not null)
-        {
-            await attempts.Attempted((int)response.StatusCode, response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        return response;
-    }
-}

@@ -140,7 +140,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         var key = IdempotencyKey.Parse(idempotency_key);
         return new ClaimAck(string.IsNullOrEmpty(task_id)
             ? await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key)
-            : await Task(task_id).Claim(caller, key));
+            : await TaskGrainOf(task_id).Claim(caller, key));
     }
 
     [McpServerTool(Name = "update_task", Title = "Update a task", UseStructuredContent = true, OpenWorld = false)]
@@ -160,7 +160,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Update(McpCaller.Of(user),
+        TaskGrainOf(task_id).Update(McpCaller.Of(user),
             new TaskUpdate(title, description, priority, due_date, Json(requirements), status, Json(result), depends_on, assignment_id),
             IdempotencyKey.Parse(idempotency_key));
 
@@ -175,7 +175,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         [Description(ArtifactsDescription)] Guid[]? artifacts = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key), artifacts);
+        TaskGrainOf(task_id).Complete(McpCaller.Of(user), Json(result), assignment_id, IdempotencyKey.Parse(idempotency_key), artifacts);
 
     [McpServerTool(Name = "request_input", Title = "Ask the task's creator a question", UseStructuredContent = true, OpenWorld = false)]
     [Description("Asks the creator of a task you hold a question; the task becomes input_required (its lease paused) " +
@@ -187,7 +187,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(AssignmentIdDescription)] Guid? assignment_id = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).RequestInput(McpCaller.Of(user), question, assignment_id, IdempotencyKey.Parse(idempotency_key));
+        TaskGrainOf(task_id).RequestInput(McpCaller.Of(user), question, assignment_id, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "provide_input", Title = "Answer a task's question", UseStructuredContent = true, OpenWorld = false)]
     [Description("Answers the question of a task you created that is input_required; its assignee gets the answer " +
@@ -197,7 +197,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("The answer.")] string answer,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).ProvideInput(McpCaller.Of(user), answer, IdempotencyKey.Parse(idempotency_key));
+        TaskGrainOf(task_id).ProvideInput(McpCaller.Of(user), answer, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "approve_task", Title = "Approve a task", UseStructuredContent = true, OpenWorld = false)]
     [Description("Approves a task you created that is awaiting_approval: it is completed, and tasks depending on it go ahead.")]
@@ -206,7 +206,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("Optional remark for the assignee.")] string? comment = null,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).Approve(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
+        TaskGrainOf(task_id).Approve(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "send_back_task", Title = "Send a task back", UseStructuredContent = true, OpenWorld = false)]
     [Description("Sends a task you created that is awaiting_approval back to its assignee (in_progress) with a comment " +
@@ -216,7 +216,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description("What is to change.")] string comment,
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null) =>
-        Task(task_id).SendBack(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
+        TaskGrainOf(task_id).SendBack(McpCaller.Of(user), comment, IdempotencyKey.Parse(idempotency_key));
 
     [McpServerTool(Name = "list_tasks", Title = "List tasks", UseStructuredContent = true, ReadOnly = true, OpenWorld = false)]
     [Description("Lists tasks, newest first, filtered by status, assignee, creator or priority. Pass next_cursor " +
@@ -316,7 +316,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         "(after a lost answer) repeats nothing and returns the first answer; the same key with other arguments is refused " +
         "with idempotency_mismatch. Keys are kept 24 hours by default.";
 
-    private ITaskGrain Task(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
+    private ITaskGrain TaskGrainOf(string id) => grains.GetGrain<ITaskGrain>(Endpoints.RequireGuid(id, "task"));
 
     /// <summary>A JSON argument as the grains take it; an absent one stays absent.</summary>
     private static RawJson? Json(JsonElement? element) =>

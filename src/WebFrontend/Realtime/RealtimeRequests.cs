@@ -65,34 +65,34 @@ public static class RealtimeRequests
             case ClientEvents.TaskAssign:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Assign(caller, request.Agent ?? throw AgentChannelException.Invalid("agent", "'agent' is required."), key);
+                return await TaskGrainOf(grains, request).Assign(caller, request.Agent ?? throw AgentChannelException.Invalid("agent", "'agent' is required."), key);
             }
             case ClientEvents.TaskUpdate:
-                return await Task(grains, Body<TaskRequest>(data)).Update(caller, Body<TaskUpdate>(data), key);
+                return await TaskGrainOf(grains, Body<TaskRequest>(data)).Update(caller, Body<TaskUpdate>(data), key);
             case ClientEvents.TaskComplete:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Complete(caller, request.Result, request.AssignmentId, key, request.Artifacts);
+                return await TaskGrainOf(grains, request).Complete(caller, request.Result, request.AssignmentId, key, request.Artifacts);
             }
             case ClientEvents.TaskRequestInput:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).RequestInput(caller, request.Question ?? "", request.AssignmentId, key);
+                return await TaskGrainOf(grains, request).RequestInput(caller, request.Question ?? "", request.AssignmentId, key);
             }
             case ClientEvents.TaskProvideInput:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).ProvideInput(caller, request.Answer ?? "", key);
+                return await TaskGrainOf(grains, request).ProvideInput(caller, request.Answer ?? "", key);
             }
             case ClientEvents.TaskApprove:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).Approve(caller, request.Comment, key);
+                return await TaskGrainOf(grains, request).Approve(caller, request.Comment, key);
             }
             case ClientEvents.TaskSendBack:
             {
                 var request = Body<TaskRequest>(data);
-                return await Task(grains, request).SendBack(caller, request.Comment ?? "", key);
+                return await TaskGrainOf(grains, request).SendBack(caller, request.Comment ?? "", key);
             }
             case ClientEvents.TaskClaim:
                 return new ClaimAck(await grains.GetGrain<ITaskDirectoryGrain>(0).Claim(caller, key));
@@ -157,7 +157,7 @@ public static class RealtimeRequests
         }
     }
 
-    private static ITaskGrain Task(IGrainFactory grains, TaskRequest request) =>
+    private static ITaskGrain TaskGrainOf(IGrainFactory grains, TaskRequest request) =>
         grains.GetGrain<ITaskGrain>(request.TaskId ?? throw AgentChannelException.Invalid("task_id", "'task_id' is required."));
 
     private static IChannelGrain Channel(IGrainFactory grains, ChannelRequest request) =>

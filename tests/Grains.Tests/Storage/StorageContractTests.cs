@@ -226,6 +226,22 @@ public abstract class StorageContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Candidates_come_in_the_order_the_assignment_policy_ranks_them_names_compared_ordinally()
+    {
+        var store = await Open();
+        // Punctuation sorts differently under a language's collation than ordinally ('-' < '.' < digits < '_' < letters).
+        foreach (var name in new[] { "b", "a_x", "a1", "a.x", "a-x", "ax" })
+        {
+            await store.SaveAgent(Agent(name, AgentStatus.Online, "llm"));
+        }
+
+        var candidates = await store.Agents.Candidates([], maxActive: 4);
+
+        candidates.Select(a => a.Name).ShouldBe(AssignmentPolicy.Rank(candidates.Reverse(), [], maxActive: 4).Select(a => a.Name));
+        candidates.Select(a => a.Name).ShouldBe(["a-x", "a.x", "a1", "a_x", "ax", "b"]);
+    }
+
+    [Fact]
     public async Task Tasks_list_newest_first_by_filters_and_pages()
     {
         var store = await Open();

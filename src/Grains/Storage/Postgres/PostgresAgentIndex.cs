@@ -59,7 +59,7 @@ public sealed class PostgresAgentIndex(PostgresDatabase database) : IAgentIndex
                        AND (SELECT COUNT(DISTINCT c.capability) FROM agent_capabilities c
                             WHERE c.name_key = a.name_key AND c.capability = ANY(@capabilities)) = cardinality(@capabilities)) candidates
                  WHERE active < @max_active
-                 ORDER BY active, name_key
+                 ORDER BY active, name_key COLLATE "C"
                  LIMIT @limit
                  """,
                 ("capabilities", capabilities.Distinct().ToArray()), ("max_active", (long)maxActive), ("limit", (long)(limit ?? int.MaxValue)));

@@ -34,7 +34,7 @@ public sealed class PostgresMemoryIndex(PostgresDatabase database) : IMemoryInde
             ("key", entry.Key), ("version", entry.Version), ("value", entry.Value.Text),
             ("updated_by", entry.UpdatedBy), ("updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()));
         var prune = PostgresGrainStateCommands.Statement(
-            "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
+            MemoryIndexSql.PruneHistory,
             ("key", entry.Key), ("oldest_dropped", entry.Version - historyVersions));
         var count = PostgresStatsStore.CountStatement(entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
         return await transaction.SaveGrainState(state, upsert, history, prune, count);

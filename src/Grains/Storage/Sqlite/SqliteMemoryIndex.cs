@@ -9,14 +9,7 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
     {
         var version = transaction.SaveGrainState(state);
         var upsert = transaction.Statement(
-            """
-            INSERT INTO memory_keys (key, version, created_by, updated_by, updated_at, size_bytes, readers, expires_at)
-            VALUES (@key, @version, @created_by, @updated_by, @updated_at, @size_bytes, @readers, @expires_at)
-            ON CONFLICT (key) DO UPDATE SET
-                version = excluded.version, created_by = excluded.created_by, updated_by = excluded.updated_by,
-                updated_at = excluded.updated_at, size_bytes = excluded.size_bytes, readers = excluded.readers,
-                expires_at = excluded.expires_at
-            """,
+            MemoryIndexSql.UpsertKey,
             ("@key", entry.Key), ("@version", entry.Version), ("@created_by", entry.CreatedBy),
             ("@updated_by", entry.UpdatedBy), ("@updated_at", entry.UpdatedAt.ToUnixTimeMilliseconds()),
             ("@size_bytes", entry.Value.ByteCount), ("@readers", ReaderList(entry)),
@@ -39,7 +32,7 @@ public sealed class SqliteMemoryIndex(SqliteDatabase database, SqliteWriteQueue 
             ("@key", entry.Key), ("@value", entry.Value.Text)).ExecuteNonQuery();
         SqliteStatsStore.Count(transaction, entry.UpdatedAt.ToUnixTimeMilliseconds(), AgentNames.Key(entry.UpdatedBy), memoryWrites: 1);
         var prune = transaction.Statement(
-            "DELETE FROM memory_history WHERE key = @key AND version <= @oldest_dropped",
+            MemoryIndexSql.PruneHistory,
             ("@key", entry.Key), ("@oldest_dropped", entry.Version - historyVersions));
         prune.ExecuteNonQuery();
         return version;

@@ -14,10 +14,10 @@ namespace Orleans.AgentChannel.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue writes) : IMessageLog
 {
-    private const string Columns = "seq, id, sender, channel, task_id, message_type, content, metadata, recipients, created_at, to_capability, role_mode, artifacts";
+    private const string Columns = MessageLogSql.Columns;
 
     /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
-    internal static string ColumnsOf(string alias) => string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+    internal static string ColumnsOf(string alias) => MessageLogSql.ColumnsOf(alias);
 
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
         string? requestHash = null) => writes.Enqueue(transaction =>
@@ -82,13 +82,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     public Task<IReadOnlyList<OwedDelivery>> Owed(DateTimeOffset before, long afterSeq, int limit) => database.Read<IReadOnlyList<OwedDelivery>>(connection =>
     {
         using var command = connection.Command(
-            $"""
-             SELECT o.agent_key, {ColumnsOf("m")}
-             FROM owed_deliveries o JOIN messages m ON m.seq = o.message_seq
-             WHERE o.message_seq > @after AND m.created_at < @before
-             ORDER BY o.message_seq
-             LIMIT @limit
-             """,
+            MessageLogSql.Owed,
             ("@before", before.ToUnixTimeMilliseconds()), ("@after", afterSeq), ("@limit", limit));
         using var reader = command.ExecuteReader();
         var owed = new List<OwedDelivery>();

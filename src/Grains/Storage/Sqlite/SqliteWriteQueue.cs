@@ -157,18 +157,8 @@ public sealed partial class SqliteWriteQueue : IAsyncDisposable
         }
     }
 
-    private static void MarkBatch(List<PendingWrite> batch)
-    {
-        if (!AgentChannelTracing.Storage.HasListeners())
-        {
-            return;
-        }
-        var began = DateTimeOffset.UtcNow;
-        foreach (var write in batch)
-        {
-            write.Trace.Batched(batch.Count, began);
-        }
-    }
+    private static void MarkBatch(List<PendingWrite> batch) =>
+        StorageSpan.MarkBatch(batch, static (write, size, began) => write.Trace.Batched(size, began));
 
     public async ValueTask DisposeAsync()
     {

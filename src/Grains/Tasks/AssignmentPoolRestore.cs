@@ -5,19 +5,19 @@ using Orleans.Runtime;
 namespace Orleans.AgentChannel.Tasks;
 
 /// <summary>
-/// The engine's queues live in memory (<see cref="AssignmentPoolGrain"/>), so they are rebuilt from the tasks table
+/// The assignment pools' queues live in memory (<see cref="AssignmentPoolGrain"/>), so they are rebuilt from the tasks table
 /// when they may have been lost: at start (with the tasks whose stored state still owes inbox events), and on each
 /// survivor when another silo is declared dead. Only waiting tasks are woken (queueing is idempotent, so several
 /// survivors doing it cost duplicate calls, nothing more). Every other duty a grain keeps in memory (a lease, blocked
 /// dependencies, a presence timeout) has its own reminder (<see cref="Backstop"/>, <see cref="RecoveryOptions"/>);
 /// the queues are rebuilt here rather than waiting up to a reminder period with capable agents idle.
 /// </summary>
-internal sealed partial class TaskQueueRestore(
+internal sealed partial class AssignmentPoolRestore(
     ITaskIndex index,
     IGrainFactory grains,
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo,
-    ILogger<TaskQueueRestore> logger) : SiloBackgroundLoop
+    ILogger<AssignmentPoolRestore> logger) : SiloBackgroundLoop
 {
     protected override async Task RunAsync(CancellationToken stopping)
     {

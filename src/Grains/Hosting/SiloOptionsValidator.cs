@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage.Postgres;
+using Orleans.AgentChannel.Storage.Sqlite;
+using Orleans.AgentChannel.Tls;
+using Orleans.Configuration;
+
+namespace Orleans.AgentChannel.Hosting;
+
+/// <summary>
+/// A silo on SQLite is alone in its cluster (localhost clustering): an address for other silos to reach it at
+/// asks for a cluster it will never join, so it is refused with the setting to change.
+/// </summary>
+public sealed class SiloOptionsValidator(IOptions<StorageOptions> storage) : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options) =>
+        storage.Value.Provider == StorageProvider.Sqlite && !string.IsNullOrWhiteSpace(options.AdvertisedAddress)
+            && !(IPAddress.TryParse(options.AdvertisedAddress, out var address) && IPAddress.IsLoopback(address))
+            ? ValidateOptionsResult.Fail(
+                $"{SiloOptions.Section}:AdvertisedAddress is {options.AdvertisedAddress}, an address for other silos to join this one at, " +
+                $"but {StorageOptions.Section}:Provider is Sqlite: a SQLite silo holds one silo's data and is alone in its cluster. " +
+                $"Several silos need {StorageOptions.Section}:Provider=PostgreSQL (docs/deployment.md); for one silo, leave AdvertisedAddress empty.")
+            : ValidateOptionsResult.Success;
+}
