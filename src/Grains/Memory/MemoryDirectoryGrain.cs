@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Storage;
 
 namespace Orleans.AgentChannel.Memory;
 
