@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Agents;
+using Orleans.AgentChannel.Errors;
+using Orleans.AgentChannel.Events;
+using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.Identity;
+using Orleans.AgentChannel.Idempotency;
+using Orleans.AgentChannel.Json;
+using Orleans.Runtime;
+
+namespace Orleans.AgentChannel.Tasks;
+
+/// <summary>
+/// Dependencies: checking them (existing, bounded, no cycles), holding a task back until they close, and
+/// telling dependents when this task closes.
+/// </summary>
+public sealed partial class TaskGrain
+{
+    /// <summary>Most tasks a dependency check walks before it gives up looking for a cycle.</summary>
+    private const int MaxDependencyWalk = 10_000;
+
+    public Task<bool> HasRoomForDependent(Guid dependent) =>
+        Task.FromResult(Current.Dependents.Contains(dependent) || Current.Dependents.Count < limits.Value.MaxDependents);
+
+    public async Task AddDependent(Guid dependent)
+    {
+        if (!Current.Dependents.Contains(dependent))
+        {
+            Current.Dependents.Add(dependent);
+            await SaveAsync();
+        }
+        if (Current.IsClosed)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(dependent).DependencyClosed(Id);
+        }
+    }
+
+    public async Task DependencyClosed(Guid dependency)
+    {
+        if (Current.Created && Current.Status == AgentTaskStatus.Blocked)
+        {
+            var before = Current.Status;
+            await Advance(save: false);
+            if (Current.Status == before)
+            {
+                await SaveAsync();
+                return;
+            }
+            var info = await SaveWithNotices(Caller.Operator, previous: null);
+            await AfterChange(Caller.Operator, info, previousAssignee: null);
+        }
+    }
+
+    /// <summary>Moves a blocked or waiting task as far as its dependencies allow.</summary>
+    private async Task Advance(Caller? caller = null, bool save = true)
+    {
+        if (Current.Status is not (AgentTaskStatus.Blocked or AgentTaskStatus.Pending))
+        {
+            return;
+        }
+        var (open, failed) = await DependencyStates();
+        var now = clock.GetUtcNow();
+        if (failed is not null && Options.DependencyFailure == DependencyFailurePolicy.Fail)
+        {
+            Current.StatusReason = $"dependency {failed.Id} {Wire(failed.Status)}";
+            Current.Status = AgentTaskStatus.Failed;
+        }
+        else if (failed is not null || open > 0)
+        {
+            Current.Status = AgentTaskStatus.Blocked;
+            Current.StatusReason = failed is not null
+                ? $"dependency {failed.Id} {Wire(failed.Status)}"
+                : $"waiting for {open} dependenc{(open == 1 ? "y" : "ies")}";
+        }
+        else
+        {
+            Current.StatusReason = null;
+            Current.Status = AgentTaskStatus.Pending;
+            if (Current.IntendedAssignee is { } intended)
+            {
+                Current.IntendedAssignee = null;
+                var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(intended));
+                if (await agentGrain.Get() is not null && await agentGrain.ReserveSlot(Id, force: true))
+                {
+                    AddAssignment(intended, caller?.Name ?? Current.Creator, now);
+                }
+            }
+        }
+        Current.UpdatedAt = now;
+        if (save)
+        {
+            await SaveAsync();
+        }
+        if (Current.Status == AgentTaskStatus.Pending)
+        {
+            await Enqueue();
+        }
+    }
+
+    private async Task<(int Open, TaskInfo? Failed)> DependencyStates()
+    {
+        var dependencies = await Task.WhenAll(Current.DependsOn.Select(id => GrainFactory.GetGrain<ITaskGrain>(id).Get()));
+        return (dependencies.Count(d => !IsClosedStatus(d.Status)),
+                dependencies.FirstOrDefault(d => d.Status is AgentTaskStatus.Failed or AgentTaskStatus.Cancelled));
+    }
+
+    private async Task<List<Guid>> ValidDependencies(IReadOnlyList<Guid>? dependsOn)
+    {
+        var ids = (dependsOn ?? []).Distinct().ToList();
+        if (ids.Contains(Id))
+        {
+            throw AgentChannelException.Invalid("depends_on", "A task cannot depend on itself.");
+        }
+        if (ids.Count > limits.Value.MaxDependencies)
+        {
+            throw AgentChannelException.Invalid("depends_on",
+                $"'depends_on' names {ids.Count} tasks; a task may depend on at most {limits.Value.MaxDependencies}.");
+        }
+        foreach (var id in ids)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(id).Get();
+            }
+            catch (AgentChannelException error) when (error.Code == ErrorKind.NotFound)
+            {
+                throw AgentChannelException.Invalid("depends_on", $"'depends_on' names task {id}, which does not exist.");
+            }
+            if (!await GrainFactory.GetGrain<ITaskGrain>(id).HasRoomForDependent(Id))
+            {
+                throw AgentChannelException.Invalid("depends_on",
+                    $"'depends_on' names task {id}, which already has {limits.Value.MaxDependents} dependents, the most a task may have.");
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>Walks what the new dependencies depend on; reaching this task again would be a cycle.</summary>
+    private async Task RejectCycles(IReadOnlyList<Guid> dependsOn)
+    {
+        var seen = new HashSet<Guid>();
+        var frontier = new Queue<Guid>(dependsOn);
+        while (frontier.TryDequeue(out var next))
+        {
+            if (next == Id)
+            {
+                throw AgentChannelException.Invalid("depends_on", $"These dependencies would make a cycle through task {Id}.");
+            }
+            if (!seen.Add(next) || seen.Count > MaxDependencyWalk)
+            {
+                continue;
+            }
+            foreach (var further in (await GrainFactory.GetGrain<ITaskGrain>(next).Get()).DependsOn)
+            {
+                frontier.Enqueue(further);
+            }
+        }
+    }
+}
