@@ -1,21 +1,6 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Orleans.AgentChannel.Agents;
-using Orleans.AgentChannel.Client.Delivery;
-using Orleans.AgentChannel.Client.Memory;
-using Orleans.AgentChannel.Client.Sending;
-using Orleans.AgentChannel.Client.Tasks;
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Events;
-using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Json;
-using Orleans.AgentChannel.Memory;
-using Orleans.AgentChannel.Messages;
-using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Tls;
 using Orleans.Configuration;
 

@@ -10,7 +10,6 @@ using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Memory;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Client;
 

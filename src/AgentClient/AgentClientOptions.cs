@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tls;
-using Orleans.Hosting;
 
 namespace Orleans.AgentChannel.Client;
 

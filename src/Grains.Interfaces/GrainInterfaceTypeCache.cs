@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Metadata;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel;
 

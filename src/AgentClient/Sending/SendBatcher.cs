@@ -1,4 +1,3 @@
-using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Messages;
 

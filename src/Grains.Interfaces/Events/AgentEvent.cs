@@ -1,5 +1,4 @@
 using Orleans.AgentChannel.Json;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Events;
 

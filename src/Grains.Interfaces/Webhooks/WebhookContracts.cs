@@ -1,6 +1,3 @@
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Identity;
-
 namespace Orleans.AgentChannel.Webhooks;
 
 /// <summary>

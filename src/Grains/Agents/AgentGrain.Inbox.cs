@@ -1,14 +1,8 @@
 using System.Runtime.ExceptionServices;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
-using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Storage;
-using Orleans.AgentChannel.Memory;
-using Orleans.AgentChannel.Tasks;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Agents;
 

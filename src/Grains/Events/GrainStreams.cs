@@ -1,5 +1,4 @@
 using Orleans.AgentChannel.Json;
-using Orleans.Runtime;
 using Orleans.Streams;
 
 namespace Orleans.AgentChannel.Events;

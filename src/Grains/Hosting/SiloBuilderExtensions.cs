@@ -19,7 +19,6 @@ using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.Tls;
 using Orleans.AgentChannel.Webhooks;
 using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Storage;
 
 namespace Orleans.AgentChannel.Hosting;

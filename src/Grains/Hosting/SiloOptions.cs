@@ -1,17 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Events;
-using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Storage.Postgres;
-using Orleans.AgentChannel.Storage.Sqlite;
-using Orleans.AgentChannel.Tls;
-using Orleans.Configuration;
 
 namespace Orleans.AgentChannel.Hosting;
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Events;
 using Polly;
-using Orleans.Streams;
 using Polly.Retry;
 
 namespace Orleans.AgentChannel.Plugins;

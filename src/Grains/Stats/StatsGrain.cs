@@ -1,6 +1,3 @@
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Messages;
 using Orleans.Concurrency;
 
 namespace Orleans.AgentChannel.Stats;

@@ -4,7 +4,6 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.Concurrency;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Hosting;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 

@@ -1,13 +1,9 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 

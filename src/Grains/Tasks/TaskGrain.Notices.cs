@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
@@ -7,7 +6,6 @@ using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 

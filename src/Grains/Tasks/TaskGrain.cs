@@ -7,7 +7,6 @@ using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Idempotency;
 using Orleans.AgentChannel.Json;
-using Orleans.Runtime;
 
 namespace Orleans.AgentChannel.Tasks;
 

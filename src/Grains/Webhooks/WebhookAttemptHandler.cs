@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Options;
-using Polly;
-
 namespace Orleans.AgentChannel.Webhooks;
 
 /// <summary>Runs once per attempt (it sits inside the retry handler) and reports each to the delivery.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Options;
-using Polly;
-
 namespace Orleans.AgentChannel.Webhooks;
 
 /// <summary>What a delivery wants to hear after each attempt: its number, the status (if any) and the error (if any).</summary>

@@ -1,5 +1,3 @@
-using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 
 namespace Orleans.AgentChannel.Webhooks;

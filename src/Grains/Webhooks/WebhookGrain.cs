@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
-using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Storage;
 

@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Plugins;
 
 namespace Orleans.AgentChannel.Webhooks;

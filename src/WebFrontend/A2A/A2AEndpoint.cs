@@ -5,7 +5,6 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
-using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Realtime;
 

@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;

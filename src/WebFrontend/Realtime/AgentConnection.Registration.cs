@@ -1,15 +1,9 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.Net.WebSockets;
-using System.Text.Json;
-using System.Threading.Channels;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Memory;
-using Orleans.AgentChannel.Messages;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
 

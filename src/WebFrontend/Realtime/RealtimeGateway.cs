@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.WebFrontend.Identity;

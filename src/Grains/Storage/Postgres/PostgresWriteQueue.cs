@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Orleans.AgentChannel.Events;
 
 namespace Orleans.AgentChannel.Storage.Postgres;
 

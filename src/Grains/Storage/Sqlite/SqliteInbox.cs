@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Json;
 

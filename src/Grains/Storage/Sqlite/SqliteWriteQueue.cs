@@ -3,7 +3,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Hosting;
-using Orleans.AgentChannel.Events;
 
 namespace Orleans.AgentChannel.Storage.Sqlite;
 

@@ -1,9 +1,5 @@
 using System.Net;
-using System.Security.Claims;
-using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.WebFrontend.Hosting;
 
 namespace Orleans.AgentChannel.WebFrontend.Components.Account;

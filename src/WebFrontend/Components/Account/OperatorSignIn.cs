@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.WebFrontend.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Components.Account;
 
