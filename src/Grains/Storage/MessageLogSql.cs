@@ -1,3 +1,8 @@
+using System.Data.Common;
+using System.Text.Json;
+using Orleans.AgentChannel.Json;
+using Orleans.AgentChannel.Messages;
+
 namespace Orleans.AgentChannel.Storage;
 
 /// <summary>The message log SQL that reads the same on SQLite and PostgreSQL.</summary>
@@ -18,4 +23,27 @@ internal static class MessageLogSql
          ORDER BY o.message_seq
          LIMIT @limit
          """;
+
+    /// <summary>
+    /// A message from its <see cref="Columns"/>, starting at <paramref name="firstColumn"/>. One reader for both
+    /// engines: GUIDs are native on PostgreSQL and text on SQLite, and both providers' <c>GetGuid</c> read their own.
+    /// </summary>
+    public static MessageInfo ReadMessage(DbDataReader reader, int firstColumn = 0)
+    {
+        var c = firstColumn;
+        return new MessageInfo(
+            Id: reader.GetGuid(c + 1),
+            Sequence: reader.GetInt64(c),
+            Sender: reader.GetString(c + 2),
+            Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(c + 8), AgentChannelJson.Options) ?? [],
+            Channel: reader.IsDBNull(c + 3) ? null : reader.GetString(c + 3),
+            TaskId: reader.IsDBNull(c + 4) ? null : reader.GetGuid(c + 4),
+            Content: reader.GetString(c + 6),
+            MessageType: reader.GetString(c + 5),
+            Metadata: new RawJson(reader.GetString(c + 7)),
+            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
+            ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
+            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"),
+            Artifacts: reader.IsDBNull(c + 12) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 12)));
+    }
 }

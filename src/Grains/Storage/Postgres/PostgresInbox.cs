@@ -83,7 +83,7 @@ public sealed class PostgresInbox(PostgresDatabase database, TimeProvider clock)
         while (events.Count < limit && await reader.ReadAsync())
         {
             var data = reader.IsDBNull(2)
-                ? RawJson.Serialize(PostgresMessageLog.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
+                ? RawJson.Serialize(MessageLogSql.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
                 : new RawJson(reader.GetString(2));
             events.Add(new AgentEvent(reader.GetString(1), reader.GetInt64(0), data));
         }

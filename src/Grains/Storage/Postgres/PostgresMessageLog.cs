@@ -13,7 +13,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
 {
     private const string Columns = MessageLogSql.Columns;
 
-    /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
+    /// <summary>The message columns, in the order <see cref="MessageLogSql.ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => MessageLogSql.ColumnsOf(alias);
 
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
@@ -131,7 +131,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         var owed = new List<OwedDelivery>();
         while (await reader.ReadAsync())
         {
-            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+            owed.Add(new OwedDelivery(reader.GetString(0), MessageLogSql.ReadMessage(reader, firstColumn: 1)));
         }
         return owed;
     });
@@ -140,7 +140,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     {
         await using var command = Command(connection, MessageHistorySql.Postgres.Get(ColumnsOf("m"), id, reader));
         await using var rows = await command.ExecuteReaderAsync();
-        return await rows.ReadAsync() ? ReadMessage(rows) : null;
+        return await rows.ReadAsync() ? MessageLogSql.ReadMessage(rows) : null;
     });
 
     public Task<IReadOnlyList<KeyedMessage>> FindKeyed(IReadOnlyList<Guid> ids) => ids.Count == 0
@@ -153,7 +153,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             var found = new List<KeyedMessage>();
             while (await reader.ReadAsync())
             {
-                found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(13)));
+                found.Add(new KeyedMessage(MessageLogSql.ReadMessage(reader), reader.GetString(13)));
             }
             return found;
         });
@@ -165,7 +165,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         var messages = new List<MessageInfo>();
         while (messages.Count < query.Limit && await rows.ReadAsync())
         {
-            messages.Add(ReadMessage(rows));
+            messages.Add(MessageLogSql.ReadMessage(rows));
         }
         var hasMore = messages.Count == query.Limit && await rows.ReadAsync();
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
@@ -190,7 +190,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             await using var rows = await command.ExecuteReaderAsync();
             while (await rows.ReadAsync())
             {
-                var message = ReadMessage(rows);
+                var message = MessageLogSql.ReadMessage(rows);
                 messages[message.Sequence] = message;
             }
         }
@@ -206,23 +206,4 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
             "SELECT COALESCE(MAX(channel_seq), 0) FROM messages WHERE channel = @channel", ("channel", channelKey));
         return (long)(await command.ExecuteScalarAsync())!;
     });
-
-    internal static MessageInfo ReadMessage(DbDataReader reader, int firstColumn = 0)
-    {
-        var c = firstColumn;
-        return new MessageInfo(
-            Id: reader.GetGuid(c + 1),
-            Sequence: reader.GetInt64(c),
-            Sender: reader.GetString(c + 2),
-            Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(c + 8), AgentChannelJson.Options) ?? [],
-            Channel: reader.IsDBNull(c + 3) ? null : reader.GetString(c + 3),
-            TaskId: reader.IsDBNull(c + 4) ? null : reader.GetGuid(c + 4),
-            Content: reader.GetString(c + 6),
-            MessageType: reader.GetString(c + 5),
-            Metadata: new RawJson(reader.GetString(c + 7)),
-            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
-            ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
-            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"),
-            Artifacts: reader.IsDBNull(c + 12) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 12)));
-    }
 }

@@ -75,7 +75,7 @@ public sealed class SqliteInbox(SqliteDatabase database, SqliteWriteQueue writes
         while (events.Count < limit && reader.Read())
         {
             var data = reader.IsDBNull(2)
-                ? RawJson.Serialize(SqliteMessageLog.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
+                ? RawJson.Serialize(MessageLogSql.ReadMessage(reader, firstColumn: 3), AgentChannelJson.Options)
                 : new RawJson(reader.GetString(2));
             events.Add(new AgentEvent(reader.GetString(1), reader.GetInt64(0), data));
         }

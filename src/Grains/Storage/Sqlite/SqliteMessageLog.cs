@@ -16,7 +16,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
 {
     private const string Columns = MessageLogSql.Columns;
 
-    /// <summary>The message columns, in the order <see cref="ReadMessage"/> reads them, from a table alias.</summary>
+    /// <summary>The message columns, in the order <see cref="MessageLogSql.ReadMessage"/> reads them, from a table alias.</summary>
     internal static string ColumnsOf(string alias) => MessageLogSql.ColumnsOf(alias);
 
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
@@ -63,7 +63,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
                 using var reader = command.ExecuteReader();
                 if (reader.Read())
                 {
-                    found.Add(new KeyedMessage(ReadMessage(reader), reader.GetString(13)));
+                    found.Add(new KeyedMessage(MessageLogSql.ReadMessage(reader), reader.GetString(13)));
                 }
             }
             return found;
@@ -88,7 +88,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         var owed = new List<OwedDelivery>();
         while (reader.Read())
         {
-            owed.Add(new OwedDelivery(reader.GetString(0), ReadMessage(reader, firstColumn: 1)));
+            owed.Add(new OwedDelivery(reader.GetString(0), MessageLogSql.ReadMessage(reader, firstColumn: 1)));
         }
         return owed;
     });
@@ -141,7 +141,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
     {
         using var command = Command(connection, MessageHistorySql.Sqlite.Get(ColumnsOf("m"), id, reader));
         using var rows = command.ExecuteReader();
-        return rows.Read() ? ReadMessage(rows) : null;
+        return rows.Read() ? MessageLogSql.ReadMessage(rows) : null;
     });
 
     public Task<MessagePage> List(MessageQuery query, string? reader) => database.Read(connection =>
@@ -151,7 +151,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         var messages = new List<MessageInfo>();
         while (messages.Count < query.Limit && rows.Read())
         {
-            messages.Add(ReadMessage(rows));
+            messages.Add(MessageLogSql.ReadMessage(rows));
         }
         var hasMore = messages.Count == query.Limit && rows.Read();
         return new MessagePage(messages, hasMore ? Cursors.FromPosition(messages[^1].Sequence) : null);
@@ -176,7 +176,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             using var rows = command.ExecuteReader();
             while (rows.Read())
             {
-                var message = ReadMessage(rows);
+                var message = MessageLogSql.ReadMessage(rows);
                 messages[message.Sequence] = message;
             }
         }
@@ -192,23 +192,4 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             "SELECT IFNULL(MAX(channel_seq), 0) FROM messages WHERE channel = @channel", ("@channel", channelKey));
         return (long)command.ExecuteScalar()!;
     });
-
-    internal static MessageInfo ReadMessage(SqliteDataReader reader, int firstColumn = 0)
-    {
-        var c = firstColumn;
-        return new MessageInfo(
-            Id: Guid.Parse(reader.GetString(c + 1)),
-            Sequence: reader.GetInt64(c),
-            Sender: reader.GetString(c + 2),
-            Recipients: JsonSerializer.Deserialize<string[]>(reader.GetString(c + 8), AgentChannelJson.Options) ?? [],
-            Channel: reader.IsDBNull(c + 3) ? null : reader.GetString(c + 3),
-            TaskId: reader.IsDBNull(c + 4) ? null : Guid.Parse(reader.GetString(c + 4)),
-            Content: reader.GetString(c + 6),
-            MessageType: reader.GetString(c + 5),
-            Metadata: new RawJson(reader.GetString(c + 7)),
-            CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(c + 9)),
-            ToCapability: reader.IsDBNull(c + 10) ? null : reader.GetString(c + 10),
-            Mode: reader.IsDBNull(c + 11) ? null : AgentChannelJson.ParseWireName<RoleMode>(reader.GetString(c + 11), "role_mode"),
-            Artifacts: reader.IsDBNull(c + 12) ? null : JsonSerializer.Deserialize<Guid[]>(reader.GetString(c + 12)));
-    }
 }
