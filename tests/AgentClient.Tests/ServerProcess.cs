@@ -69,12 +69,27 @@ public sealed class ServerProcess(IReadOnlyDictionary<string, string>? environme
                 serving.TrySetResult();
             }
         };
-        process.ErrorDataReceived += (_, _) => { };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                errors.Enqueue(text);
+                while (errors.Count > 40 && errors.TryDequeue(out string? _))
+                {
+                }
+            }
+        };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => serving.TrySetException(new InvalidOperationException(
+            $"The server process exited ({process.ExitCode}) before serving:{Environment.NewLine}{string.Join(Environment.NewLine, errors)}"));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        await serving.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        // Seconds when the machine is idle; CI runs the test assemblies side by side on two cores, so the deadline is
+        // generous, and a process that fails to start (a port taken meanwhile) says why at once instead.
+        await serving.Task.WaitAsync(TimeSpan.FromSeconds(180), TestContext.Current.CancellationToken);
     }
 
     /// <summary>Stops the server as Ctrl+C or <c>kill</c> does (SIGTERM): a graceful shutdown.</summary>
