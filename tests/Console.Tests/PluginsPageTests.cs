@@ -23,6 +23,7 @@ public sealed class PluginsPageTests(ConsoleFixture fixture)
         await page.GetByTestId("webhook-create").ClickAsync();
         await Expect(page.GetByTestId("webhook-secret")).ToContainTextAsync("whsec_");
         await Expect(page.GetByTestId("webhooks-table")).ToContainTextAsync(receiver.Url.ToString());
+        var deleteButton = await page.GetByTestId("webhook-delete").ElementHandleAsync();
 
         await sender.Api.Post("/api/messages", new { content = "seen by the hook", recipients = new[] { sender.Name } }, HttpStatusCode.Created);
         // Other tests share this server and may send messages too: look for a delivered row, not an exact count.
@@ -32,6 +33,9 @@ public sealed class PluginsPageTests(ConsoleFixture fixture)
         receiver.Received.ShouldContain(hook => hook.Status == 200 && System.Text.Encoding.UTF8.GetString(hook.Body).Contains("seen by the hook"));
         await Expect(page.GetByTestId("plugins-table").Locator("tr", new() { Has = sinkRow }).Locator("[data-health='healthy']")).ToBeVisibleAsync();
         await console.Screenshot("plugins");
+        // The refreshes that brought the delivery in left the unchanged webhook row as it was: a click on a row the
+        // server had just made again would be lost while the browser still showed the old one.
+        (await deleteButton.EvaluateAsync<bool>("button => button.isConnected")).ShouldBeTrue();
 
         await page.GetByTestId("webhooks-table").Locator("tr", new() { HasText = receiver.Url.ToString() }).GetByTestId("webhook-delete").ClickAsync();
         await Expect(page.GetByTestId("webhooks-table")).Not.ToContainTextAsync(receiver.Url.ToString());
