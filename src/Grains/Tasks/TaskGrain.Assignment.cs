@@ -39,6 +39,7 @@ public sealed partial class TaskGrain
             throw AgentChannelException.Conflict($"'{agent.Name}' already holds its limit of {Options.MaxActivePerAgent} tasks.");
         }
         var now = clock.GetUtcNow();
+        TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Claimant);
         AddAssignment(agent.Name, agent.Name, now);
         Current.UpdatedAt = now;
         var info = await SaveWithNotices(caller, previous: null, keyed: keyed);
@@ -65,6 +66,7 @@ public sealed partial class TaskGrain
             await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
         }
+        TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Engine);
         AddAssignment(agent.Name, "engine", decidedAt);
         Current.UpdatedAt = clock.GetUtcNow();
         var info = await SaveWithNotices(Caller.Operator, previous: null);
@@ -173,9 +175,11 @@ public sealed partial class TaskGrain
     {
         var now = clock.GetUtcNow();
         var previous = Current.CurrentAssignment;
-        EndCurrentAssignment(AssignmentStatus.Released, now);
         Current.Attempts++;
-        if (Current.Attempts >= Options.MaxAttempts)
+        var outcome = Current.Attempts >= Options.MaxAttempts ? AgentTaskStatus.Failed : AgentTaskStatus.Pending;
+        TaskTransitions.Require(Current.Status, outcome, TaskParty.Engine);
+        EndCurrentAssignment(AssignmentStatus.Released, now);
+        if (outcome == AgentTaskStatus.Failed)
         {
             Current.Status = AgentTaskStatus.Failed;
             Current.StatusReason = $"taken back {Current.Attempts} times, the last because {reason}";

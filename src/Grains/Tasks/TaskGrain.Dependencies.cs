@@ -55,12 +55,16 @@ public sealed partial class TaskGrain
         }
         var (open, failed) = await DependencyStates();
         var now = clock.GetUtcNow();
-        if (failed is not null && Options.DependencyFailure == DependencyFailurePolicy.Fail)
+        var next = failed is not null && Options.DependencyFailure == DependencyFailurePolicy.Fail ? AgentTaskStatus.Failed
+            : failed is not null || open > 0 ? AgentTaskStatus.Blocked
+            : AgentTaskStatus.Pending;
+        TaskTransitions.Require(Current.Status, next, TaskParty.Engine);
+        if (next == AgentTaskStatus.Failed && failed is not null)
         {
             Current.StatusReason = $"dependency {failed.Id} {Wire(failed.Status)}";
             Current.Status = AgentTaskStatus.Failed;
         }
-        else if (failed is not null || open > 0)
+        else if (next == AgentTaskStatus.Blocked)
         {
             Current.Status = AgentTaskStatus.Blocked;
             Current.StatusReason = failed is not null
@@ -95,7 +99,7 @@ public sealed partial class TaskGrain
     private async Task<(int Open, TaskInfo? Failed)> DependencyStates()
     {
         var dependencies = await Task.WhenAll(Current.DependsOn.Select(id => GrainFactory.GetGrain<ITaskGrain>(id).Get()));
-        return (dependencies.Count(d => !IsClosedStatus(d.Status)),
+        return (dependencies.Count(d => !TaskTransitions.IsClosed(d.Status)),
                 dependencies.FirstOrDefault(d => d.Status is AgentTaskStatus.Failed or AgentTaskStatus.Cancelled));
     }
 

@@ -374,9 +374,6 @@ public sealed partial class TaskGrain(
             : throw AgentChannelException.Invalid("priority",
                 $"'priority' must be between {TaskPriorities.Highest} (most urgent) and {TaskPriorities.Lowest}.");
 
-    private static bool IsClosedStatus(AgentTaskStatus status) =>
-        status is AgentTaskStatus.Completed or AgentTaskStatus.Failed or AgentTaskStatus.Cancelled;
-
     private static string Wire(AgentTaskStatus status) => AgentChannelJson.WireName(status);
 
     /// <summary>

@@ -12,6 +12,12 @@ internal enum TaskParty
     Assignee = 1,
     Creator = 2,
     Operator = 4,
+
+    /// <summary>The channel itself: dependencies holding a task back and letting it go, the pool handing it out, a lost lease.</summary>
+    Engine = 8,
+
+    /// <summary>An agent taking a waiting task for itself (whether it may is <see cref="AssignmentPolicy"/>'s rule).</summary>
+    Claimant = 16,
 }
 
 /// <summary>Who the caller is to a task, worked out once per call: every rule of <see cref="TaskGrain"/> asks this.</summary>
@@ -41,9 +47,20 @@ internal static class TaskTransitions
     /// <summary>Who may move a task from <paramref name="from"/> to <paramref name="to"/>; None when there is no such move.</summary>
     public static TaskParty WhoMay(AgentTaskStatus from, AgentTaskStatus to) => (from, to) switch
     {
+        // Dependencies: a task waits (blocked) until they close, and fails with one when the policy says so.
+        (AgentTaskStatus.Pending, AgentTaskStatus.Blocked) or (AgentTaskStatus.Blocked, AgentTaskStatus.Pending)
+            or (AgentTaskStatus.Pending or AgentTaskStatus.Blocked, AgentTaskStatus.Failed) => TaskParty.Engine,
+        // Handing out: the pool's offer, an agent's claim, the owner's assignment; handing on while someone holds it.
+        (AgentTaskStatus.Pending, AgentTaskStatus.Assigned)
+            => TaskParty.Engine | TaskParty.Claimant | TaskParty.Creator | TaskParty.Operator,
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress or AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval,
+            AgentTaskStatus.Assigned) => TaskParty.Creator | TaskParty.Operator | TaskParty.Assignee,
+        // Taken back (a lease ran out, the agent went away): queued again, or failed after too many attempts.
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Pending) => TaskParty.Engine,
         (AgentTaskStatus.Assigned, AgentTaskStatus.InProgress) => TaskParty.Assignee | TaskParty.Operator,
-        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Completed or AgentTaskStatus.Failed)
-            => TaskParty.Assignee | TaskParty.Operator,
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Completed) => TaskParty.Assignee | TaskParty.Operator,
+        (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.Failed)
+            => TaskParty.Assignee | TaskParty.Operator | TaskParty.Engine,
         // Asking for input and handing in work for approval are the assignee's own: the operator answers and approves.
         (AgentTaskStatus.Assigned or AgentTaskStatus.InProgress, AgentTaskStatus.InputRequired or AgentTaskStatus.AwaitingApproval)
             => TaskParty.Assignee,
@@ -62,6 +79,7 @@ internal static class TaskTransitions
     /// </summary>
     public static string? OwnCall(AgentTaskStatus from, AgentTaskStatus to) => (from, to) switch
     {
+        (_, AgentTaskStatus.Assigned) when WhoMay(from, to) != TaskParty.None => "assign (or claim)",
         (_, AgentTaskStatus.InputRequired) => "request_input",
         (AgentTaskStatus.InputRequired, AgentTaskStatus.InProgress) => "provide_input",
         (AgentTaskStatus.AwaitingApproval, AgentTaskStatus.Completed) => "approve",
@@ -76,13 +94,25 @@ internal static class TaskTransitions
     public static void Check(Guid id, AgentTaskStatus from, AgentTaskStatus to, TaskRoles roles)
     {
         var who = WhoMay(from, to);
-        if (who == TaskParty.None)
+        if ((who & ~TaskParty.Engine) == TaskParty.None)
         {
             throw AgentChannelException.Conflict($"Task {id} cannot move from {Wire(from)} to {Wire(to)}.");
         }
         if (!roles.IsAny(who))
         {
-            throw AgentChannelException.Forbidden($"Only {Describe(who)} may move task {id} from {Wire(from)} to {Wire(to)}.");
+            throw AgentChannelException.Forbidden($"Only {Describe(who & ~TaskParty.Engine)} may move task {id} from {Wire(from)} to {Wire(to)}.");
+        }
+    }
+
+    /// <summary>
+    /// The grain's own guard on a move it makes for <paramref name="party"/> (the engine, a claim): the table is the
+    /// whole machine, so a move it lacks is a bug in the grain, never the caller's error.
+    /// </summary>
+    public static void Require(AgentTaskStatus from, AgentTaskStatus to, TaskParty party)
+    {
+        if (from != to && !WhoMay(from, to).HasFlag(party))
+        {
+            throw new InvalidOperationException($"The task status machine has no move from {Wire(from)} to {Wire(to)} for {party}.");
         }
     }
 
