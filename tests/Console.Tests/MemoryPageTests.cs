@@ -53,4 +53,35 @@ public sealed class MemoryPageTests(ConsoleFixture fixture)
         kept["version"]!.GetValue<long>().ShouldBe(4);
         kept["value"]!["findings"]!.GetValue<string>().ShouldBe("fourth");
     }
+
+    [Fact]
+    public async Task The_search_box_finds_keys_by_their_values_under_the_prefix_and_opens_the_one_picked()
+    {
+        var writer = await fixture.RegisterAgent("searcher");
+        var root = $"find-{Guid.NewGuid():N}"[..14];
+        var word = $"zebra{Guid.NewGuid():N}"[..12];
+        await writer.Api.Post("/api/memory", new { key = $"{root}/notes/a", value = new { text = $"the {word} crossed the road" } }, HttpStatusCode.Created);
+        await writer.Api.Post("/api/memory", new { key = $"{root}/notes/b", value = new { text = "nothing to see" } }, HttpStatusCode.Created);
+        await writer.Api.Post("/api/memory", new { key = $"elsewhere-{root}", value = new { text = $"another {word}" } }, HttpStatusCode.Created);
+
+        await using var console = await fixture.Open("/console/memory", "Memory");
+        var page = console.Page;
+        await page.Locator("#memory-prefix").FillAsync(root);
+        await page.Locator("#memory-search-text").FillAsync(word);
+        await page.Locator("#memory-search-text").PressAsync("Enter");
+
+        var results = page.GetByTestId("memory-search-results");
+        await Expect(results.Locator("[data-hit]")).ToHaveCountAsync(1);
+        await Expect(results.Locator($"[data-hit='{root}/notes/a']")).ToBeVisibleAsync();
+        await Expect(results.Locator("mark")).ToHaveTextAsync(word);
+        await console.Screenshot("memory-search");
+
+        await results.Locator($"[data-hit='{root}/notes/a']").ClickAsync();
+        await Expect(page.GetByTestId("memory-entry")).ToHaveAttributeAsync("data-key", $"{root}/notes/a");
+        await Expect(page.GetByTestId("memory-value")).ToContainTextAsync(word);
+
+        await page.Locator("#memory-search-text").FillAsync("nowordlikethis");
+        await page.GetByTestId("memory-search-run").ClickAsync();
+        await Expect(page.GetByTestId("memory-search-empty")).ToBeVisibleAsync();
+    }
 }

@@ -23,6 +23,10 @@ public sealed class MemoryOperations(IGrainFactory grains)
         return (keys.Take(max).ToList(), cursor is not null || keys.Count > max);
     }
 
+    /// <summary>Keys and values holding the words (<see cref="IMemoryDirectoryGrain.Search"/>), under a prefix, most relevant first.</summary>
+    public Task<MemorySearchPage> Search(string text, string? prefix, int limit, string? cursor) =>
+        grains.GetGrain<IMemoryDirectoryGrain>(0).Search(Caller.Operator, text, string.IsNullOrEmpty(prefix) ? null : prefix, limit, cursor);
+
     public Task<MemoryEntry> Get(string key) => grains.GetGrain<IMemoryGrain>(key).Get(Caller.Operator);
 
     public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => grains.GetGrain<IMemoryGrain>(key).History(Caller.Operator, limit);
