@@ -3,7 +3,6 @@ using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Messages;
 using Orleans.AgentChannel.Tasks;
-using Orleans.Streams;
 
 namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 
@@ -14,7 +13,7 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 /// and must not keep the silo pushing events to it. Handlers run on an Orleans thread, not the render thread:
 /// components must marshal with <c>InvokeAsync</c>.
 /// </summary>
-public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<ActivityFeed> logger) : IAsyncObserver<AgentEvent>, IAsyncDisposable
+public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<ActivityFeed> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ActivitySubscription? _subscription;
@@ -101,7 +100,7 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
     {
         if (_subscription is null && !_disposed)
         {
-            _subscription = await ActivitySubscription.Start(cluster, this);
+            _subscription = await ActivitySubscription.Start(cluster, Handle, logger);
         }
     }
 
@@ -125,43 +124,26 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
         }
     }
 
-    public Task OnNextAsync(AgentEvent item, StreamSequenceToken? token = null)
+    private void Handle(AgentEvent item)
     {
-        try
+        switch (item.Event)
         {
-            switch (item.Event)
-            {
-                case EventNames.AgentJoined or EventNames.AgentLeft or EventNames.AgentUpdated:
-                    AgentChanged?.Invoke(Read<AgentInfo>(item));
-                    break;
-                case EventNames.AgentRetired:
-                    AgentRetired?.Invoke(Read<AgentInfo>(item));
-                    break;
-                case EventNames.TaskUpdated:
-                    TaskChanged?.Invoke(Read<TaskInfo>(item));
-                    break;
-                case EventNames.MessageReceived:
-                    MessagePosted?.Invoke(Read<MessageInfo>(item));
-                    break;
-                case EventNames.MemoryUpdated:
-                    MemoryChanged?.Invoke(Read<MemoryUpdated>(item));
-                    break;
-            }
+            case EventNames.AgentJoined or EventNames.AgentLeft or EventNames.AgentUpdated:
+                AgentChanged?.Invoke(Read<AgentInfo>(item));
+                break;
+            case EventNames.AgentRetired:
+                AgentRetired?.Invoke(Read<AgentInfo>(item));
+                break;
+            case EventNames.TaskUpdated:
+                TaskChanged?.Invoke(Read<TaskInfo>(item));
+                break;
+            case EventNames.MessageReceived:
+                MessagePosted?.Invoke(Read<MessageInfo>(item));
+                break;
+            case EventNames.MemoryUpdated:
+                MemoryChanged?.Invoke(Read<MemoryUpdated>(item));
+                break;
         }
-        catch (Exception exception)
-        {
-            // One bad event or handler must not end the circuit's subscription.
-            LogEventFailed(exception, item.Event);
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex);
-        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -186,12 +168,6 @@ public sealed partial class ActivityFeed(IClusterClient cluster, ILogger<Activit
 
     private static T Read<T>(AgentEvent item) =>
         item.Data.Deserialize<T>(AgentChannelJson.Options) ?? throw new InvalidOperationException($"Event '{item.Event}' has no data.");
-
-    [LoggerMessage(LogLevel.Warning, "Console could not handle activity event {EventName}")]
-    private partial void LogEventFailed(Exception exception, string eventName);
-
-    [LoggerMessage(LogLevel.Warning, "Console activity stream error")]
-    private partial void LogStreamError(Exception exception);
 
     [LoggerMessage(LogLevel.Debug, "Console could not unsubscribe from the activity stream")]
     private partial void LogUnsubscribeFailed(Exception exception);

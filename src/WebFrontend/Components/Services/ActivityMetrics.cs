@@ -4,7 +4,6 @@ using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
-using Orleans.Streams;
 
 namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 
@@ -13,7 +12,7 @@ namespace Orleans.AgentChannel.WebFrontend.Components.Services;
 /// assignment latency, tasks by status, queue depth and present agents. Counts are re-read from the query
 /// tables only after events say they changed (coalesced), never on a timer.
 /// </summary>
-public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<AgentEvent>, IDisposable
+public sealed partial class ActivityMetrics : IHostedService, IDisposable
 {
     public const string MessagesInstrument = "agentchannel.messages";
     public const string AssignmentLatencyInstrument = "agentchannel.tasks.assignment_latency";
@@ -61,7 +60,7 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = await ActivitySubscription.Start(_cluster, this);
+        _subscription = await ActivitySubscription.Start(_cluster, Handle, _logger);
         _refreshLoop = Task.Run(RefreshLoop, CancellationToken.None);
         RequestRefresh();
     }
@@ -79,37 +78,21 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
         }
     }
 
-    public Task OnNextAsync(AgentEvent item, StreamSequenceToken? token = null)
+    private void Handle(AgentEvent item)
     {
-        try
+        switch (item.Event)
         {
-            switch (item.Event)
-            {
-                case EventNames.MessageReceived:
-                    _messages.Add(1);
-                    break;
-                case EventNames.TaskUpdated:
-                    MeasureAssignment(item.Data.Deserialize<TaskInfo>(AgentChannelJson.Options)!);
-                    RequestRefresh();
-                    break;
-                case EventNames.AgentJoined or EventNames.AgentLeft or EventNames.AgentUpdated:
-                    RequestRefresh();
-                    break;
-            }
+            case EventNames.MessageReceived:
+                _messages.Add(1);
+                break;
+            case EventNames.TaskUpdated:
+                MeasureAssignment(item.Data.Deserialize<TaskInfo>(AgentChannelJson.Options)!);
+                RequestRefresh();
+                break;
+            case EventNames.AgentJoined or EventNames.AgentLeft or EventNames.AgentUpdated:
+                RequestRefresh();
+                break;
         }
-        catch (Exception exception)
-        {
-            LogEventFailed(exception, item.Event);
-        }
-        return Task.CompletedTask;
-    }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex)
-    {
-        LogStreamError(ex);
-        return Task.CompletedTask;
     }
 
     public void Dispose()
@@ -190,12 +173,6 @@ public sealed partial class ActivityMetrics : IHostedService, IAsyncObserver<Age
         return Enum.GetValues<AgentTaskStatus>().Select(status =>
             new Measurement<int>(counts.GetValueOrDefault(status), new KeyValuePair<string, object?>(StatusTag, AgentChannelJson.WireName(status))));
     }
-
-    [LoggerMessage(LogLevel.Warning, "Metrics could not handle activity event {EventName}")]
-    private partial void LogEventFailed(Exception exception, string eventName);
-
-    [LoggerMessage(LogLevel.Warning, "Metrics activity stream error")]
-    private partial void LogStreamError(Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "Metrics could not re-count tasks and agents")]
     private partial void LogRefreshFailed(Exception exception);
