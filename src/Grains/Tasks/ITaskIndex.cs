@@ -31,6 +31,13 @@ public interface ITaskIndex
     /// <summary>How many tasks are in each status (statuses with none are left out).</summary>
     Task<IReadOnlyDictionary<AgentTaskStatus, int>> CountByStatus();
 
+    /// <summary>
+    /// Whether <paramref name="target"/> is among the tasks reached by following <c>depends_on</c> from
+    /// <paramref name="from"/> (their rows' documents, written with their states), visiting at most
+    /// <paramref name="maxTasks"/> tasks: one query, however deep the graph, instead of a call per task.
+    /// </summary>
+    Task<bool> Reaches(IReadOnlyList<Guid> from, Guid target, int maxTasks);
+
     /// <summary>Ids of tasks in any of the given states (for recovery after a restart).</summary>
     Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses);
 }

@@ -134,25 +134,17 @@ public sealed partial class TaskGrain
         return ids;
     }
 
-    /// <summary>Walks what the new dependencies depend on; reaching this task again would be a cycle.</summary>
-    private async Task RejectCycles(IReadOnlyList<Guid> dependsOn)
+    /// <summary>
+    /// Refuses dependencies from which this task can be reached again: one query on the task index
+    /// (<see cref="ITaskIndex.Reaches"/>), never a call to each task on the way. Past <see cref="MaxDependencyWalk"/>
+    /// tasks the walk gives up and allows the change. Two updates at once that each close half of a cycle can both pass;
+    /// a cycle so made blocks only its own tasks (each waits for the other) until one is cancelled.
+    /// </summary>
+    private async Task RejectCycles(List<Guid> dependsOn)
     {
-        var seen = new HashSet<Guid>();
-        var frontier = new Queue<Guid>(dependsOn);
-        while (frontier.TryDequeue(out var next))
+        if (dependsOn.Count > 0 && await taskIndex.Reaches(dependsOn, Id, MaxDependencyWalk))
         {
-            if (next == Id)
-            {
-                throw AgentChannelException.Invalid("depends_on", $"These dependencies would make a cycle through task {Id}.");
-            }
-            if (!seen.Add(next) || seen.Count > MaxDependencyWalk)
-            {
-                continue;
-            }
-            foreach (var further in (await GrainFactory.GetGrain<ITaskGrain>(next).Get()).DependsOn)
-            {
-                frontier.Enqueue(further);
-            }
+            throw AgentChannelException.Invalid("depends_on", $"These dependencies would make a cycle through task {Id}.");
         }
     }
 }

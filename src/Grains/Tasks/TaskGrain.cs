@@ -29,6 +29,7 @@ public sealed partial class TaskGrain(
     IOptions<TaskOptions> options,
     IOptions<RecoveryOptions> recovery,
     IdempotencyLedger ledger,
+    ITaskIndex taskIndex,
     TimeProvider clock,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {

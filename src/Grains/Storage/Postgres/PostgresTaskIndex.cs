@@ -123,6 +123,25 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
         return await ReadIds(command);
     });
 
+    public Task<bool> Reaches(IReadOnlyList<Guid> from, Guid target, int maxTasks) => database.Read(async connection =>
+    {
+        // UNION keeps each task once, so a cycle already stored ends the walk; PostgreSQL computes a recursive CTE only
+        // as far as the outer query reads it, so the LIMIT bounds the walk and the first sight of the target ends it.
+        await using var command = connection.Command(
+            """
+            WITH RECURSIVE reached(id) AS (
+                SELECT unnest(@from::uuid[])
+                UNION
+                SELECT dependency.value::uuid FROM reached
+                JOIN tasks ON tasks.id = reached.id
+                CROSS JOIN LATERAL jsonb_array_elements_text(tasks.document::jsonb -> 'depends_on') AS dependency(value)
+            )
+            SELECT EXISTS (SELECT 1 FROM (SELECT id FROM reached LIMIT @max_tasks) AS walked WHERE walked.id = @target)
+            """,
+            ("from", from.ToArray()), ("target", target), ("max_tasks", maxTasks));
+        return (bool)(await command.ExecuteScalarAsync())!;
+    });
+
     private static async Task<IReadOnlyList<Guid>> ReadIds(NpgsqlCommand command)
     {
         await using var reader = await command.ExecuteReaderAsync();

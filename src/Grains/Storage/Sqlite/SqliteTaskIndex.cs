@@ -124,6 +124,25 @@ public sealed class SqliteTaskIndex(SqliteDatabase database, SqliteWriteQueue wr
         return ReadIds(command);
     });
 
+    public Task<bool> Reaches(IReadOnlyList<Guid> from, Guid target, int maxTasks) => database.Read(connection =>
+    {
+        // UNION keeps each task once, so a cycle already stored ends the walk; the LIMIT bounds it, and the outer
+        // LIMIT 1 stops it at the first sight of the target (SQLite hands the rows of a recursive CTE out as it makes them).
+        using var command = connection.Command(
+            """
+            WITH RECURSIVE reached(id) AS (
+                SELECT value FROM json_each(@from)
+                UNION
+                SELECT dependency.value FROM reached
+                JOIN tasks ON tasks.id = reached.id, json_each(tasks.document, '$.depends_on') AS dependency
+                LIMIT @max_tasks
+            )
+            SELECT 1 FROM reached WHERE id = @target LIMIT 1
+            """,
+            ("@from", JsonSerializer.Serialize(from.Select(id => id.ToString()))), ("@target", target.ToString()), ("@max_tasks", maxTasks));
+        return command.ExecuteScalar() is not null;
+    });
+
     private static List<Guid> ReadIds(Microsoft.Data.Sqlite.SqliteCommand command)
     {
         using var reader = command.ExecuteReader();
