@@ -88,7 +88,7 @@ public sealed partial class AgentClient
     }
 
     /// <summary>The agent's grain pushing what it stored in the inbox, and the live events this client asked for.</summary>
-    private sealed class InboxPush(InboxDelivery delivery, Action<string, string> revoked) : IInboxObserver
+    private sealed class InboxPush(ClientInboxDelivery delivery, Action<string, string> revoked) : IInboxObserver
     {
         /// <summary>The token stopped (rotated elsewhere, revoked, retired): from now on the cluster refuses this client's calls.</summary>
         public Task Revoked(string code, string reason)

@@ -48,7 +48,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     /// </summary>
     private readonly SemaphoreSlim _renewing = new(1, 1);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private InboxDelivery? _delivery;
+    private ClientInboxDelivery? _delivery;
     // Held here: the cluster keeps only a weak reference to an observer object.
     private InboxPush? _push;
     private IInboxObserver? _observer;
@@ -103,7 +103,7 @@ public sealed partial class AgentClient : IAsyncDisposable
     /// <summary>The Orleans client the agent talks through (its own, or the one given in the options).</summary>
     public IClusterClient ClusterClient => _cluster;
 
-    private InboxDelivery Delivery => _delivery ?? throw new InvalidOperationException("Not connected.");
+    private ClientInboxDelivery Delivery => _delivery ?? throw new InvalidOperationException("Not connected.");
 
     /// <summary>
     /// Joins the cluster (starting an Orleans client unless one is given), registers the agent or authenticates
@@ -222,7 +222,7 @@ public sealed partial class AgentClient : IAsyncDisposable
         _caller = Caller.Agent(_agent.Name);
         // Every call from here on carries the token; the heartbeats started below inherit it with this flow.
         using var presented = ClusterCredential.Present(Token);
-        _delivery = new InboxDelivery(_grain, _caller, () => Token, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
+        _delivery = new ClientInboxDelivery(_grain, _caller, () => Token, _dispatcher, _options.ReplayPageSize, _options.AckDelay, _logger, _closing.Token);
         cancellationToken.ThrowIfCancellationRequested();
 
         _push = new InboxPush(_delivery, (code, reason) => LogSessionRevoked(Name, code, reason));

@@ -96,13 +96,13 @@ public sealed partial class ChannelGrain(
         var sequence = _sequence + 1;
         // Owed to the members of this moment, in the same write as the post: a failed delivery is made good later
         // (MessageRedelivery), so the post is answered as stored once it is.
-        var members = InboxDelivery.InboxKeys(state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name))).ToList();
+        var members = InboxFanOut.InboxKeys(state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name))).ToList();
         var message = valid.ToMessage(caller.Name, [], clock.GetUtcNow());
         var stored = await log.Append(id is { } derived ? message with { Id = derived } : message, sequence, members, requestHash);
         _sequence = sequence;
         try
         {
-            // One Deliver per member, all at once (InboxDelivery), awaited so that the next post of this channel reaches
+            // One Deliver per member, all at once (InboxFanOut), awaited so that the next post of this channel reaches
             // each inbox after this one: Orleans does not keep two calls to one agent grain in order.
             await GrainFactory.DeliverMessage(stored, members);
         }

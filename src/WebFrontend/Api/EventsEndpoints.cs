@@ -11,7 +11,7 @@ namespace Orleans.AgentChannel.WebFrontend.Api;
 /// <summary>
 /// The agent's inbox over plain HTTP, for agents that cannot keep a WebSocket (shell scripts, serverless functions,
 /// LLM tools): a Server-Sent Events stream that resumes from <c>Last-Event-ID</c>, a long poll, and the ack. Both
-/// deliver as the WebSocket does (<see cref="InboxDelivery"/>), and while one is open the agent is connected.
+/// deliver as the WebSocket does (<see cref="InboxPump"/>), and while one is open the agent is connected.
 /// </summary>
 public static partial class EventsEndpoints
 {
@@ -58,11 +58,11 @@ public static partial class EventsEndpoints
         try
         {
             await stream.Comment($"inbox of {caller.Name} after seq {replayFrom}");
-            renewal = InboxDelivery.RenewPresence(grain, subscription.Renew, () => Task.CompletedTask, subscription.Push,
+            renewal = InboxPump.RenewPresence(grain, subscription.Renew, () => Task.CompletedTask, subscription.Push,
                 presence.Value.OfflineAfter / 3, exception => LogRenewFailed(logger, exception, subscription.Id), ending.Token);
             keepAlive = KeepAlive(stream, ending.Token);
             // Ends when the client goes, the server stops, or the stream fell too far behind (the client resumes).
-            await InboxDelivery.Pump(grain, replayFrom, subscription.Events, stream.Event, realtime.Value.ReplayPageSize, ending.Token);
+            await InboxPump.Pump(grain, replayFrom, subscription.Events, stream.Event, realtime.Value.ReplayPageSize, ending.Token);
         }
         catch (Exception) when (ending.IsCancellationRequested)
         {

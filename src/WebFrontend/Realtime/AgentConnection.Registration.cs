@@ -179,7 +179,7 @@ public sealed partial class AgentConnection
         return (new RegisterAck(agent, newToken, position, replayFrom), () =>
         {
             _pump = Task.Run(() => Pump(grain, replayFrom));
-            _renewal = Task.Run(() => InboxDelivery.RenewPresence(grain, () => RenewChecked(grain, observer), PushSnapshots, Push, _renewEvery,
+            _renewal = Task.Run(() => InboxPump.RenewPresence(grain, () => RenewChecked(grain, observer), PushSnapshots, Push, _renewEvery,
                 exception => LogRenewFailed(exception, Id), _closing.Token));
         });
     }
@@ -189,7 +189,7 @@ public sealed partial class AgentConnection
     {
         try
         {
-            await InboxDelivery.Pump(grain, replayFrom, _events.Reader,
+            await InboxPump.Pump(grain, replayFrom, _events.Reader,
                 item => Send(new ServerFrame(item.Event, null, item.Seq, item.Data), item.TraceParent), _options.ReplayPageSize, _closing.Token);
         }
         catch (OperationCanceledException)

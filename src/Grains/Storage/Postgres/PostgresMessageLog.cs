@@ -19,7 +19,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
     public Task<MessageInfo> Append(MessageInfo message, long? channelSequence, IReadOnlyCollection<string>? deliverTo = null,
         string? requestHash = null) => database.Write(async transaction =>
     {
-        var stored = await Insert(transaction, [(message, channelSequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients), requestHash)]);
+        var stored = await Insert(transaction, [(message, channelSequence, deliverTo ?? InboxFanOut.InboxKeys(message.Recipients), requestHash)]);
         await CountSent(transaction, [message]);
         return stored[0];
     });
@@ -28,7 +28,7 @@ public sealed class PostgresMessageLog(PostgresDatabase database) : IMessageLog
         database.Write<IReadOnlyList<MessageInfo>>(async transaction =>
     {
         var stored = await Insert(transaction,
-            [.. messages.Select((message, index) => (message, (long?)null, InboxDelivery.InboxKeys(message.Recipients), requestHashes?[index]))]);
+            [.. messages.Select((message, index) => (message, (long?)null, InboxFanOut.InboxKeys(message.Recipients), requestHashes?[index]))]);
         await CountSent(transaction, messages);
         return stored;
     });

@@ -23,7 +23,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
         string? requestHash = null) => writes.Enqueue(transaction =>
     {
         var stored = Insert(transaction, message, channelSequence, requestHash);
-        Owe(transaction, stored.Sequence, deliverTo ?? InboxDelivery.InboxKeys(message.Recipients));
+        Owe(transaction, stored.Sequence, deliverTo ?? InboxFanOut.InboxKeys(message.Recipients));
         if (message.Channel is not null)
         {
             foreach (var member in deliverTo ?? [])
@@ -44,7 +44,7 @@ public sealed class SqliteMessageLog(SqliteDatabase database, SqliteWriteQueue w
             for (var index = 0; index < messages.Count; index++)
             {
                 var appended = Insert(transaction, messages[index], null, requestHashes?[index]);
-                Owe(transaction, appended.Sequence, InboxDelivery.InboxKeys(messages[index].Recipients));
+                Owe(transaction, appended.Sequence, InboxFanOut.InboxKeys(messages[index].Recipients));
                 stored.Add(appended);
             }
             CountSent(transaction, messages);

@@ -8,20 +8,13 @@ using Orleans.AgentChannel.Identity;
 namespace Orleans.AgentChannel.Client.Delivery;
 
 /// <summary>
-/// Delivers an agent's events the way the WebSocket gateway does: the inbox after the last acknowledged
-/// sequence first, then live events in sequence order, filling any gap from the inbox and dropping what was
-/// already processed (the stream is the fast path, the inbox the guarantee). Processed sequences are
-/// acknowledged, gathered for a moment, so the next run starts after them.
+/// Delivers an agent's events the way the WebSocket gateway does, by the same <see cref="InboxCursor"/>: the inbox
+/// after the last acknowledged sequence first, then live events in sequence order, filling any gap from the inbox
+/// and dropping what was already processed (the stream is the fast path, the inbox the guarantee). The cursor moves
+/// past an event once its handlers are done with it, so its position is the processed sequence. Processed sequences
+/// are acknowledged, gathered for a moment, so the next run starts after them.
 /// </summary>
-internal sealed partial class InboxDelivery(
-    IAgentGrain grain,
-    Caller caller,
-    Func<string> token,
-    EventDispatcher dispatcher,
-    int pageSize,
-    TimeSpan ackDelay,
-    ILogger logger,
-    CancellationToken closing)
+internal sealed partial class ClientInboxDelivery
 {
     /// <summary>
     /// Live events waiting for dispatch (also before Start). Past this the stream's inbox events are dropped
@@ -32,13 +25,21 @@ internal sealed partial class InboxDelivery(
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Set on the dispatch flow, so closing from inside a handler does not wait for that handler.</summary>
-    private static readonly AsyncLocal<InboxDelivery?> DispatchingFlow = new();
+    private static readonly AsyncLocal<ClientInboxDelivery?> DispatchingFlow = new();
+
+    private readonly IAgentGrain _grain;
+    private readonly Caller _caller;
+    private readonly Func<string> _token;
+    private readonly EventDispatcher _dispatcher;
+    private readonly TimeSpan _ackDelay;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _closing;
+    private readonly InboxCursor _cursor;
 
     private readonly Channel<Incoming> _incoming = Channel.CreateBounded<Incoming>(
         new BoundedChannelOptions(LiveBufferCapacity) { SingleReader = true });
     private readonly Channel<bool> _ackWanted = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private long _processedSeq;
     private long _ackedSeq;
     private long _overflowSeq;
     private long _dispatchingSeq;
@@ -47,8 +48,21 @@ internal sealed partial class InboxDelivery(
     private Task _pump = Task.CompletedTask;
     private Task _acks = Task.CompletedTask;
 
+    public ClientInboxDelivery(IAgentGrain grain, Caller caller, Func<string> token, EventDispatcher dispatcher, int pageSize,
+        TimeSpan ackDelay, ILogger logger, CancellationToken closing)
+    {
+        _grain = grain;
+        _caller = caller;
+        _token = token;
+        _dispatcher = dispatcher;
+        _ackDelay = ackDelay;
+        _logger = logger;
+        _closing = closing;
+        _cursor = new InboxCursor(0, afterSeq => ReadInbox(afterSeq, pageSize), Dispatch, () => _ackWanted.Writer.TryWrite(true));
+    }
+
     /// <summary>The highest inbox sequence whose handlers and enumerations are done with it.</summary>
-    public long ProcessedSeq => Volatile.Read(ref _processedSeq);
+    public long ProcessedSeq => _cursor.DeliveredSeq;
 
     /// <summary>The highest inbox sequence the cluster has recorded as acknowledged.</summary>
     public long AckedSeq => Volatile.Read(ref _ackedSeq);
@@ -56,7 +70,7 @@ internal sealed partial class InboxDelivery(
     /// <summary>Where the agent's inbox stood at connect: delivery resumes after the acknowledged sequence.</summary>
     public void ResumeAfter(InboxPosition position)
     {
-        Volatile.Write(ref _processedSeq, position.AckedSeq);
+        _cursor.MovePast(position.AckedSeq);
         Volatile.Write(ref _ackedSeq, position.AckedSeq);
     }
 
@@ -90,9 +104,9 @@ internal sealed partial class InboxDelivery(
         var fromHandler = DispatchingFlow.Value == this;
         if (fromHandler && Volatile.Read(ref _dispatchingSeq) is > 0 and var current)
         {
-            MarkProcessed(current);
+            _cursor.MovePast(current);
         }
-        dispatcher.CompleteAll();
+        _dispatcher.CompleteAll();
         await Task.WhenAll(fromHandler ? Task.CompletedTask : _pump, _acks);
         await FlushAckAsync();
     }
@@ -105,8 +119,8 @@ internal sealed partial class InboxDelivery(
         {
             if (seq > AckedSeq)
             {
-                using var presented = ClusterCredential.Present(token());
-                var position = await grain.Ack(caller, seq);
+                using var presented = ClusterCredential.Present(_token());
+                var position = await _grain.Ack(_caller, seq);
                 InterlockedMax(ref _ackedSeq, position.AckedSeq);
             }
         }
@@ -139,14 +153,14 @@ internal sealed partial class InboxDelivery(
     private async Task Pump()
     {
         DispatchingFlow.Value = this;
-        while (!closing.IsCancellationRequested)
+        while (!_closing.IsCancellationRequested)
         {
             try
             {
                 await DeliverAll();
                 return;
             }
-            catch (OperationCanceledException) when (closing.IsCancellationRequested)
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
             {
                 return;
             }
@@ -155,7 +169,7 @@ internal sealed partial class InboxDelivery(
                 LogDeliveryFailed(exception, ProcessedSeq, RetryDelay);
                 try
                 {
-                    await Task.Delay(RetryDelay, closing);
+                    await Task.Delay(RetryDelay, _closing);
                 }
                 catch (OperationCanceledException)
                 {
@@ -167,62 +181,31 @@ internal sealed partial class InboxDelivery(
 
     private async Task DeliverAll()
     {
-        await DispatchInboxAfterProcessed();
+        await _cursor.CatchUp();
         var reader = _incoming.Reader;
-        while (await reader.WaitToReadAsync(closing))
+        while (await reader.WaitToReadAsync(_closing))
         {
             while (reader.TryRead(out var incoming))
             {
-                if (incoming.Live is { Seq: null } liveOnly)
-                {
-                    await Dispatch(liveOnly);
-                }
-                else if (incoming.Live is { Seq: { } seq } live)
-                {
-                    if (seq == ProcessedSeq + 1)
-                    {
-                        await Dispatch(live);
-                    }
-                    else if (seq > ProcessedSeq)
-                    {
-                        // A live event overtook one still on its way (or lost): the inbox has them all, in order.
-                        await DispatchInboxAfterProcessed();
-                    }
-                }
-                else if (incoming.KnownLastSeq > ProcessedSeq)
-                {
-                    await DispatchInboxAfterProcessed();
-                }
+                await (incoming.Live is { } live ? _cursor.Offer(live) : _cursor.InboxReaches(incoming.KnownLastSeq));
             }
             if (Volatile.Read(ref _overflowSeq) > ProcessedSeq)
             {
-                await DispatchInboxAfterProcessed();
+                await _cursor.CatchUp();
                 Volatile.Write(ref _overflowing, 0);
             }
         }
     }
 
-    private async Task DispatchInboxAfterProcessed()
+    private async Task<InboxPage> ReadInbox(long afterSeq, int pageSize)
     {
-        using var presented = ClusterCredential.Present(token());
-        InboxPage page;
-        do
-        {
-            page = await grain.ReadInbox(ProcessedSeq, pageSize);
-            foreach (var item in page.Events)
-            {
-                if (item.Seq > ProcessedSeq)
-                {
-                    await Dispatch(item);
-                }
-            }
-        }
-        while (page.HasMore && page.Events.Count > 0);
+        using var presented = ClusterCredential.Present(_token());
+        return await _grain.ReadInbox(afterSeq, pageSize);
     }
 
     private async Task Dispatch(AgentEvent live)
     {
-        closing.ThrowIfCancellationRequested();
+        _closing.ThrowIfCancellationRequested();
         AgentChannelEvent item;
         try
         {
@@ -232,27 +215,16 @@ internal sealed partial class InboxDelivery(
         {
             // Nothing can read it now, nor later: skipping it is the only way past it.
             LogUnreadableEvent(exception, live.Event, live.Seq);
-            MarkProcessed(live.Seq);
             return;
         }
         Volatile.Write(ref _dispatchingSeq, live.Seq ?? 0);
         try
         {
-            await dispatcher.Dispatch(item, closing);
+            await _dispatcher.Dispatch(item, _closing);
         }
         finally
         {
             Volatile.Write(ref _dispatchingSeq, 0);
-        }
-        MarkProcessed(live.Seq);
-    }
-
-    private void MarkProcessed(long? seq)
-    {
-        if (seq is { } processed)
-        {
-            InterlockedMax(ref _processedSeq, processed);
-            _ackWanted.Writer.TryWrite(true);
         }
     }
 
@@ -260,17 +232,17 @@ internal sealed partial class InboxDelivery(
     {
         try
         {
-            while (await _ackWanted.Reader.WaitToReadAsync(closing))
+            while (await _ackWanted.Reader.WaitToReadAsync(_closing))
             {
                 _ackWanted.Reader.TryRead(out _);
-                if (ackDelay > TimeSpan.Zero)
+                if (_ackDelay > TimeSpan.Zero)
                 {
-                    await Task.Delay(ackDelay, closing);
+                    await Task.Delay(_ackDelay, _closing);
                 }
                 await FlushAckAsync();
             }
         }
-        catch (OperationCanceledException) when (closing.IsCancellationRequested)
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
         {
         }
     }

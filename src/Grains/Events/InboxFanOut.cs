@@ -6,7 +6,7 @@ using Orleans.AgentChannel.Messages;
 namespace Orleans.AgentChannel.Events;
 
 /// <summary>Puts events into agents' inboxes; completes when every inbox has stored them.</summary>
-internal static class InboxDelivery
+internal static class InboxFanOut
 {
     public static Task DeliverMessage(this IGrainFactory grains, MessageInfo message, IEnumerable<string> recipients) =>
         grains.Deliver(Received(message), recipients);

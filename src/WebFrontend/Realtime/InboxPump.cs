@@ -6,10 +6,10 @@ namespace Orleans.AgentChannel.WebFrontend.Realtime;
 
 /// <summary>
 /// How a live connection (a WebSocket, an SSE stream) hands an agent its inbox: replay after the client's last
-/// sequence, then the grain's pushes in sequence order, each gap filled from the inbox, nothing sent twice. The
-/// push is the fast path, the inbox the guarantee.
+/// sequence, then the grain's pushes in sequence order, each gap filled from the inbox, nothing sent twice (the
+/// rule is <see cref="InboxCursor"/>'s, shared with the C# client). The push is the fast path, the inbox the guarantee.
 /// </summary>
-public static class InboxDelivery
+public static class InboxPump
 {
     /// <summary>Not an event to send: tells <see cref="Pump"/> the inbox holds events up to its seq.</summary>
     private const string InboxCheckEvent = "";
@@ -22,29 +22,17 @@ public static class InboxDelivery
     public static async Task Pump(IAgentGrain grain, long replayFrom, ChannelReader<AgentEvent> live,
         Func<AgentEvent, Task> send, int pageSize, CancellationToken cancellation)
     {
-        var lastSent = await SendInboxAfter(grain, replayFrom, send, pageSize);
+        var cursor = new InboxCursor(replayFrom, afterSeq => grain.ReadInbox(afterSeq, pageSize), send);
+        await cursor.CatchUp();
         await foreach (var item in live.ReadAllAsync(cancellation))
         {
-            if (item.Event == InboxCheckEvent)
+            if (item.Event != InboxCheckEvent)
             {
-                if (item.Seq > lastSent)
-                {
-                    lastSent = await SendInboxAfter(grain, lastSent, send, pageSize);
-                }
+                await cursor.Offer(item);
             }
-            else if (item.Seq is not { } seq)
+            else if (item.Seq is { } inboxReaches)
             {
-                await send(item);
-            }
-            else if (seq == lastSent + 1)
-            {
-                await send(item);
-                lastSent = seq;
-            }
-            else if (seq > lastSent)
-            {
-                // A live event overtook one still on its way (or lost): the inbox has them all, in order.
-                lastSent = await SendInboxAfter(grain, lastSent, send, pageSize);
+                await cursor.InboxReaches(inboxReaches);
             }
         }
     }
@@ -82,22 +70,5 @@ public static class InboxDelivery
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private static async Task<long> SendInboxAfter(IAgentGrain grain, long afterSeq, Func<AgentEvent, Task> send, int pageSize)
-    {
-        var lastSent = afterSeq;
-        InboxPage page;
-        do
-        {
-            page = await grain.ReadInbox(lastSent, pageSize);
-            foreach (var item in page.Events)
-            {
-                await send(item);
-                lastSent = item.Seq!.Value;
-            }
-        }
-        while (page.HasMore);
-        return lastSent;
     }
 }
