@@ -175,9 +175,10 @@ public sealed partial class TaskGrain
     {
         var now = clock.GetUtcNow();
         var previous = Current.CurrentAssignment;
-        Current.Attempts++;
-        var outcome = Current.Attempts >= Options.MaxAttempts ? AgentTaskStatus.Failed : AgentTaskStatus.Pending;
+        var attempts = Current.Attempts + 1;
+        var outcome = attempts >= Options.MaxAttempts ? AgentTaskStatus.Failed : AgentTaskStatus.Pending;
         TaskTransitions.Require(Current.Status, outcome, TaskParty.Engine);
+        Current.Attempts = attempts;
         EndCurrentAssignment(AssignmentStatus.Released, now);
         if (outcome == AgentTaskStatus.Failed)
         {
