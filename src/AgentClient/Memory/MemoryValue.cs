@@ -2,9 +2,6 @@ using Orleans.AgentChannel.Memory;
 
 namespace Orleans.AgentChannel.Client.Memory;
 
-/// <summary>What an agent watches now: memory:updated arrives for these keys and every key under these prefixes.</summary>
-public sealed record MemoryWatches(IReadOnlyList<string> Keys, IReadOnlyList<string> Prefixes);
-
 /// <summary>
 /// A memory key's value read as <typeparamref name="T"/>, with the version to pass back as the expected version
 /// of a compare-and-set write.
