@@ -6,10 +6,3 @@ public sealed record ChannelInfo(
     [property: Id(1)] IReadOnlyList<string> Members,
     [property: Id(2)] long MessageSequence,
     [property: Id(3)] DateTimeOffset CreatedAt);
-
-[GenerateSerializer, Alias("channel-summary")]
-public sealed record ChannelSummary(
-    [property: Id(0)] string Name,
-    [property: Id(1)] int MemberCount,
-    [property: Id(2)] long MessageSequence,
-    [property: Id(3)] DateTimeOffset CreatedAt);

@@ -1,17 +1,5 @@
 namespace Orleans.AgentChannel.Events;
 
-/// <summary>Where an agent's inbox stands: the last sequence stored and the last one it acknowledged.</summary>
-[GenerateSerializer, Immutable, Alias("inbox-position")]
-public sealed record InboxPosition(
-    [property: Id(0)] long LastSeq,
-    [property: Id(1)] long AckedSeq);
-
-/// <summary>A page of an agent's inbox, in sequence order.</summary>
-[GenerateSerializer, Immutable, Alias("inbox-page")]
-public sealed record InboxPage(
-    [property: Id(0)] IReadOnlyList<AgentEvent> Events,
-    [property: Id(1)] bool HasMore);
-
 /// <summary>
 /// Something to put in an agent's inbox. A message is stored once in the log, so its inbox entry only
 /// points at <see cref="MessageLogSequence"/>; other events keep their payload. An item with a

@@ -21,22 +21,3 @@ public sealed record LiveInterest(
     public IEnumerable<MemoryWatch> MemoryWatches =>
         MemoryKeys.Select(key => new MemoryWatch(key, IsPrefix: false)).Concat(MemoryPrefixes.Select(prefix => new MemoryWatch(prefix, IsPrefix: true)));
 }
-
-/// <summary>
-/// The agent's grain answering <c>Connected</c>. <see cref="WasConnected"/> false on a renewal means the grain
-/// had lost the connection (it was re-activated after a silo died, or timed the connection out): live events
-/// may have been missed meanwhile, so the connection sends snapshots of what it watches.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("agent-connected")]
-public sealed record AgentConnected(
-    [property: Id(0)] Agents.AgentInfo Agent,
-    [property: Id(1)] bool WasConnected);
-
-/// <summary>A memory key or key prefix that an agent watches.</summary>
-[GenerateSerializer, Immutable, Alias("memory-watch")]
-public sealed record MemoryWatch(
-    [property: Id(0)] string Pattern,
-    [property: Id(1)] bool IsPrefix)
-{
-    public bool Covers(string key) => IsPrefix ? key.StartsWith(Pattern, StringComparison.Ordinal) : key == Pattern;
-}

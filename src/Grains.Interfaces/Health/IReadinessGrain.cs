@@ -11,7 +11,3 @@ public interface IReadinessGrain : IGrainWithIntegerKey
     [Alias("probe")]
     Task<SiloReadiness> Probe();
 }
-
-/// <summary>The silo that answered a readiness probe, and how long its storage took.</summary>
-[GenerateSerializer, Immutable, Alias("agentchannel.silo-readiness")]
-public sealed record SiloReadiness([property: Id(0)] string Silo, [property: Id(1)] TimeSpan StorageAnswered);

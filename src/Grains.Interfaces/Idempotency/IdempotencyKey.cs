@@ -49,11 +49,3 @@ public sealed record IdempotencyKey([property: Id(0)] string Value)
         return new Guid(bytes, bigEndian: true);
     }
 }
-
-/// <summary>The kinds of entity a keyed create names by <see cref="IdempotencyKey.DerivedId"/>.</summary>
-public static class KeyedIds
-{
-    public const string Task = "task";
-
-    public const string Message = "message";
-}

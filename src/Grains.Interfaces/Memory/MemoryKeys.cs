@@ -1,0 +1,13 @@
+namespace Orleans.AgentChannel.Memory;
+
+public static class MemoryKeys
+{
+    public const int MaxLength = 256;
+
+    /// <summary>Reserved: <c>GET /api/memory/{key}/history</c> addresses a key's history.</summary>
+    public const string HistorySuffix = "/history";
+
+    /// <summary>A key to address a memory grain with; its grain checks everything else about it.</summary>
+    public static string Require(string? key) =>
+        string.IsNullOrEmpty(key) ? throw Errors.AgentChannelException.Invalid("key", "'key' is required.") : key;
+}
