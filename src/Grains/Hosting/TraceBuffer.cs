@@ -3,20 +3,6 @@ using OpenTelemetry;
 
 namespace Orleans.AgentChannel.Hosting;
 
-/// <summary>One finished span as the console shows it.</summary>
-public sealed record TraceSpan(
-    string TraceId,
-    string SpanId,
-    string? ParentSpanId,
-    string Name,
-    string Source,
-    ActivityKind Kind,
-    DateTimeOffset Start,
-    TimeSpan Duration,
-    bool Failed,
-    IReadOnlyList<KeyValuePair<string, string>> Tags,
-    IReadOnlyList<string> LinkedTraceIds);
-
 /// <summary>
 /// The last N spans this process recorded (a ring: the oldest go first), so the console can show a message's or a
 /// task's recent trace without a trace backend. Spans made in other processes (other silos, a front end in client

@@ -1,41 +1,8 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Hosting;
-using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Idempotency;
-
-/// <summary>
-/// One keyed write remembered by the entity it changed: who sent it, its key, the hash of what it asked, and the answer
-/// it got. Kept in that entity's grain state, so it is stored by the same write as the change it answers.
-/// </summary>
-[GenerateSerializer, Alias("idempotency-record")]
-public sealed record IdempotencyRecord(
-    [property: Id(0)] string Caller,
-    [property: Id(1)] string Key,
-    [property: Id(2)] string RequestHash,
-    [property: Id(3)] DateTimeOffset ExpiresAt,
-    [property: Id(4)] object? Answer);
-
-/// <summary>A write that came with a key: the caller's (lower-cased) name, the key and the request's hash.</summary>
-public sealed record KeyedWrite(string Caller, string Key, string RequestHash)
-{
-    /// <summary>
-    /// The hash of a write as the owning grain received it: the operation and its arguments as canonical JSON (what the
-    /// request means once parsed, so the same request over REST, WebSocket, MCP or the C# client hashes alike).
-    /// </summary>
-    public static string Hash(string operation, params object?[] arguments)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes<object?[]>([operation, .. arguments], AgentChannelJson.Options);
-        return Convert.ToHexStringLower(SHA256.HashData(json));
-    }
-
-    public static KeyedWrite? Of(Caller caller, IdempotencyKey? key, string operation, params object?[] arguments) =>
-        key is null ? null : new KeyedWrite(AgentNames.Key(caller.Name), key.Value, Hash(operation, arguments));
-}
 
 /// <summary>
 /// The bounded list of keyed answers an entity keeps in its grain state (<see cref="IdempotencyOptions"/>): looked up

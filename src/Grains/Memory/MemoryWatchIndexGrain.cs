@@ -69,9 +69,3 @@ public sealed class MemoryWatchIndexGrain(
         return true;
     }
 }
-
-[GenerateSerializer, Alias("memory-watch-index-state")]
-public sealed class MemoryWatchIndexState
-{
-    [Id(0)] public Dictionary<MemoryWatch, HashSet<string>> Watchers { get; set; } = [];
-}

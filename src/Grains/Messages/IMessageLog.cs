@@ -51,12 +51,3 @@ public interface IMessageLog
     /// <summary>The highest channel sequence stored for a channel (0 when none), so a channel grain can resume.</summary>
     Task<long> LastChannelSequence(string channelKey);
 }
-
-/// <summary>A message stored by a keyed send, with the hash of the request that stored it.</summary>
-public sealed record KeyedMessage(MessageInfo Message, string RequestHash);
-
-/// <summary>A keyed message's id was already in the log when it was to be stored (two attempts of one send at once).</summary>
-public sealed class KeyedMessageExistsException(Guid id) : Exception($"Message {id} is already stored.");
-
-/// <summary>A stored message that the inbox of <see cref="AgentKey"/> has yet to hold.</summary>
-public sealed record OwedDelivery(string AgentKey, MessageInfo Message);

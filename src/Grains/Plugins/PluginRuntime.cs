@@ -174,6 +174,3 @@ public sealed partial class PluginRuntime
     [LoggerMessage(LogLevel.Warning, "Plugin {Plugin} ({Point}) failed; the channel went on without it")]
     private partial void LogPluginFailed(Exception error, string plugin, string point);
 }
-
-/// <summary>A plugin instance with its health record and its guard.</summary>
-public sealed record Guarded<TPlugin>(TPlugin Instance, PluginHealth Health, ResiliencePipeline Pipeline) where TPlugin : class;

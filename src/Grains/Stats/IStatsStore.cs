@@ -19,24 +19,3 @@ public interface IStatsStore
     /// <summary>The ids and titles of the given task rows (for the few a report names).</summary>
     Task<IReadOnlyDictionary<long, StatsTaskName>> Names(IReadOnlyCollection<long> rows);
 }
-
-/// <summary>
-/// A task as the reports see it: <see cref="Row"/> is its position in the tasks table (the id and title,
-/// wide columns, are read only for the few tasks a report names); <see cref="Capabilities"/> is the
-/// engine's pool key (a JSON list).
-/// </summary>
-public sealed record StatsTaskRow(
-    long Row,
-    string Status,
-    string Creator,
-    string? Assignee,
-    string Capabilities,
-    long CreatedAt,
-    long? FirstAssignedAt,
-    long? ClosedAt,
-    int Assignments);
-
-public sealed record StatsTaskName(Guid Id, string Title);
-
-/// <summary>One agent's counters for one hour (the hour's start, Unix ms).</summary>
-public sealed record StatsActivityRow(long Hour, string Agent, long MessagesSent, long MessagesReceived, long MemoryWrites);

@@ -41,6 +41,3 @@ public interface ITaskIndex
     /// <summary>Ids of tasks in any of the given states (for recovery after a restart).</summary>
     Task<IReadOnlyList<Guid>> WithStatus(IReadOnlyList<AgentTaskStatus> statuses);
 }
-
-/// <summary>A task grain's serialized state as stored in its row, with the version writes are checked against.</summary>
-public sealed record StoredTaskState(byte[] State, long Version);

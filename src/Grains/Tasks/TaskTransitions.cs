@@ -1,42 +1,7 @@
 using Orleans.AgentChannel.Errors;
-using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.Tasks;
-
-/// <summary>The parties a task's rules name.</summary>
-[Flags]
-internal enum TaskParty
-{
-    None = 0,
-    Assignee = 1,
-    Creator = 2,
-    Operator = 4,
-
-    /// <summary>The channel itself: dependencies holding a task back and letting it go, the pool handing it out, a lost lease.</summary>
-    Engine = 8,
-
-    /// <summary>An agent taking a waiting task for itself (whether it may is <see cref="AssignmentPolicy"/>'s rule).</summary>
-    Claimant = 16,
-}
-
-/// <summary>Who the caller is to a task, worked out once per call: every rule of <see cref="TaskGrain"/> asks this.</summary>
-internal readonly record struct TaskRoles(bool IsOperator, bool IsCreator, bool IsAssignee, bool WasAssignee)
-{
-    public static TaskRoles Of(Caller caller, TaskState task) => new(
-        caller.IsOperator,
-        caller.Is(task.Creator),
-        task.CurrentAssignment is { } current && caller.Is(current.Agent),
-        task.Assignments.Any(assignment => caller.Is(assignment.Agent)));
-
-    /// <summary>The creator or the operator: they edit, cancel, assign, answer questions and decide on approvals.</summary>
-    public bool IsOwner => IsOperator || IsCreator;
-
-    public bool IsAny(TaskParty parties) =>
-        (parties.HasFlag(TaskParty.Assignee) && IsAssignee)
-        || (parties.HasFlag(TaskParty.Creator) && IsCreator)
-        || (parties.HasFlag(TaskParty.Operator) && IsOperator);
-}
 
 /// <summary>
 /// The task status machine as one table: which moves exist and who may make each. Pure, so the whole machine is read

@@ -24,6 +24,3 @@ public interface IWebhookStore
 
     Task<IReadOnlyList<WebhookDelivery>> Deliveries(Guid webhookId, int limit);
 }
-
-/// <summary>A subscription with what the sink needs to sign its deliveries.</summary>
-public sealed record WebhookTarget(WebhookInfo Info, string Secret);

@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.Stats;
+
+public sealed record StatsTaskName(Guid Id, string Title);
