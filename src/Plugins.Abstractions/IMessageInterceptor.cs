@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Orleans.AgentChannel.Plugins;
 
 /// <summary>
@@ -16,41 +14,4 @@ namespace Orleans.AgentChannel.Plugins;
 public interface IMessageInterceptor
 {
     ValueTask<MessageVerdict> InterceptAsync(InterceptedMessage message, CancellationToken cancellationToken);
-}
-
-/// <summary>
-/// A message about to be stored. Only <see cref="Content"/> and <see cref="Metadata"/> can be changed (return
-/// the message <c>with</c> new values); who sent it and where it goes are not an interceptor's to change.
-/// </summary>
-/// <param name="Metadata">A copy the interceptor owns: change it in place or build a new one.</param>
-public sealed record InterceptedMessage(
-    string Sender,
-    IReadOnlyList<string> Recipients,
-    string? Channel,
-    Guid? TaskId,
-    string MessageType,
-    string Content,
-    JsonObject Metadata);
-
-/// <summary>An interceptor's answer: go on (with the message as it should be stored) or reject.</summary>
-public sealed record MessageVerdict
-{
-    private MessageVerdict(InterceptedMessage? message, string? rejection)
-    {
-        Message = message;
-        Rejection = rejection;
-    }
-
-    /// <summary>The message to store, when accepted.</summary>
-    public InterceptedMessage? Message { get; }
-
-    /// <summary>Why it was rejected; the sender sees this.</summary>
-    public string? Rejection { get; }
-
-    public bool IsRejected => Rejection is not null;
-
-    public static MessageVerdict Accept(InterceptedMessage message) => new(message ?? throw new ArgumentNullException(nameof(message)), null);
-
-    public static MessageVerdict Reject(string reason) =>
-        new(null, string.IsNullOrWhiteSpace(reason) ? throw new ArgumentException("A rejection needs a reason.", nameof(reason)) : reason);
 }

@@ -1,0 +1,8 @@
+namespace Orleans.AgentChannel.Plugins;
+
+public enum AssignmentDecisionKind
+{
+    Defer,
+    Wait,
+    Offer,
+}
