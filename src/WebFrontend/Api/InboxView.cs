@@ -1,12 +1,8 @@
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
-using Orleans.AgentChannel.Json;
 
 namespace Orleans.AgentChannel.WebFrontend.Api;
-
-/// <summary>One inbox event as a page shows it: its sequence number, its event name (docs/api.md) and its payload.</summary>
-public sealed record InboxEntry(long Seq, string Event, RawJson Data);
 
 /// <summary>
 /// A page of the caller's inbox and where the inbox stands (MCP's read_inbox, REST's long poll). Reading consumes

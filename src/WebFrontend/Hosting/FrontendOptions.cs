@@ -27,16 +27,3 @@ public sealed class FrontendOptions
     /// <summary>Whether this host runs a silo of its own or joins a cluster of <c>Silo</c> processes as a client.</summary>
     public HostMode Mode { get; set; } = HostMode.Embedded;
 }
-
-public enum HostMode
-{
-    /// <summary>A silo in this process (one machine: the default).</summary>
-    Embedded,
-
-    /// <summary>
-    /// No silo here: a cluster client of the silos configured by AgentChannel:Silo (cluster and service id,
-    /// and the gateway port with SQLite) and AgentChannel:Storage (the membership table on PostgreSQL).
-    /// Several front ends can run at once behind a load balancer.
-    /// </summary>
-    Client,
-}

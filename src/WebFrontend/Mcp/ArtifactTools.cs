@@ -63,6 +63,3 @@ public sealed class ArtifactTools(IGrainFactory grains, TimeProvider clock)
         return new ArtifactContent(artifact, Convert.ToBase64String(content.GetBuffer(), 0, (int)content.Length));
     }
 }
-
-/// <summary>An artifact and its bytes in base64 (null when it is over <see cref="ArtifactTools.MaxBytes"/>).</summary>
-public sealed record ArtifactContent(ArtifactInfo Artifact, string? ContentBase64);

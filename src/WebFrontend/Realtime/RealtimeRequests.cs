@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
@@ -12,35 +11,6 @@ using Orleans.AgentChannel.Tasks;
 using Orleans.AgentChannel.WebFrontend.Api;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
-
-// WebSocket request bodies that are not grain contracts already.
-public sealed record RegisterRequest(
-    string? Name, string? Type, IReadOnlyList<string>? Capabilities, RawJson? Metadata, string? Token,
-    [property: JsonConverter(typeof(NotNullConverter<long>))] long? LastSeq,
-    [property: JsonConverter(typeof(NotNullConverter<bool>))] bool? Presence);
-
-/// <summary>The data of a <c>session:revoked</c> push: why the connection's token stopped (<see cref="Events.SessionEndings"/>).</summary>
-public sealed record SessionRevokedNotice(string Code, string Reason);
-
-public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
-
-public sealed record TaskRequest(Guid? TaskId, string? Agent, RawJson? Result, Guid? AssignmentId, string? Question = null, string? Answer = null,
-    string? Comment = null, IReadOnlyList<Guid>? Artifacts = null);
-
-public sealed record KeyRequest(string? Key);
-
-public sealed record DeleteMemoryRequest(string? Key, [property: JsonConverter(typeof(NotNullConverter<long>))] long? ExpectedVersion);
-
-/// <summary>task:claim's ack: the task now held by the caller, or null when nothing suitable was waiting.</summary>
-public sealed record ClaimAck(TaskInfo? Task);
-
-public sealed record InboxAckRequest(long? Seq);
-
-public sealed record ChannelRequest(string? Channel);
-
-public sealed record WatchRequest(string? Key, string? Prefix, [property: JsonConverter(typeof(NotNullConverter<bool>))] bool? Snapshot);
-
-public sealed record Watching(IReadOnlyList<string> Keys, IReadOnlyList<string> Prefixes);
 
 /// <summary>
 /// Every client request except agent:register, mapped onto the same grain calls as the REST API: no rule

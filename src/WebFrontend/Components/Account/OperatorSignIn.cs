@@ -110,14 +110,3 @@ public static class OperatorSignIn
     private static string Fingerprint(OperatorToken token) =>
         Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("agentchannel-console:" + token.Value)));
 }
-
-public enum SignInOutcome
-{
-    SignedIn,
-    WrongToken,
-
-    /// <summary>Too many wrong tokens from this address lately: try again after <see cref="SignInAttempt.RetryAfter"/>.</summary>
-    LockedOut,
-}
-
-public readonly record struct SignInAttempt(SignInOutcome Outcome, TimeSpan RetryAfter = default);

@@ -162,16 +162,3 @@ public sealed class MetricsHistory : IHostedService, IDisposable
     private static double? Percentile(List<double> sorted, double quantile) =>
         sorted.Count == 0 ? null : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(quantile * sorted.Count) - 1)];
 }
-
-/// <summary>One second of the console's figures.</summary>
-public sealed record MetricsSample(
-    DateTimeOffset At,
-    int ConnectedAgents,
-    int PresentAgents,
-    double MessagesPerSecond,
-    long MessagesTotal,
-    IReadOnlyDictionary<AgentTaskStatus, int> TasksByStatus,
-    int QueueDepth,
-    double? AssignmentLatencyP50Ms,
-    double? AssignmentLatencyP95Ms,
-    int AssignmentsLastMinute);

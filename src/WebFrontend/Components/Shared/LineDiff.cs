@@ -66,12 +66,3 @@ public static class LineDiff
         return lines;
     }
 }
-
-public enum DiffChange
-{
-    Same,
-    Added,
-    Removed,
-}
-
-public readonly record struct DiffLine(DiffChange Change, string Text);

@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public sealed record AssignRequest(string? Agent);

@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public sealed record RequestInputRequest(string? Question, Guid? AssignmentId);

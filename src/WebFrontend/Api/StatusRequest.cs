@@ -1,0 +1,5 @@
+using Orleans.AgentChannel.Agents;
+
+namespace Orleans.AgentChannel.WebFrontend.Api;
+
+public sealed record StatusRequest(AgentStatus? Status);

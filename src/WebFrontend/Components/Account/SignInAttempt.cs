@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Components.Account;
+
+public readonly record struct SignInAttempt(SignInOutcome Outcome, TimeSpan RetryAfter = default);

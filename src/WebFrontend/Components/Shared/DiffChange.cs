@@ -1,0 +1,8 @@
+namespace Orleans.AgentChannel.WebFrontend.Components.Shared;
+
+public enum DiffChange
+{
+    Same,
+    Added,
+    Removed,
+}

@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Components.Shared;
+
+public readonly record struct DiffLine(DiffChange Change, string Text);

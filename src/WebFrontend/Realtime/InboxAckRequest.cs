@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+public sealed record InboxAckRequest(long? Seq);

@@ -1,0 +1,3 @@
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+public sealed record KeyRequest(string? Key);

@@ -1,0 +1,5 @@
+using Orleans.AgentChannel.Agents;
+
+namespace Orleans.AgentChannel.WebFrontend.Realtime;
+
+public sealed record RegisterAck(AgentInfo Agent, string? Token, Events.InboxPosition Inbox, long ReplayFrom);
