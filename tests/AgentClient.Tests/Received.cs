@@ -62,15 +62,18 @@ public sealed class Received
 public static class AsyncEnumerableTesting
 {
     /// <summary>The first <paramref name="count"/> items of a stream, or a failure after the deadline.</summary>
-    public static async Task<List<T>> Take<T>(this IAsyncEnumerable<T> stream, int count)
+    public static Task<List<T>> Take<T>(this IAsyncEnumerable<T> stream, int count) => TakeUntil(stream, taken => taken.Count == count);
+
+    /// <summary>The items of a stream up to the one after which <paramref name="done"/> holds, or a failure after the deadline.</summary>
+    public static async Task<List<T>> TakeUntil<T>(this IAsyncEnumerable<T> stream, Func<IReadOnlyList<T>, bool> done)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(Received.Deadline);
-        var taken = new List<T>(count);
+        var taken = new List<T>();
         await foreach (var item in stream.WithCancellation(deadline.Token))
         {
             taken.Add(item);
-            if (taken.Count == count)
+            if (done(taken))
             {
                 break;
             }

@@ -97,6 +97,37 @@ public sealed class InboxCursorTests
     }
 
     [Fact]
+    public async Task A_memory_update_overtaken_by_a_newer_version_of_its_key_is_dropped_and_other_keys_are_not_held_back()
+    {
+        var inbox = new Inbox(lastSeq: 0, pageSize: 10);
+        var cursor = inbox.CursorAt(0);
+
+        await cursor.Offer(MemoryUpdate("notes/open", 2));
+        await cursor.Offer(MemoryUpdate("notes/open", 1));
+        await cursor.Offer(MemoryUpdate("plan", 1));
+        await cursor.Offer(MemoryUpdate("notes/open", 2, snapshot: true));
+        await cursor.Offer(MemoryUpdate("notes/open", 3));
+
+        inbox.MemoryVersions.ShouldBe([("notes/open", 2L, false), ("plan", 1L, false), ("notes/open", 2L, true), ("notes/open", 3L, false)]);
+    }
+
+    [Fact]
+    public async Task Past_the_remembered_keys_updates_still_go_through_in_the_order_they_came()
+    {
+        var inbox = new Inbox(lastSeq: 0, pageSize: 10);
+        var cursor = inbox.CursorAt(0);
+
+        foreach (var index in Enumerable.Range(0, 5000))
+        {
+            await cursor.Offer(MemoryUpdate($"k{index}", 1));
+        }
+        await cursor.Offer(MemoryUpdate("k4999", 2));
+        await cursor.Offer(MemoryUpdate("k4999", 1));
+
+        inbox.MemoryVersions.Count().ShouldBe(5001);
+    }
+
+    [Fact]
     public async Task A_gap_wider_than_a_page_is_filled_over_several_reads_each_after_the_last_delivered()
     {
         var inbox = new Inbox(lastSeq: 10, pageSize: 4);
@@ -143,6 +174,10 @@ public sealed class InboxCursorTests
         cursor.DeliveredSeq.ShouldBe(8);
     }
 
+    private static AgentEvent MemoryUpdate(string key, long version, bool snapshot = false) => new(EventNames.MemoryUpdated, null,
+        RawJson.Serialize(new MemoryUpdated(key, version, "writer", DateTimeOffset.UnixEpoch, RawJson.Parse($"{version}"), Deleted: false, Snapshot: snapshot),
+            AgentChannelJson.Options));
+
     /// <summary>An agent's inbox holding seqs 1..lastSeq, read as the grain answers, and what a cursor handed on.</summary>
     private sealed class Inbox(long lastSeq, int pageSize)
     {
@@ -156,6 +191,10 @@ public sealed class InboxCursorTests
         public IEnumerable<string> Sources => _handed.Select(item => item.Data.Text.Trim('"'));
 
         public IEnumerable<string> Names => _handed.Select(item => item.Event);
+
+        public IEnumerable<(string Key, long Version, bool Snapshot)> MemoryVersions => _handed
+            .Select(item => item.Data.Deserialize<MemoryUpdated>(AgentChannelJson.Options)!)
+            .Select(update => (update.Key, update.Version, update.Snapshot));
 
         public static AgentEvent Event(long seq, string source = "live") =>
             new(EventNames.MessageReceived, seq, RawJson.Serialize(source));

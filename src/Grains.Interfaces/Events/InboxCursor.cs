@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Orleans.AgentChannel.Events;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace Orleans.AgentChannel.Events;
 /// come. A live event that is next is delivered; one ahead of the next means some are still on their way (or lost),
 /// so the inbox is read page by page up to where it stands; one behind was delivered already. The live push is the
 /// fast path, the inbox the guarantee (docs/architecture.md, "Where each rule lives": replay and in-order delivery).
+/// A key's memory:updated never goes back: one older than a version of that key already delivered was overtaken on
+/// the way (Orleans does not keep the order of one-way calls whose target it had to look up) and is dropped, since
+/// the newer one already says where the key stands.
 /// </summary>
 /// <remarks>
 /// Delivery runs on one flow at a time. <see cref="DeliveredSeq"/> may be read, and <see cref="MovePast"/> called,
@@ -21,6 +26,10 @@ public sealed class InboxCursor(
     Func<AgentEvent, Task> deliver,
     Action? moved = null)
 {
+    /// <summary>Keys remembered for <see cref="IsSuperseded"/>; past this the memory starts again (a reorder then slips through, nothing is lost).</summary>
+    private const int MaxRememberedKeys = 4096;
+
+    private readonly Dictionary<string, long> _memoryVersions = new(StringComparer.Ordinal);
     private long _deliveredSeq = deliveredSeq;
 
     /// <summary>The highest inbox sequence delivered: its <c>deliver</c> returned, or <see cref="MovePast"/> said it was done.</summary>
@@ -47,7 +56,7 @@ public sealed class InboxCursor(
     {
         if (item.Seq is not { } seq)
         {
-            return deliver(item);
+            return IsSuperseded(item) ? Task.CompletedTask : deliver(item);
         }
         var delivered = DeliveredSeq;
         if (seq == delivered + 1)
@@ -79,9 +88,44 @@ public sealed class InboxCursor(
         while (page.HasMore && page.Events.Count > 0);
     }
 
+    /// <summary>A memory:updated older than the newest version of its key delivered so far (a snapshot of that same version is not).</summary>
+    private bool IsSuperseded(AgentEvent item)
+    {
+        if (item.Event != EventNames.MemoryUpdated || ReadStamp(item) is not { Key: { } key, Version: var version })
+        {
+            return false;
+        }
+        if (_memoryVersions.TryGetValue(key, out var newest) && version < newest)
+        {
+            return true;
+        }
+        if (_memoryVersions.Count >= MaxRememberedKeys && !_memoryVersions.ContainsKey(key))
+        {
+            _memoryVersions.Clear();
+        }
+        _memoryVersions[key] = version;
+        return false;
+    }
+
+    private static MemoryStamp? ReadStamp(AgentEvent item)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<MemoryStamp>(item.Data.Text, Json.AgentChannelJson.Options);
+        }
+        catch (JsonException)
+        {
+            // Not ours to judge: the receiver's own reading reports it.
+            return null;
+        }
+    }
+
     private async Task Deliver(AgentEvent item, long seq)
     {
         await deliver(item);
         MovePast(seq);
     }
+
+    /// <summary>What is read of a memory:updated to keep each key's updates in version order.</summary>
+    private sealed record MemoryStamp(string? Key, long Version);
 }
