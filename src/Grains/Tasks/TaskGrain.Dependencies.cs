@@ -11,9 +11,6 @@ namespace Orleans.AgentChannel.Tasks;
 /// </summary>
 public sealed partial class TaskGrain
 {
-    /// <summary>Most tasks a dependency check walks before it gives up looking for a cycle.</summary>
-    private const int MaxDependencyWalk = 10_000;
-
     public Task<bool> HasRoomForDependent(Guid dependent) =>
         Task.FromResult(Current.Dependents.Contains(dependent) || Current.Dependents.Count < limits.Value.MaxDependents);
 
@@ -135,16 +132,20 @@ public sealed partial class TaskGrain
     }
 
     /// <summary>
-    /// Refuses dependencies from which this task can be reached again: one query on the task index
-    /// (<see cref="ITaskIndex.Reaches"/>), never a call to each task on the way. Past <see cref="MaxDependencyWalk"/>
-    /// tasks the walk gives up and allows the change. Two updates at once that each close half of a cycle can both pass;
-    /// a cycle so made blocks only its own tasks (each waits for the other) until one is cancelled.
+    /// Refuses dependencies from which this task can be reached again, asking the <see cref="IDependencyGateGrain"/>
+    /// (one query on the task index however long the way, never a call to each task on it; changes in flight checked
+    /// one at a time, so two updates that each close half of a cycle cannot both pass). On success the change is
+    /// reserved until <see cref="ReleaseDependencyCheck"/>: the caller releases it once the change is stored or given up.
     /// </summary>
-    private async Task RejectCycles(List<Guid> dependsOn)
+    private async Task ReserveWithoutCycles(List<Guid> dependsOn)
     {
-        if (dependsOn.Count > 0 && await taskIndex.Reaches(dependsOn, Id, MaxDependencyWalk))
+        if (!await DependencyGate.Reserve(Id, dependsOn))
         {
             throw AgentChannelException.Invalid("depends_on", $"These dependencies would make a cycle through task {Id}.");
         }
     }
+
+    private Task ReleaseDependencyCheck() => DependencyGate.Release(Id);
+
+    private IDependencyGateGrain DependencyGate => GrainFactory.GetGrain<IDependencyGateGrain>(0);
 }

@@ -29,7 +29,6 @@ public sealed partial class TaskGrain(
     IOptions<TaskOptions> options,
     IOptions<RecoveryOptions> recovery,
     IdempotencyLedger ledger,
-    ITaskIndex taskIndex,
     TimeProvider clock,
     ILogger<TaskGrain> logger) : Grain, ITaskGrain, IRemindable
 {
@@ -202,60 +201,70 @@ public sealed partial class TaskGrain(
                 throw AgentChannelException.Conflict($"Task {Id} is {Wire(Current.Status)}; dependencies change only before it is assigned.");
             }
             dependsOn = await ValidDependencies(update.DependsOn);
-            await RejectCycles(dependsOn);
+            await ReserveWithoutCycles(dependsOn);
         }
-        var targetStatus = update.Status == AgentTaskStatus.Completed && Current.Status is AgentTaskStatus.Assigned or AgentTaskStatus.InProgress
-            ? TaskTransitions.CompletionOf(Current.RequiresApproval, roles)
-            : update.Status;
-        if (targetStatus is { } target && target != Current.Status)
+        try
         {
-            if (TaskTransitions.OwnCall(Current.Status, target) is { } call)
+            var targetStatus = update.Status == AgentTaskStatus.Completed && Current.Status is AgentTaskStatus.Assigned or AgentTaskStatus.InProgress
+                ? TaskTransitions.CompletionOf(Current.RequiresApproval, roles)
+                : update.Status;
+            if (targetStatus is { } target && target != Current.Status)
             {
-                throw AgentChannelException.Conflict(
-                    $"Task {Id} moves from {Wire(Current.Status)} to {Wire(target)} only through {call}, which carries what the move needs.");
+                if (TaskTransitions.OwnCall(Current.Status, target) is { } call)
+                {
+                    throw AgentChannelException.Conflict(
+                        $"Task {Id} moves from {Wire(Current.Status)} to {Wire(target)} only through {call}, which carries what the move needs.");
+                }
+                TaskTransitions.Check(Id, Current.Status, target, roles);
             }
-            TaskTransitions.Check(Id, Current.Status, target, roles);
-        }
 
-        var now = clock.GetUtcNow();
-        var previous = Current.CurrentAssignment;
-        Current.Title = title ?? Current.Title;
-        Current.Description = description ?? Current.Description;
-        Current.Priority = priority ?? Current.Priority;
-        Current.DueDate = update.DueDate ?? Current.DueDate;
-        Current.Requirements = requirements ?? Current.Requirements;
-        Current.Result = result ?? Current.Result;
-        AttachArtifacts(artifacts);
-        if (isAssignee)
-        {
-            // Progress from the assignee is a sign of life: its lease starts over.
-            Current.LeaseExpiresAt = now + Options.Lease;
+            var now = clock.GetUtcNow();
+            var previous = Current.CurrentAssignment;
+            Current.Title = title ?? Current.Title;
+            Current.Description = description ?? Current.Description;
+            Current.Priority = priority ?? Current.Priority;
+            Current.DueDate = update.DueDate ?? Current.DueDate;
+            Current.Requirements = requirements ?? Current.Requirements;
+            Current.Result = result ?? Current.Result;
+            AttachArtifacts(artifacts);
+            if (isAssignee)
+            {
+                // Progress from the assignee is a sign of life: its lease starts over.
+                Current.LeaseExpiresAt = now + Options.Lease;
+            }
+            var newDependencies = dependsOn?.Except(Current.DependsOn).ToList() ?? [];
+            if (dependsOn is not null)
+            {
+                Current.DependsOn = dependsOn;
+                Current.Status = AgentTaskStatus.Blocked;
+            }
+            var handedIn = false;
+            if (targetStatus is { } status && status != Current.Status)
+            {
+                MoveTo(status, now);
+                handedIn = status == AgentTaskStatus.AwaitingApproval;
+            }
+            Current.UpdatedAt = now;
+            if (dependsOn is not null || priority is not null)
+            {
+                await Advance(caller, save: false);
+            }
+            var info = await SaveWithNotices(caller, previous, keyed: keyed,
+                announce: handedIn ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
+            foreach (var dependency in newDependencies)
+            {
+                await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
+            }
+            await AfterChange(caller, info, previous?.Agent);
+            return info;
         }
-        var newDependencies = dependsOn?.Except(Current.DependsOn).ToList() ?? [];
-        if (dependsOn is not null)
+        finally
         {
-            Current.DependsOn = dependsOn;
-            Current.Status = AgentTaskStatus.Blocked;
+            if (dependsOn is not null)
+            {
+                await ReleaseDependencyCheck();
+            }
         }
-        var handedIn = false;
-        if (targetStatus is { } status && status != Current.Status)
-        {
-            MoveTo(status, now);
-            handedIn = status == AgentTaskStatus.AwaitingApproval;
-        }
-        Current.UpdatedAt = now;
-        if (dependsOn is not null || priority is not null)
-        {
-            await Advance(caller, save: false);
-        }
-        var info = await SaveWithNotices(caller, previous, keyed: keyed,
-            announce: handedIn ? (EventNames.TaskAwaitingApproval, Current.Creator) : null);
-        foreach (var dependency in newDependencies)
-        {
-            await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
-        }
-        await AfterChange(caller, info, previous?.Agent);
-        return info;
     }
 
     public async Task<TaskInfo> Assign(Caller caller, string agentName, IdempotencyKey? idempotencyKey = null)

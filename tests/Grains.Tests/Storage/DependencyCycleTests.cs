@@ -80,6 +80,49 @@ public abstract class DependencyCycleTests : IAsyncLifetime
         (await TaskGrainOf(other).Update(_creator, new TaskUpdate(DependsOn: [last]))).DependsOn.ShouldBe([last]);
     }
 
+    [Fact]
+    public async Task Two_updates_at_once_that_each_close_half_of_a_cycle_at_most_one_passes()
+    {
+        const int pairs = 40;
+        var tasks = new List<(Guid First, Guid Second, Guid Third)>();
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            var first = await Create($"first {pair}");
+            tasks.Add((first, await Create($"second {pair}"), await Create($"third {pair}", first)));
+        }
+
+        // third → first is stored; first → second and second → third, sent together, would each close the cycle
+        // with the other stored.
+        var outcomes = await Task.WhenAll(tasks.SelectMany(pair => new[]
+        {
+            Outcome(TaskGrainOf(pair.First).Update(_creator, new TaskUpdate(DependsOn: [pair.Second]))),
+            Outcome(TaskGrainOf(pair.Second).Update(_creator, new TaskUpdate(DependsOn: [pair.Third]))),
+        }));
+
+        outcomes.ShouldAllBe(outcome => outcome == null || outcome == "depends_on");
+        foreach (var (first, second, third) in tasks)
+        {
+            var firstWaitsForSecond = (await TaskGrainOf(first).Get()).DependsOn.Contains(second);
+            var secondWaitsForThird = (await TaskGrainOf(second).Get()).DependsOn.Contains(third);
+            (firstWaitsForSecond && secondWaitsForThird).ShouldBeFalse($"{first} → {second} → {third} → {first} is a cycle");
+            (firstWaitsForSecond || secondWaitsForThird).ShouldBeTrue("one of the two changes closes no cycle on its own");
+        }
+    }
+
+    /// <summary>null when the update was stored, the refused field otherwise.</summary>
+    private static async Task<string?> Outcome(Task<TaskInfo> update)
+    {
+        try
+        {
+            await update;
+            return null;
+        }
+        catch (AgentChannelException refused)
+        {
+            return refused.Field;
+        }
+    }
+
     private ITaskGrain TaskGrainOf(Guid id) => Grains.GetGrain<ITaskGrain>(id);
 
     /// <summary>A task no agent can take (it needs a capability nobody has), so it stays open for dependency changes.</summary>
