@@ -127,11 +127,14 @@ public sealed class IdentityLifecycleTests
         using var operatorHttp = server.Client(AgentChannelServer.OperatorToken);
         var capability = $"cap-{Guid.NewGuid():N}";
         var (worker, workerToken, workerId) = await RegisterWithId(server, "worker", capability);
-        var (_, senderToken) = await Register(server, "sender");
+        var (senderName, senderToken) = await Register(server, "sender");
         using var senderHttp = server.Client(senderToken);
         await using var workerSocket = await WsClient.Connect(server);
         await workerSocket.Register(new { token = workerToken });
 
+        var room = $"room-{Guid.NewGuid():N}"[..16];
+        (await server.Client(workerToken).Post($"/api/channels/{room}/join")).Status.ShouldBe(HttpStatusCode.OK);
+        (await senderHttp.Post($"/api/channels/{room}/join")).Status.ShouldBe(HttpStatusCode.OK);
         var before = await senderHttp.Post("/api/messages", new { content = "before retirement", recipients = new[] { worker } });
         before.Status.ShouldBe(HttpStatusCode.Created, before.Body?.ToJsonString());
         var task = await senderHttp.Post("/api/tasks", new { title = "held", requirements = new { capabilities = new[] { capability } } });
@@ -155,6 +158,9 @@ public sealed class IdentityLifecycleTests
         (await operatorHttp.Get($"/api/messages/{before.Json["id"]!.GetValue<string>()}")).Status.ShouldBe(HttpStatusCode.OK);
         var history = (await operatorHttp.Get($"/api/messages?recipient={worker}")).Json["items"]!.AsArray();
         history.Count.ShouldBe(1);
+        await Poll.Until(async () => (await operatorHttp.Get($"/api/channels/{room}")).Json["members"]!.AsArray()
+                .Select(member => member!.GetValue<string>()).SequenceEqual([senderName]),
+            "the retired agent gone from the channel's members, the others staying");
 
         // New mail is refused as gone on every front door, and nothing is stored.
         (await senderHttp.Post("/api/messages", new { content = "after", recipients = new[] { worker } })).ShouldBeProblem(HttpStatusCode.Gone, "gone");

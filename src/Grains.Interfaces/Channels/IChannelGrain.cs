@@ -22,6 +22,11 @@ public interface IChannelGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<ChannelInfo> Get();
 
+    /// <summary>Drops a retired agent from the members; its messages in the channel stay. Sent by the agent's grain as it retires.</summary>
+    // One-way: a channel awaits its members' grains (a post's delivery) (the convention on calls between grains: docs/architecture.md, "Grains").
+    [OneWay, Alias("forget-retired")]
+    Task ForgetRetired(string agentName);
+
     /// <summary>Appends a message to the channel; a sender who is not yet a member joins.</summary>
     [Alias("post")]
     Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null);

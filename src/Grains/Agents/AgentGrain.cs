@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Channels;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Hosting;
@@ -188,6 +189,11 @@ public sealed partial class AgentGrain(
         await ChangeStatus(AgentStatus.Offline, forceSave: true);
         EndConnections(SessionEndings.Retired, "the agent was retired");
         await this.PublishActivity(Key, EventNames.AgentRetired, Agent.ToInfo());
+        // Gone from listings means gone from channel member lists too (a channel does not ask who is retired when it lists).
+        foreach (var channel in (await GrainFactory.GetGrain<IChannelDirectoryGrain>(0).List()).Where(channel => channel.MemberCount > 0))
+        {
+            _ = GrainFactory.GetGrain<IChannelGrain>(AgentNames.Key(channel.Name)).ForgetRetired(Agent.Name);
+        }
         if (wasOffline)
         {
             // Going offline released them already when it was online; an offline agent can still hold forced assignments.

@@ -65,6 +65,14 @@ public sealed partial class ChannelGrain(
         return Info();
     }
 
+    public async Task ForgetRetired(string agentName)
+    {
+        if (state.State.Members.RemoveAll(member => AgentNames.Equal(member, agentName)) > 0)
+        {
+            await SaveAsync();
+        }
+    }
+
     public Task<ChannelInfo> Get()
     {
         RequireCreated();
