@@ -19,6 +19,7 @@ public interface IDependencyGateGrain : IGrainWithIntegerKey
     Task<bool> Reserve(Guid task, IReadOnlyList<Guid> dependsOn);
 
     /// <summary>Ends <paramref name="task"/>'s reservation: its change is stored (the index has it now) or was given up.</summary>
-    [AlwaysInterleave, Alias("release")]
+    // One-way: a release that cannot be delivered must not fail the update that was stored (the reservation then lapses by itself).
+    [OneWay, AlwaysInterleave, Alias("release")]
     Task Release(Guid task);
 }
