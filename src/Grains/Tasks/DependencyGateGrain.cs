@@ -43,6 +43,9 @@ public sealed class DependencyGateGrain(ITaskIndex taskIndex, TimeProvider clock
     /// </summary>
     private async Task<bool> LeadsBackTo(Guid task, IReadOnlyList<Guid> dependsOn)
     {
+        // Taken before the first query: a release arriving meanwhile (interleaved) names a change stored before it was
+        // sent, which a query that started earlier may not see, so the reservation still counts for this check.
+        var reserved = _reserved.Where(entry => entry.Key != task).ToList();
         var from = new HashSet<Guid>(dependsOn);
         var followed = new HashSet<Guid>();
         while (true)
@@ -52,7 +55,7 @@ public sealed class DependencyGateGrain(ITaskIndex taskIndex, TimeProvider clock
                 return true;
             }
             var grew = false;
-            foreach (var (other, reservation) in _reserved.Where(entry => entry.Key != task && !followed.Contains(entry.Key)).ToList())
+            foreach (var (other, reservation) in reserved.Where(entry => !followed.Contains(entry.Key)))
             {
                 if (from.Contains(other) || await taskIndex.Reaches([.. from], other, MaxDependencyWalk))
                 {
