@@ -117,4 +117,19 @@ public sealed class MemoryApiTests(ServerFixture fixture)
         (await fixture.Anonymous.Post("/api/memory", new { key, value = 1 })).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
         (await fixture.Anonymous.Get($"/api/memory/{key}")).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
     }
+
+    [Theory]
+    [InlineData("%20")]
+    [InlineData("%20%20/history")]
+    [InlineData("%09")]
+    public async Task A_blank_key_in_the_path_is_400_not_500(string path)
+    {
+        var agent = await fixture.Register("blank");
+
+        (await agent.Http.Get($"/api/memory/{path}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Get($"/api/memory/{path}?version=1")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Put($"/api/memory/{path}", new { value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Delete($"/api/memory/{path}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Post("/api/memory", new { key = " ", value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+    }
 }
