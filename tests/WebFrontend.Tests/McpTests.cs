@@ -433,7 +433,7 @@ public sealed class McpTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task A_body_without_a_content_type_is_415_problem_details_and_a_blank_memory_key_is_a_tool_error()
+    public async Task A_body_without_a_content_type_is_415_problem_details_and_blank_or_null_arguments_are_tool_errors()
     {
         var agent = await fixture.Register("mcp-hostile");
         using var http = fixture.Server.Client(agent.Token);
@@ -451,6 +451,7 @@ public sealed class McpTests(ServerFixture fixture)
         await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
         await mcp.CallFailing("get_memory", new { key = " " }, "invalid", "key");
         await mcp.CallFailing("set_memory", new { key = " ", value = 1 }, "invalid", "key");
+        await mcp.CallFailing("upload_artifact", new { name = "a.txt", content_base64 = (string?)null }, "invalid", "content_base64");
     }
 
     /// <summary>Where a schema holds <c>true</c> or <c>false</c> in place of a sub-schema (the official TypeScript SDK rejects those).</summary>
