@@ -7,6 +7,20 @@ public sealed class TasksApiTests(ServerFixture fixture)
     /// <summary>Requirements no agent meets, so the engine leaves the task waiting.</summary>
     private static object Unassignable() => new { capabilities = new[] { $"held-by-nobody-{Guid.NewGuid():N}" } };
 
+    [Theory]
+    [InlineData("/api/tasks?limit=abc", "limit", "'limit' must be an integer.")]
+    [InlineData("/api/tasks?priority=99999999999", "priority", "'priority' must be an integer.")]
+    [InlineData("/api/messages?since=zz", "since", "'since' must be an ISO 8601 time, such as 2030-01-01T00:00:00Z.")]
+    public async Task A_query_value_that_does_not_parse_is_400_naming_the_parameter(string path, string field, string detail)
+    {
+        var agent = await fixture.Register("unparsed");
+
+        var refused = await agent.Http.Get(path);
+
+        refused.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", field);
+        refused.Json["detail"]!.GetValue<string>().ShouldBe(detail);
+    }
+
     [Fact]
     public async Task The_seed_task_flow_creates_assigns_updates_and_completes_over_http()
     {

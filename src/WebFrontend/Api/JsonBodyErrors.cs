@@ -84,9 +84,32 @@ public static partial class JsonBodyErrors
             .FirstOrDefault(candidate => candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(IEnumerable<>))
             ?.GetGenericArguments()[0];
 
+    /// <summary>
+    /// A query or route value that did not parse (<c>?limit=abc</c>), as the <c>invalid</c> error naming it, when
+    /// ASP.NET Core's message ("Failed to bind parameter \"Nullable&lt;int&gt; limit\" from \"abc\".") names it and the
+    /// endpoint's handler has a parameter of that name to say what it must be; otherwise null.
+    /// </summary>
+    public static AgentChannelException? UnboundParameter(BadHttpRequestException error, Endpoint? endpoint)
+    {
+        var match = UnboundParameterMessage().Match(error.Message);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var name = match.Groups["name"].Value;
+        var parameter = endpoint?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters()
+            .FirstOrDefault(candidate => candidate.Name == name);
+        return parameter is null
+            ? null
+            : AgentChannelException.Invalid(name, $"'{name}' must be {Describe(parameter.ParameterType)}.");
+    }
+
     /// <summary>System.Text.Json's message without the path and position it appends (the field says where).</summary>
     private static string FirstSentence(string message) =>
         message.Split(" Path: ", 2)[0].Split(" LineNumber: ", 2)[0];
+
+    [GeneratedRegex("""^Failed to bind parameter "[^"]* (?<name>[A-Za-z_][A-Za-z0-9_]*)" from """, RegexOptions.CultureInvariant)]
+    private static partial Regex UnboundParameterMessage();
 
     [GeneratedRegex(@"\.(?<name>[^.\[]+)|\[(?<index>\d+)\]|\['(?<name>[^']*)'\]", RegexOptions.CultureInvariant)]
     private static partial Regex PathSegment();
