@@ -362,6 +362,8 @@ public sealed class RealtimeTests(ServerFixture fixture)
             blank["data"]!["code"]!.GetValue<string>().ShouldBe("invalid", blank.ToJsonString());
             blank["data"]!["field"]!.GetValue<string>().ShouldBe("key");
         }
+        var array = await client.Request("task:create", Array.Empty<int>());
+        array["data"]!["message"]!.GetValue<string>().ShouldBe("The request must be a JSON object.", array.ToJsonString());
         (await client.Ack("agent:heartbeat"))["name"].ShouldNotBeNull();
 
         using var http = fixture.Server.Client();

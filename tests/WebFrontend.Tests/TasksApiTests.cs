@@ -22,6 +22,21 @@ public sealed class TasksApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_that_is_json_but_not_an_object_is_400_saying_so_without_naming_a_dotnet_type()
+    {
+        var agent = await fixture.Register("notobject");
+
+        var array = await agent.Http.Post("/api/tasks", "[]");
+        var broken = await agent.Http.Post("/api/tasks", "{");
+
+        array.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        array.Json["detail"]!.GetValue<string>().ShouldBe("The request must be a JSON object.");
+        broken.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        broken.Json["detail"]!.GetValue<string>().ShouldStartWith("The request is not valid JSON");
+        (await fixture.Operator.Get($"/api/tasks?creator={agent.Name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task The_seed_task_flow_creates_assigns_updates_and_completes_over_http()
     {
         var creator = await fixture.Register("research");

@@ -15,7 +15,11 @@ public static partial class JsonBodyErrors
     {
         if (string.IsNullOrEmpty(error.Path) || error.Path == "$")
         {
-            return new AgentChannelException(ErrorKind.Invalid, $"The request is not valid JSON: {FirstSentence(error.Message)}");
+            // Valid JSON of another kind than an object ([] or "x") is not a reader error, and its message would
+            // name a .NET type.
+            return new AgentChannelException(ErrorKind.Invalid, error.InnerException is JsonException || bodyType is null
+                ? $"The request is not valid JSON: {FirstSentence(error.Message)}"
+                : "The request must be a JSON object.");
         }
         var field = error.Path.TrimStart('$', '.');
         // A reader error (not JSON at all) arrives wrapped; a value of the wrong type or shape does not.
