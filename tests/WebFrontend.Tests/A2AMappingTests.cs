@@ -5,9 +5,27 @@ using Orleans.AgentChannel.WebFrontend.A2A;
 
 namespace Orleans.AgentChannel.WebFrontend.Tests;
 
-/// <summary>The A2A adapter's translation; the protocol itself is tested with the official JS client (tests/Interop).</summary>
-public sealed class A2AMappingTests
+/// <summary>
+/// The A2A adapter's translation, and how /a2a answers hostile input; the protocol itself is tested with the
+/// official JS client (tests/Interop).
+/// </summary>
+public sealed class A2AMappingTests(ServerFixture fixture)
 {
+    [Fact]
+    public async Task A_body_over_the_request_limit_is_a_too_large_error_not_an_internal_one()
+    {
+        var agent = await fixture.Register("a2a-big");
+        var text = new string('x', 1_100_000);
+        var body = """{"jsonrpc": "2.0", "id": 1, "method": "SendMessage", "params": {"message": {"role": "ROLE_USER", "messageId": "m", "parts": [{"text": "TEXT"}]}}}"""
+            .Replace("TEXT", text, StringComparison.Ordinal);
+
+        using var response = await agent.Http.PostAsync("/a2a", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        var reply = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        reply.GetProperty("error").GetProperty("data").GetProperty("code").GetString().ShouldBe("too_large", reply.ToString());
+        (await fixture.Operator.Get($"/api/tasks?creator={agent.Name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
     [Theory]
     [InlineData(AgentTaskStatus.Pending, TaskStates.Submitted)]
     [InlineData(AgentTaskStatus.Blocked, TaskStates.Submitted)]

@@ -129,6 +129,27 @@ public sealed class ArtifactsApiTests
         (await host.Rows("artifact_chunks")).ShouldBe((limit + 256 * 1024 - 1) / (256 * 1024));
     }
 
+    [Theory(Timeout = 120_000)]
+    [InlineData("multipart/form-data; boundary=")]
+    [InlineData("multipart/form-data; boundary=xyz")]
+    public async Task A_malformed_multipart_body_is_400_and_stores_nothing(string contentType)
+    {
+        await using var host = await EngineServer.Start("sqlite");
+        var (_, http) = await Register(host.Server, "art-malformed");
+        // No closing boundary: the reader runs out of body inside the part.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/artifacts?name=a.txt")
+        {
+            Content = new ByteArrayContent("--xyz\r\nContent-Disposition: form-data\r\n\r\nhi\r\n"u8.ToArray()),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await host.Rows("artifacts")).ShouldBe(0);
+    }
+
     [Theory(Timeout = 120_000), MemberData(nameof(Engines))]
     public async Task Retention_deletes_old_artifacts_with_their_chunks_and_links(string engine)
     {

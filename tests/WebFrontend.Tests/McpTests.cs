@@ -432,6 +432,28 @@ public sealed class McpTests(ServerFixture fixture)
         (await fixture.Operator.Get($"/api/memory/lone/{agent.Name}")).Json["created_by"]!.GetValue<string>().ShouldBe(agent.Name);
     }
 
+    [Fact]
+    public async Task A_body_without_a_content_type_is_415_problem_details_and_blank_or_null_arguments_are_tool_errors()
+    {
+        var agent = await fixture.Register("mcp-hostile");
+        using var http = fixture.Server.Client(agent.Token);
+        using var untyped = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new ByteArrayContent("""{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"""u8.ToArray()),
+        };
+        untyped.Headers.Accept.ParseAdd("application/json");
+        untyped.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var refused = await http.SendAsync(untyped, TestContext.Current.CancellationToken);
+
+        refused.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        refused.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        await using var mcp = await McpAgent.Connect(fixture.Server, agent.Token);
+        await mcp.CallFailing("get_memory", new { key = " " }, "invalid", "key");
+        await mcp.CallFailing("set_memory", new { key = " ", value = 1 }, "invalid", "key");
+        await mcp.CallFailing("upload_artifact", new { name = "a.txt", content_base64 = (string?)null }, "invalid", "content_base64");
+    }
+
     /// <summary>Where a schema holds <c>true</c> or <c>false</c> in place of a sub-schema (the official TypeScript SDK rejects those).</summary>
     private static IEnumerable<string> BooleanSubSchemas(JsonElement schema, string path)
     {

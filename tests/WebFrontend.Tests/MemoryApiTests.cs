@@ -117,4 +117,35 @@ public sealed class MemoryApiTests(ServerFixture fixture)
         (await fixture.Anonymous.Post("/api/memory", new { key, value = 1 })).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
         (await fixture.Anonymous.Get($"/api/memory/{key}")).ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthorized");
     }
+
+    [Theory]
+    [InlineData("%20")]
+    [InlineData("%20%20/history")]
+    [InlineData("%09")]
+    public async Task A_blank_key_in_the_path_is_400_not_500(string path)
+    {
+        var agent = await fixture.Register("blank");
+
+        (await agent.Http.Get($"/api/memory/{path}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Get($"/api/memory/{path}?version=1")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Put($"/api/memory/{path}", new { value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Delete($"/api/memory/{path}")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+        (await agent.Http.Post("/api/memory", new { key = " ", value = 1 })).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "key");
+    }
+
+    [Fact]
+    public async Task A_negative_expected_version_is_400_not_a_conflict_and_changes_nothing()
+    {
+        var agent = await fixture.Register("negver");
+        var key = UniqueKey("negver");
+
+        (await agent.Http.Post("/api/memory", new { key, value = 1, expected_version = -1 }))
+            .ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "expected_version");
+        (await agent.Http.Send(HttpMethod.Put, $"/api/memory/{key}", new { value = 1 },
+            request => request.Headers.TryAddWithoutValidation("If-Match", "\"-1\""))).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "expected_version");
+        (await agent.Http.Get($"/api/memory/{key}")).ShouldBeProblem(HttpStatusCode.NotFound, "not_found");
+        await agent.Http.Post("/api/memory", new { key, value = 1 });
+        (await agent.Http.Delete($"/api/memory/{key}?expected_version=-1")).ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", "expected_version");
+        (await agent.Http.Get($"/api/memory/{key}")).Json["version"]!.GetValue<long>().ShouldBe(1);
+    }
 }

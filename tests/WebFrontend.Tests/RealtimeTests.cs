@@ -338,6 +338,41 @@ public sealed class RealtimeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Frames_of_the_wrong_shape_and_blank_memory_keys_are_answered_under_their_id_and_the_connection_serves_on()
+    {
+        await using var client = await WsClient.Connect(fixture.Server);
+        await client.Register(new { name = UniqueName("hostile"), type = "llm" });
+
+        foreach (var frame in new[]
+        {
+            """{"event": 5, "id": "shape-event"}""",
+            """{"event": "agent:heartbeat", "id": "shape-trace", "traceparent": {"a": 1}}""",
+        })
+        {
+            await client.SendRaw(frame);
+            var refused = await client.NextUnmatchedReply();
+            refused["event"]!.GetValue<string>().ShouldBe("error", refused.ToJsonString());
+            refused["id"]!.GetValue<string>().ShouldStartWith("shape-");
+            refused["data"]!["code"]!.GetValue<string>().ShouldBe("invalid");
+        }
+        foreach (var eventName in new[] { "memory:set", "memory:get", "memory:delete" })
+        {
+            var blank = await client.Request(eventName, new { key = " ", value = 1 });
+            blank["event"]!.GetValue<string>().ShouldBe("error", blank.ToJsonString());
+            blank["data"]!["code"]!.GetValue<string>().ShouldBe("invalid", blank.ToJsonString());
+            blank["data"]!["field"]!.GetValue<string>().ShouldBe("key");
+        }
+        var array = await client.Request("task:create", Array.Empty<int>());
+        array["data"]!["message"]!.GetValue<string>().ShouldBe("The request must be a JSON object.", array.ToJsonString());
+        (await client.Ack("agent:heartbeat"))["name"].ShouldNotBeNull();
+
+        using var http = fixture.Server.Client();
+        using var plain = await http.GetAsync("/ws", TestContext.Current.CancellationToken);
+        plain.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        plain.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
+    [Fact]
     public async Task Connecting_and_disconnecting_many_times_leaves_no_subscription_behind()
     {
         var gateway = fixture.Server.Gateway;

@@ -7,6 +7,35 @@ public sealed class TasksApiTests(ServerFixture fixture)
     /// <summary>Requirements no agent meets, so the engine leaves the task waiting.</summary>
     private static object Unassignable() => new { capabilities = new[] { $"held-by-nobody-{Guid.NewGuid():N}" } };
 
+    [Theory]
+    [InlineData("/api/tasks?limit=abc", "limit", "'limit' must be an integer.")]
+    [InlineData("/api/tasks?priority=99999999999", "priority", "'priority' must be an integer.")]
+    [InlineData("/api/messages?since=zz", "since", "'since' must be an ISO 8601 time, such as 2030-01-01T00:00:00Z.")]
+    public async Task A_query_value_that_does_not_parse_is_400_naming_the_parameter(string path, string field, string detail)
+    {
+        var agent = await fixture.Register("unparsed");
+
+        var refused = await agent.Http.Get(path);
+
+        refused.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid", field);
+        refused.Json["detail"]!.GetValue<string>().ShouldBe(detail);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_json_but_not_an_object_is_400_saying_so_without_naming_a_dotnet_type()
+    {
+        var agent = await fixture.Register("notobject");
+
+        var array = await agent.Http.Post("/api/tasks", "[]");
+        var broken = await agent.Http.Post("/api/tasks", "{");
+
+        array.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        array.Json["detail"]!.GetValue<string>().ShouldBe("The request must be a JSON object.");
+        broken.ShouldBeProblem(HttpStatusCode.BadRequest, "invalid");
+        broken.Json["detail"]!.GetValue<string>().ShouldStartWith("The request is not valid JSON");
+        (await fixture.Operator.Get($"/api/tasks?creator={agent.Name}")).Json["items"]!.AsArray().ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task The_seed_task_flow_creates_assigns_updates_and_completes_over_http()
     {

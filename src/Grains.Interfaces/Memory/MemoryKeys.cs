@@ -7,7 +7,10 @@ public static class MemoryKeys
     /// <summary>Reserved: <c>GET /api/memory/{key}/history</c> addresses a key's history.</summary>
     public const string HistorySuffix = "/history";
 
-    /// <summary>A key to address a memory grain with; its grain checks everything else about it.</summary>
+    /// <summary>
+    /// A key to address a memory grain with; its grain checks everything else about it. Orleans refuses a blank
+    /// grain key outright, so a key of only spaces is refused here, where the grain cannot be reached to say so.
+    /// </summary>
     public static string Require(string? key) =>
-        string.IsNullOrEmpty(key) ? throw Errors.AgentChannelException.Invalid("key", "'key' is required.") : key;
+        string.IsNullOrWhiteSpace(key) ? throw Errors.AgentChannelException.Invalid("key", "'key' is required and must not be blank.") : key;
 }

@@ -181,7 +181,11 @@ public sealed class MemoryGrain(
 
     private void CheckExpectedVersion(long? expected)
     {
-        // expected_version 0 means "only if the key does not exist yet".
+        // expected_version 0 means "only if the key does not exist yet"; no key is ever at a version below it.
+        if (expected < 0)
+        {
+            throw AgentChannelException.Invalid("expected_version", "'expected_version' must be 0 or more.");
+        }
         var current = Current.Exists ? Current.Version : 0;
         if (expected is { } version && version != current)
         {

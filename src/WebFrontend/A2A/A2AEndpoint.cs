@@ -172,6 +172,11 @@ public static partial class A2AEndpoint
         {
             throw new RpcException(JsonRpcCodes.ParseError, $"The body is not JSON: {exception.Message}");
         }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A body over AgentChannel:MaxRequestBodyBytes is the caller's, not the server's, fault (docs/api.md 5).
+            throw new AgentChannelException(ErrorKind.TooLarge, exception.Message);
+        }
         if (body.ValueKind != JsonValueKind.Object)
         {
             throw new RpcException(JsonRpcCodes.InvalidRequest, "A JSON-RPC request is an object (batches are not served).");

@@ -38,17 +38,27 @@ public static class ArtifactsEndpoints
             ArtifactInfo stored;
             if (multipart)
             {
-                var boundary = HeaderUtilities.RemoveQuotes(mediaType!.Boundary).Value
-                               ?? throw AgentChannelException.Invalid("content_type", "A multipart body needs a boundary.");
+                var boundary = HeaderUtilities.RemoveQuotes(mediaType!.Boundary).Value;
+                if (string.IsNullOrEmpty(boundary))
+                {
+                    throw AgentChannelException.Invalid("content_type", "A multipart body needs a boundary.");
+                }
                 var reader = new MultipartReader(boundary, request.Body);
                 MultipartSection? section;
                 ContentDispositionHeaderValue? file = null;
-                while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
+                try
                 {
-                    if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out file) && file.IsFileDisposition())
+                    while ((section = await reader.ReadNextSectionAsync(context.RequestAborted)) is not null)
                     {
-                        break;
+                        if (ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out file) && file.IsFileDisposition())
+                        {
+                            break;
+                        }
                     }
+                }
+                catch (Exception error) when (IsMalformedMultipart(error))
+                {
+                    throw AgentChannelException.Invalid("content", $"The multipart body is malformed: {error.Message}");
                 }
                 if (section is null || file is null)
                 {
@@ -57,7 +67,14 @@ public static class ArtifactsEndpoints
                 // filename* (RFC 5987, any characters) over the plain filename.
                 var fileName = Endpoints.NullIfEmpty(name)
                                ?? HeaderUtilities.RemoveQuotes(file.FileNameStar.HasValue ? file.FileNameStar : file.FileName).Value ?? "";
-                stored = await ArtifactTransfer.Upload(grains, caller, new NewArtifact(fileName, section.ContentType), section.Body, clock, context.RequestAborted);
+                try
+                {
+                    stored = await ArtifactTransfer.Upload(grains, caller, new NewArtifact(fileName, section.ContentType), section.Body, clock, context.RequestAborted);
+                }
+                catch (Exception error) when (IsMalformedMultipart(error))
+                {
+                    throw AgentChannelException.Invalid("content", $"The multipart body is malformed: {error.Message}");
+                }
             }
             else
             {
@@ -103,4 +120,11 @@ public static class ArtifactsEndpoints
         response.Headers.ETag = $"\"{artifact.Sha256}\"";
         response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(artifact.Sha256))}:";
     }
+
+    /// <summary>
+    /// What the multipart reader throws for a body that breaks the format (no closing boundary, a header line too
+    /// long); Kestrel's own refusals (a body over the limit) are IOExceptions too, and keep their status.
+    /// </summary>
+    private static bool IsMalformedMultipart(Exception error) =>
+        error is IOException or InvalidDataException && error is not BadHttpRequestException;
 }

@@ -15,7 +15,11 @@ public static partial class JsonBodyErrors
     {
         if (string.IsNullOrEmpty(error.Path) || error.Path == "$")
         {
-            return new AgentChannelException(ErrorKind.Invalid, $"The request is not valid JSON: {FirstSentence(error.Message)}");
+            // Valid JSON of another kind than an object ([] or "x") is not a reader error, and its message would
+            // name a .NET type.
+            return new AgentChannelException(ErrorKind.Invalid, error.InnerException is JsonException || bodyType is null
+                ? $"The request is not valid JSON: {FirstSentence(error.Message)}"
+                : "The request must be a JSON object.");
         }
         var field = error.Path.TrimStart('$', '.');
         // A reader error (not JSON at all) arrives wrapped; a value of the wrong type or shape does not.
@@ -84,9 +88,32 @@ public static partial class JsonBodyErrors
             .FirstOrDefault(candidate => candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(IEnumerable<>))
             ?.GetGenericArguments()[0];
 
+    /// <summary>
+    /// A query or route value that did not parse (<c>?limit=abc</c>), as the <c>invalid</c> error naming it, when
+    /// ASP.NET Core's message ("Failed to bind parameter \"Nullable&lt;int&gt; limit\" from \"abc\".") names it and the
+    /// endpoint's handler has a parameter of that name to say what it must be; otherwise null.
+    /// </summary>
+    public static AgentChannelException? UnboundParameter(BadHttpRequestException error, Endpoint? endpoint)
+    {
+        var match = UnboundParameterMessage().Match(error.Message);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var name = match.Groups["name"].Value;
+        var parameter = endpoint?.Metadata.GetMetadata<System.Reflection.MethodInfo>()?.GetParameters()
+            .FirstOrDefault(candidate => candidate.Name == name);
+        return parameter is null
+            ? null
+            : AgentChannelException.Invalid(name, $"'{name}' must be {Describe(parameter.ParameterType)}.");
+    }
+
     /// <summary>System.Text.Json's message without the path and position it appends (the field says where).</summary>
     private static string FirstSentence(string message) =>
         message.Split(" Path: ", 2)[0].Split(" LineNumber: ", 2)[0];
+
+    [GeneratedRegex("""^Failed to bind parameter "[^"]* (?<name>[A-Za-z_][A-Za-z0-9_]*)" from """, RegexOptions.CultureInvariant)]
+    private static partial Regex UnboundParameterMessage();
 
     [GeneratedRegex(@"\.(?<name>[^.\[]+)|\[(?<index>\d+)\]|\['(?<name>[^']*)'\]", RegexOptions.CultureInvariant)]
     private static partial Regex PathSegment();

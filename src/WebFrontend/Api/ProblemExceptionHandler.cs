@@ -25,6 +25,10 @@ public sealed class ProblemExceptionHandler(ProblemResponses problems, IOptions<
                     httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType,
                     json.Value.SerializerOptions));
                 return true;
+            case BadHttpRequestException unparsed when JsonBodyErrors.UnboundParameter(unparsed,
+                    httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint) is { } named:
+                await problems.Write(httpContext, named);
+                return true;
             case BadHttpRequestException bad:
                 await problems.Write(httpContext, ErrorKind.Invalid, bad.Message);
                 return true;

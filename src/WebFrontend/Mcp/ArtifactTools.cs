@@ -27,6 +27,10 @@ public sealed class ArtifactTools(IGrainFactory grains, TimeProvider clock)
         [Description("Its media type, e.g. 'application/json', 'image/png' (default application/octet-stream).")] string? content_type = null,
         ClaimsPrincipal? user = null)
     {
+        if (content_base64 is null)
+        {
+            throw AgentChannelException.Invalid("content_base64", "'content_base64' is required.");
+        }
         if (content_base64.Length > (MaxBytes + 2) / 3 * 4)
         {
             throw AgentChannelException.TooLarge("content_base64", $"An MCP upload carries at most {MaxBytes} bytes; use POST /api/artifacts for more.");

@@ -127,7 +127,7 @@ public static class McpEndpoint
 
     public static IEndpointRouteBuilder MapAgentChannelMcp(this IEndpointRouteBuilder app)
     {
-        app.MapMcp(Path).RequireAuthorization(Policy).ExcludeFromDescription().RefusingForeignOrigins();
+        app.MapMcp(Path).RequireAuthorization(Policy).ExcludeFromDescription().RefusingForeignOrigins().RefusingBodiesWithoutContentType();
         // Stateless: there is no GET event stream. The spec's answer for that is 405 (clients then carry on
         // without one); left unmapped, GET would be a 404, which to an MCP client means "session gone".
         app.MapGet(Path, (HttpContext context) =>
@@ -138,6 +138,28 @@ public static class McpEndpoint
                 extensions: new Dictionary<string, object?> { ["code"] = ProblemResponses.CodeOf(StatusCodes.Status405MethodNotAllowed) });
         }).ExcludeFromDescription().RefusingForeignOrigins();
         return app;
+    }
+
+    /// <summary>
+    /// The transport answers a body of another media type 415, but one with no Content-Type at all reaches its JSON
+    /// reader and throws (a 500); such a body gets the same 415 here.
+    /// </summary>
+    private static TBuilder RefusingBodiesWithoutContentType<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(endpoint =>
+        {
+            var next = endpoint.RequestDelegate!;
+            endpoint.RequestDelegate = context =>
+            {
+                if (HttpMethods.IsPost(context.Request.Method) && string.IsNullOrEmpty(context.Request.ContentType))
+                {
+                    context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                    return Task.CompletedTask;
+                }
+                return next(context);
+            };
+        });
+        return builder;
     }
 
     private static TBuilder RefusingForeignOrigins<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder

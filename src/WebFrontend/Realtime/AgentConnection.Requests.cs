@@ -107,11 +107,31 @@ public sealed partial class AgentConnection
         }
         catch (JsonException)
         {
-            return new ReceivedFrame(null, new WireError(ErrorKind.Invalid.ToWire(), "A frame is a JSON object: {\"event\", \"id\", \"data\"}."));
+            // The frame is still answered under its id when that much of it can be read (docs/api.md 6.2).
+            return new ReceivedFrame(ReadableId(json) is { } id ? new ClientFrame(null, id, null) : null,
+                new WireError(ErrorKind.Invalid.ToWire(), "A frame is a JSON object: {\"event\", \"id\", \"data\"}."));
         }
         return frame?.Event is { Length: > 0 }
             ? new ReceivedFrame(frame, null)
             : new ReceivedFrame(frame, new WireError(ErrorKind.Invalid.ToWire(), "'event' is required.", "event"));
+    }
+
+    /// <summary>The frame's <c>id</c>, if the frame is a JSON object that has one.</summary>
+    private static JsonElement? ReadableId(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("id", out var id) && id.ValueKind != JsonValueKind.Null
+                ? id.Clone()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

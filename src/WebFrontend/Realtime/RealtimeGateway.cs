@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
+using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Hosting;
+using Orleans.AgentChannel.WebFrontend.Api;
 using Orleans.AgentChannel.WebFrontend.Identity;
 
 namespace Orleans.AgentChannel.WebFrontend.Realtime;
@@ -40,8 +42,7 @@ public sealed class RealtimeGateway(
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsJsonAsync(new { code = "invalid", detail = "This endpoint speaks WebSocket only." });
+            await context.RequestServices.GetRequiredService<ProblemResponses>().Write(context, ErrorKind.Invalid, "This endpoint speaks WebSocket only.");
             return;
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
