@@ -18,6 +18,8 @@ public sealed class MemoryPageTests(ConsoleFixture fixture)
         await using var console = await fixture.Open("/console/memory", "Memory");
         var page = console.Page;
         await page.Locator("#memory-prefix").FillAsync(root);
+        // The filter applies after its debounce: as a person would, pick from the filtered list.
+        await Expect(page.GetByText("1 key", new() { Exact = true })).ToBeVisibleAsync();
         await page.GetByTestId("memory-tree").GetByText("q3", new() { Exact = true }).ClickAsync();
 
         var value = page.GetByTestId("memory-value");
