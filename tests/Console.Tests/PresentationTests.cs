@@ -58,6 +58,23 @@ public sealed class PresentationTests
         KeyTree.IsFolder("team").ShouldBeFalse();
     }
 
+    [Fact]
+    public void A_shown_key_tree_keeps_its_items_while_the_set_of_keys_stays_and_keeps_folders_open_when_it_changes()
+    {
+        var tree = new ShownKeyTree();
+        tree.Show(["team/plans/q3", "notes"]);
+        var shown = tree.Items;
+
+        tree.Show(["notes", "team/plans/q3"]);
+        tree.Items.ShouldBeSameAs(shown, "the same keys in another order: the elements a click may be landing on stay");
+
+        tree.Show(["notes", "team/plans/q3", "team/plans/q4"]);
+        tree.Items.ShouldNotBeSameAs(shown);
+        var plans = tree.Items.Single(item => item.Value == "team/").Children!.Single();
+        plans.Children!.Select(item => item.Value).ShouldBe(["team/plans/q3", "team/plans/q4"]);
+        plans.Expanded.ShouldBeTrue();
+    }
+
     [Theory]
     [InlineData(null, "/console")]
     [InlineData("/console", "/console")]
