@@ -142,6 +142,29 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task A_repeated_send_that_would_now_be_refused_gets_the_stored_message()
+    {
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path);
+        using var anonymous = server.Client();
+        using var bob = server.Client((await anonymous.Post("/api/agents/register", new { name = "bob", type = "llm" })).Json["token"]!.GetValue<string>());
+        using var alice = server.Client((await anonymous.Post("/api/agents/register", new { name = "alice", type = "llm" })).Json["token"]!.GetValue<string>());
+        var key = Guid.NewGuid().ToString();
+        var body = new { content = "before bob left", recipients = new[] { "bob" } };
+        var first = await Keyed(alice, HttpMethod.Post, "/api/messages", body, key);
+        first.Status.ShouldBe(HttpStatusCode.Created);
+
+        (await bob.Delete("/api/agents/bob")).Status.ShouldBe(HttpStatusCode.NoContent);
+        // The same send made afresh is refused now (bob is gone)...
+        (await Keyed(alice, HttpMethod.Post, "/api/messages", body, Guid.NewGuid().ToString())).Status.ShouldNotBe(HttpStatusCode.Created);
+        // ...but its repeat (a client that lost the first answer) is told what was stored, and nothing is stored again.
+        ShouldBeTheSameAnswer(await Keyed(alice, HttpMethod.Post, "/api/messages", body, key), first);
+        (await Keyed(alice, HttpMethod.Post, "/api/messages", body with { content = "another" }, key))
+            .ShouldBeProblem(HttpStatusCode.UnprocessableEntity, "idempotency_mismatch");
+        (await alice.Get("/api/messages?sender=alice")).Json["items"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Keys_belong_to_their_caller_the_same_key_from_two_agents_makes_two_writes()
     {
         using var database = new TempDatabase();

@@ -12,16 +12,16 @@ internal static class InboxFanOut
         grains.Deliver(Received(message), recipients);
 
     /// <summary>
-    /// Stored messages to their recipients: one inbox append per recipient, holding its messages in log order. Those in
-    /// <paramref name="keyed"/> (sent with an idempotency key) carry a delivery key, so delivering one again (a repeat of
-    /// its send) stores it once per inbox.
+    /// Stored messages to their recipients: one inbox append per recipient, holding its messages in log order. Delivering
+    /// one again (a repeat of its send, a redelivery) stores it once: an inbox takes a message only while the log still
+    /// owes it there (<see cref="IInbox.Append"/>).
     /// </summary>
-    public static Task DeliverMessages(this IGrainFactory grains, IReadOnlyList<MessageInfo> messages, IReadOnlySet<Guid>? keyed = null)
+    public static Task DeliverMessages(this IGrainFactory grains, IReadOnlyList<MessageInfo> messages)
     {
         var inboxes = new Dictionary<string, List<InboxItem>>(StringComparer.Ordinal);
         foreach (var message in messages)
         {
-            var item = keyed?.Contains(message.Id) == true ? Received(message) with { DeliveryKey = $"message/{message.Id}" } : Received(message);
+            var item = Received(message);
             foreach (var key in InboxKeys(message.Recipients))
             {
                 if (!inboxes.TryGetValue(key, out var items))

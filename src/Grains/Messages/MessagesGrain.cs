@@ -66,9 +66,9 @@ public sealed partial class MessagesGrain(
             throw AgentChannelException.Invalid(IdempotencyKey.Field, "One idempotency key (or none) per message.");
         }
         var outcomes = new (MessageInfo? Message, Exception? Error)[drafts.Count];
+        // A keyed send is not looked up first: its id is derived from its key, so the log's insert finds a repeat
+        // (KeyedMessageExistsException, answered from the row in Store) and a first send pays no read.
         var keyed = KeyedSends(caller, drafts, idempotencyKeys);
-        // A repeat of a send already stored is answered from the log and goes no further.
-        await AnswerRepeats(keyed, outcomes, Enumerable.Range(0, drafts.Count));
         // Accepted messages without a channel wait here to be stored and delivered together; a channel post
         // first flushes them, so the log keeps the order the drafts came in.
         var waiting = new List<(int Index, MessageInfo Message)>();
@@ -120,6 +120,10 @@ public sealed partial class MessagesGrain(
             }
         }
         await StoreAndDeliver(waiting, outcomes, keyed);
+        // A repeat that would be refused now (its recipient retired, its task gone since) was accepted the first time:
+        // it gets the stored message. Looked up only for refused keyed drafts, so an accepted send pays no read.
+        await AnswerRepeats(keyed, outcomes, Enumerable.Range(0, drafts.Count)
+            .Where(index => outcomes[index].Error is AgentChannelException && keyed[index] is not null));
         for (var index = 0; index < drafts.Count; index++)
         {
             // The same key twice in one call: the second is a repeat of the first.
@@ -194,7 +198,7 @@ public sealed partial class MessagesGrain(
         {
             try
             {
-                await GrainFactory.DeliverMessages(again, again.Select(message => message.Id).ToHashSet());
+                await GrainFactory.DeliverMessages(again);
             }
             catch (Exception exception)
             {
@@ -224,15 +228,13 @@ public sealed partial class MessagesGrain(
         {
             return;
         }
-        var keyedIds = keyed.OfType<KeyedSend>().Select(send => send.Id).ToHashSet();
-        keyedIds.IntersectWith(stored.Select(message => message.Id));
         // A few quick tries first: left to redelivery, a message reaches its inbox only after later ones from the same
         // sender that were delivered at once (stored once either way; appends are idempotent).
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await GrainFactory.DeliverMessages(stored, keyedIds.Count > 0 ? keyedIds : null);
+                await GrainFactory.DeliverMessages(stored);
                 break;
             }
             catch (Exception exception) when (attempt < DeliveryAttempts)
