@@ -322,7 +322,7 @@ public sealed partial class AgentClient
     /// </summary>
     private async Task<T> Write<T>(string operation, Func<IdempotencyKey, Task<T>> call, CancellationToken cancellationToken)
     {
-        var key = new IdempotencyKey(Guid.NewGuid().ToString());
+        var key = IdempotencyKey.New();
         var delay = _options.WriteRetryInitialDelay;
         for (var attempt = 1; ; attempt++)
         {

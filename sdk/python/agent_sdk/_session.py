@@ -31,7 +31,9 @@ import asyncio
 import functools
 import inspect
 import logging
+import os
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,16 @@ from .errors import (
 from .models import Agent, InboxPosition, MemoryUpdate, Message, Task, TaskLeaseLost
 
 logger = logging.getLogger("agent_sdk")
+
+
+def new_idempotency_key() -> str:
+    """A new key for a write: a version 7 UUID (RFC 9562; Python's ``uuid`` has no ``uuid7`` before 3.14). The
+    server derives a keyed message's or task's id from it and keeps its time order, so keyed writes are stored
+    in time order like the others (docs/architecture.md, "Idempotency keys")."""
+    value = (time.time_ns() // 1_000_000 & (1 << 48) - 1) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
+    return str(uuid.UUID(int=value))
 
 MESSAGE_RECEIVED = "message:received"
 TASK_ASSIGNED = "task:assigned"
@@ -318,7 +330,7 @@ class Session:
             conn = await self._connection()
             return await conn.request(event, data, self.config.request_timeout)
         keyed = dict(data or {})
-        key = keyed.setdefault("idempotency_key", str(uuid.uuid4()))
+        key = keyed.setdefault("idempotency_key", new_idempotency_key())
 
         async def attempt() -> Any:
             conn = await self._connection()
@@ -336,7 +348,7 @@ class Session:
             self._token_source = "file" if self.token else None
         if not write:
             return await self._http().request(method, path, **kwargs)
-        key = str(uuid.uuid4())
+        key = new_idempotency_key()
 
         async def attempt() -> Any:
             if self._closing:

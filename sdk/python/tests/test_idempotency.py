@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from typing import Any, List
 
 import httpx
@@ -58,6 +59,9 @@ async def test_a_write_whose_reply_is_lost_is_sent_again_with_its_key_and_happen
     sent = await asyncio.wait_for(sending, 30)
     assert proxy.accepted >= 2  # the retry went over a new connection
     assert [m["id"] for m in messages_from(server, sender.name)] == [sent.id]
+    # The key is a version 7 UUID, and the id the server derives from it keeps its time (so keyed messages are stored
+    # in time order, as the others are).
+    assert abs(int(sent.id.replace("-", "")[:12], 16) - time.time() * 1000) < 60_000
     # The inbox is in order: had the retry delivered the message again, it would come before this one.
     after = await sender.send_message("after", recipients=[receiver.name])
     await got.wait_until(lambda ms: any(m.id == after.id for m in ms), "the next message")
