@@ -269,10 +269,20 @@ public sealed partial class AgentClient
         return _watches.Current;
     }
 
-    private IMemoryGrain MemoryKey(string key) => _cluster.GetGrain<IMemoryGrain>(RequireMemoryKey(key));
+    /// <summary>Called inside <see cref="Call{T}"/>, which turns a blank key's refusal into <see cref="InvalidRequestException"/>.</summary>
+    private IMemoryGrain MemoryKey(string key) => _cluster.MemoryGrain(key);
 
-    private static string RequireMemoryKey(string key, string field = "key") =>
-        string.IsNullOrEmpty(key) ? throw new InvalidRequestException($"'{field}' is required.", field) : key;
+    private static string RequireMemoryKey(string key, string field = "key")
+    {
+        try
+        {
+            return MemoryKeys.Require(key, field);
+        }
+        catch (AgentChannelException refused)
+        {
+            throw AgentRequestException.From(refused);
+        }
+    }
 
     // ---------------------------------------------------------------- channels
 

@@ -35,6 +35,10 @@ public sealed class MemoryTests(ClusterFixture cluster)
         (await agent.GetMemoryAsync<Plan>(key, cancel)).Value.FindingsCount.ShouldBe(2);
 
         await Should.ThrowAsync<InvalidRequestException>(() => agent.SetMemoryAsync<Plan?>(key, null, cancellationToken: cancel));
+        // A blank key is refused as over REST (400 naming the field), not by Orleans' own grain-key check.
+        (await Should.ThrowAsync<InvalidRequestException>(() => agent.GetMemoryAsync(" ", cancel))).Field.ShouldBe("key");
+        (await Should.ThrowAsync<InvalidRequestException>(() => agent.SetMemoryAsync("\t", 1, cancellationToken: cancel))).Field.ShouldBe("key");
+        (await Should.ThrowAsync<InvalidRequestException>(() => agent.WatchMemoryPrefixAsync(" ", cancellationToken: cancel))).Field.ShouldBe("prefix");
         await agent.DeleteMemoryAsync(key, expectedVersion: 2, cancellationToken: cancel);
         (await Should.ThrowAsync<NotFoundException>(() => agent.GetMemoryAsync(key, cancel))).WireCode.ShouldBe("not_found");
     }

@@ -21,7 +21,7 @@ public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOpti
     {
         if (!watch.IsPrefix)
         {
-            return new MemorySnapshotPage(await GrainFactory.GetGrain<IMemoryGrain>(watch.Pattern).Snapshot(caller) is { } one ? [one] : [], null);
+            return new MemorySnapshotPage(await GrainFactory.MemoryGrain(watch.Pattern).Snapshot(caller) is { } one ? [one] : [], null);
         }
         var page = await index.List(caller, watch.Pattern, limits.Value.MaxPageSize, cursor);
         var states = await Task.WhenAll(page.Items.Select(item => GrainFactory.GetGrain<IMemoryGrain>(item.Key).Snapshot(caller)));

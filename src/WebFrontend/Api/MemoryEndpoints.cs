@@ -38,13 +38,13 @@ public static class MemoryEndpoints
             {
                 var historyOf = key[..^MemoryKeys.HistorySuffix.Length];
                 return Results.Ok(new ItemsResponse<MemoryVersion>(
-                    await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(historyOf)).History(caller, limit ?? 100)));
+                    await grains.MemoryGrain(historyOf).History(caller, limit ?? 100)));
             }
             if (version is { } wanted)
             {
-                return Results.Ok(await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).GetVersion(caller, wanted));
+                return Results.Ok(await grains.MemoryGrain(key).GetVersion(caller, wanted));
             }
-            var entry = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(caller);
+            var entry = await grains.MemoryGrain(key).Get(caller);
             context.Response.Headers.ETag = ETagOf(entry.Version);
             return Results.Ok(entry);
         });
@@ -61,7 +61,7 @@ public static class MemoryEndpoints
 
         memory.MapDelete("/{**key}", async (string key, long? expected_version, [FromHeader(Name = IdempotencyKey.Header)] string? idempotencyKey, HttpContext context, IGrainFactory grains) =>
         {
-            await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Delete(context.User.Caller(), ExpectedVersion(context, expected_version), Endpoints.Key(idempotencyKey));
+            await grains.MemoryGrain(key).Delete(context.User.Caller(), ExpectedVersion(context, expected_version), Endpoints.Key(idempotencyKey));
             return Results.NoContent();
         });
     }
@@ -69,7 +69,7 @@ public static class MemoryEndpoints
     private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body, IdempotencyKey? idempotencyKey)
     {
         var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion), body.TtlSeconds);
-        var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Set(context.User.Caller(), write, idempotencyKey);
+        var written = await grains.MemoryGrain(key).Set(context.User.Caller(), write, idempotencyKey);
         context.Response.Headers.ETag = ETagOf(written.Entry.Version);
         return written.Created
             ? Results.Created($"/api/memory/{Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal)}", written.Entry)

@@ -36,7 +36,7 @@ public sealed class AgentChannelResources(IGrainFactory grains)
     [McpServerResource(UriTemplate = MemoryTemplate, Name = "memory", Title = "A shared-memory key", MimeType = "application/json")]
     [Description("One shared-memory key: its JSON value, version and access control (if you may read it).")]
     public async Task<string> Memory(string key, ClaimsPrincipal? user = null) =>
-        Serialize(await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(McpCaller.Of(user)));
+        Serialize(await grains.MemoryGrain(key).Get(McpCaller.Of(user)));
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, AgentChannelJson.Options);
 }

@@ -241,7 +241,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
     public Task<MemoryEntry> GetMemory(
         [Description("The key, e.g. 'project/plan'.")] string key,
         ClaimsPrincipal? user = null) =>
-        grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Get(McpCaller.Of(user));
+        grains.MemoryGrain(key).Get(McpCaller.Of(user));
 
     [McpServerTool(Name = "set_memory", Title = "Write shared memory", UseStructuredContent = true, OpenWorld = false)]
     [Description("Creates or replaces a shared-memory key's JSON value. With expected_version it is a compare-and-set: " +
@@ -257,7 +257,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
-        var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(key)).Set(McpCaller.Of(user),
+        var written = await grains.MemoryGrain(key).Set(McpCaller.Of(user),
             new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds), IdempotencyKey.Parse(idempotency_key));
         return written.Entry;
     }

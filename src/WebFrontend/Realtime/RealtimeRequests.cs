@@ -69,18 +69,18 @@ public static class RealtimeRequests
             case ClientEvents.MemorySet:
             {
                 var request = Body<SetMemoryRequest>(data);
-                var written = await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key))
+                var written = await grains.MemoryGrain(request.Key)
                     .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds), key);
                 return written.Entry;
             }
             case ClientEvents.MemoryDelete:
             {
                 var request = Body<DeleteMemoryRequest>(data);
-                await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(request.Key)).Delete(caller, request.ExpectedVersion, key);
+                await grains.MemoryGrain(request.Key).Delete(caller, request.ExpectedVersion, key);
                 return new { key = request.Key, deleted = true };
             }
             case ClientEvents.MemoryGet:
-                return await grains.GetGrain<IMemoryGrain>(MemoryKeys.Require(Body<KeyRequest>(data).Key)).Get(caller);
+                return await grains.MemoryGrain(Body<KeyRequest>(data).Key).Get(caller);
             case ClientEvents.MemoryWatch:
             {
                 var request = Body<WatchRequest>(data);

@@ -27,14 +27,14 @@ public sealed class MemoryOperations(IGrainFactory grains)
     public Task<MemorySearchPage> Search(string text, string? prefix, int limit, string? cursor) =>
         grains.GetGrain<IMemoryDirectoryGrain>(0).Search(Caller.Operator, text, string.IsNullOrEmpty(prefix) ? null : prefix, limit, cursor);
 
-    public Task<MemoryEntry> Get(string key) => grains.GetGrain<IMemoryGrain>(key).Get(Caller.Operator);
+    public Task<MemoryEntry> Get(string key) => grains.MemoryGrain(key).Get(Caller.Operator);
 
-    public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => grains.GetGrain<IMemoryGrain>(key).History(Caller.Operator, limit);
+    public Task<IReadOnlyList<MemoryVersion>> History(string key, int limit) => grains.MemoryGrain(key).History(Caller.Operator, limit);
 
     /// <summary>
     /// Writes the value only if the key is still at <paramref name="expectedVersion"/> (0: only if it does not
     /// exist); a stale version is a conflict that changes nothing.
     /// </summary>
     public Task<MemoryWritten> CompareAndSet(string key, Json.RawJson value, long expectedVersion) =>
-        grains.GetGrain<IMemoryGrain>(key).Set(Caller.Operator, new MemoryWrite(value, ExpectedVersion: expectedVersion));
+        grains.MemoryGrain(key).Set(Caller.Operator, new MemoryWrite(value, ExpectedVersion: expectedVersion));
 }
