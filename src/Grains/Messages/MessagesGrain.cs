@@ -122,8 +122,7 @@ public sealed partial class MessagesGrain(
         await StoreAndDeliver(waiting, outcomes, keyed);
         // A repeat that would be refused now (its recipient retired, its task gone since) was accepted the first time:
         // it gets the stored message. Looked up only for refused keyed drafts, so an accepted send pays no read.
-        await AnswerRepeats(keyed, outcomes, Enumerable.Range(0, drafts.Count)
-            .Where(index => outcomes[index].Error is AgentChannelException && keyed[index] is not null));
+        await AnswerRepeats(keyed, outcomes, Enumerable.Range(0, drafts.Count).Where(index => outcomes[index].Error is AgentChannelException));
         for (var index = 0; index < drafts.Count; index++)
         {
             // The same key twice in one call: the second is a repeat of the first.
