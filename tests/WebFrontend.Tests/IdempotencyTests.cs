@@ -100,7 +100,7 @@ public sealed class IdempotencyTests
         await using var server = await AgentChannelServer.StartAsync(database.Path);
         using var anonymous = server.Client();
         await anonymous.Post("/api/agents/register", new { name = "bob", type = "llm" });
-        using var alice = server.Client((await anonymous.Post("/api/agents/register", new { name = "alice", type = "llm" })).Json["token"]!.GetValue<string>());
+        using var alice = await Registered(server, anonymous, "alice");
 
         var key = Guid.NewGuid().ToString();
         var sent = await Keyed(alice, HttpMethod.Post, "/api/messages", new { content = "first", recipients = new[] { "bob" } }, key);
@@ -147,8 +147,8 @@ public sealed class IdempotencyTests
         using var database = new TempDatabase();
         await using var server = await AgentChannelServer.StartAsync(database.Path);
         using var anonymous = server.Client();
-        using var bob = server.Client((await anonymous.Post("/api/agents/register", new { name = "bob", type = "llm" })).Json["token"]!.GetValue<string>());
-        using var alice = server.Client((await anonymous.Post("/api/agents/register", new { name = "alice", type = "llm" })).Json["token"]!.GetValue<string>());
+        using var bob = await Registered(server, anonymous, "bob");
+        using var alice = await Registered(server, anonymous, "alice");
         var key = Guid.NewGuid().ToString();
         var body = new { content = "before bob left", recipients = new[] { "bob" } };
         var first = await Keyed(alice, HttpMethod.Post, "/api/messages", body, key);
@@ -170,8 +170,8 @@ public sealed class IdempotencyTests
         using var database = new TempDatabase();
         await using var server = await AgentChannelServer.StartAsync(database.Path);
         using var anonymous = server.Client();
-        using var alice = server.Client((await anonymous.Post("/api/agents/register", new { name = "alice", type = "llm" })).Json["token"]!.GetValue<string>());
-        using var bob = server.Client((await anonymous.Post("/api/agents/register", new { name = "bob", type = "llm" })).Json["token"]!.GetValue<string>());
+        using var alice = await Registered(server, anonymous, "alice");
+        using var bob = await Registered(server, anonymous, "bob");
         const string key = "shared-key-1";
 
         var fromAlice = await Keyed(alice, HttpMethod.Post, "/api/messages", new { content = "hi", recipients = new[] { "bob" } }, key);
@@ -258,6 +258,10 @@ public sealed class IdempotencyTests
         (await rest.Get("/api/messages?sender=alice")).Json["items"]!.AsArray().Count.ShouldBe(1);
         (await rest.Get("/api/tasks?creator=alice")).Json["items"]!.AsArray().Count.ShouldBe(1);
     }
+
+    /// <summary>A client with the token of a newly registered agent.</summary>
+    private static async Task<HttpClient> Registered(AgentChannelServer server, HttpClient anonymous, string name) =>
+        server.Client((await anonymous.Post("/api/agents/register", new { name, type = "llm" })).Json["token"]!.GetValue<string>());
 
     private static Task<ApiResponse> Keyed(HttpClient client, HttpMethod method, string url, object? body, string key) =>
         client.Send(method, url, body, request => request.Headers.Add("Idempotency-Key", key));
