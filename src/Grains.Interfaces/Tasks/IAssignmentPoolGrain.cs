@@ -18,4 +18,13 @@ public interface IAssignmentPoolGrain : IGrainWithStringKey
     // One-way: called by task grains, which the pool awaits (Offer) (the convention on calls between grains: docs/architecture.md, "Grains").
     [OneWay, Alias("slot-freed")]
     Task SlotFreed();
+
+    /// <summary>
+    /// A task about to be stored as waiting asks for an agent first: when no task waits ahead of it here and a candidate
+    /// has room, that agent's slot is reserved for the task and its name returned, so the task is stored once, already
+    /// assigned; null: the task waits in the queue as usual.
+    /// </summary>
+    // Awaited by a task grain: the pool is reentrant and never calls back the task that asks (it is given the task).
+    [Alias("assign-at-once")]
+    Task<string?> AssignAtOnce(TaskInfo task);
 }

@@ -13,7 +13,8 @@ namespace Orleans.AgentChannel.Tasks;
 /// least loaded first; plugins may choose otherwise, among those same agents); an agent's grain grants the slot
 /// (so its limit holds across every queue), and the task's grain has the last word (so a task claimed or
 /// cancelled meanwhile is simply dropped). The queue lives in memory: tasks re-enqueue themselves when they
-/// activate, and a restart wakes every waiting task.
+/// activate, and a restart wakes every waiting task. A task that would start waiting while nothing waits ahead of it
+/// asks first (<see cref="AssignAtOnce"/>), so it is stored once, already assigned, instead of queued and then offered.
 /// </summary>
 /// <remarks>
 /// Reentrant, with one dispatch running at a time: an enqueue only records the task and asks for a pass, so
@@ -36,6 +37,9 @@ public sealed partial class AssignmentPoolGrain(
 
     private readonly SortedSet<(int Priority, DateTimeOffset CreatedAt, Guid TaskId)> _queue = [];
     private readonly Dictionary<Guid, (int Priority, DateTimeOffset CreatedAt, Guid TaskId)> _entries = [];
+
+    /// <summary>Queued tasks whose offer is out: they hold a slot already, so they do not wait ahead of a new task.</summary>
+    private readonly HashSet<Guid> _offering = [];
     private IReadOnlyList<string> _capabilities = [];
     private IGrainTimer? _retry;
     private bool _dispatching;
@@ -61,6 +65,22 @@ public sealed partial class AssignmentPoolGrain(
     }
 
     public Task SlotFreed() => _queue.Count > 0 ? Dispatch() : Task.CompletedTask;
+
+    public async Task<string?> AssignAtOnce(TaskInfo task)
+    {
+        if (_queue.Count > _offering.Count)
+        {
+            return null;
+        }
+        var candidates = await agents.Candidates(_capabilities, options.Value.MaxActivePerAgent);
+        var free = AssignmentPolicy.Rank(candidates, _capabilities, options.Value.MaxActivePerAgent);
+        if (free.Count == 0)
+        {
+            return null;
+        }
+        var (chosen, _) = await chooser.Choose(() => Task.FromResult(task), _capabilities, free);
+        return await ReserveFirstFree(task.Id, chosen);
+    }
 
     /// <summary>Runs passes until one finds nothing new to do; asked again meanwhile, the running dispatch makes another pass.</summary>
     private async Task Dispatch()
@@ -135,6 +155,7 @@ public sealed partial class AssignmentPoolGrain(
                 break;
             }
             planned[agent]++;
+            _offering.Add(next.TaskId);
             offers.Add(Offer(next, task, agent, Decided()));
         }
         foreach (var (entry, outcome) in await Task.WhenAll(offers))
@@ -169,8 +190,17 @@ public sealed partial class AssignmentPoolGrain(
 
     /// <summary>Offers the task to the agent whose slot it holds; the task gives the slot back unless it takes it.</summary>
     private async Task<((int, DateTimeOffset, Guid) Entry, EngineOffer Outcome)> Offer(
-        (int, DateTimeOffset, Guid) entry, ITaskGrain task, string agent, DateTimeOffset decidedAt) =>
-        (entry, await task.Offer(agent, this.GetPrimaryKeyString(), decidedAt));
+        (int, DateTimeOffset, Guid TaskId) entry, ITaskGrain task, string agent, DateTimeOffset decidedAt)
+    {
+        try
+        {
+            return (entry, await task.Offer(agent, this.GetPrimaryKeyString(), decidedAt));
+        }
+        finally
+        {
+            _offering.Remove(entry.TaskId);
+        }
+    }
 
     /// <summary>Takes the task out, unless it was queued again (say, with a new priority) while its offer was out.</summary>
     private void Remove((int Priority, DateTimeOffset CreatedAt, Guid TaskId) entry)

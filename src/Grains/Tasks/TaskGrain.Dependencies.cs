@@ -81,6 +81,12 @@ public sealed partial class TaskGrain
                     AddAssignment(intended, caller?.Name ?? Current.Creator, now);
                 }
             }
+            else if (!save && await AgentFreeAtOnce() is { } engineChoice)
+            {
+                // The caller stores the change with its notices: one write, already assigned, instead of a write
+                // that queues the task and a second when the engine's offer lands.
+                AddAssignment(engineChoice, "engine", now);
+            }
         }
         Current.UpdatedAt = now;
         if (save)
@@ -91,6 +97,29 @@ public sealed partial class TaskGrain
         {
             await Enqueue();
         }
+    }
+
+    /// <summary>
+    /// An agent the engine would hand this waiting task to right now (nothing waits ahead of it in its queue), its slot
+    /// reserved for the task (given back if the change is then not stored: <see cref="SaveWithNotices"/>); null when the
+    /// task must wait.
+    /// </summary>
+    private async Task<string?> AgentFreeAtOnce()
+    {
+        var chosen = await Pool().AssignAtOnce(Current.ToInfo(Id, clock.GetUtcNow()));
+        if (chosen is null)
+        {
+            return null;
+        }
+        var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(chosen));
+        // As an offer does: the agent listing the pool chose from may lag a status change.
+        if (await agentGrain.Get() is { } agent
+            && AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, TaskRequirements.Capabilities(Current.Requirements)))
+        {
+            return agent.Name;
+        }
+        await agentGrain.ReleaseSlot(Id);
+        return null;
     }
 
     private async Task<(int Open, TaskInfo? Failed)> DependencyStates()

@@ -68,7 +68,18 @@ public sealed partial class TaskGrain
             Owe(EventNames.TaskUpdated, data, watchers);
         }
         ledger.Record(Current.Idempotency, keyed, info);
-        var saved = await SaveAsync();
+        TaskInfo saved;
+        try
+        {
+            saved = await SaveAsync();
+        }
+        catch when (newAssignee is not null)
+        {
+            // The new assignee's grain reserved a slot for a change that was not stored: the task is not the agent's,
+            // so the slot goes back now, not when the agent's grain next activates and counts what it holds in storage.
+            await GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(newAssignee)).ReleaseSlot(Id);
+            throw;
+        }
         return keyed is null ? saved : info;
     }
 

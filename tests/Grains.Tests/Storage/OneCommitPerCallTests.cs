@@ -94,6 +94,37 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_task_that_finds_a_free_agent_is_stored_once_already_assigned_and_a_refused_one_gives_its_slot_back()
+    {
+        var worker = await Register("worker");
+        var needs = RawJson.Serialize(new { capabilities = new[] { $"only-{worker}" } }, AgentChannelJson.Options);
+        var limit = new TaskOptions().MaxActivePerAgent;
+
+        // More refused creations than the worker has slots: each reserved one for its task, none may keep it.
+        await FailTaskWrites(true);
+        for (var attempt = 0; attempt <= limit; attempt++)
+        {
+            await Should.ThrowAsync<Exception>(() =>
+                Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(Caller.Operator, new NewTask("doomed", Requirements: needs)));
+        }
+        await FailTaskWrites(false);
+        (await Listed()).ShouldBeEmpty();
+
+        var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
+        var created = await task.Create(Caller.Operator, new NewTask("at once", Requirements: needs));
+
+        // The answer to the creation is the stored task: assigned by the engine, its task:assigned in the inbox already.
+        created.Status.ShouldBe(AgentTaskStatus.Assigned);
+        created.Assignments.ShouldHaveSingleItem().ShouldSatisfyAllConditions(
+            assignment => assignment.Agent.ShouldBe(worker),
+            assignment => assignment.AssignedBy.ShouldBe("engine"));
+        (await AssignedEvents(worker, task)).ShouldBe(1);
+        await Reactivate();
+        await ShowsEverywhere(task, AgentTaskStatus.Assigned);
+        (await AssignedEvents(worker, task)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task An_assignment_whose_task_assigned_cannot_be_stored_is_delivered_later_once_even_across_a_reactivation()
     {
         var worker = await Register("worker");
