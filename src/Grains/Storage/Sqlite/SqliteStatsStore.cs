@@ -99,7 +99,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
             counted = (long)exists.ExecuteScalar()! > 0;
         }
         using var transaction = connection.BeginTransaction();
-        var schema = transaction.Statement(
+        using var schema = transaction.Command(
             """
             -- Covering: a report reads index pages only, never the rows with their task documents.
             CREATE INDEX IF NOT EXISTS ix_tasks_stats_created ON tasks
@@ -121,7 +121,7 @@ public sealed class SqliteStatsStore(SqliteDatabase database) : IStatsStore
         schema.ExecuteNonQuery();
         if (!counted)
         {
-            var fill = transaction.Statement(
+            using var fill = transaction.Command(
                 """
                 INSERT INTO agent_activity_hours (hour, agent_key, messages_sent, messages_received, memory_writes)
                 SELECT hour, agent_key, SUM(sent), SUM(received), SUM(writes) FROM (

@@ -206,19 +206,19 @@ internal static class SqliteCommands
 {
     private const int MaxStatementsPerConnection = 64;
 
-    // Keyed weakly by connection: the cached commands go when their connection goes, and closing a connection
-    // finalizes the statements of every command made on it.
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Statements = new();
+    // Keyed weakly by SQLite's connection handle, which a pooled SqliteConnection hands on to the next: the statements
+    // go when their handle goes (closed with sqlite3_close_v2, which waits for them to be finalized).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, Dictionary<string, SqliteStatement>> Statements = new();
 
     /// <summary>
-    /// A write inside <paramref name="transaction"/> through a command kept per connection and SQL text, so
-    /// its statement is parsed and planned once, not on every execution (a new command re-prepares; that was
-    /// most of a message's SQLite time). The command is shared: bind, execute and read it at once, never dispose it.
+    /// A write inside <paramref name="transaction"/> through a statement kept per connection and SQL text, so it is
+    /// parsed and planned once, not on every execution, and bound by position (<see cref="SqliteStatement"/>).
     /// </summary>
-    public static SqliteCommand Statement(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    public static SqliteStatement Statement(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
     {
-        var statements = Statements.GetOrCreateValue(transaction.Connection!);
-        if (!statements.TryGetValue(sql, out var command))
+        var handle = transaction.Connection!.Handle!;
+        var statements = Statements.GetOrCreateValue(handle);
+        if (!statements.TryGetValue(sql, out var statement))
         {
             if (statements.Count >= MaxStatementsPerConnection)
             {
@@ -228,14 +228,10 @@ internal static class SqliteCommands
                 }
                 statements.Clear();
             }
-            command = transaction.Connection!.CreateCommand();
-            command.CommandText = sql;
-            statements[sql] = command;
+            statement = new SqliteStatement(handle, sql);
+            statements[sql] = statement;
         }
-        command.Transaction = transaction;
-        command.Parameters.Clear();
-        command.Bind(parameters);
-        return command;
+        return statement.Bind(parameters);
     }
 
     /// <summary>A command on the transaction's connection, enlisted in it, with named parameters bound.</summary>
