@@ -10,6 +10,9 @@ namespace Orleans.AgentChannel.Tasks;
 /// </summary>
 public sealed class AssignmentChooser(PluginRuntime plugins)
 {
+    /// <summary>Whether a plugin strategy may choose: then it must be shown every candidate, not only the best few.</summary>
+    public bool ConsultsPlugins => plugins.Strategies.Count > 0;
+
     /// <summary>
     /// The agents to offer the task to, in order (empty: the task waits), and whether a plugin chose them
     /// rather than the built-in strategy. <paramref name="candidates"/> come ranked by <see cref="AssignmentPolicy.Rank"/>;

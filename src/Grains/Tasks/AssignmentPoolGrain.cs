@@ -40,6 +40,19 @@ public sealed partial class AssignmentPoolGrain(
 
     /// <summary>Queued tasks whose offer is out: they hold a slot already, so they do not wait ahead of a new task.</summary>
     private readonly HashSet<Guid> _offering = [];
+
+    /// <summary>
+    /// How long <see cref="AssignAtOnce"/> chooses from the candidates it last read, counting the slots it reserved since:
+    /// read for every new task, the listing (every capable agent's document) cost more than the write it saves.
+    /// </summary>
+    private static readonly TimeSpan AtOnceCandidatesFor = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The best candidates <see cref="AssignAtOnce"/> reads when no plugin strategy needs to see them all.</summary>
+    private const int AtOnceCandidateLimit = 16;
+
+    private IReadOnlyList<AgentListing> _atOnceCandidates = [];
+    private DateTimeOffset _atOnceReadAt = DateTimeOffset.MinValue;
+    private readonly Dictionary<string, int> _atOnceReserved = new(StringComparer.OrdinalIgnoreCase);
     private IReadOnlyList<string> _capabilities = [];
     private IGrainTimer? _retry;
     private bool _dispatching;
@@ -72,14 +85,33 @@ public sealed partial class AssignmentPoolGrain(
         {
             return null;
         }
-        var candidates = await agents.Candidates(_capabilities, options.Value.MaxActivePerAgent);
-        var free = AssignmentPolicy.Rank(candidates, _capabilities, options.Value.MaxActivePerAgent);
+        var maxActive = options.Value.MaxActivePerAgent;
+        if (clock.GetUtcNow() - _atOnceReadAt > AtOnceCandidatesFor)
+        {
+            _atOnceCandidates = await agents.Candidates(_capabilities, maxActive, chooser.ConsultsPlugins ? null : AtOnceCandidateLimit);
+            _atOnceReadAt = clock.GetUtcNow();
+            _atOnceReserved.Clear();
+        }
+        // A listing read a moment ago, with the slots reserved since counted in so that the least loaded still goes
+        // first; counted in to rank, never to rule an agent out: slots given back since are not counted out, and the
+        // agents' grains have the last word on slots (ReserveSlot), as the task has on the agent's presence (MayBeOffered).
+        var free = AssignmentPolicy.Rank(
+            _atOnceCandidates.Select(candidate => candidate with
+            {
+                ActiveTaskCount = Math.Min(candidate.ActiveTaskCount + _atOnceReserved.GetValueOrDefault(candidate.Name), maxActive - 1),
+            }),
+            _capabilities, maxActive);
         if (free.Count == 0)
         {
             return null;
         }
         var (chosen, _) = await chooser.Choose(() => Task.FromResult(task), _capabilities, free);
-        return await ReserveFirstFree(task.Id, chosen);
+        var agent = await ReserveFirstFree(task.Id, chosen);
+        if (agent is not null)
+        {
+            _atOnceReserved[agent] = _atOnceReserved.GetValueOrDefault(agent) + 1;
+        }
+        return agent;
     }
 
     /// <summary>Runs passes until one finds nothing new to do; asked again meanwhile, the running dispatch makes another pass.</summary>

@@ -13,6 +13,9 @@ namespace Orleans.AgentChannel.Tasks;
 /// </summary>
 public sealed partial class TaskGrain
 {
+    /// <summary>Who assigned a task the assignment pool handed out (<see cref="TaskAssignment.AssignedBy"/>).</summary>
+    private const string EngineAssigner = "engine";
+
     private IGrainTimer? _leaseTimer;
 
     public async Task<TaskInfo?> Claim(Caller caller, IdempotencyKey? idempotencyKey = null)
@@ -67,7 +70,7 @@ public sealed partial class TaskGrain
             return EngineOffer.Refused;
         }
         TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Engine);
-        AddAssignment(agent.Name, "engine", decidedAt);
+        AddAssignment(agent.Name, EngineAssigner, decidedAt);
         Current.UpdatedAt = clock.GetUtcNow();
         var info = await SaveWithNotices(Caller.Operator, previous: null);
         await Tell(info);

@@ -85,7 +85,7 @@ public sealed partial class TaskGrain
             {
                 // The caller stores the change with its notices: one write, already assigned, instead of a write
                 // that queues the task and a second when the engine's offer lands.
-                AddAssignment(engineChoice, "engine", now);
+                AddAssignment(engineChoice, EngineAssigner, now);
             }
         }
         Current.UpdatedAt = now;

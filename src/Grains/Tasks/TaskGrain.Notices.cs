@@ -19,6 +19,9 @@ public sealed partial class TaskGrain
 
     private IGrainTimer? _noticeTimer;
 
+    /// <summary>A delivery of the owed notices waiting to run right after the current turn (<see cref="Tell"/>).</summary>
+    private IGrainTimer? _deliveryTimer;
+
     /// <summary>
     /// Stores the change together with the inbox events it owes (one write): task:assigned to a new assignee
     /// (whoever assigned it), task:lease_lost to the assignee whose assignment (<paramref name="previous"/>, the
@@ -130,10 +133,25 @@ public sealed partial class TaskGrain
     /// <summary>
     /// Delivers what the stored change owes, stored in the inboxes before the caller hears back; what cannot be
     /// delivered now is retried every second (the change is stored either way, so the caller hears it succeeded).
+    /// With <paramref name="afterAnswer"/> the caller does not wait for the inboxes: they are filled in a turn of the
+    /// grain's own right after this one (a creation the engine assigned at once: the creator is not the one told, and
+    /// before that was possible it heard back once the waiting task was stored, not once an agent had it).
     /// </summary>
-    private async Task Tell(TaskInfo info)
+    private async Task Tell(TaskInfo info, bool afterAnswer = false)
     {
-        await DeliverNotices();
+        if (afterAnswer)
+        {
+            _deliveryTimer ??= this.RegisterGrainTimer(async _ =>
+            {
+                _deliveryTimer?.Dispose();
+                _deliveryTimer = null;
+                await DeliverNotices();
+            }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        }
+        else
+        {
+            await DeliverNotices();
+        }
         await this.PublishActivity(Id.ToString(), EventNames.TaskUpdated, info);
         Backstop.Sync();
     }

@@ -142,7 +142,7 @@ public sealed partial class TaskGrain(
         {
             await GrainFactory.GetGrain<ITaskGrain>(dependency).AddDependent(Id);
         }
-        await Tell(info);
+        await Tell(info, afterAnswer: Current.CurrentAssignment?.AssignedBy == EngineAssigner);
         return info;
     }
 

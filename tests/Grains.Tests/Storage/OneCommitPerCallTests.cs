@@ -94,15 +94,33 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_task_that_finds_a_free_agent_is_stored_once_already_assigned_and_a_refused_one_gives_its_slot_back()
+    public async Task A_task_that_finds_a_free_agent_is_stored_once_already_assigned()
     {
         var worker = await Register("worker");
-        var needs = RawJson.Serialize(new { capabilities = new[] { $"only-{worker}" } }, AgentChannelJson.Options);
-        var limit = new TaskOptions().MaxActivePerAgent;
+        var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
+
+        var created = await task.Create(Caller.Operator, new NewTask("at once", Requirements: Needs($"only-{worker}")));
+
+        // The answer to the creation is the task as stored: assigned by the engine. Its task:assigned follows.
+        created.Status.ShouldBe(AgentTaskStatus.Assigned);
+        created.Assignments.ShouldHaveSingleItem().ShouldSatisfyAllConditions(
+            assignment => assignment.Agent.ShouldBe(worker),
+            assignment => assignment.AssignedBy.ShouldBe("engine"));
+        await Poll(async () => await AssignedEvents(worker, task) == 1, "the task:assigned to reach the worker's inbox");
+        await Reactivate();
+        await ShowsEverywhere(task, AgentTaskStatus.Assigned);
+        (await AssignedEvents(worker, task)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Creations_whose_write_fails_give_back_the_slots_they_reserved()
+    {
+        var worker = await Register("worker");
+        var needs = Needs($"only-{worker}");
 
         // More refused creations than the worker has slots: each reserved one for its task, none may keep it.
         await FailTaskWrites(true);
-        for (var attempt = 0; attempt <= limit; attempt++)
+        for (var attempt = 0; attempt <= new TaskOptions().MaxActivePerAgent; attempt++)
         {
             await Should.ThrowAsync<Exception>(() =>
                 Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7()).Create(Caller.Operator, new NewTask("doomed", Requirements: needs)));
@@ -111,17 +129,9 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         (await Listed()).ShouldBeEmpty();
 
         var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
-        var created = await task.Create(Caller.Operator, new NewTask("at once", Requirements: needs));
+        await task.Create(Caller.Operator, new NewTask("served", Requirements: needs));
 
-        // The answer to the creation is the stored task: assigned by the engine, its task:assigned in the inbox already.
-        created.Status.ShouldBe(AgentTaskStatus.Assigned);
-        created.Assignments.ShouldHaveSingleItem().ShouldSatisfyAllConditions(
-            assignment => assignment.Agent.ShouldBe(worker),
-            assignment => assignment.AssignedBy.ShouldBe("engine"));
-        (await AssignedEvents(worker, task)).ShouldBe(1);
-        await Reactivate();
-        await ShowsEverywhere(task, AgentTaskStatus.Assigned);
-        (await AssignedEvents(worker, task)).ShouldBe(1);
+        await Poll(async () => (await task.Get()).AssignedTo == worker, "the worker, holding no task, to get the new one");
     }
 
     [Fact]
@@ -312,6 +322,8 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
 
     private Task<IReadOnlyList<AgentListing>> AgentsListed(string? capability = null) =>
         Grains.GetGrain<IAgentDirectoryGrain>(0).List(new AgentQuery(Capability: capability));
+
+    private static RawJson Needs(string capability) => RawJson.Serialize(new { capabilities = new[] { capability } }, AgentChannelJson.Options);
 
     private async Task<int> AssignedEvents(string agent, ITaskGrain task)
     {
