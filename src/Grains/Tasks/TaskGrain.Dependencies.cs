@@ -85,6 +85,7 @@ public sealed partial class TaskGrain
             {
                 // The caller stores the change with its notices: one write, already assigned, instead of a write
                 // that queues the task and a second when the engine's offer lands.
+                TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Engine);
                 AddAssignment(engineChoice, EngineAssigner, now);
             }
         }
