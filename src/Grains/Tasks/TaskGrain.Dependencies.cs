@@ -70,23 +70,20 @@ public sealed partial class TaskGrain
         }
         else
         {
+            // Every wait before any change: Get interleaves with this turn (AlwaysInterleave) and must not show a
+            // task pending that the next moment, in the same change, is assigned.
+            var (assignee, assignedBy) = Current.IntendedAssignee is { } intended
+                ? (await ReservedForIntended(intended), caller?.Name ?? Current.Creator)
+                // Without save, the caller stores the change with its notices: one write, already assigned, instead of
+                // a write that queues the task and a second when the engine's offer lands.
+                : (save ? null : await AgentFreeAtOnce(), EngineAssigner);
             Current.StatusReason = null;
             Current.Status = AgentTaskStatus.Pending;
-            if (Current.IntendedAssignee is { } intended)
+            Current.IntendedAssignee = null;
+            if (assignee is not null)
             {
-                Current.IntendedAssignee = null;
-                var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(intended));
-                if (await agentGrain.Get() is not null && await agentGrain.ReserveSlot(Id, force: true))
-                {
-                    AddAssignment(intended, caller?.Name ?? Current.Creator, now);
-                }
-            }
-            else if (!save && await AgentFreeAtOnce() is { } engineChoice)
-            {
-                // The caller stores the change with its notices: one write, already assigned, instead of a write
-                // that queues the task and a second when the engine's offer lands.
                 TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Engine);
-                AddAssignment(engineChoice, EngineAssigner, now);
+                AddAssignment(assignee, assignedBy, now);
             }
         }
         Current.UpdatedAt = now;
@@ -107,7 +104,8 @@ public sealed partial class TaskGrain
     /// </summary>
     private async Task<string?> AgentFreeAtOnce()
     {
-        var chosen = await Pool().AssignAtOnce(Current.ToInfo(Id, clock.GetUtcNow()));
+        var waiting = Current.ToInfo(Id, clock.GetUtcNow()) with { Status = AgentTaskStatus.Pending, StatusReason = null };
+        var chosen = await Pool().AssignAtOnce(waiting);
         if (chosen is null)
         {
             return null;
@@ -121,6 +119,13 @@ public sealed partial class TaskGrain
         }
         await agentGrain.ReleaseSlot(Id);
         return null;
+    }
+
+    /// <summary>The agent named by <c>assign_to</c>, its slot reserved, or null when it is no longer registered.</summary>
+    private async Task<string?> ReservedForIntended(string intended)
+    {
+        var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(intended));
+        return await agentGrain.Get() is not null && await agentGrain.ReserveSlot(Id, force: true) ? intended : null;
     }
 
     private async Task<(int Open, TaskInfo? Failed)> DependencyStates()
