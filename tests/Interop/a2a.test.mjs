@@ -100,6 +100,10 @@ describe('A2A with the official JavaScript SDK', () => {
     const capability = uniqueName('translate');
     const requester = await register();
     const worker = await register([capability]);
+    // Busy, so the engine does not hand it the task the moment it is created (a free agent makes it working at once):
+    // the task waits, submitted, until the worker claims it.
+    const busy = await rest('PUT', `/api/agents/${worker.name}/status`, worker.token, { status: 'busy' });
+    assert.equal(busy.status, 200, JSON.stringify(busy.json));
     const client = await a2aClient(requester.token);
 
     const states = [];
