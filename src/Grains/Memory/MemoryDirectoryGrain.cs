@@ -24,7 +24,7 @@ public sealed class MemoryDirectoryGrain(IMemoryIndex index, IOptions<LimitsOpti
             return new MemorySnapshotPage(await GrainFactory.MemoryGrain(watch.Pattern).Snapshot(caller) is { } one ? [one] : [], null);
         }
         var page = await index.List(caller, watch.Pattern, limits.Value.MaxPageSize, cursor);
-        var states = await Task.WhenAll(page.Items.Select(item => GrainFactory.GetGrain<IMemoryGrain>(item.Key).Snapshot(caller)));
+        var states = await Task.WhenAll(page.Items.Select(item => GrainFactory.MemoryGrain(item.Key).Snapshot(caller)));
         return new MemorySnapshotPage([.. states.OfType<MemoryUpdated>()], page.NextCursor);
     }
 }

@@ -23,7 +23,7 @@ internal sealed class MemoryExpiry(
     {
         foreach (var key in await index.Expired(Clock.GetUtcNow(), BatchSize))
         {
-            await grains.GetGrain<IMemoryGrain>(key).Expire();
+            await grains.MemoryGrain(key).Expire();
         }
     }
 }

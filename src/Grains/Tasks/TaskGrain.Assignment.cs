@@ -63,10 +63,8 @@ public sealed partial class TaskGrain
             }
             return EngineOffer.NotWaiting;
         }
-        var agent = await agentGrain.Get();
-        if (agent is null || !AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, required))
+        if (await StillMayTake(agentGrain, required) is not { } agent)
         {
-            await agentGrain.ReleaseSlot(Id);
             return EngineOffer.Refused;
         }
         TaskTransitions.Require(Current.Status, AgentTaskStatus.Assigned, TaskParty.Engine);
@@ -75,6 +73,20 @@ public sealed partial class TaskGrain
         var info = await SaveWithNotices(Caller.Operator, previous: null);
         await Tell(info);
         return EngineOffer.Assigned;
+    }
+
+    /// <summary>
+    /// The agent the engine reserved a slot of, if it may still take the task (the listing the pool chose from may lag a
+    /// status change); otherwise its slot goes back and null.
+    /// </summary>
+    private async Task<AgentInfo?> StillMayTake(IAgentGrain agentGrain, IReadOnlyList<string> required)
+    {
+        if (await agentGrain.Get() is { } agent && AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, required))
+        {
+            return agent;
+        }
+        await agentGrain.ReleaseSlot(Id);
+        return null;
     }
 
     public Task ExtendLease(string agentName)

@@ -105,20 +105,9 @@ public sealed partial class TaskGrain
     private async Task<string?> AgentFreeAtOnce()
     {
         var waiting = Current.ToInfo(Id, clock.GetUtcNow()) with { Status = AgentTaskStatus.Pending, StatusReason = null };
-        var chosen = await Pool().AssignAtOnce(waiting);
-        if (chosen is null)
-        {
-            return null;
-        }
-        var agentGrain = GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(chosen));
-        // As an offer does: the agent listing the pool chose from may lag a status change.
-        if (await agentGrain.Get() is { } agent
-            && AssignmentPolicy.MayBeOffered(agent.Status, agent.Capabilities, TaskRequirements.Capabilities(Current.Requirements)))
-        {
-            return agent.Name;
-        }
-        await agentGrain.ReleaseSlot(Id);
-        return null;
+        return await Pool().AssignAtOnce(waiting) is { } chosen
+            ? (await StillMayTake(GrainFactory.GetGrain<IAgentGrain>(AgentNames.Key(chosen)), TaskRequirements.Capabilities(Current.Requirements)))?.Name
+            : null;
     }
 
     /// <summary>The agent named by <c>assign_to</c>, its slot reserved, or null when it is no longer registered.</summary>
