@@ -99,7 +99,7 @@ public sealed partial class AgentGrain
         if (seq > Agent.AckedSeq)
         {
             Agent.AckedSeq = seq;
-            await state.WriteOrRestore(DeactivateOnIdle);
+            await SaveAsync();
         }
         return Position();
     }
@@ -107,7 +107,8 @@ public sealed partial class AgentGrain
     public Task<InboxPosition> GetInboxPosition()
     {
         RequireRegistered();
-        return Task.FromResult(Position());
+        // Interleaves with an acknowledgement's write: the acknowledged seq as stored (see _stored).
+        return Task.FromResult(new InboxPosition(_inboxSeq, _stored.AckedSeq));
     }
 
     private InboxPosition Position() => new(_inboxSeq, Agent.AckedSeq);

@@ -92,7 +92,7 @@ public sealed partial class AgentGrain
         var stored = forceSave || previous != status || lastSeenIsStale;
         if (stored)
         {
-            await state.WriteOrRestore(DeactivateOnIdle);
+            await SaveAsync();
             _lastSeenStored = Agent.LastSeen;
         }
         if (status == AgentStatus.Offline)

@@ -47,6 +47,14 @@ public sealed partial class AgentGrain(
     private bool _listeningToPresence;
     private DateTimeOffset _activatedAt;
 
+    /// <summary>
+    /// The agent as last stored: what the interleaving reads answer (<see cref="Get"/>, <see cref="Authenticate"/>,
+    /// <see cref="IsRetired"/>, <see cref="GetInboxPosition"/>), with last_seen as kept in memory. A change is made in
+    /// memory and then stored, and those reads interleave with that write, so a read of the memory could show a
+    /// registration, a status or a token that the write then refuses.
+    /// </summary>
+    private StoredAgent _stored = StoredAgent.Of(new AgentState());
+
     private AgentState Agent => state.State;
 
     private string Key => this.GetPrimaryKeyString();
@@ -58,6 +66,7 @@ public sealed partial class AgentGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _activatedAt = clock.GetUtcNow();
+        _stored = StoredAgent.Of(Agent);
         if (!Agent.IsRegistered)
         {
             Backstop.AssumeAbsent();
@@ -149,7 +158,7 @@ public sealed partial class AgentGrain(
         }
         var token = AgentTokens.Create(Agent.Name);
         Agent.TokenHash = AgentTokens.Hash(token);
-        await state.WriteOrRestore(DeactivateOnIdle);
+        await SaveAsync();
         EndConnections(SessionEndings.Rotated, "the agent rotated its token; connect again with the new one", keepConnectionId);
         return new AgentRegistered(Agent.ToInfo(), token, Created: false);
     }
@@ -255,12 +264,29 @@ public sealed partial class AgentGrain(
         }
     }
 
-    public Task<AgentInfo?> Get() => Task.FromResult(Agent.IsActive ? Agent.ToInfo() : null);
+    public Task<AgentInfo?> Get() => Task.FromResult(StoredInfo());
 
-    public Task<bool> IsRetired() => Task.FromResult(Agent.IsRegistered && Agent.RetiredAt is not null);
+    public Task<bool> IsRetired() => Task.FromResult(_stored.Retired);
 
     public Task<AgentInfo?> Authenticate(string token) => Task.FromResult(
-        Agent.IsActive && !Agent.TokenRevoked && AgentTokens.Matches(token, Agent.TokenHash!) ? Agent.ToInfo() : null);
+        !_stored.TokenRevoked && _stored.TokenHash is { } hash && AgentTokens.Matches(token, hash) ? StoredInfo() : null);
+
+    private AgentInfo? StoredInfo() => _stored.Info is { } info ? info with { LastSeen = Agent.LastSeen } : null;
+
+    /// <summary>Stores the state (<see cref="StateWrites.WriteOrRestore{T}"/>); the reads answer the change once it is stored.</summary>
+    private async Task SaveAsync()
+    {
+        await state.WriteOrRestore(DeactivateOnIdle);
+        _stored = StoredAgent.Of(Agent);
+    }
+
+    /// <summary>What the interleaving reads need of the stored state; <see cref="Info"/> is null unless active.</summary>
+    private readonly record struct StoredAgent(AgentInfo? Info, bool Retired, byte[]? TokenHash, bool TokenRevoked, long AckedSeq)
+    {
+        public static StoredAgent Of(AgentState agent) => new(
+            agent.IsActive ? agent.ToInfo() : null, agent.IsRegistered && agent.RetiredAt is not null,
+            agent.TokenHash, agent.TokenRevoked, agent.AckedSeq);
+    }
 
     /// <summary>Registered and not retired: a retired agent is gone for everything but its history.</summary>
     private void RequireActive()

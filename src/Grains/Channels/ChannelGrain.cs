@@ -22,12 +22,20 @@ public sealed partial class ChannelGrain(
 {
     private long _sequence;
 
+    /// <summary>
+    /// The channel as last stored (members, creation): what <see cref="Get"/> answers, with the log's sequence as it
+    /// stands. A join changes the memory and then stores it, and <see cref="IChannelGrain.Get"/> interleaves with that
+    /// write, so a read of the memory could show a member whose join the write then refuses. Null while not stored.
+    /// </summary>
+    private ChannelInfo? _stored;
+
     private string Name => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // The log is the truth for the sequence; storing it in state would cost a state write per message.
         _sequence = await log.LastChannelSequence(Name);
+        _stored = state.State.Created ? Info() : null;
     }
 
     // A join or leave that changes nothing stores nothing, so its key is not remembered: a repeat is answered afresh.
@@ -73,11 +81,8 @@ public sealed partial class ChannelGrain(
         }
     }
 
-    public Task<ChannelInfo> Get()
-    {
-        RequireCreated();
-        return Task.FromResult(Info());
-    }
+    public Task<ChannelInfo> Get() => Task.FromResult(
+        (_stored ?? throw NotFound()) with { MessageSequence = _sequence });
 
     public async Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null)
     {
@@ -171,19 +176,22 @@ public sealed partial class ChannelGrain(
     /// <summary>
     /// The state (with a keyed write's answer) and the channel's row, one transaction (<see cref="ChannelStateStorage"/>).
     /// </summary>
-    private Task SaveAsync(KeyedWrite? keyed = null)
+    private async Task SaveAsync(KeyedWrite? keyed = null)
     {
         ledger.Record(state.State.Idempotency, keyed, Info());
-        return state.WriteOrRestore(DeactivateOnIdle);
+        await state.WriteOrRestore(DeactivateOnIdle);
+        _stored = Info();
     }
 
     private void RequireCreated()
     {
         if (!state.State.Created)
         {
-            throw AgentChannelException.NotFound($"No channel named '{Name}'.");
+            throw NotFound();
         }
     }
+
+    private AgentChannelException NotFound() => AgentChannelException.NotFound($"No channel named '{Name}'.");
 
     private ChannelInfo Info() => new(Name, [.. state.State.Members], _sequence, state.State.CreatedAt);
 }

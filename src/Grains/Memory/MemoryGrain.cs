@@ -20,7 +20,20 @@ public sealed class MemoryGrain(
 {
     private const double MaxTtlSeconds = 10 * 365 * 24 * 3600;
 
+    /// <summary>
+    /// The key as last stored, without its idempotency answers: what reads answer. A write changes the memory and then
+    /// stores it, and reads interleave with that write (<see cref="IMemoryGrain"/>), so a read of the memory could
+    /// show a value that the write then refuses.
+    /// </summary>
+    private MemoryState _stored = new();
+
     private MemoryState Current => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stored = Current.WithoutIdempotency();
+        return Task.CompletedTask;
+    }
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -41,7 +54,7 @@ public sealed class MemoryGrain(
         {
             throw AgentChannelException.Invalid("ttl_seconds", $"'ttl_seconds' must be more than 0 and at most {MaxTtlSeconds}.");
         }
-        if (IsExpired)
+        if (IsExpired(Current))
         {
             await RemoveExpired();
         }
@@ -81,19 +94,24 @@ public sealed class MemoryGrain(
         Current.ExpiresAt = write.TtlSeconds is { } ttl ? now.AddSeconds(ttl) : null;
         var entry = Current.ToEntry(Key);
         ledger.Record(Current.Idempotency, keyed, new MemoryWritten(entry with { Value = RawJson.Null }, created));
-        await state.WriteOrRestore(DeactivateOnIdle);
-        await Announce(Update(), CanRead);
+        await SaveAsync();
+        await Announce(Update(Current), caller => CanRead(caller, Current));
         return new MemoryWritten(entry, created);
     }
 
     public Task<MemoryEntry> Get(Caller caller)
     {
-        RequireReadable(caller);
-        return Task.FromResult(Current.ToEntry(Key));
+        var stored = RequireReadable(caller);
+        return Task.FromResult(stored.ToEntry(Key));
     }
 
-    public Task<MemoryUpdated?> Snapshot(Caller caller) => Task.FromResult(
-        Current.Version == 0 || (Current.Exists && !IsExpired && !CanRead(caller)) ? null : Update(snapshot: true));
+    public Task<MemoryUpdated?> Snapshot(Caller caller)
+    {
+        var stored = _stored;
+        return Task.FromResult(stored.Version == 0 || (stored.Exists && !IsExpired(stored) && !CanRead(caller, stored))
+            ? null
+            : Update(stored, snapshot: true));
+    }
 
     public async Task Delete(Caller caller, long? expectedVersion, IdempotencyKey? idempotencyKey = null)
     {
@@ -102,7 +120,7 @@ public sealed class MemoryGrain(
         {
             return;
         }
-        RequireExists();
+        RequireExists(Current);
         if (!CanWrite(caller))
         {
             throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
@@ -126,13 +144,13 @@ public sealed class MemoryGrain(
 
     public async Task Expire()
     {
-        if (IsExpired)
+        if (IsExpired(Current))
         {
             await RemoveExpired();
         }
     }
 
-    private bool IsExpired => Current.Exists && Current.ExpiresAt is { } expiresAt && expiresAt <= clock.GetUtcNow();
+    private bool IsExpired(MemoryState key) => key.Exists && key.ExpiresAt is { } expiresAt && expiresAt <= clock.GetUtcNow();
 
     private Task RemoveExpired() => Remove(Current.UpdatedBy, expired: true);
 
@@ -149,17 +167,23 @@ public sealed class MemoryGrain(
         Current.AccessControl = AccessControl.Open;
         Current.ExpiresAt = null;
         ledger.Record(Current.Idempotency, keyed, null);
-        await state.WriteOrRestore(DeactivateOnIdle);
-        await Announce(Update(expired: expired), caller => MayRead(caller, creator, access));
+        await SaveAsync();
+        await Announce(Update(Current, expired: expired), caller => MayRead(caller, creator, access));
     }
 
-    /// <summary>The key as it stands, as memory:updated shows it.</summary>
-    private MemoryUpdated Update(bool expired = false, bool snapshot = false)
+    private async Task SaveAsync()
     {
-        var deleted = !Current.Exists;
-        var omitted = !deleted && Current.Value.ByteCount > limits.Value.MaxMemoryEventValueBytes;
-        return new MemoryUpdated(Key, Current.Version, Current.UpdatedBy, Current.UpdatedAt,
-            deleted || omitted ? null : Current.Value, deleted, omitted, expired, snapshot);
+        await state.WriteOrRestore(DeactivateOnIdle);
+        _stored = Current.WithoutIdempotency();
+    }
+
+    /// <summary>The key as it stands in <paramref name="key"/>, as memory:updated shows it.</summary>
+    private MemoryUpdated Update(MemoryState key, bool expired = false, bool snapshot = false)
+    {
+        var deleted = !key.Exists;
+        var omitted = !deleted && key.Value.ByteCount > limits.Value.MaxMemoryEventValueBytes;
+        return new MemoryUpdated(Key, key.Version, key.UpdatedBy, key.UpdatedAt,
+            deleted || omitted ? null : key.Value, deleted, omitted, expired, snapshot);
     }
 
     /// <summary>
@@ -196,7 +220,7 @@ public sealed class MemoryGrain(
 
     private bool IsOwner(Caller caller) => caller.IsOperator || caller.Is(Current.CreatedBy);
 
-    private bool CanRead(Caller caller) => MayRead(caller, Current.CreatedBy, Current.AccessControl);
+    private static bool CanRead(Caller caller, MemoryState key) => MayRead(caller, key.CreatedBy, key.AccessControl);
 
     private static bool MayRead(Caller caller, string creator, AccessControl access) =>
         caller.IsOperator || caller.Is(creator) || Grants(access.Read, caller);
@@ -207,22 +231,23 @@ public sealed class MemoryGrain(
         names.Any(name => name == AccessControl.Everyone || caller.Is(name));
 
     /// <summary>An expired key is gone for readers even before the sweep deletes it.</summary>
-    private void RequireExists()
+    private void RequireExists(MemoryState key)
     {
         RequireValidKey(Key);
-        if (!Current.Exists || IsExpired)
+        if (!key.Exists || IsExpired(key))
         {
             throw AgentChannelException.NotFound($"No memory key '{Key}'.");
         }
     }
 
-    private void RequireReadable(Caller caller)
+    /// <summary>The key as stored, when it exists and <paramref name="caller"/> may read it.</summary>
+    private MemoryState RequireReadable(Caller caller)
     {
-        RequireExists();
-        if (!CanRead(caller))
-        {
-            throw AgentChannelException.Forbidden($"'{caller.Name}' may not read memory key '{Key}'.");
-        }
+        var stored = _stored;
+        RequireExists(stored);
+        return CanRead(caller, stored)
+            ? stored
+            : throw AgentChannelException.Forbidden($"'{caller.Name}' may not read memory key '{Key}'.");
     }
 
     /// <summary>

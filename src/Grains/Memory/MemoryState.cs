@@ -22,6 +22,13 @@ public sealed class MemoryState
     /// <summary>Answers to keyed writes (idempotency keys), stored with the change each answers; bounded and pruned by age.</summary>
     [Id(9)] public List<Idempotency.IdempotencyRecord> Idempotency { get; set; } = [];
 
+    /// <summary>A copy for readers: every field but the idempotency answers, which only writes consult.</summary>
+    public MemoryState WithoutIdempotency() => new()
+    {
+        Exists = Exists, Value = Value, Version = Version, CreatedBy = CreatedBy, UpdatedBy = UpdatedBy,
+        CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, AccessControl = AccessControl, ExpiresAt = ExpiresAt,
+    };
+
     public MemoryEntry ToEntry(string key) =>
         new(key, Value, Version, CreatedBy, UpdatedBy, CreatedAt, UpdatedAt, AccessControl, ExpiresAt);
 }

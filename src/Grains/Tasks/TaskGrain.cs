@@ -34,6 +34,13 @@ public sealed partial class TaskGrain(
 {
     private Backstop? _backstop;
 
+    /// <summary>
+    /// The task as last stored: what <see cref="Get"/> answers. A change is made in memory and then stored, and a read
+    /// interleaves with that write (<see cref="ITaskGrain.Get"/> is <c>AlwaysInterleave</c>), so a read of the memory
+    /// could show a change that the write then refuses. Null while no task is stored.
+    /// </summary>
+    private TaskInfo? _stored;
+
     private TaskState Current => state.State;
 
     private Guid Id => this.GetPrimaryKey();
@@ -47,6 +54,7 @@ public sealed partial class TaskGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _stored = Current.Created ? Current.ToInfo(Id, clock.GetUtcNow()) : null;
         if (!Current.Created)
         {
             Backstop.AssumeAbsent();
@@ -146,7 +154,16 @@ public sealed partial class TaskGrain(
         return info;
     }
 
-    public Task<TaskInfo> Get() => Task.FromResult(RequireCreated().ToInfo(Id, clock.GetUtcNow()));
+    public Task<TaskInfo> Get()
+    {
+        var stored = _stored ?? throw NotFound();
+        // The lease is the one exception: heartbeats extend it in memory only (ExtendLease), and so does a restart.
+        var lease = stored.LeaseExpiresAt is not null && stored.AssignmentId == Current.CurrentAssignment?.Id
+            ? Current.LeaseExpiresAt
+            : stored.LeaseExpiresAt;
+        var overdue = stored.DueDate is { } due && due < clock.GetUtcNow() && !TaskTransitions.IsClosed(stored.Status);
+        return Task.FromResult(stored with { LeaseExpiresAt = lease, Overdue = overdue });
+    }
 
     public async Task<TaskInfo> Update(Caller caller, TaskUpdate update, IdempotencyKey? idempotencyKey = null)
     {
@@ -375,8 +392,15 @@ public sealed partial class TaskGrain(
         }
     }
 
-    private TaskState RequireCreated() =>
-        Current.Created ? Current : throw AgentChannelException.NotFound($"No task with id {Id}.");
+    private void RequireCreated()
+    {
+        if (!Current.Created)
+        {
+            throw NotFound();
+        }
+    }
+
+    private AgentChannelException NotFound() => AgentChannelException.NotFound($"No task with id {Id}.");
 
     private static int ValidPriority(int priority) =>
         priority is >= TaskPriorities.Highest and <= TaskPriorities.Lowest
@@ -395,6 +419,6 @@ public sealed partial class TaskGrain(
     {
         await Storage.StateWrites.WriteOrRestore(state, DeactivateOnIdle);
         Backstop.Sync();
-        return Current.ToInfo(Id, clock.GetUtcNow());
+        return _stored = Current.ToInfo(Id, clock.GetUtcNow());
     }
 }

@@ -23,6 +23,9 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     /// <summary>While refused, every <paramref name="operation"/> (INSERT, UPDATE or DELETE) of a row of <paramref name="table"/> fails.</summary>
     protected abstract Task Refuse(string operation, string table, bool refuse);
 
+    /// <summary>As <see cref="Refuse"/>, but each refused statement runs for half a second or more before it fails.</summary>
+    protected abstract Task RefuseAfterAMoment(string operation, string table, bool refuse);
+
     /// <summary>Completing any task, or storing one whose title says "doomed", fails while the trigger is in place.</summary>
     protected abstract Task FailTaskWrites(bool fail);
 
@@ -256,6 +259,37 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reads_while_a_write_is_under_way_show_what_is_stored_never_what_the_write_then_refuses()
+    {
+        var worker = await Register("worker");
+        var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
+        await task.Create(Caller.Operator, new NewTask("watched", AssignTo: worker));
+        await RefuseAfterAMoment("UPDATE", "tasks", true);
+        (await ReadsWhileRefused(task.Complete(Caller.Agent(worker), RawJson.Parse("{}")), task.Get))
+            .ShouldAllBe(info => info.Status == AgentTaskStatus.Assigned);
+        await RefuseAfterAMoment("UPDATE", "tasks", false);
+
+        var key = Grains.GetGrain<IMemoryGrain>("notes/watched");
+        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}""")));
+        await RefuseAfterAMoment("INSERT", "memory_history", true);
+        (await ReadsWhileRefused(key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""))), () => key.Get(Caller.Operator)))
+            .ShouldAllBe(entry => entry.Version == 1);
+        await RefuseAfterAMoment("INSERT", "memory_history", false);
+
+        var agent = Grains.GetGrain<IAgentGrain>("watched-scout");
+        var registered = await agent.Register(new AgentRegistration("watched-scout", "llm", ["maps"], null), null);
+        await RefuseAfterAMoment("INSERT", "agent_capabilities", true);
+        var widened = agent.Register(new AgentRegistration("watched-scout", "llm", ["maps", "search"], null), registered.Token);
+        (await ReadsWhileRefused(widened, agent.Get)).ShouldAllBe(info => info!.Capabilities.Count == 1);
+        await RefuseAfterAMoment("INSERT", "agent_capabilities", false);
+
+        var channel = Grains.GetGrain<IChannelGrain>("watched-crew");
+        await RefuseAfterAMoment("INSERT", "channels", true);
+        (await ReadsWhileRefused(channel.Join(Caller.Agent("alice")), () => MembersOrNone(channel))).ShouldAllBe(members => members == null);
+        await RefuseAfterAMoment("INSERT", "channels", false);
+    }
+
+    [Fact]
     public async Task A_webhook_delete_whose_row_delete_fails_keeps_it_and_the_retry_deletes_it_for_good()
     {
         var webhook = Grains.GetGrain<IWebhookGrain>(Guid.CreateVersion7());
@@ -306,6 +340,34 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         (await key.Get(Caller.Operator)).Value.Text.ShouldBe("""{"step":5}""");
         (await channel.Get()).Members.ShouldBe(["scout"]);
         (await Grains.GetGrain<IChannelDirectoryGrain>(0).List()).ShouldHaveSingleItem().MemberCount.ShouldBe(1);
+    }
+
+    /// <summary>
+    /// Reads again and again, one at a time, while <paramref name="write"/> is under way (it is refused after a moment,
+    /// so most reads meet it in flight); then the write's refusal. The reads, in order.
+    /// </summary>
+    private static async Task<IReadOnlyList<T>> ReadsWhileRefused<T>(Task write, Func<Task<T>> read)
+    {
+        var seen = new List<T>();
+        do
+        {
+            seen.Add(await read());
+        }
+        while (!write.IsCompleted);
+        await Should.ThrowAsync<Exception>(() => write);
+        return seen;
+    }
+
+    private static async Task<IReadOnlyList<string>?> MembersOrNone(IChannelGrain channel)
+    {
+        try
+        {
+            return (await channel.Get()).Members;
+        }
+        catch (Errors.AgentChannelException refused) when (refused.Code == Errors.ErrorKind.NotFound)
+        {
+            return null;
+        }
     }
 
     private async Task MemoryShows(IMemoryGrain key, long version, string value, long[] history)
@@ -401,6 +463,17 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
+    protected override Task RefuseAfterAMoment(string operation, string table, bool refuse)
+    {
+        // SQLite has no sleep; four 40 MB random blobs keep the statement busy for about half a second here.
+        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}_slowly";
+        const string busy = "SELECT length(randomblob(40000000));";
+        Execute(refuse
+            ? $"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} BEGIN {busy} {busy} {busy} {busy} SELECT RAISE(ABORT, 'injected slow {operation} failure on {table}'); END;"
+            : $"DROP TRIGGER {trigger};");
+        return Task.CompletedTask;
+    }
+
     private void Execute(string sql) => TempDatabase.Execute(_path, sql);
 
     protected override ValueTask DisposeStorage()
@@ -467,6 +540,21 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
                    RAISE EXCEPTION 'injected % failure on %', TG_OP, TG_TABLE_NAME;
                END $$;
                CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_write();
+               """
+            : $"DROP TRIGGER {trigger} ON {table};");
+    }
+
+    protected override async Task RefuseAfterAMoment(string operation, string table, bool refuse)
+    {
+        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}_slowly";
+        await Execute(refuse
+            ? $"""
+               CREATE OR REPLACE FUNCTION refuse_write_slowly() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   PERFORM pg_sleep(0.5);
+                   RAISE EXCEPTION 'injected slow % failure on %', TG_OP, TG_TABLE_NAME;
+               END $$;
+               CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_write_slowly();
                """
             : $"DROP TRIGGER {trigger} ON {table};");
     }
