@@ -13,6 +13,9 @@ namespace Orleans.AgentChannel.Cluster.Tests;
 /// </summary>
 public sealed class ClusterProcess : IAsyncDisposable
 {
+    /// <summary>Ports given out by <see cref="FreePort"/> in this test run.</summary>
+    private static readonly ConcurrentDictionary<int, byte> HandedOut = new();
+
     private readonly string _name;
     private readonly string _directoryOfProgram;
     private readonly string _program;
@@ -118,11 +121,22 @@ public sealed class ClusterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port nothing listens on now and that this test run has not handed out before: the processes of a cluster bind
+    /// their ports only when they start, so the system could otherwise give one port to two of them.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOut.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
 
     private void Record(string? line, TaskCompletionSource ready)

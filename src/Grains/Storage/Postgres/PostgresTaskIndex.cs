@@ -92,8 +92,10 @@ public sealed class PostgresTaskIndex(PostgresDatabase database) : ITaskIndex
     public Task<IReadOnlyList<TaskInfo>> Waiting(int limit) => database.Read<IReadOnlyList<TaskInfo>>(async connection =>
     {
         await using var command = connection.Command(
-            "SELECT document FROM tasks WHERE status = @pending ORDER BY priority, row_id LIMIT @limit",
-            ("pending", AgentChannelJson.WireName(AgentTaskStatus.Pending)), ("limit", limit));
+            // The status as a literal, the one the partial index ix_tasks_waiting is on: a bound parameter would not let
+            // the planner use it, and the sort of every waiting task would be paid per claim.
+            "SELECT document FROM tasks WHERE status = 'pending' ORDER BY priority, row_id LIMIT @limit",
+            ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync();
         var tasks = new List<TaskInfo>();
         while (await reader.ReadAsync())
