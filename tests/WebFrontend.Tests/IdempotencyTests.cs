@@ -165,6 +165,26 @@ public sealed class IdempotencyTests
     }
 
     [Fact]
+    public async Task A_repeated_channel_post_after_its_sender_left_gets_the_stored_post_and_does_not_make_it_a_member_again()
+    {
+        using var database = new TempDatabase();
+        await using var server = await AgentChannelServer.StartAsync(database.Path);
+        using var anonymous = server.Client();
+        using var alice = await Registered(server, anonymous, "alice");
+        var key = Guid.NewGuid().ToString();
+        var body = new { content = "posted before leaving", channel = "room" };
+        var first = await Keyed(alice, HttpMethod.Post, "/api/messages", body, key);
+        first.Status.ShouldBe(HttpStatusCode.Created);
+        (await alice.Post("/api/channels/room/leave", null)).Status.ShouldBe(HttpStatusCode.OK);
+
+        ShouldBeTheSameAnswer(await Keyed(alice, HttpMethod.Post, "/api/messages", body, key), first);
+        (await alice.Get("/api/channels/room")).Json["members"]!.AsArray().ShouldBeEmpty();
+        (await Keyed(alice, HttpMethod.Post, "/api/messages", body with { content = "another" }, key))
+            .ShouldBeProblem(HttpStatusCode.UnprocessableEntity, "idempotency_mismatch");
+        (await alice.Get("/api/messages?channel=room")).Json["items"]!.AsArray().Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Keys_belong_to_their_caller_the_same_key_from_two_agents_makes_two_writes()
     {
         using var database = new TempDatabase();

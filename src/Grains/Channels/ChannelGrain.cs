@@ -86,17 +86,32 @@ public sealed partial class ChannelGrain(
 
     public async Task<MessageInfo> Post(Caller caller, MessageDraft draft, IdempotencyKey? idempotencyKey = null)
     {
-        // A keyed post is a log row with the id its sender and key give: posts of one channel run one at a time here,
-        // so looking for it first is enough.
-        var id = idempotencyKey?.DerivedId(KeyedIds.Message, caller);
-        var requestHash = idempotencyKey is null ? null : KeyedWrite.Hash("message:send", draft);
-        if (id is { } keyedId && await log.FindKeyed([keyedId]) is [var repeat, ..])
+        // A keyed post is a log row with the id its sender and key give, so the log's insert finds a repeat
+        // (KeyedMessageExistsException) and a first post pays no read. Looked up first only where going on would change
+        // something or refuse it: a sender who is no longer a member (the post would make it one again), and a post the
+        // checks now refuse (a repeat still gets the stored message).
+        var keyed = idempotencyKey is { } key
+            ? new KeyedPost(key, key.DerivedId(KeyedIds.Message, caller), KeyedWrite.Hash("message:send", draft))
+            : null;
+        if (keyed is not null && !caller.IsOperator && !IsMember(caller.Name) && await RepeatOf(keyed) is { } repeatOfLeaver)
         {
-            return repeat.RequestHash == requestHash ? repeat.Message : throw AgentChannelException.IdempotencyMismatch(idempotencyKey!.Value);
+            return repeatOfLeaver;
         }
-        var checkedDraft = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
-        await Artifacts.ArtifactIds.RequireReadable(GrainFactory, caller, checkedDraft.Artifacts);
-        var valid = await interception.Apply(caller, checkedDraft, recipients: []);
+        MessageRules.ValidDraft valid;
+        try
+        {
+            var checkedDraft = MessageRules.Validate(draft with { Channel = Name }, limits.Value);
+            await Artifacts.ArtifactIds.RequireReadable(GrainFactory, caller, checkedDraft.Artifacts);
+            valid = await interception.Apply(caller, checkedDraft, recipients: []);
+        }
+        catch (AgentChannelException) when (keyed is not null)
+        {
+            if (await RepeatOf(keyed) is { } repeatOfRefused)
+            {
+                return repeatOfRefused;
+            }
+            throw;
+        }
         if (caller.IsOperator)
         {
             // The operator steers from outside: posting creates the channel but never makes it a member.
@@ -111,7 +126,15 @@ public sealed partial class ChannelGrain(
         // (MessageRedelivery), so the post is answered as stored once it is.
         var members = InboxFanOut.InboxKeys(state.State.Members.Where(member => !AgentNames.Equal(member, caller.Name))).ToList();
         var message = valid.ToMessage(caller.Name, [], clock.GetUtcNow());
-        var stored = await log.Append(id is { } derived ? message with { Id = derived } : message, sequence, members, requestHash);
+        MessageInfo stored;
+        try
+        {
+            stored = await log.Append(keyed is null ? message : message with { Id = keyed.Id }, sequence, members, keyed?.RequestHash);
+        }
+        catch (KeyedMessageExistsException) when (keyed is not null)
+        {
+            return await RepeatOf(keyed) ?? throw new InvalidOperationException($"Message {keyed.Id} was refused as stored, yet it cannot be read.");
+        }
         _sequence = sequence;
         try
         {
@@ -140,6 +163,14 @@ public sealed partial class ChannelGrain(
 
     [LoggerMessage(LogLevel.Warning, "Publishing post {Sequence} of channel '{Channel}' on the activity stream failed (console and event sinks miss it)")]
     private partial void LogActivityLost(Exception exception, string channel, long sequence);
+
+    /// <summary>The post a keyed post repeats, when the log holds one; a mismatch when its key was used for another post.</summary>
+    private async Task<MessageInfo?> RepeatOf(KeyedPost keyed) =>
+        await log.FindKeyed([keyed.Id]) is [var repeat, ..]
+            ? repeat.RequestHash == keyed.RequestHash ? repeat.Message : throw AgentChannelException.IdempotencyMismatch(keyed.Key.Value)
+            : null;
+
+    private sealed record KeyedPost(IdempotencyKey Key, Guid Id, string RequestHash);
 
     private bool IsMember(string name) => state.State.Members.Exists(member => AgentNames.Equal(member, name));
 
