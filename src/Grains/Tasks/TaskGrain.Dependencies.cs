@@ -70,8 +70,8 @@ public sealed partial class TaskGrain
         }
         else
         {
-            // Every wait before any change: Get interleaves with this turn (AlwaysInterleave) and must not show a
-            // task pending that the next moment, in the same change, is assigned.
+            // Every wait before any change: a wait that throws then leaves nothing of the change in memory, where the
+            // next call would find it without it ever having been stored.
             var (assignee, assignedBy) = Current.IntendedAssignee is { } intended
                 ? (await ReservedForIntended(intended), caller?.Name ?? Current.Creator)
                 // Without save, the caller stores the change with its notices: one write, already assigned, instead of

@@ -20,11 +20,11 @@ namespace Orleans.AgentChannel.Grains.Tests;
 /// </summary>
 public abstract class OneCommitPerCallTests : IAsyncLifetime
 {
-    /// <summary>While refused, every <paramref name="operation"/> (INSERT, UPDATE or DELETE) of a row of <paramref name="table"/> fails.</summary>
-    protected abstract Task Refuse(string operation, string table, bool refuse);
-
-    /// <summary>As <see cref="Refuse"/>, but each refused statement runs for half a second or more before it fails.</summary>
-    protected abstract Task RefuseAfterAMoment(string operation, string table, bool refuse);
+    /// <summary>
+    /// While refused, every <paramref name="operation"/> (INSERT, UPDATE or DELETE) of a row of <paramref name="table"/>
+    /// fails; <paramref name="afterAMoment"/>: each refused statement first runs for half a second or more.
+    /// </summary>
+    protected abstract Task Refuse(string operation, string table, bool refuse, bool afterAMoment = false);
 
     /// <summary>Completing any task, or storing one whose title says "doomed", fails while the trigger is in place.</summary>
     protected abstract Task FailTaskWrites(bool fail);
@@ -264,29 +264,29 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         var worker = await Register("worker");
         var task = Grains.GetGrain<ITaskGrain>(Guid.CreateVersion7());
         await task.Create(Caller.Operator, new NewTask("watched", AssignTo: worker));
-        await RefuseAfterAMoment("UPDATE", "tasks", true);
+        await Refuse("UPDATE", "tasks", true, afterAMoment: true);
         (await ReadsWhileRefused(task.Complete(Caller.Agent(worker), RawJson.Parse("{}")), task.Get))
             .ShouldAllBe(info => info.Status == AgentTaskStatus.Assigned);
-        await RefuseAfterAMoment("UPDATE", "tasks", false);
+        await Refuse("UPDATE", "tasks", false);
 
         var key = Grains.GetGrain<IMemoryGrain>("notes/watched");
         await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}""")));
-        await RefuseAfterAMoment("INSERT", "memory_history", true);
+        await Refuse("INSERT", "memory_history", true, afterAMoment: true);
         (await ReadsWhileRefused(key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""))), () => key.Get(Caller.Operator)))
             .ShouldAllBe(entry => entry.Version == 1);
-        await RefuseAfterAMoment("INSERT", "memory_history", false);
+        await Refuse("INSERT", "memory_history", false);
 
         var agent = Grains.GetGrain<IAgentGrain>("watched-scout");
         var registered = await agent.Register(new AgentRegistration("watched-scout", "llm", ["maps"], null), null);
-        await RefuseAfterAMoment("INSERT", "agent_capabilities", true);
+        await Refuse("INSERT", "agent_capabilities", true, afterAMoment: true);
         var widened = agent.Register(new AgentRegistration("watched-scout", "llm", ["maps", "search"], null), registered.Token);
         (await ReadsWhileRefused(widened, agent.Get)).ShouldAllBe(info => info!.Capabilities.Count == 1);
-        await RefuseAfterAMoment("INSERT", "agent_capabilities", false);
+        await Refuse("INSERT", "agent_capabilities", false);
 
         var channel = Grains.GetGrain<IChannelGrain>("watched-crew");
-        await RefuseAfterAMoment("INSERT", "channels", true);
+        await Refuse("INSERT", "channels", true, afterAMoment: true);
         (await ReadsWhileRefused(channel.Join(Caller.Agent("alice")), () => MembersOrNone(channel))).ShouldAllBe(members => members == null);
-        await RefuseAfterAMoment("INSERT", "channels", false);
+        await Refuse("INSERT", "channels", false);
     }
 
     [Fact]
@@ -454,22 +454,13 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
-    protected override Task Refuse(string operation, string table, bool refuse)
+    protected override Task Refuse(string operation, string table, bool refuse, bool afterAMoment = false)
     {
         var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}";
-        Execute(refuse
-            ? $"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} BEGIN SELECT RAISE(ABORT, 'injected {operation} failure on {table}'); END;"
-            : $"DROP TRIGGER {trigger};");
-        return Task.CompletedTask;
-    }
-
-    protected override Task RefuseAfterAMoment(string operation, string table, bool refuse)
-    {
         // SQLite has no sleep; four 40 MB random blobs keep the statement busy for about half a second here.
-        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}_slowly";
-        const string busy = "SELECT length(randomblob(40000000));";
+        var moment = afterAMoment ? string.Concat(Enumerable.Repeat("SELECT length(randomblob(40000000)); ", 4)) : "";
         Execute(refuse
-            ? $"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} BEGIN {busy} {busy} {busy} {busy} SELECT RAISE(ABORT, 'injected slow {operation} failure on {table}'); END;"
+            ? $"CREATE TRIGGER {trigger} BEFORE {operation} ON {table} BEGIN {moment}SELECT RAISE(ABORT, 'injected {operation} failure on {table}'); END;"
             : $"DROP TRIGGER {trigger};");
         return Task.CompletedTask;
     }
@@ -530,33 +521,21 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
             : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();");
     }
 
-    protected override async Task Refuse(string operation, string table, bool refuse)
+    protected override async Task Refuse(string operation, string table, bool refuse, bool afterAMoment = false)
     {
         var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}";
+        // One function per trigger: a refusal after a moment and an immediate one may stand at once.
+        var function = $"{trigger}_write";
         await Execute(refuse
             ? $"""
-               CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$
+               CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
                BEGIN
+                   {(afterAMoment ? "PERFORM pg_sleep(0.5);" : "")}
                    RAISE EXCEPTION 'injected % failure on %', TG_OP, TG_TABLE_NAME;
                END $$;
-               CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_write();
+               CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {function}();
                """
-            : $"DROP TRIGGER {trigger} ON {table};");
-    }
-
-    protected override async Task RefuseAfterAMoment(string operation, string table, bool refuse)
-    {
-        var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}_slowly";
-        await Execute(refuse
-            ? $"""
-               CREATE OR REPLACE FUNCTION refuse_write_slowly() RETURNS trigger LANGUAGE plpgsql AS $$
-               BEGIN
-                   PERFORM pg_sleep(0.5);
-                   RAISE EXCEPTION 'injected slow % failure on %', TG_OP, TG_TABLE_NAME;
-               END $$;
-               CREATE TRIGGER {trigger} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_write_slowly();
-               """
-            : $"DROP TRIGGER {trigger} ON {table};");
+            : $"DROP TRIGGER {trigger} ON {table}; DROP FUNCTION {function}();");
     }
 
     private Task Execute(string sql) => _database!.Execute(sql);
