@@ -10,6 +10,13 @@ namespace Orleans.AgentChannel.Client.Sending;
 /// so a lone send leaves at once and a busy client's batches grow with its load. Each send is still answered for
 /// itself (its stored message, its refusal, or its failure), in the order the sends were made.
 /// </summary>
+/// <remarks>
+/// After a batch is answered, the next one is taken only after one turn of the thread pool: a program that keeps sends
+/// in flight sends again from its answers' continuations (queued by the answers, which run continuations
+/// asynchronously), and taken at once the next batch would hold one or two of them, the rest a batch behind. Measured
+/// with 100 C# agents keeping 8 sends each in flight (bench/README.md, <c>client-direct</c>): about 4 messages per
+/// call and per log write without the turn, about 8 with it.
+/// </remarks>
 internal sealed class SendBatcher(Func<IReadOnlyList<MessageDraft>, IReadOnlyList<IdempotencyKey?>, Task<IReadOnlyList<SendOutcome>>> sendMany)
 {
     /// <summary>The grain takes at most this many drafts per call.</summary>
@@ -38,8 +45,12 @@ internal sealed class SendBatcher(Func<IReadOnlyList<MessageDraft>, IReadOnlyLis
 
     private async Task SendWaiting()
     {
-        while (true)
+        for (var answered = false; ; answered = true)
         {
+            if (answered)
+            {
+                await Task.Yield(); // see the remarks: the answers' continuations send first
+            }
             var batch = new List<PendingSend>();
             lock (_gate)
             {
