@@ -21,8 +21,12 @@ public sealed partial class ActivityMetrics : IHostedService, IDisposable
     public const string PresentAgentsInstrument = "agentchannel.agents.present";
     public const string StatusTag = "status";
 
-    /// <summary>Coalesces bursts of events into one re-count.</summary>
-    private static readonly TimeSpan RefreshDelay = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Coalesces bursts of events into one re-count. A re-count scans the tasks table and lists every agent, so its
+    /// cost grows with both; once a second at most under activity matches what reads these gauges (the console's
+    /// charts sample once a second, exporters less often).
+    /// </summary>
+    private static readonly TimeSpan RefreshDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>Assignment ids already measured, so a repeated event is not counted twice (bounded).</summary>
     private const int RememberedAssignments = 10_000;
