@@ -208,11 +208,16 @@ public sealed partial class SqliteDatabase
 
     /// <summary>
     /// Full-text search (Sql/PostgreSQL/190-Search.sql is the same on PostgreSQL): <c>messages_fts</c>, FTS5 over
-    /// <c>messages.content</c> with the log as its external content (rowid = seq), kept by a trigger on the log, so a
-    /// message and its index entry are one transaction; <c>memory_search</c>, FTS5 over each live key and its current
-    /// value (rowid = the <c>memory_keys</c> row's), written by <see cref="SqliteMemoryIndex"/> with the key's row.
-    /// Created once, and filled from what an older file holds.
+    /// <c>messages.content</c> with the log as its external content (rowid = seq), indexed in bulk up to
+    /// <c>messages_fts_progress.indexed_seq</c> (<see cref="SqliteMessageLog"/> says when and why); <c>memory_search</c>,
+    /// FTS5 over each live key and its current value (rowid = the <c>memory_keys</c> row's), written by
+    /// <see cref="SqliteMemoryIndex"/> with the key's row. Created once, and filled from what an older file holds.
     /// </summary>
+    /// <remarks>
+    /// Releases before the bulk index kept <c>messages_fts</c> by an insert trigger, so such a file's index holds its
+    /// whole log: its progress starts at the last message, and the trigger goes. A row deleted from the log leaves the
+    /// index only if it was indexed (an FTS5 'delete' of a row it never held would corrupt it).
+    /// </remarks>
     private static void ApplySearch(SqliteConnection connection)
     {
         using var transaction = connection.BeginTransaction();
@@ -237,14 +242,19 @@ public sealed partial class SqliteDatabase
                 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
                 """);
         }
-        Run("""
-            CREATE TRIGGER IF NOT EXISTS messages_fts_insert AFTER INSERT ON messages BEGIN
-                INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
-            END;
-            CREATE TRIGGER IF NOT EXISTS messages_fts_delete AFTER DELETE ON messages BEGIN
-                INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
-            END;
-            """);
+        if (!Exists("messages_fts_progress"))
+        {
+            Run("""
+                CREATE TABLE messages_fts_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_seq INTEGER NOT NULL);
+                INSERT INTO messages_fts_progress (id, indexed_seq) VALUES (1, IFNULL((SELECT MAX(seq) FROM messages), 0));
+                DROP TRIGGER IF EXISTS messages_fts_insert;
+                DROP TRIGGER IF EXISTS messages_fts_delete;
+                CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+                WHEN old.seq <= (SELECT indexed_seq FROM messages_fts_progress) BEGIN
+                    INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+                END;
+                """);
+        }
         if (!Exists("memory_search"))
         {
             Run("""
