@@ -75,7 +75,9 @@ public interface IAgentGrain : IGrainWithStringKey
     /// to the observers of its live connections. Returns once they are stored. Delivering again is safe: an item with
     /// a delivery key is stored once, and a message only while it is owed to this inbox (the log's outbox).
     /// </summary>
-    [Alias("deliver")]
+    // Interleaves: the grain queues the call and stores the calls that waited together, one inbox write at a time in
+    // the order they came (AgentGrain.Inbox.cs); one at a time, an agent many grains deliver to paid one write per call.
+    [AlwaysInterleave, Alias("deliver")]
     Task Deliver(IReadOnlyList<InboxItem> items);
 
     /// <summary>

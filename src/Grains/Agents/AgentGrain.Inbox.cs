@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Events;
 using Orleans.AgentChannel.Identity;
@@ -12,16 +13,106 @@ namespace Orleans.AgentChannel.Agents;
 /// </summary>
 public sealed partial class AgentGrain
 {
-    public async Task Deliver(IReadOnlyList<InboxItem> items)
+    /// <summary>Most items one append stores: it is one transaction, and a bound keeps one inbox from holding the writer for long.</summary>
+    private const int MaxItemsPerAppend = 1000;
+
+    /// <summary>Deliveries that came while an append was out, in the order they came: the next append stores them together.</summary>
+    private readonly List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> _waitingDeliveries = [];
+
+    private bool _appending;
+
+    /// <remarks>
+    /// Interleaves (<see cref="IAgentGrain.Deliver"/>): a call only joins the waiting deliveries, and one append at a time
+    /// stores all that waited, so an agent many grains deliver to (an orchestrator told of every task it created) pays
+    /// one inbox write per batch, not one per call, while the order of the calls is kept. Checked against the stored
+    /// state, as the other interleaving calls are (<see cref="_stored"/>): a registration still being written takes nothing.
+    /// </remarks>
+    public Task Deliver(IReadOnlyList<InboxItem> items)
     {
-        RequireRegistered();
+        if (_stored.Info is null && !_stored.Retired)
+        {
+            return Task.FromException(AgentChannelException.NotFound($"No agent named '{Key}'."));
+        }
         if (items.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
-        using var span = AgentChannelTracing.Grains.StartActivity("inbox deliver");
-        span?.SetTag(AgentChannelTracing.AgentTag, Key).SetTag(AgentChannelTracing.CountTag, items.Count)
-            .SetTag(AgentChannelTracing.SiloTag, RuntimeIdentity);
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waitingDeliveries.Add((items, stored));
+        if (!_appending)
+        {
+            _appending = true;
+            _ = AppendWaiting();
+        }
+        return stored.Task;
+    }
+
+    private async Task AppendWaiting()
+    {
+        try
+        {
+            while (_waitingDeliveries.Count > 0)
+            {
+                await AppendTogether(TakeBatch());
+            }
+        }
+        finally
+        {
+            _appending = false;
+        }
+    }
+
+    /// <summary>The waiting deliveries in order, up to <see cref="MaxItemsPerAppend"/> items (at least one delivery, whatever its size).</summary>
+    private List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> TakeBatch()
+    {
+        var count = 0;
+        var items = 0;
+        while (count < _waitingDeliveries.Count && (count == 0 || items + _waitingDeliveries[count].Items.Count <= MaxItemsPerAppend))
+        {
+            items += _waitingDeliveries[count].Items.Count;
+            count++;
+        }
+        var batch = _waitingDeliveries.GetRange(0, count);
+        _waitingDeliveries.RemoveRange(0, count);
+        return batch;
+    }
+
+    /// <summary>One append for the whole batch; if it fails, each delivery on its own in order, so one that cannot be stored fails alone.</summary>
+    private async Task AppendTogether(List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> batch)
+    {
+        if (batch.Count > 1)
+        {
+            try
+            {
+                await Append([.. batch.SelectMany(delivery => delivery.Items)]);
+                batch.ForEach(delivery => delivery.Stored.TrySetResult());
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Nothing of a failed append is kept, so appending each again stores it once.
+                LogDeliveriesAppendedAlone(exception, Key, batch.Count);
+            }
+        }
+        foreach (var (items, stored) in batch)
+        {
+            try
+            {
+                await Append(items);
+                stored.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                stored.TrySetException(exception);
+            }
+        }
+    }
+
+    private async Task Append(IReadOnlyList<InboxItem> items)
+    {
+        // Tagged from its start, so a sampler or a listener sees whose inbox it is.
+        using var span = AgentChannelTracing.Grains.StartActivity("inbox deliver", System.Diagnostics.ActivityKind.Internal, parentContext: default,
+            tags: [new(AgentChannelTracing.AgentTag, Key), new(AgentChannelTracing.CountTag, items.Count), new(AgentChannelTracing.SiloTag, RuntimeIdentity)]);
         var numbered = Numbered(items);
         try
         {
@@ -112,4 +203,7 @@ public sealed partial class AgentGrain
     }
 
     private InboxPosition Position() => new(_inboxSeq, Agent.AckedSeq);
+
+    [LoggerMessage(LogLevel.Information, "Inbox of {Agent}: {Count} deliveries appended together failed; appending each on its own")]
+    private partial void LogDeliveriesAppendedAlone(Exception exception, string agent, int count);
 }

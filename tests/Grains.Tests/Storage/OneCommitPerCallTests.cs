@@ -32,6 +32,9 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     /// <summary>Storing a task:assigned in any inbox fails while the trigger is in place.</summary>
     protected abstract Task FailAssignedEvents(bool fail);
 
+    /// <summary>Storing an inbox event whose data says "slow" takes half a second or more while the trigger is in place.</summary>
+    protected abstract Task SlowInboxInserts(bool slow);
+
     protected abstract Task<IReadOnlyDictionary<string, string?>> StorageSettings();
 
     private InProcessTestCluster _cluster = null!;
@@ -164,6 +167,126 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         await inbox.Deliver([again]);
         await inbox.Deliver([again]);
         (await AssignedEvents(worker, task)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Deliveries_that_come_while_an_inbox_append_is_out_are_stored_together_after_it()
+    {
+        var hub = await Register("hub");
+        var inbox = Grains.GetGrain<IAgentGrain>(AgentNames.Key(hub));
+        using var appends = new InboxAppends(AgentNames.Key(hub));
+        await SlowInboxInserts(true);
+        try
+        {
+            // The first call's append is out for half a second; the 29 sent meanwhile wait for it, then go in one append.
+            var first = inbox.Deliver([Note(Events.EventNames.TaskUpdated, "slow")]);
+            await appends.FirstStarted.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+            await Task.WhenAll([first, .. Enumerable.Range(1, 29).Select(i => inbox.Deliver([Note(Events.EventNames.TaskUpdated, $"n{i}")]))]);
+        }
+        finally
+        {
+            await SlowInboxInserts(false);
+        }
+
+        var page = await inbox.ReadInbox(0, 100);
+        page.Events.Select(item => item.Seq).ShouldBe(Enumerable.Range(1, 30).Select(seq => (long?)seq));
+        page.Events[0].Data.Text.ShouldBe(NoteData("slow"));
+        // Calls sent at once reach the grain in no set order; each is stored once, in the order it came.
+        page.Events.Skip(1).Select(item => item.Data.Text).ShouldBe(Enumerable.Range(1, 29).Select(i => NoteData($"n{i}")), ignoreOrder: true);
+        appends.Counts.ShouldBe([1, 29]);
+    }
+
+    [Fact]
+    public async Task A_delivery_that_cannot_be_stored_fails_alone_among_those_stored_together_and_its_retry_succeeds()
+    {
+        var hub = await Register("hub");
+        var inbox = Grains.GetGrain<IAgentGrain>(AgentNames.Key(hub));
+        using var appends = new InboxAppends(AgentNames.Key(hub));
+        await SlowInboxInserts(true);
+        await FailAssignedEvents(true);
+        List<Task> calls;
+        try
+        {
+            // Behind the slow first append, the refused task:assigned (call 10) waits with the others: their append
+            // together fails, and each goes again on its own.
+            var first = inbox.Deliver([Note(Events.EventNames.TaskUpdated, "slow")]);
+            await appends.FirstStarted.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+            calls = [first, .. Enumerable.Range(1, 19).Select(i => inbox.Deliver(
+                [Note(i == 10 ? Events.EventNames.TaskAssigned : Events.EventNames.TaskUpdated, $"n{i}")]))];
+            await Should.ThrowAsync<Exception>(() => calls[10]);
+            await Task.WhenAll(calls.Where((_, i) => i != 10));
+        }
+        finally
+        {
+            await SlowInboxInserts(false);
+            await FailAssignedEvents(false);
+        }
+        var stored = (await inbox.ReadInbox(0, 100)).Events;
+        stored.Select(item => item.Data.Text).ShouldBe(Enumerable.Range(0, 20).Where(i => i != 10).Select(i => NoteData(i == 0 ? "slow" : $"n{i}")), ignoreOrder: true);
+        // Tried together (the slow one's append, then the 19 behind it), then each of those 19 again on its own.
+        appends.Counts.ShouldBe([1, 19, .. Enumerable.Repeat(1, 19)]);
+
+        await inbox.Deliver([Note(Events.EventNames.TaskAssigned, "n10")]);
+        var page = await inbox.ReadInbox(0, 100);
+        page.Events.Select(item => item.Seq).ShouldBe(Enumerable.Range(1, 20).Select(seq => (long?)seq));
+        page.Events[^1].Data.Text.ShouldBe(NoteData("n10"));
+    }
+
+    private static Events.InboxItem Note(string eventName, string text) => new(eventName, RawJson.Parse(NoteData(text)));
+
+    private static string NoteData(string text) => $$"""{"note":"{{text}}"}""";
+
+    /// <summary>The inbox appends of one agent, seen through their "inbox deliver" spans: when the first starts, and each one's item count.</summary>
+    private sealed class InboxAppends : IDisposable
+    {
+        private readonly System.Diagnostics.ActivityListener _listener;
+        private readonly List<int> _counts = [];
+        private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public InboxAppends(string agentKey)
+        {
+            bool Mine(System.Diagnostics.Activity activity) =>
+                activity.OperationName == "inbox deliver" && activity.GetTagItem(Events.AgentChannelTracing.AgentTag) as string == agentKey;
+            _listener = new System.Diagnostics.ActivityListener
+            {
+                ShouldListenTo = source => source.Name == Events.AgentChannelTracing.Grains.Name,
+                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                    System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+                ActivityStarted = activity =>
+                {
+                    if (Mine(activity))
+                    {
+                        _firstStarted.TrySetResult();
+                    }
+                },
+                ActivityStopped = activity =>
+                {
+                    if (Mine(activity))
+                    {
+                        lock (_counts)
+                        {
+                            _counts.Add((int)activity.GetTagItem(Events.AgentChannelTracing.CountTag)!);
+                        }
+                    }
+                },
+            };
+            System.Diagnostics.ActivitySource.AddActivityListener(_listener);
+        }
+
+        public Task FirstStarted => _firstStarted.Task;
+
+        public IReadOnlyList<int> Counts
+        {
+            get
+            {
+                lock (_counts)
+                {
+                    return [.. _counts];
+                }
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]
@@ -454,6 +577,15 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
         return Task.CompletedTask;
     }
 
+    protected override Task SlowInboxInserts(bool slow)
+    {
+        // SQLite has no sleep; four 40 MB random blobs keep the statement busy for about half a second here.
+        Execute(slow
+            ? $"CREATE TRIGGER slow_inbox_insert BEFORE INSERT ON inbox WHEN NEW.data LIKE '%slow%' BEGIN {string.Concat(Enumerable.Repeat("SELECT length(randomblob(40000000)); ", 4))}END;"
+            : "DROP TRIGGER slow_inbox_insert;");
+        return Task.CompletedTask;
+    }
+
     protected override Task Refuse(string operation, string table, bool refuse, bool afterAMoment = false)
     {
         var trigger = $"refuse_{operation.ToLowerInvariant()}_{table}";
@@ -519,6 +651,22 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               CREATE TRIGGER fail_assigned_event BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION fail_assigned_event();
               """
             : "DROP TRIGGER fail_assigned_event ON inbox; DROP FUNCTION fail_assigned_event();");
+    }
+
+    protected override async Task SlowInboxInserts(bool slow)
+    {
+        await Execute(slow
+            ? """
+              CREATE FUNCTION slow_inbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN
+                  IF NEW.data LIKE '%slow%' THEN
+                      PERFORM pg_sleep(0.5);
+                  END IF;
+                  RETURN NEW;
+              END $$;
+              CREATE TRIGGER slow_inbox_insert BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION slow_inbox_insert();
+              """
+            : "DROP TRIGGER slow_inbox_insert ON inbox; DROP FUNCTION slow_inbox_insert();");
     }
 
     protected override async Task Refuse(string operation, string table, bool refuse, bool afterAMoment = false)
