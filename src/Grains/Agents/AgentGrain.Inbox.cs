@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Orleans.AgentChannel.Errors;
@@ -17,7 +18,7 @@ public sealed partial class AgentGrain
     private const int MaxItemsPerAppend = 1000;
 
     /// <summary>Deliveries that came while an append was out, in the order they came: the next append stores them together.</summary>
-    private readonly List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> _waitingDeliveries = [];
+    private readonly List<WaitingDelivery> _waitingDeliveries = [];
 
     private bool _appending;
 
@@ -38,7 +39,7 @@ public sealed partial class AgentGrain
             return Task.CompletedTask;
         }
         var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waitingDeliveries.Add((items, stored));
+        _waitingDeliveries.Add(new WaitingDelivery(items, stored, Activity.Current?.Context ?? default));
         if (!_appending)
         {
             _appending = true;
@@ -63,7 +64,7 @@ public sealed partial class AgentGrain
     }
 
     /// <summary>The waiting deliveries in order, up to <see cref="MaxItemsPerAppend"/> items (at least one delivery, whatever its size).</summary>
-    private List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> TakeBatch()
+    private List<WaitingDelivery> TakeBatch()
     {
         var count = 0;
         var items = 0;
@@ -78,13 +79,13 @@ public sealed partial class AgentGrain
     }
 
     /// <summary>One append for the whole batch; if it fails, each delivery on its own in order, so one that cannot be stored fails alone.</summary>
-    private async Task AppendTogether(List<(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored)> batch)
+    private async Task AppendTogether(List<WaitingDelivery> batch)
     {
         if (batch.Count > 1)
         {
             try
             {
-                await Append([.. batch.SelectMany(delivery => delivery.Items)]);
+                await Append([.. batch.SelectMany(delivery => delivery.Items)], batch);
                 batch.ForEach(delivery => delivery.Stored.TrySetResult());
                 return;
             }
@@ -94,25 +95,30 @@ public sealed partial class AgentGrain
                 LogDeliveriesAppendedAlone(exception, Key, batch.Count);
             }
         }
-        foreach (var (items, stored) in batch)
+        foreach (var delivery in batch)
         {
             try
             {
-                await Append(items);
-                stored.TrySetResult();
+                await Append(delivery.Items, [delivery]);
+                delivery.Stored.TrySetResult();
             }
             catch (Exception exception)
             {
-                stored.TrySetException(exception);
+                delivery.Stored.TrySetException(exception);
             }
         }
     }
 
-    private async Task Append(IReadOnlyList<InboxItem> items)
+    /// <summary>
+    /// Stores <paramref name="items"/> (of <paramref name="deliveries"/>) under the next sequence numbers, then pushes them.
+    /// Its span is in the trace of the first delivery and linked from the others'.
+    /// </summary>
+    private async Task Append(IReadOnlyList<InboxItem> items, IReadOnlyList<WaitingDelivery> deliveries)
     {
         // Tagged from its start, so a sampler or a listener sees whose inbox it is.
-        using var span = AgentChannelTracing.Grains.StartActivity("inbox deliver", System.Diagnostics.ActivityKind.Internal, parentContext: default,
-            tags: [new(AgentChannelTracing.AgentTag, Key), new(AgentChannelTracing.CountTag, items.Count), new(AgentChannelTracing.SiloTag, RuntimeIdentity)]);
+        using var span = AgentChannelTracing.Grains.StartActivity("inbox deliver", ActivityKind.Internal, deliveries[0].Trace,
+            tags: [new(AgentChannelTracing.AgentTag, Key), new(AgentChannelTracing.CountTag, items.Count), new(AgentChannelTracing.SiloTag, RuntimeIdentity)],
+            links: deliveries.Count > 1 ? [.. deliveries.Skip(1).Where(delivery => delivery.Trace != default).Select(delivery => new ActivityLink(delivery.Trace))] : null);
         var numbered = Numbered(items);
         try
         {
@@ -203,6 +209,9 @@ public sealed partial class AgentGrain
     }
 
     private InboxPosition Position() => new(_inboxSeq, Agent.AckedSeq);
+
+    /// <summary>A call to <see cref="Deliver"/> waiting for its append, with the trace it came in.</summary>
+    private sealed record WaitingDelivery(IReadOnlyList<InboxItem> Items, TaskCompletionSource Stored, ActivityContext Trace);
 
     [LoggerMessage(LogLevel.Information, "Inbox of {Agent}: {Count} deliveries appended together failed; appending each on its own")]
     private partial void LogDeliveriesAppendedAlone(Exception exception, string agent, int count);
