@@ -32,7 +32,7 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     /// <summary>Storing a task:assigned in any inbox fails while the trigger is in place.</summary>
     protected abstract Task FailAssignedEvents(bool fail);
 
-    /// <summary>Storing an inbox event whose data says "slow" takes half a second or more while the trigger is in place.</summary>
+    /// <summary>Storing an inbox event whose data says "slow" takes two seconds or more while the trigger is in place.</summary>
     protected abstract Task SlowInboxInserts(bool slow);
 
     protected abstract Task<IReadOnlyDictionary<string, string?>> StorageSettings();
@@ -178,7 +178,8 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         await SlowInboxInserts(true);
         try
         {
-            // The first call's append is out for half a second; the 29 sent meanwhile wait for it, then go in one append.
+            // The first call's append is out for two seconds; the 29 sent meanwhile wait for it, then go in as few appends
+            // as came in while the one before was out (one, unless the calls trickle in: Orleans sets no order or pace on them).
             var first = inbox.Deliver([Note(Events.EventNames.TaskUpdated, "slow")]);
             await appends.FirstStarted.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
             await Task.WhenAll([first, .. Enumerable.Range(1, 29).Select(i => inbox.Deliver([Note(Events.EventNames.TaskUpdated, $"n{i}")]))]);
@@ -193,7 +194,10 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         page.Events[0].Data.Text.ShouldBe(NoteData("slow"));
         // Calls sent at once reach the grain in no set order; each is stored once, in the order it came.
         page.Events.Skip(1).Select(item => item.Data.Text).ShouldBe(Enumerable.Range(1, 29).Select(i => NoteData($"n{i}")), ignoreOrder: true);
-        appends.Counts.ShouldBe([1, 29]);
+        var counts = appends.Counts;
+        counts[0].ShouldBe(1);
+        counts.Sum().ShouldBe(30);
+        counts.Max().ShouldBeGreaterThan(1, $"no append took more than one call: {string.Join(", ", counts)}");
     }
 
     [Fact]
@@ -207,8 +211,8 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         List<Task> calls;
         try
         {
-            // Behind the slow first append, the refused task:assigned (call 10) waits with the others: their append
-            // together fails, and each goes again on its own.
+            // Behind the slow first append, the refused task:assigned (call 10) waits with the others: an append of it
+            // with others fails, and each of those goes again on its own.
             var first = inbox.Deliver([Note(Events.EventNames.TaskUpdated, "slow")]);
             await appends.FirstStarted.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
             calls = [first, .. Enumerable.Range(1, 19).Select(i => inbox.Deliver(
@@ -223,8 +227,8 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         }
         var stored = (await inbox.ReadInbox(0, 100)).Events;
         stored.Select(item => item.Data.Text).ShouldBe(Enumerable.Range(0, 20).Where(i => i != 10).Select(i => NoteData(i == 0 ? "slow" : $"n{i}")), ignoreOrder: true);
-        // Tried together (the slow one's append, then the 19 behind it), then each of those 19 again on its own.
-        appends.Counts.ShouldBe([1, 19, .. Enumerable.Repeat(1, 19)]);
+        stored.Select(item => item.Seq).ShouldBe(Enumerable.Range(1, 19).Select(seq => (long?)seq));
+        appends.Counts.Max().ShouldBeGreaterThan(1, $"no append took more than one call: {string.Join(", ", appends.Counts)}");
 
         await inbox.Deliver([Note(Events.EventNames.TaskAssigned, "n10")]);
         var page = await inbox.ReadInbox(0, 100);
@@ -579,9 +583,9 @@ public sealed class SqliteOneCommitPerCallTests : OneCommitPerCallTests
 
     protected override Task SlowInboxInserts(bool slow)
     {
-        // SQLite has no sleep; four 40 MB random blobs keep the statement busy for about half a second here.
+        // SQLite has no sleep; sixteen 40 MB random blobs keep the statement busy for about two seconds here.
         Execute(slow
-            ? $"CREATE TRIGGER slow_inbox_insert BEFORE INSERT ON inbox WHEN NEW.data LIKE '%slow%' BEGIN {string.Concat(Enumerable.Repeat("SELECT length(randomblob(40000000)); ", 4))}END;"
+            ? $"CREATE TRIGGER slow_inbox_insert BEFORE INSERT ON inbox WHEN NEW.data LIKE '%slow%' BEGIN {string.Concat(Enumerable.Repeat("SELECT length(randomblob(40000000)); ", 16))}END;"
             : "DROP TRIGGER slow_inbox_insert;");
         return Task.CompletedTask;
     }
@@ -660,7 +664,7 @@ public sealed class PostgresOneCommitPerCallTests : OneCommitPerCallTests
               CREATE FUNCTION slow_inbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
               BEGIN
                   IF NEW.data LIKE '%slow%' THEN
-                      PERFORM pg_sleep(0.5);
+                      PERFORM pg_sleep(2);
                   END IF;
                   RETURN NEW;
               END $$;
