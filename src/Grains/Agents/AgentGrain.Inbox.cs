@@ -30,9 +30,9 @@ public sealed partial class AgentGrain
     /// </remarks>
     public Task Deliver(IReadOnlyList<InboxItem> items)
     {
-        if (_stored.Info is null && !_stored.Retired)
+        if (!_stored.Registered)
         {
-            return Task.FromException(AgentChannelException.NotFound($"No agent named '{Key}'."));
+            return Task.FromException(NotRegistered());
         }
         if (items.Count == 0)
         {

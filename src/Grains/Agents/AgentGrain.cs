@@ -286,6 +286,9 @@ public sealed partial class AgentGrain(
         public static StoredAgent Of(AgentState agent) => new(
             agent.IsActive ? agent.ToInfo() : null, agent.IsRegistered && agent.RetiredAt is not null,
             agent.TokenHash, agent.TokenRevoked, agent.AckedSeq);
+
+        /// <summary>Registered as stored, retired or not (what <see cref="AgentState.IsRegistered"/> says of the memory).</summary>
+        public bool Registered => Info is not null || Retired;
     }
 
     /// <summary>Registered and not retired: a retired agent is gone for everything but its history.</summary>
@@ -302,9 +305,11 @@ public sealed partial class AgentGrain(
     {
         if (!Agent.IsRegistered)
         {
-            throw AgentChannelException.NotFound($"No agent named '{Key}'.");
+            throw NotRegistered();
         }
     }
+
+    private AgentChannelException NotRegistered() => AgentChannelException.NotFound($"No agent named '{Key}'.");
 
     private List<string> ValidCapabilities(IReadOnlyList<string>? capabilities)
     {
