@@ -20,6 +20,8 @@ public static partial class RealtimeScenarios
     // Not counted in a round: grain activations, the first inbox rows and the client windows filling up.
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan ProcessWarmUp = TimeSpan.FromSeconds(25);
+    // Each memory phase run once unmeasured before it is measured (the process warm-up drives messages only).
+    private static readonly TimeSpan MemoryWarmUp = TimeSpan.FromSeconds(5);
     private static bool _warm;
 
     public static async Task Direct(string[] args)
@@ -202,8 +204,6 @@ public static partial class RealtimeScenarios
         Console.WriteLine($"| {writers} | {hotRate:N0} ({conflicts:N0}) | {manyRate:N0} | {readRate:N0} |");
         await DisposeAll(agents);
     }
-
-    private static readonly TimeSpan MemoryWarmUp = TimeSpan.FromSeconds(5);
 
     /// <summary>One hot key: read the version, write with it, on conflict take the current version and try again.</summary>
     private static async Task<(double Rate, long Conflicts)> HotKeyWrites(BenchAgent[] agents, TimeSpan duration)
