@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Hosting;
 using Orleans.AgentChannel.Identity;
@@ -16,6 +17,11 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Settings on top of the defaults, for fixtures that need a faster clock on leases or presence.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
+    /// <summary>Services the silo takes before the product's own (which only fill what is not there yet).</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
+    }
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -25,7 +31,11 @@ public class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1).ClientActsAsFrontEnd();
         builder.ConfigureSiloHost((_, host) => host.Configuration.AddInMemoryCollection(
             new Dictionary<string, string?>(Settings) { ["AgentChannel:Storage:SqlitePath"] = DatabasePath }));
-        builder.ConfigureSilo((_, silo) => silo.AddAgentChannel(silo.Configuration));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            AddServices(silo.Services);
+            silo.AddAgentChannel(silo.Configuration);
+        });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

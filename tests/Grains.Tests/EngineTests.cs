@@ -1,8 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.AgentChannel.Agents;
 using Orleans.AgentChannel.Errors;
 using Orleans.AgentChannel.Identity;
 using Orleans.AgentChannel.Json;
 using Orleans.AgentChannel.Tasks;
+using Orleans.AgentChannel.WebFrontend.Tests;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
@@ -16,14 +18,26 @@ public class EngineClusterFixture : ClusterFixture
     };
 }
 
-/// <summary>As <see cref="EngineClusterFixture"/>, with one-second leases.</summary>
+/// <summary>
+/// As <see cref="EngineClusterFixture"/>, with one-second leases on a clock the tests move. Leases run out when a
+/// test says so, not when a loaded machine stalls a heartbeat for a second; the engine's timers still tick in real time.
+/// </summary>
 public sealed class ShortLeaseClusterFixture : EngineClusterFixture
 {
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
+
+    public SetClock Clock { get; } = new(DateTimeOffset.UtcNow);
+
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
-        ["AgentChannel:Tasks:LeaseSeconds"] = "1",
+        ["AgentChannel:Tasks:LeaseSeconds"] = Lease.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
     };
+
+    /// <summary>Moves the clock past every lease granted so far.</summary>
+    public void LetLeasesRunOut() => Clock.Now += Lease + Lease;
+
+    protected override void AddServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
 }
 
 public abstract class EngineTestsBase(ClusterFixture fixture)
@@ -279,6 +293,7 @@ public sealed class LeaseTests(ShortLeaseClusterFixture fixture) : EngineTestsBa
         // The first agent stops taking work and never sends a heartbeat or progress.
         await fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(first.Name)).SetStatus(firstCaller, AgentStatus.Busy);
         var (second, _, secondCaller) = await fixture.RegisterAgent("lease-second", skill);
+        fixture.LetLeasesRunOut();
 
         var moved = await WaitFor(task.Id, t => t.AssignedTo == second.Name, "the task to move to the second agent");
 
@@ -298,14 +313,19 @@ public sealed class LeaseTests(ShortLeaseClusterFixture fixture) : EngineTestsBa
         await WaitFor(task.Id, t => t.AssignedTo == worker.Name, "the worker to get it");
         var agent = fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker.Name));
 
-        for (var i = 0; i < 12; i++)
+        // Each beat comes before the lease it renews runs out; together they span nine leases.
+        for (var i = 0; i < 10; i++)
         {
             await agent.Heartbeat(workerCaller, AgentStatus.Busy);
-            await System.Threading.Tasks.Task.Delay(250, TestContext.Current.CancellationToken);
+            // The agent grain passes the renewal on one-way, so it may land just after the heartbeat's answer.
+            var renewed = fixture.Clock.Now + ShortLeaseClusterFixture.Lease;
+            await WaitFor(task.Id, t => t.LeaseExpiresAt == renewed, "the heartbeat to renew the lease");
+            fixture.Clock.Now += ShortLeaseClusterFixture.Lease * 0.9;
         }
 
         var kept = await Task(task.Id).Get();
         kept.AssignedTo.ShouldBe(worker.Name);
         kept.Attempts.ShouldBe(0);
+        kept.Assignments.ShouldHaveSingleItem();
     }
 }

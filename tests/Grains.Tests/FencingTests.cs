@@ -7,7 +7,7 @@ using Orleans.AgentChannel.Tasks;
 
 namespace Orleans.AgentChannel.Grains.Tests;
 
-/// <summary>Fenced leases with one-second leases: the assignment id a worker got is refused once its lease ran out.</summary>
+/// <summary>Fenced leases with one-second leases on a clock the tests move: the assignment id a worker got is refused once its lease ran out.</summary>
 public sealed class FencedLeaseTests(ShortLeaseClusterFixture fixture) : EngineTestsBase(fixture), IClassFixture<ShortLeaseClusterFixture>
 {
     [Fact]
@@ -23,6 +23,7 @@ public sealed class FencedLeaseTests(ShortLeaseClusterFixture fixture) : EngineT
         // The first agent stops taking work and never sends a heartbeat or progress: its lease runs out.
         await fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(first.Name)).SetStatus(firstCaller, AgentStatus.Busy);
         var (second, _, secondCaller) = await fixture.RegisterAgent("fence-second", skill);
+        fixture.LetLeasesRunOut();
         var moved = await WaitFor(task.Id, t => t.AssignedTo == second.Name, "the task to move to the second agent");
         var secondAssignment = moved.AssignmentId.ShouldNotBeNull();
         secondAssignment.ShouldNotBe(firstAssignment);
@@ -69,6 +70,7 @@ public sealed class FencedLeaseTests(ShortLeaseClusterFixture fixture) : EngineT
         var first = (await WaitFor(task.Id, t => t.AssignedTo == worker.Name, "the worker to get it")).AssignmentId!.Value;
 
         // No heartbeat: the lease runs out, and the engine gives the task back to the only capable agent.
+        fixture.LetLeasesRunOut();
         var again = await WaitFor(task.Id, t => t.AssignedTo == worker.Name && t.AssignmentId != first, "the worker to get it again");
         await fixture.Grains.GetGrain<IAgentGrain>(AgentNames.Key(worker.Name)).Heartbeat(workerCaller, AgentStatus.Online);
 
