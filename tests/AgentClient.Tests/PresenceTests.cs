@@ -1,9 +1,13 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.AgentChannel.WebFrontend.Tests;
 
 namespace Orleans.AgentChannel.Client.Tests;
 
-/// <summary>Presence and heartbeats on a server of its own, with a 1 s presence timeout and 1 s task leases.</summary>
+/// <summary>
+/// Presence and heartbeats on a server of its own, with a 1 s presence timeout and 1 s task leases on a clock the test
+/// moves, so only the test decides when a timeout has gone by (a loaded machine stalling a beat for a second does not).
+/// </summary>
 public sealed class PresenceTests
 {
     private static string EventOf(JsonNode frame) => frame["event"]!.GetValue<string>();
@@ -13,11 +17,31 @@ public sealed class PresenceTests
     [Fact]
     public async Task A_running_agent_stays_present_and_keeps_its_task_and_disposing_it_takes_it_offline()
     {
+        var timeout = TimeSpan.FromSeconds(1);
+        var clock = new SetClock(DateTimeOffset.UtcNow);
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
         {
-            ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-            ["AgentChannel:Tasks:LeaseSeconds"] = "1",
-        });
+            ["AgentChannel:Presence:OfflineAfterSeconds"] = timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AgentChannel:Tasks:LeaseSeconds"] = timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, services => services.AddSingleton<TimeProvider>(clock));
+        using var http = server.Operator();
+
+        // Moves the server's clock by a step shorter than the timeouts and waits until the clients that are still running
+        // have shown life on the moved clock (a gateway renews a WebSocket's connection every third of the timeout), so
+        // only an agent that stopped showing life can time out.
+        async Task Step(Func<DateTimeOffset, Task<bool>> keptAlive)
+        {
+            clock.Now += timeout * 0.6;
+            var now = clock.Now;
+            await Poll.Until(() => keptAlive(now), "the running clients to show life after the clock moved");
+        }
+
+        async Task<bool> ShowedLife(string name, DateTimeOffset since) =>
+            (await http.Get($"/api/agents/{name}")).Json["last_seen"]!.GetValue<DateTimeOffset>() >= since;
+
+        async Task<bool> WentOffline(string name) =>
+            (await http.Get($"/api/agents/{name}")).Json["status"]!.GetValue<string>() == "offline";
+
         var (observer, _) = await server.ConnectWebSocket("observer");
         await using var _observer = observer;
         var options = server.Options("csharp");
@@ -43,11 +67,15 @@ public sealed class PresenceTests
             var task = await observer.Ack("task:create", new { title = "Hold me", assign_to = "csharp" });
             (await received.Next<TaskAssignedEvent>()).Task.Id.ShouldBe(task["id"]!.GetValue<Guid>());
 
-            // Twice the presence timeout and the lease, and nothing but the running client to keep them.
-            await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
-            using var http = server.Operator();
-            (await http.Get("/api/agents/csharp")).Json["status"]!.GetValue<string>().ShouldBe("online");
-            var held = (await http.Get($"/api/tasks/{task["id"]}")).Json;
+            // Three presence timeouts and three leases go by with nothing but the running client (beating every
+            // 250 ms) to keep them.
+            var taskPath = $"/api/tasks/{task["id"]}";
+            for (var step = 0; step < 5; step++)
+            {
+                await Step(async now => await ShowedLife("csharp", now) && await ShowedLife("observer", now)
+                    && (await http.Get(taskPath)).Json["lease_expires_at"]!.GetValue<DateTimeOffset>() >= now + timeout);
+            }
+            var held = (await http.Get(taskPath)).Json;
             held["status"]!.GetValue<string>().ShouldBe("assigned");
             held["assigned_to"]!.GetValue<string>().ShouldBe("csharp");
             // Not taken back and handed out again (the engine could give it to the same agent): one assignment, no retry.
@@ -60,6 +88,11 @@ public sealed class PresenceTests
             (await received.Next<AgentJoinedEvent>()).Agent.Name.ShouldBe("other");
             other.Abort();
             await other.DisposeAsync();
+            await Poll.Until(async () =>
+            {
+                await Step(async now => await ShowedLife("csharp", now) && await ShowedLife("observer", now));
+                return await WentOffline("other");
+            }, "the agent whose connection was cut to time out");
             (await received.Next<AgentLeftEvent>()).Agent.Name.ShouldBe("other");
             presence.ShouldNotContain(change => change.EndsWith(" csharp", StringComparison.Ordinal));
             // (A change within the batch interval before it connected, such as the observer's join, may come too.)
@@ -70,6 +103,11 @@ public sealed class PresenceTests
             await agent.DisposeAsync();
         }
 
+        await Poll.Until(async () =>
+        {
+            await Step(now => ShowedLife("observer", now));
+            return await WentOffline("csharp");
+        }, "the disposed agent to time out");
         var left = await observer.NextPush(frame => EventOf(frame) == "agent:left" && NameIn(frame) == "csharp");
         left["data"]!["status"]!.GetValue<string>().ShouldBe("offline");
     }

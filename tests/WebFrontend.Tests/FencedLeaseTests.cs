@@ -1,19 +1,24 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Orleans.AgentChannel.WebFrontend.Tests;
 
-/// <summary>Fenced leases through the front doors, on a server of its own with one-second leases.</summary>
+/// <summary>
+/// Fenced leases through the front doors, on a server of its own with one-second leases on a clock the test moves:
+/// the first worker's lease runs out when the test says so, and the second's cannot run out under it on a loaded machine.
+/// </summary>
 public sealed class FencedLeaseTests
 {
     [Fact]
     public async Task A_rest_worker_whose_lease_ran_out_is_refused_with_lease_lost_and_the_websocket_worker_that_got_the_task_completes_it()
     {
         using var database = new TempDatabase();
+        var clock = new SetClock(DateTimeOffset.UtcNow);
         await using var server = await AgentChannelServer.StartAsync(database.Path, new Dictionary<string, string?>
         {
             ["AgentChannel:Tasks:LeaseSeconds"] = "1",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
-        });
+        }, services => services.AddSingleton<TimeProvider>(clock));
         using var anonymous = server.Client();
         var registered = await anonymous.Post("/api/agents/register", new { name = "slow", type = "llm", capabilities = new[] { "crunch" } });
         using var slow = server.Client(registered.Json["token"]!.GetValue<string>());
@@ -29,6 +34,7 @@ public sealed class FencedLeaseTests
 
         await using var fast = await WsClient.Connect(server);
         await fast.Register(new { name = "fast", type = "llm", capabilities = new[] { "crunch" } });
+        clock.Now += TimeSpan.FromSeconds(2);
         var handedOver = (await fast.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned"))["data"]!;
         handedOver["id"]!.GetValue<string>().ShouldBe(id);
         handedOver["attempts"]!.GetValue<int>().ShouldBe(1);
