@@ -25,22 +25,7 @@ public sealed class PresenceTests
             ["AgentChannel:Tasks:LeaseSeconds"] = timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, services => services.AddSingleton<TimeProvider>(clock));
         using var http = server.Operator();
-
-        // Moves the server's clock by a step shorter than the timeouts and waits until the clients that are still running
-        // have shown life on the moved clock (a gateway renews a WebSocket's connection every third of the timeout), so
-        // only an agent that stopped showing life can time out.
-        async Task Step(Func<DateTimeOffset, Task<bool>> keptAlive)
-        {
-            clock.Now += timeout * 0.6;
-            var now = clock.Now;
-            await Poll.Until(() => keptAlive(now), "the running clients to show life after the clock moved");
-        }
-
-        async Task<bool> ShowedLife(string name, DateTimeOffset since) =>
-            (await http.Get($"/api/agents/{name}")).Json["last_seen"]!.GetValue<DateTimeOffset>() >= since;
-
-        async Task<bool> WentOffline(string name) =>
-            (await http.Get($"/api/agents/{name}")).Json["status"]!.GetValue<string>() == "offline";
+        var time = new PresenceSteps(clock, http, timeout);
 
         var (observer, _) = await server.ConnectWebSocket("observer");
         await using var _observer = observer;
@@ -67,13 +52,13 @@ public sealed class PresenceTests
             var task = await observer.Ack("task:create", new { title = "Hold me", assign_to = "csharp" });
             (await received.Next<TaskAssignedEvent>()).Task.Id.ShouldBe(task["id"]!.GetValue<Guid>());
 
-            // Three presence timeouts and three leases go by with nothing but the running client (beating every
-            // 250 ms) to keep them.
+            // Three presence timeouts and three leases go by (five steps) with nothing but the running client (beating
+            // every 250 ms) to keep them.
             var taskPath = $"/api/tasks/{task["id"]}";
             for (var step = 0; step < 5; step++)
             {
-                await Step(async now => await ShowedLife("csharp", now) && await ShowedLife("observer", now)
-                    && (await http.Get(taskPath)).Json["lease_expires_at"]!.GetValue<DateTimeOffset>() >= now + timeout);
+                await time.Step(["csharp", "observer"],
+                    async now => (await http.Get(taskPath)).Json["lease_expires_at"]!.GetValue<DateTimeOffset>() >= now + timeout);
             }
             var held = (await http.Get(taskPath)).Json;
             held["status"]!.GetValue<string>().ShouldBe("assigned");
@@ -88,11 +73,7 @@ public sealed class PresenceTests
             (await received.Next<AgentJoinedEvent>()).Agent.Name.ShouldBe("other");
             other.Abort();
             await other.DisposeAsync();
-            await Poll.Until(async () =>
-            {
-                await Step(async now => await ShowedLife("csharp", now) && await ShowedLife("observer", now));
-                return await WentOffline("other");
-            }, "the agent whose connection was cut to time out");
+            await time.UntilOffline("other", ["csharp", "observer"]);
             (await received.Next<AgentLeftEvent>()).Agent.Name.ShouldBe("other");
             presence.ShouldNotContain(change => change.EndsWith(" csharp", StringComparison.Ordinal));
             // (A change within the batch interval before it connected, such as the observer's join, may come too.)
@@ -103,11 +84,7 @@ public sealed class PresenceTests
             await agent.DisposeAsync();
         }
 
-        await Poll.Until(async () =>
-        {
-            await Step(now => ShowedLife("observer", now));
-            return await WentOffline("csharp");
-        }, "the disposed agent to time out");
+        await time.UntilOffline("csharp", ["observer"]);
         var left = await observer.NextPush(frame => EventOf(frame) == "agent:left" && NameIn(frame) == "csharp");
         left["data"]!["status"]!.GetValue<string>().ShouldBe("offline");
     }

@@ -13,23 +13,30 @@ public sealed class RealtimeLifecycleTests
     {
         using var database = new TempDatabase();
         var path = database.Path;
+        // On a clock the test moves, so a stalled machine cannot take a connected agent offline between renewals.
+        var clock = new SetClock(DateTimeOffset.UtcNow);
         await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
         {
             ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-        });
+        }, services => services.AddSingleton<TimeProvider>(clock));
+        using var http = server.Client(AgentChannelServer.OperatorToken);
+        var time = new PresenceSteps(clock, http, TimeSpan.FromSeconds(1));
         await using var observer = await WsClient.Connect(server);
         await observer.Register(new { name = "observer", type = "llm" });
         await using var quiet = await WsClient.Connect(server);
         var token = (await quiet.Register(new { name = "quiet", type = "llm" }))["token"]!.GetValue<string>();
         (await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:joined"))["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
 
-        // Connected but silent stays online: the open connection counts as presence.
-        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
-        using var http = server.Client(AgentChannelServer.OperatorToken);
+        // Connected but silent stays online for three timeouts (five steps): the open connection counts as presence.
+        for (var step = 0; step < 5; step++)
+        {
+            await time.Step(["observer", "quiet"]);
+        }
         (await http.Get("/api/agents/quiet")).Json["status"]!.GetValue<string>().ShouldBe("online");
         observer.Drain().ShouldNotContain(p => p["event"]!.GetValue<string>() == "agent:left");
 
         quiet.Abort();
+        await time.UntilOffline("quiet", ["observer"]);
         var left = await observer.NextPush(p => p["event"]!.GetValue<string>() == "agent:left");
         left["data"]!["name"]!.GetValue<string>().ShouldBe("quiet");
         left["data"]!["status"]!.GetValue<string>().ShouldBe("offline");
@@ -86,17 +93,18 @@ public sealed class RealtimeLifecycleTests
     {
         using var database = new TempDatabase();
         var path = database.Path;
+        // On a clock the test moves, so a stalled machine cannot take the connected agent offline between renewals.
+        var clock = new SetClock(DateTimeOffset.UtcNow);
         await using var server = await AgentChannelServer.StartAsync(path, new Dictionary<string, string?>
         {
             ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
-        });
+        }, services => services.AddSingleton<TimeProvider>(clock));
         await using var beating = await WsClient.Connect(server);
         await beating.Register(new { name = "beating", type = "llm" });
         using var http = server.Client(AgentChannelServer.OperatorToken);
         (await http.Post("/api/agents/register", new { name = "resty", type = "tool" })).Status.ShouldBe(HttpStatusCode.Created);
 
-        await Poll.Until(async () => (await http.Get("/api/agents/resty")).Json["status"]!.GetValue<string>() == "offline",
-            "the REST agent without heartbeats to go offline");
+        await new PresenceSteps(clock, http, TimeSpan.FromSeconds(1)).UntilOffline("resty", ["beating"]);
         (await http.Get("/api/agents/beating")).Json["status"]!.GetValue<string>().ShouldBe("online");
     }
 
@@ -243,13 +251,15 @@ public sealed class RealtimeLifecycleTests
     public async Task Killing_an_agents_connection_mid_task_hands_its_task_to_another_agent_who_completes_it()
     {
         using var database = new TempDatabase();
+        // On a clock the test moves, so a stalled machine cannot take a connected agent offline between renewals.
+        var clock = new SetClock(DateTimeOffset.UtcNow);
         await using var server = await AgentChannelServer.StartAsync(database.Path, new Dictionary<string, string?>
         {
             // Presence notices the dead connection well before the lease would: the task leaves with the agent.
             ["AgentChannel:Presence:OfflineAfterSeconds"] = "1",
             ["AgentChannel:Tasks:LeaseSeconds"] = "30",
             ["AgentChannel:Tasks:DispatchIntervalMilliseconds"] = "50",
-        });
+        }, services => services.AddSingleton<TimeProvider>(clock));
         await using var boss = await WsClient.Connect(server);
         await boss.Register(new { name = "boss", type = "llm" });
         await using var doomed = await WsClient.Connect(server);
@@ -263,13 +273,14 @@ public sealed class RealtimeLifecycleTests
 
         await using var rescuer = await WsClient.Connect(server);
         await rescuer.Register(new { name = "rescuer", type = "llm", capabilities = new[] { "crunch" } });
+        using var http = server.Client(AgentChannelServer.OperatorToken);
+        await new PresenceSteps(clock, http, TimeSpan.FromSeconds(1)).UntilOffline("doomed", ["boss", "rescuer"]);
         var handedOver = await rescuer.NextPush(p => p["event"]!.GetValue<string>() == "task:assigned");
         handedOver["data"]!["id"]!.GetValue<string>().ShouldBe(taskId);
         handedOver["data"]!["attempts"]!.GetValue<int>().ShouldBe(1);
         var done = await rescuer.Ack("task:complete", new { task_id = taskId, result = "42" });
         done["status"]!.GetValue<string>().ShouldBe("completed");
 
-        using var http = server.Client(AgentChannelServer.OperatorToken);
         var stored = await http.Get($"/api/tasks/{taskId}");
         var assignments = stored.Json["assignments"]!.AsArray();
         assignments.Select(a => a!["agent"]!.GetValue<string>()).ShouldBe(["doomed", "rescuer"]);
