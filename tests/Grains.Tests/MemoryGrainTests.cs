@@ -18,8 +18,8 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, bob) = await fixture.RegisterAgent("bob");
         var key = UniqueKey("research/results");
 
-        var created = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("""{"findings":"a"}""")));
-        var updated = await Key(key).Set(bob, new MemoryWrite(RawJson.Parse("""{"findings":"b"}""")));
+        var created = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("""{"findings":"a"}"""))).OrThrow();
+        var updated = await Key(key).Set(bob, new MemoryWrite(RawJson.Parse("""{"findings":"b"}"""))).OrThrow();
 
         created.Created.ShouldBeTrue();
         created.Entry.Version.ShouldBe(1);
@@ -35,18 +35,23 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var key = UniqueKey("cas");
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1")));
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 1));
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 1)).OrThrow();
 
-        var error = await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(alice, new MemoryWrite(RawJson.Parse("3"), ExpectedVersion: 1)));
+        var refused = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("3"), ExpectedVersion: 1));
 
+        refused.Written.ShouldBeNull();
+        refused.Conflict.ShouldBe(new MemoryVersionConflict(key, Expected: 1, Current: 2));
+        var error = Should.Throw<AgentChannelException>(() => refused.OrThrow());
         error.Code.ShouldBe(ErrorKind.Conflict);
         error.CurrentVersion.ShouldBe(2);
+        error.Message.ShouldBe($"Memory key '{key}' is at version 2, not 1.");
         var entry = await Key(key).Get(alice);
         entry.Version.ShouldBe(2);
         entry.Value.Text.ShouldBe("2");
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("cas")).Set(alice, new MemoryWrite(RawJson.Parse("1"), ExpectedVersion: 3))))
-            .CurrentVersion.ShouldBe(0);
+        var absent = UniqueKey("cas");
+        (await Key(absent).Set(alice, new MemoryWrite(RawJson.Parse("1"), ExpectedVersion: 3))).Conflict.ShouldBe(new MemoryVersionConflict(absent, 3, 0));
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(absent).Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
     }
 
     [Fact]
@@ -56,12 +61,12 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (reader, _, readerCaller) = await fixture.RegisterAgent("reader");
         var (_, _, stranger) = await fixture.RegisterAgent("stranger");
         var key = UniqueKey("private");
-        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("\"secret\""), new AccessControl([reader.Name], [])));
+        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("\"secret\""), new AccessControl([reader.Name], []))).OrThrow();
 
         (await Key(key).Get(readerCaller)).Value.Text.ShouldBe("\"secret\"");
         (await Key(key).Get(Caller.Operator)).Version.ShouldBe(1);
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(stranger))).Code.ShouldBe(ErrorKind.Forbidden);
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(readerCaller, new MemoryWrite(RawJson.Parse("1"))))).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(readerCaller, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Delete(readerCaller, null))).Code.ShouldBe(ErrorKind.Forbidden);
         (await Key(key).Get(owner)).Value.Text.ShouldBe("\"secret\"");
     }
@@ -72,13 +77,13 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, owner) = await fixture.RegisterAgent("owner");
         var (_, _, writer) = await fixture.RegisterAgent("writer");
         var key = UniqueKey("acl");
-        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("1")));
+        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
 
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            Key(key).Set(writer, new MemoryWrite(RawJson.Parse("2"), new AccessControl([writer.Name], [writer.Name]))))).Code.ShouldBe(ErrorKind.Forbidden);
+            Key(key).Set(writer, new MemoryWrite(RawJson.Parse("2"), new AccessControl([writer.Name], [writer.Name]))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
         (await Key(key).Get(owner)).AccessControl.ShouldBe(AccessControl.Open);
 
-        var locked = await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("3"), new AccessControl([], [])));
+        var locked = await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("3"), new AccessControl([], []))).OrThrow();
         locked.Entry.AccessControl.Read.ShouldBeEmpty();
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(writer))).Code.ShouldBe(ErrorKind.Forbidden);
     }
@@ -88,12 +93,12 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var key = UniqueKey("tomb");
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
 
         await Key(key).Delete(alice, expectedVersion: 1);
 
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
-        var again = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0));
+        var again = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0)).OrThrow();
         again.Created.ShouldBeTrue();
         again.Entry.Version.ShouldBe(3);
     }
@@ -104,9 +109,9 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var huge = RawJson.Parse($"\"{new string('x', 300 * 1024)}\"");
 
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("big")).Set(alice, new MemoryWrite(huge)))).Code.ShouldBe(ErrorKind.TooLarge);
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(" padded").Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("novalue")).Set(alice, new MemoryWrite(null)))).Field.ShouldBe("value");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("big")).Set(alice, new MemoryWrite(huge)).OrThrow())).Code.ShouldBe(ErrorKind.TooLarge);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(" padded").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("novalue")).Set(alice, new MemoryWrite(null)).OrThrow())).Field.ShouldBe("value");
     }
 
     [Fact]
@@ -115,10 +120,10 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var (_, _, bob) = await fixture.RegisterAgent("bob");
         var prefix = $"ns-{Guid.NewGuid():N}/";
-        await Key(prefix + "a").Set(alice, new MemoryWrite(RawJson.Parse("1")));
-        await Key(prefix + "b").Set(alice, new MemoryWrite(RawJson.Parse("1"), new AccessControl([], [])));
-        await Key(prefix + "c").Set(bob, new MemoryWrite(RawJson.Parse("1")));
-        await Key(prefix.TrimEnd('/') + "x").Set(alice, new MemoryWrite(RawJson.Parse("1")));
+        await Key(prefix + "a").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(prefix + "b").Set(alice, new MemoryWrite(RawJson.Parse("1"), new AccessControl([], []))).OrThrow();
+        await Key(prefix + "c").Set(bob, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(prefix.TrimEnd('/') + "x").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
         var directory = fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0);
 
         (await directory.List(alice, prefix, 10, null)).Items.Select(k => k.Key).ShouldBe([prefix + "a", prefix + "b", prefix + "c"]);
@@ -142,10 +147,10 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
         var (bob, _, _) = await fixture.RegisterAgent("bob");
         var key = $"canon/{Guid.NewGuid():N}";
         await fixture.Grains.GetGrain<IMemoryGrain>(key)
-            .Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([bob.Name, alice.Name], [alice.Name, bob.Name])));
+            .Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([bob.Name, alice.Name], [alice.Name, bob.Name]))).OrThrow();
 
         var rewritten = await fixture.Grains.GetGrain<IMemoryGrain>(key).Set(aliceCaller,
-            new MemoryWrite(RawJson.Parse("2"), new AccessControl([alice.Name.ToUpperInvariant(), bob.Name], [bob.Name, alice.Name])));
+            new MemoryWrite(RawJson.Parse("2"), new AccessControl([alice.Name.ToUpperInvariant(), bob.Name], [bob.Name, alice.Name]))).OrThrow();
 
         rewritten.Entry.Version.ShouldBe(2);
         rewritten.Entry.AccessControl.Read.ShouldBe(new[] { alice.Name, bob.Name }.Order(StringComparer.Ordinal));
@@ -158,10 +163,10 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
         var (reader, _, _) = await fixture.RegisterAgent("reader");
         var key = $"partial/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        await grain.Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl(null!, [])));
+        await grain.Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl(null!, []))).OrThrow();
         (await grain.Get(owner)).AccessControl.Read.ShouldBe([AccessControl.Everyone]);
 
-        var narrowed = await grain.Set(owner, new MemoryWrite(RawJson.Parse("2"), new AccessControl([reader.Name], null!)));
+        var narrowed = await grain.Set(owner, new MemoryWrite(RawJson.Parse("2"), new AccessControl([reader.Name], null!))).OrThrow();
 
         narrowed.Entry.AccessControl.Read.ShouldBe([reader.Name]);
         narrowed.Entry.AccessControl.Write.ShouldBeEmpty();
@@ -179,7 +184,7 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
             await fixture.Grains.GetGrain<Agents.IAgentGrain>(name).Register(new Agents.AgentRegistration(name, "llm", null, null), null);
         }
         var prefix = $"wild-{suffix}/";
-        await fixture.Grains.GetGrain<IMemoryGrain>(prefix + "k").Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([lookalike], [])));
+        await fixture.Grains.GetGrain<IMemoryGrain>(prefix + "k").Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([lookalike], []))).OrThrow();
 
         var listed = await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Identity.Caller.Agent(named), prefix, 10, null);
 
@@ -199,7 +204,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
         for (var i = 1; i <= 105; i++)
         {
-            await grain.Set(i % 2 == 0 ? bob : alice, new MemoryWrite(RawJson.Parse($$"""{"n":{{i}}}""")));
+            await grain.Set(i % 2 == 0 ? bob : alice, new MemoryWrite(RawJson.Parse($$"""{"n":{{i}}}"""))).OrThrow();
         }
 
         var history = await grain.History(alice, 100);
@@ -220,13 +225,13 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("deleter");
         var key = $"gone/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("1")));
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("2")));
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("2"))).OrThrow();
 
         await grain.Delete(alice, null);
 
         (await Should.ThrowAsync<AgentChannelException>(() => grain.History(alice, 10))).Code.ShouldBe(ErrorKind.NotFound);
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("3")));
+        await grain.Set(alice, new MemoryWrite(RawJson.Parse("3"))).OrThrow();
         (await grain.History(alice, 10)).Select(v => v.Version).ShouldBe([4L]);
     }
 
@@ -236,7 +241,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("ttl");
         var key = $"ttl/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        var written = await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: 0.3));
+        var written = await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: 0.3)).OrThrow();
         written.Entry.ExpiresAt.ShouldNotBeNull();
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -247,7 +252,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         }
         (await Should.ThrowAsync<AgentChannelException>(() => grain.Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)))).Field.ShouldBe("ttl_seconds");
+            grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)).OrThrow())).Field.ShouldBe("ttl_seconds");
     }
 
     [Theory]
@@ -261,6 +266,6 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("suffix");
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            fixture.Grains.GetGrain<IMemoryGrain>(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))))).Field.ShouldBe("key");
+            fixture.Grains.GetGrain<IMemoryGrain>(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
     }
 }

@@ -10,9 +10,12 @@ namespace Orleans.AgentChannel.Memory;
 [Alias("agentchannel.memory")]
 public interface IMemoryGrain : IGrainWithStringKey
 {
-    /// <summary>Creates or replaces the value; a stale ExpectedVersion is a conflict that changes nothing.</summary>
+    /// <summary>
+    /// Creates or replaces the value; a stale ExpectedVersion is a conflict that changes nothing, answered in the result
+    /// (every other refusal is thrown).
+    /// </summary>
     [Alias("set")]
-    Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
+    Task<MemorySetResult> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>The entry; throws not_found, or forbidden when the caller may not read it.</summary>
     [AlwaysInterleave, Alias("get"), RetrySafe]

@@ -37,14 +37,14 @@ public sealed class MemoryGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    public async Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null)
+    public async Task<MemorySetResult> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null)
     {
         var keyed = KeyedWrite.Of(caller, idempotencyKey, "memory:set", write);
         if (ledger.TryReplay<MemoryWritten>(Current.Idempotency, keyed, out var replayed))
         {
             // Kept without its value (the request carried it, and the same request the same value): a bounded number of
             // answers must not mean that many copies of a large value in the state.
-            return replayed with { Entry = replayed.Entry with { Value = write.Value!.Value } };
+            return new MemorySetResult(replayed with { Entry = replayed.Entry with { Value = write.Value!.Value } }, Conflict: null);
         }
         RequireValidKey(Key);
         var value = write.Value is { } written
@@ -73,7 +73,10 @@ public sealed class MemoryGrain(
                 throw AgentChannelException.Forbidden($"Only the creator of '{Key}' or the operator may change its access control.");
             }
         }
-        CheckExpectedVersion(write.ExpectedVersion);
+        if (VersionConflict(write.ExpectedVersion) is { } conflict)
+        {
+            return new MemorySetResult(Written: null, conflict);
+        }
 
         var now = clock.GetUtcNow();
         if (created)
@@ -96,7 +99,7 @@ public sealed class MemoryGrain(
         ledger.Record(Current.Idempotency, keyed, new MemoryWritten(entry with { Value = RawJson.Null }, created));
         await SaveAsync();
         await Announce(Update(Current), caller => CanRead(caller, Current));
-        return new MemoryWritten(entry, created);
+        return new MemorySetResult(new MemoryWritten(entry, created), Conflict: null);
     }
 
     public Task<MemoryEntry> Get(Caller caller)
@@ -125,7 +128,10 @@ public sealed class MemoryGrain(
         {
             throw AgentChannelException.Forbidden($"'{caller.Name}' may not delete memory key '{Key}'.");
         }
-        CheckExpectedVersion(expectedVersion);
+        if (VersionConflict(expectedVersion) is { } conflict)
+        {
+            throw conflict.ToException();
+        }
         await Remove(caller.Name, expired: false, keyed);
     }
 
@@ -203,7 +209,7 @@ public sealed class MemoryGrain(
         await this.PublishActivity(Key, EventNames.MemoryUpdated, update);
     }
 
-    private void CheckExpectedVersion(long? expected)
+    private MemoryVersionConflict? VersionConflict(long? expected)
     {
         // expected_version 0 means "only if the key does not exist yet"; no key is ever at a version below it.
         if (expected < 0)
@@ -211,11 +217,7 @@ public sealed class MemoryGrain(
             throw AgentChannelException.Invalid("expected_version", "'expected_version' must be 0 or more.");
         }
         var current = Current.Exists ? Current.Version : 0;
-        if (expected is { } version && version != current)
-        {
-            throw AgentChannelException.Conflict(
-                $"Memory key '{Key}' is at version {current}, not {version}.", currentVersion: current);
-        }
+        return expected is { } version && version != current ? new MemoryVersionConflict(Key, version, current) : null;
     }
 
     private bool IsOwner(Caller caller) => caller.IsOperator || caller.Is(Current.CreatedBy);

@@ -258,7 +258,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         ClaimsPrincipal? user = null)
     {
         var written = await grains.MemoryGrain(key).Set(McpCaller.Of(user),
-            new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds), IdempotencyKey.Parse(idempotency_key));
+            new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds), IdempotencyKey.Parse(idempotency_key)).OrThrow();
         return written.Entry;
     }
 
