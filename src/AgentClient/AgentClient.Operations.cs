@@ -202,7 +202,7 @@ public sealed partial class AgentClient
             throw new InvalidRequestException("A memory value cannot be null; delete the key instead.", "value");
         }
         var write = new MemoryWrite(json, accessControl, expectedVersion, timeToLive?.TotalSeconds);
-        return (await Write("memory:set", idempotencyKey => MemoryKey(key).Set(_caller, write, idempotencyKey).OrThrow(), cancellationToken)).Entry;
+        return (await Write("memory:set", idempotencyKey => MemoryKey(key).TrySet(_caller, write, idempotencyKey).OrThrow(), cancellationToken)).Entry;
     }
 
     /// <summary>A memory key as stored (its value as raw JSON); <see cref="NotFoundException"/> when it does not exist.</summary>

@@ -54,7 +54,7 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
 
         await Refused(ErrorKind.Unauthorized, () => memory.Get(Caller.Operator));
         await Refused(ErrorKind.Unauthorized, () => memory.Get(Caller.Agent(victim)));
-        await Refused(ErrorKind.Unauthorized, () => memory.Set(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
+        await Refused(ErrorKind.Unauthorized, () => memory.TrySet(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
         await Refused(ErrorKind.Unauthorized, () => memory.Delete(Caller.Operator, expectedVersion: null));
         await Refused(ErrorKind.Unauthorized, () => _raw.GetGrain<IAgentGrain>(AgentNames.Key(victim)).ReadInbox(0, 10));
         await Refused(ErrorKind.Unauthorized, () => _raw.GetGrain<IAgentGrain>(AgentNames.Key(victim)).SetStatus(Caller.Agent(victim), AgentStatus.Offline));
@@ -72,7 +72,7 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
         var (victim, key, _) = await VictimWithPrivateKey();
         using (ClusterCredential.Present(AgentTokens.Create(victim)))
         {
-            var refused = await Refused(ErrorKind.Unauthorized, () => _raw.GetGrain<IMemoryGrain>(key).Set(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
+            var refused = await Refused(ErrorKind.Unauthorized, () => _raw.GetGrain<IMemoryGrain>(key).TrySet(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
             refused.Message.ShouldContain("not valid");
         }
         using (ClusterCredential.Present("op_not-the-operator-token"))
@@ -94,7 +94,7 @@ public sealed class ClusterBoundaryTests(ClusterFixture cluster) : IAsyncLifetim
         using (ClusterCredential.Present(malloryToken))
         {
             await Refused(ErrorKind.Forbidden, () => memory.Get(Caller.Operator));
-            await Refused(ErrorKind.Forbidden, () => memory.Set(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
+            await Refused(ErrorKind.Forbidden, () => memory.TrySet(Caller.Agent(victim), new MemoryWrite(Json("""{"launch":"pwned"}"""))).OrThrow());
             // As itself the grain's own rule applies: the access list allows only the victim, as REST says with 403.
             await Refused(ErrorKind.Forbidden, () => memory.Get(Caller.Agent(malloryName)));
             // Another agent's inbox and the silo-only methods stay closed.

@@ -18,8 +18,8 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, bob) = await fixture.RegisterAgent("bob");
         var key = UniqueKey("research/results");
 
-        var created = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("""{"findings":"a"}"""))).OrThrow();
-        var updated = await Key(key).Set(bob, new MemoryWrite(RawJson.Parse("""{"findings":"b"}"""))).OrThrow();
+        var created = await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("""{"findings":"a"}"""))).OrThrow();
+        var updated = await Key(key).TrySet(bob, new MemoryWrite(RawJson.Parse("""{"findings":"b"}"""))).OrThrow();
 
         created.Created.ShouldBeTrue();
         created.Entry.Version.ShouldBe(1);
@@ -35,10 +35,10 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var key = UniqueKey("cas");
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 1)).OrThrow();
+        await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 1)).OrThrow();
 
-        var refused = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("3"), ExpectedVersion: 1));
+        var refused = await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("3"), ExpectedVersion: 1));
 
         refused.Written.ShouldBeNull();
         refused.Conflict.ShouldBe(new MemoryVersionConflict(key, Expected: 1, Current: 2));
@@ -50,8 +50,22 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         entry.Version.ShouldBe(2);
         entry.Value.Text.ShouldBe("2");
         var absent = UniqueKey("cas");
-        (await Key(absent).Set(alice, new MemoryWrite(RawJson.Parse("1"), ExpectedVersion: 3))).Conflict.ShouldBe(new MemoryVersionConflict(absent, 3, 0));
+        (await Key(absent).TrySet(alice, new MemoryWrite(RawJson.Parse("1"), ExpectedVersion: 3))).Conflict.ShouldBe(new MemoryVersionConflict(absent, 3, 0));
         (await Should.ThrowAsync<AgentChannelException>(() => Key(absent).Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
+    }
+
+    [Fact]
+    public async Task The_set_kept_for_clients_of_the_previous_release_answers_a_write_and_throws_a_conflict()
+    {
+        var (_, _, alice) = await fixture.RegisterAgent("alice");
+        var key = UniqueKey("kept");
+#pragma warning disable CS0618 // the method under test is the one kept for the previous release
+        (await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1")))).Entry.Version.ShouldBe(1);
+        var error = await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0)));
+#pragma warning restore CS0618
+
+        (error.Code, error.CurrentVersion).ShouldBe((ErrorKind.Conflict, 1));
+        (await Key(key).Get(alice)).Value.Text.ShouldBe("1");
     }
 
     [Fact]
@@ -61,12 +75,12 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (reader, _, readerCaller) = await fixture.RegisterAgent("reader");
         var (_, _, stranger) = await fixture.RegisterAgent("stranger");
         var key = UniqueKey("private");
-        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("\"secret\""), new AccessControl([reader.Name], []))).OrThrow();
+        await Key(key).TrySet(owner, new MemoryWrite(RawJson.Parse("\"secret\""), new AccessControl([reader.Name], []))).OrThrow();
 
         (await Key(key).Get(readerCaller)).Value.Text.ShouldBe("\"secret\"");
         (await Key(key).Get(Caller.Operator)).Version.ShouldBe(1);
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(stranger))).Code.ShouldBe(ErrorKind.Forbidden);
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Set(readerCaller, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(key).TrySet(readerCaller, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Delete(readerCaller, null))).Code.ShouldBe(ErrorKind.Forbidden);
         (await Key(key).Get(owner)).Value.Text.ShouldBe("\"secret\"");
     }
@@ -77,13 +91,13 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, owner) = await fixture.RegisterAgent("owner");
         var (_, _, writer) = await fixture.RegisterAgent("writer");
         var key = UniqueKey("acl");
-        await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(key).TrySet(owner, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
 
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            Key(key).Set(writer, new MemoryWrite(RawJson.Parse("2"), new AccessControl([writer.Name], [writer.Name]))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
+            Key(key).TrySet(writer, new MemoryWrite(RawJson.Parse("2"), new AccessControl([writer.Name], [writer.Name]))).OrThrow())).Code.ShouldBe(ErrorKind.Forbidden);
         (await Key(key).Get(owner)).AccessControl.ShouldBe(AccessControl.Open);
 
-        var locked = await Key(key).Set(owner, new MemoryWrite(RawJson.Parse("3"), new AccessControl([], []))).OrThrow();
+        var locked = await Key(key).TrySet(owner, new MemoryWrite(RawJson.Parse("3"), new AccessControl([], []))).OrThrow();
         locked.Entry.AccessControl.Read.ShouldBeEmpty();
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(writer))).Code.ShouldBe(ErrorKind.Forbidden);
     }
@@ -93,12 +107,12 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var key = UniqueKey("tomb");
-        await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
 
         await Key(key).Delete(alice, expectedVersion: 1);
 
         (await Should.ThrowAsync<AgentChannelException>(() => Key(key).Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
-        var again = await Key(key).Set(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0)).OrThrow();
+        var again = await Key(key).TrySet(alice, new MemoryWrite(RawJson.Parse("2"), ExpectedVersion: 0)).OrThrow();
         again.Created.ShouldBeTrue();
         again.Entry.Version.ShouldBe(3);
     }
@@ -109,9 +123,9 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var huge = RawJson.Parse($"\"{new string('x', 300 * 1024)}\"");
 
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("big")).Set(alice, new MemoryWrite(huge)).OrThrow())).Code.ShouldBe(ErrorKind.TooLarge);
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(" padded").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
-        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("novalue")).Set(alice, new MemoryWrite(null)).OrThrow())).Field.ShouldBe("value");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("big")).TrySet(alice, new MemoryWrite(huge)).OrThrow())).Code.ShouldBe(ErrorKind.TooLarge);
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(" padded").TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
+        (await Should.ThrowAsync<AgentChannelException>(() => Key(UniqueKey("novalue")).TrySet(alice, new MemoryWrite(null)).OrThrow())).Field.ShouldBe("value");
     }
 
     [Fact]
@@ -120,10 +134,10 @@ public sealed class MemoryGrainTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("alice");
         var (_, _, bob) = await fixture.RegisterAgent("bob");
         var prefix = $"ns-{Guid.NewGuid():N}/";
-        await Key(prefix + "a").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
-        await Key(prefix + "b").Set(alice, new MemoryWrite(RawJson.Parse("1"), new AccessControl([], []))).OrThrow();
-        await Key(prefix + "c").Set(bob, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
-        await Key(prefix.TrimEnd('/') + "x").Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(prefix + "a").TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(prefix + "b").TrySet(alice, new MemoryWrite(RawJson.Parse("1"), new AccessControl([], []))).OrThrow();
+        await Key(prefix + "c").TrySet(bob, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await Key(prefix.TrimEnd('/') + "x").TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
         var directory = fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0);
 
         (await directory.List(alice, prefix, 10, null)).Items.Select(k => k.Key).ShouldBe([prefix + "a", prefix + "b", prefix + "c"]);
@@ -147,9 +161,9 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
         var (bob, _, _) = await fixture.RegisterAgent("bob");
         var key = $"canon/{Guid.NewGuid():N}";
         await fixture.Grains.GetGrain<IMemoryGrain>(key)
-            .Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([bob.Name, alice.Name], [alice.Name, bob.Name]))).OrThrow();
+            .TrySet(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([bob.Name, alice.Name], [alice.Name, bob.Name]))).OrThrow();
 
-        var rewritten = await fixture.Grains.GetGrain<IMemoryGrain>(key).Set(aliceCaller,
+        var rewritten = await fixture.Grains.GetGrain<IMemoryGrain>(key).TrySet(aliceCaller,
             new MemoryWrite(RawJson.Parse("2"), new AccessControl([alice.Name.ToUpperInvariant(), bob.Name], [bob.Name, alice.Name]))).OrThrow();
 
         rewritten.Entry.Version.ShouldBe(2);
@@ -163,10 +177,10 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
         var (reader, _, _) = await fixture.RegisterAgent("reader");
         var key = $"partial/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        await grain.Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl(null!, []))).OrThrow();
+        await grain.TrySet(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl(null!, []))).OrThrow();
         (await grain.Get(owner)).AccessControl.Read.ShouldBe([AccessControl.Everyone]);
 
-        var narrowed = await grain.Set(owner, new MemoryWrite(RawJson.Parse("2"), new AccessControl([reader.Name], null!))).OrThrow();
+        var narrowed = await grain.TrySet(owner, new MemoryWrite(RawJson.Parse("2"), new AccessControl([reader.Name], null!))).OrThrow();
 
         narrowed.Entry.AccessControl.Read.ShouldBe([reader.Name]);
         narrowed.Entry.AccessControl.Write.ShouldBeEmpty();
@@ -184,7 +198,7 @@ public sealed class MemoryAccessControlTests(ClusterFixture fixture)
             await fixture.Grains.GetGrain<Agents.IAgentGrain>(name).Register(new Agents.AgentRegistration(name, "llm", null, null), null);
         }
         var prefix = $"wild-{suffix}/";
-        await fixture.Grains.GetGrain<IMemoryGrain>(prefix + "k").Set(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([lookalike], []))).OrThrow();
+        await fixture.Grains.GetGrain<IMemoryGrain>(prefix + "k").TrySet(owner, new MemoryWrite(RawJson.Parse("1"), new AccessControl([lookalike], []))).OrThrow();
 
         var listed = await fixture.Grains.GetGrain<IMemoryDirectoryGrain>(0).List(Identity.Caller.Agent(named), prefix, 10, null);
 
@@ -204,7 +218,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
         for (var i = 1; i <= 105; i++)
         {
-            await grain.Set(i % 2 == 0 ? bob : alice, new MemoryWrite(RawJson.Parse($$"""{"n":{{i}}}"""))).OrThrow();
+            await grain.TrySet(i % 2 == 0 ? bob : alice, new MemoryWrite(RawJson.Parse($$"""{"n":{{i}}}"""))).OrThrow();
         }
 
         var history = await grain.History(alice, 100);
@@ -225,13 +239,13 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("deleter");
         var key = $"gone/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("2"))).OrThrow();
+        await grain.TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow();
+        await grain.TrySet(alice, new MemoryWrite(RawJson.Parse("2"))).OrThrow();
 
         await grain.Delete(alice, null);
 
         (await Should.ThrowAsync<AgentChannelException>(() => grain.History(alice, 10))).Code.ShouldBe(ErrorKind.NotFound);
-        await grain.Set(alice, new MemoryWrite(RawJson.Parse("3"))).OrThrow();
+        await grain.TrySet(alice, new MemoryWrite(RawJson.Parse("3"))).OrThrow();
         (await grain.History(alice, 10)).Select(v => v.Version).ShouldBe([4L]);
     }
 
@@ -241,7 +255,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         var (_, _, alice) = await fixture.RegisterAgent("ttl");
         var key = $"ttl/{Guid.NewGuid():N}";
         var grain = fixture.Grains.GetGrain<IMemoryGrain>(key);
-        var written = await grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: 0.3)).OrThrow();
+        var written = await grain.TrySet(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: 0.3)).OrThrow();
         written.Entry.ExpiresAt.ShouldNotBeNull();
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -252,7 +266,7 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
         }
         (await Should.ThrowAsync<AgentChannelException>(() => grain.Get(alice))).Code.ShouldBe(ErrorKind.NotFound);
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            grain.Set(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)).OrThrow())).Field.ShouldBe("ttl_seconds");
+            grain.TrySet(alice, new MemoryWrite(RawJson.Parse("1"), TtlSeconds: -1)).OrThrow())).Field.ShouldBe("ttl_seconds");
     }
 
     [Theory]
@@ -266,6 +280,6 @@ public sealed class MemoryHistoryTests(ClusterFixture fixture)
     {
         var (_, _, alice) = await fixture.RegisterAgent("suffix");
         (await Should.ThrowAsync<AgentChannelException>(() =>
-            fixture.Grains.GetGrain<IMemoryGrain>(key).Set(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
+            fixture.Grains.GetGrain<IMemoryGrain>(key).TrySet(alice, new MemoryWrite(RawJson.Parse("1"))).OrThrow())).Field.ShouldBe("key");
     }
 }

@@ -14,14 +14,20 @@ public interface IMemoryGrain : IGrainWithStringKey
     /// Creates or replaces the value; a stale ExpectedVersion is a conflict that changes nothing, answered in the result
     /// (every other refusal is thrown).
     /// </summary>
+    [Alias("try-set")]
+    Task<MemorySetResult> TrySet(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
+
+    /// <summary>As <see cref="TrySet"/>, with a conflict thrown.</summary>
+    // Kept, with its alias and answer, for gateways and C# clients of the previous release during a rolling upgrade:
+    // a changed answer type under the same alias would fail to deserialize there.
+    [Obsolete("Use TrySet; kept for clients of the previous release.")]
     [Alias("set")]
-    Task<MemorySetResult> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
+    Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null);
 
     /// <summary>The entry; throws not_found, or forbidden when the caller may not read it.</summary>
     [AlwaysInterleave, Alias("get"), RetrySafe]
     Task<MemoryEntry> Get(Caller caller);
 
-    /// <summary>Deletes the key and its history; needs write access. A set expectedVersion makes it conditional.</summary>
     /// <summary>
     /// The key as it stands, as memory:updated shows it with <c>snapshot</c> set (a deleted key: its tombstone);
     /// null when the key never existed or <paramref name="caller"/> may not read it. For a watch that starts or
@@ -30,6 +36,7 @@ public interface IMemoryGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("snapshot"), RetrySafe]
     Task<MemoryUpdated?> Snapshot(Caller caller);
 
+    /// <summary>Deletes the key and its history; needs write access. A set expectedVersion makes it conditional.</summary>
     [Alias("delete")]
     Task Delete(Caller caller, long? expectedVersion, IdempotencyKey? idempotencyKey = null);
 

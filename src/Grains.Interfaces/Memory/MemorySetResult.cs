@@ -3,7 +3,7 @@ using Orleans.AgentChannel.Errors;
 namespace Orleans.AgentChannel.Memory;
 
 /// <summary>
-/// The answer to <see cref="IMemoryGrain.Set"/>: the write, or, when the key was not at the expected version, the
+/// The answer to <see cref="IMemoryGrain.TrySet"/>: the write, or, when the key was not at the expected version, the
 /// version it is at. The conflict is a value and not a thrown error because on a contended key most writes are
 /// conflicts, and an exception rethrown by every layer of a grain call was a fifth of the CPU (docs/architecture.md).
 /// </summary>

@@ -37,7 +37,11 @@ public sealed class MemoryGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    public async Task<MemorySetResult> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null)
+    [Obsolete("Use TrySet; kept for clients of the previous release.")]
+    public async Task<MemoryWritten> Set(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null) =>
+        (await TrySet(caller, write, idempotencyKey)).OrThrow();
+
+    public async Task<MemorySetResult> TrySet(Caller caller, MemoryWrite write, IdempotencyKey? idempotencyKey = null)
     {
         var keyed = KeyedWrite.Of(caller, idempotencyKey, "memory:set", write);
         if (ledger.TryReplay<MemoryWritten>(Current.Idempotency, keyed, out var replayed))

@@ -69,7 +69,7 @@ public static class MemoryEndpoints
     private static async Task<IResult> Set(HttpContext context, IGrainFactory grains, string key, SetMemoryRequest body, IdempotencyKey? idempotencyKey)
     {
         var write = new MemoryWrite(body.Value, body.AccessControl, ExpectedVersion(context, body.ExpectedVersion), body.TtlSeconds);
-        var written = await grains.MemoryGrain(key).Set(context.User.Caller(), write, idempotencyKey).OrThrow();
+        var written = await grains.MemoryGrain(key).TrySet(context.User.Caller(), write, idempotencyKey).OrThrow();
         context.Response.Headers.ETag = ETagOf(written.Entry.Version);
         return written.Created
             ? Results.Created($"/api/memory/{Uri.EscapeDataString(key).Replace("%2F", "/", StringComparison.Ordinal)}", written.Entry)

@@ -257,7 +257,7 @@ public sealed class AgentChannelTools(IGrainFactory grains, TimeProvider clock, 
         [Description(IdempotencyKeyDescription)] string? idempotency_key = null,
         ClaimsPrincipal? user = null)
     {
-        var written = await grains.MemoryGrain(key).Set(McpCaller.Of(user),
+        var written = await grains.MemoryGrain(key).TrySet(McpCaller.Of(user),
             new MemoryWrite(RawJson.From(value), AccessOf(read, write), expected_version, ttl_seconds), IdempotencyKey.Parse(idempotency_key)).OrThrow();
         return written.Entry;
     }

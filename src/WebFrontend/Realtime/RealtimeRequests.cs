@@ -70,7 +70,7 @@ public static class RealtimeRequests
             {
                 var request = Body<SetMemoryRequest>(data);
                 var written = await grains.MemoryGrain(request.Key)
-                    .Set(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds), key).OrThrow();
+                    .TrySet(caller, new MemoryWrite(request.Value, request.AccessControl, request.ExpectedVersion, request.TtlSeconds), key).OrThrow();
                 return written.Entry;
             }
             case ClientEvents.MemoryDelete:

@@ -93,7 +93,7 @@ public sealed class FailoverTests : IAsyncDisposable
         {
             var key = $"{memoryPrefix}/{i % 10}";
             var value = $$"""{"i":{{i}}}""";
-            var written = await Retry.Call(() => Client.GetGrain<IMemoryGrain>(key).Set(sender.Caller, new MemoryWrite(RawJson.Parse(value))).OrThrow());
+            var written = await Retry.Call(() => Client.GetGrain<IMemoryGrain>(key).TrySet(sender.Caller, new MemoryWrite(RawJson.Parse(value))).OrThrow());
             ackedMemory.AddOrUpdate(key, (written.Entry.Version, value),
                 (_, previous) => written.Entry.Version > previous.Version ? (written.Entry.Version, value) : previous);
         }, stop.Token);
@@ -195,7 +195,7 @@ public sealed class FailoverTests : IAsyncDisposable
         // Each write's grain lives on the silo about to die, so a repeat can only be answered from what PostgreSQL holds.
         var created = await Task(taskId).Create(alice.Caller, newTask, keys[0]);
         var updated = await Task(taskId).Update(alice.Caller, update, keys[1]);
-        var written = await Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write, keys[2]).OrThrow();
+        var written = await Client.GetGrain<IMemoryGrain>(memoryKey).TrySet(alice.Caller, write, keys[2]).OrThrow();
         var joined = await Client.GetGrain<Channels.IChannelGrain>(channel).Join(alice.Caller, keys[3]);
         var sent = await Client.GetGrain<IMessagesGrain>(0).Send(alice.Caller, draft, keys[4]);
         var victimAddress = _cluster!.Silos[1].SiloAddress;
@@ -208,11 +208,11 @@ public sealed class FailoverTests : IAsyncDisposable
 
         Json(await Retry.Call(() => Task(taskId).Create(alice.Caller, newTask, keys[0]))).ShouldBe(Json(created));
         Json(await Retry.Call(() => Task(taskId).Update(alice.Caller, update, keys[1]))).ShouldBe(Json(updated));
-        Json(await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write, keys[2]).OrThrow())).ShouldBe(Json(written));
+        Json(await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).TrySet(alice.Caller, write, keys[2]).OrThrow())).ShouldBe(Json(written));
         Json(await Retry.Call(() => Client.GetGrain<Channels.IChannelGrain>(channel).Join(alice.Caller, keys[3]))).ShouldBe(Json(joined));
         Json(await Retry.Call(() => Client.GetGrain<IMessagesGrain>(0).Send(alice.Caller, draft, keys[4]))).ShouldBe(Json(sent));
         var mismatch = await Should.ThrowAsync<AgentChannelException>(() => Retry.Call(() =>
-            Client.GetGrain<IMemoryGrain>(memoryKey).Set(alice.Caller, write with { Value = RawJson.Parse("2") }, keys[2]).OrThrow()));
+            Client.GetGrain<IMemoryGrain>(memoryKey).TrySet(alice.Caller, write with { Value = RawJson.Parse("2") }, keys[2]).OrThrow()));
         mismatch.Code.ShouldBe(ErrorKind.IdempotencyMismatch);
 
         (await Retry.Call(() => Client.GetGrain<IMemoryGrain>(memoryKey).Get(alice.Caller))).Version.ShouldBe(1);

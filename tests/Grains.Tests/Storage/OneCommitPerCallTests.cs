@@ -297,17 +297,17 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     public async Task A_memory_write_whose_history_row_fails_is_refused_whole_and_the_retry_succeeds()
     {
         var key = Grains.GetGrain<IMemoryGrain>("notes/plan");
-        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}"""))).OrThrow();
+        await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}"""))).OrThrow();
 
         await Refuse("INSERT", "memory_history", true);
-        await Should.ThrowAsync<Exception>(() => key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1)).OrThrow());
+        await Should.ThrowAsync<Exception>(() => key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1)).OrThrow());
 
         await MemoryShows(key, version: 1, """{"step":1}""", history: [1]);
         await Reactivate();
         await MemoryShows(key, version: 1, """{"step":1}""", history: [1]);
 
         await Refuse("INSERT", "memory_history", false);
-        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1)).OrThrow()).Entry.Version.ShouldBe(2);
+        (await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""), ExpectedVersion: 1)).OrThrow()).Entry.Version.ShouldBe(2);
         await Reactivate();
         await MemoryShows(key, version: 2, """{"step":2}""", history: [2, 1]);
     }
@@ -316,7 +316,7 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
     public async Task A_memory_delete_whose_listing_delete_fails_keeps_the_key_and_the_retry_deletes_it_keeping_its_version()
     {
         var key = Grains.GetGrain<IMemoryGrain>("notes/gone");
-        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("\"bye\""))).OrThrow();
+        await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("\"bye\""))).OrThrow();
 
         await Refuse("DELETE", "memory_keys", true);
         await Should.ThrowAsync<Exception>(() => key.Delete(Caller.Operator, expectedVersion: 1));
@@ -331,7 +331,7 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         (await Should.ThrowAsync<Errors.AgentChannelException>(() => key.Get(Caller.Operator))).Code.ShouldBe(Errors.ErrorKind.NotFound);
         (await MemoryListed()).ShouldNotContain(listed => listed.Key == "notes/gone");
         // The tombstone kept the version: the key comes back after it, never at a version a stale writer might hold.
-        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("\"again\""), ExpectedVersion: 0)).OrThrow()).Entry.Version.ShouldBe(3);
+        (await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("\"again\""), ExpectedVersion: 0)).OrThrow()).Entry.Version.ShouldBe(3);
         (await key.History(Caller.Operator, 10)).Select(version => version.Version).ShouldBe([3L]);
     }
 
@@ -397,9 +397,9 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         await Refuse("UPDATE", "tasks", false);
 
         var key = Grains.GetGrain<IMemoryGrain>("notes/watched");
-        await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}"""))).OrThrow();
+        await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":1}"""))).OrThrow();
         await Refuse("INSERT", "memory_history", true, afterAMoment: true);
-        (await ReadsWhileRefused(key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""))).OrThrow(), () => key.Get(Caller.Operator)))
+        (await ReadsWhileRefused(key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":2}"""))).OrThrow(), () => key.Get(Caller.Operator)))
             .ShouldAllBe(entry => entry.Version == 1);
         await Refuse("INSERT", "memory_history", false);
 
@@ -458,7 +458,7 @@ public abstract class OneCommitPerCallTests : IAsyncLifetime
         var states = services.GetRequiredService<IGrainStates>();
         (await states.Read("memory", "old/plan")).ShouldBeNull("a read moves nothing");
 
-        (await key.Set(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":5}"""), ExpectedVersion: 4)).OrThrow()).Entry.Version.ShouldBe(5);
+        (await key.TrySet(Caller.Operator, new MemoryWrite(RawJson.Parse("""{"step":5}"""), ExpectedVersion: 4)).OrThrow()).Entry.Version.ShouldBe(5);
         await channel.Leave(Caller.Agent("keeper"));
         (await states.Read("memory", "old/plan")).ShouldNotBeNull().Version.ShouldBe(1);
         (await states.Read("channel", "old-crew")).ShouldNotBeNull().Version.ShouldBe(1);

@@ -96,9 +96,9 @@ public abstract class SearchTests : IAsyncLifetime
         var eve = await Register("eve");
         var key = $"vault/quokka-{Guid.NewGuid():N}";
         var plans = Grains.GetGrain<IMemoryGrain>(key);
-        await plans.Set(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([bob.Name], []))).OrThrow();
+        await plans.TrySet(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([bob.Name], []))).OrThrow();
         var open = Grains.GetGrain<IMemoryGrain>($"open/{Guid.NewGuid():N}");
-        await open.Set(alice, new MemoryWrite(RawJson.Parse("""{"note":"wombat sighting"}"""))).OrThrow();
+        await open.TrySet(alice, new MemoryWrite(RawJson.Parse("""{"note":"wombat sighting"}"""))).OrThrow();
 
         foreach (var words in new[] { "quokka", "wombat", "vault", "plan" })
         {
@@ -111,10 +111,10 @@ public abstract class SearchTests : IAsyncLifetime
         (await Memory.Search(bob, "wombat", "vault/", 50, null)).Items.ShouldHaveSingleItem().Snippet.ShouldBe("""{"plan":"**wombat**"}""");
 
         // The creator takes bob off the list: from then on bob finds nothing of it either; '*' opens it to eve.
-        await plans.Set(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([], []))).OrThrow();
+        await plans.TrySet(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([], []))).OrThrow();
         Keys(await Memory.Search(bob, "quokka", null, 50, null)).ShouldBeEmpty();
         Keys(await Memory.Search(bob, "wombat", "vault/", 50, null)).ShouldBeEmpty();
-        await plans.Set(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([AccessControl.Everyone], []))).OrThrow();
+        await plans.TrySet(alice, new MemoryWrite(RawJson.Parse("""{"plan":"wombat"}"""), new AccessControl([AccessControl.Everyone], []))).OrThrow();
         Keys(await Memory.Search(eve, "quokka", null, 50, null)).ShouldBe([key]);
         await plans.Delete(alice, expectedVersion: null);
         Keys(await Memory.Search(Caller.Operator, "quokka", null, 50, null)).ShouldBeEmpty();

@@ -36,5 +36,5 @@ public sealed class MemoryOperations(IGrainFactory grains)
     /// exist); a stale version is a conflict that changes nothing.
     /// </summary>
     public Task<MemoryWritten> CompareAndSet(string key, Json.RawJson value, long expectedVersion) =>
-        grains.MemoryGrain(key).Set(Caller.Operator, new MemoryWrite(value, ExpectedVersion: expectedVersion)).OrThrow();
+        grains.MemoryGrain(key).TrySet(Caller.Operator, new MemoryWrite(value, ExpectedVersion: expectedVersion)).OrThrow();
 }
